@@ -1,2 +1,10 @@
 #!/usr/bin/env node
-console.log('hello', process.argv.slice(2));
+import { runCli } from './run.js';
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  cwd: process.cwd(),
+  now: () => new Date(),
+});

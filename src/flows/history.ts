@@ -1,0 +1,72 @@
+import type { Git } from '../adapters/git.js';
+import { CommitAnalyzer, type Analysis } from '../core/analyze.js';
+import { InputError, PreconditionError } from '../core/errors.js';
+import type { VersionSettings } from '../core/settings.js';
+import { highestVersionTag, type VersionTag } from '../core/tags.js';
+
+/** What to do with a shallow clone: the action deepens it, the CLI stops with the fix. */
+export type ShallowPolicy = 'deepen' | 'fail';
+
+export const unshallowCommand = 'git fetch --unshallow --tags';
+
+/** Never computes from an incomplete history: deepens it, or stops with the command that does. */
+export async function ensureFullHistory(git: Git, policy: ShallowPolicy, log: (line: string) => void): Promise<void> {
+  if (!(await git.isShallow())) return;
+  if (policy === 'fail') {
+    throw new PreconditionError(
+      'this repository is a shallow clone, so the last release and the commits since it cannot be known',
+      `${unshallowCommand}   (in actions/checkout: fetch-depth: 0)`,
+    );
+  }
+  log(`Shallow clone detected: fetching the full history and tags (${unshallowCommand}).`);
+  await git.deepen();
+  if (await git.isShallow()) {
+    throw new PreconditionError('the clone is still shallow after fetching its history', `${unshallowCommand}, or fetch-depth: 0 in actions/checkout`);
+  }
+}
+
+export async function resolveRef(git: Git, ref: string, input: string): Promise<string> {
+  const sha = await git.resolveCommit(ref);
+  if (!sha) throw new InputError(input, ref, 'a commit, branch or tag that exists in this repository');
+  return sha;
+}
+
+export interface RangeDescription {
+  /** The commit the range ends at. */
+  head: string;
+  /** The last release before `head`, or the `from` the caller gave. */
+  previous: VersionTag | null;
+  /** The commit the range starts after, or null for the whole history. */
+  from: string | null;
+  analysis: Analysis;
+}
+
+export interface RangeOptions {
+  settings: VersionSettings;
+  /** Where the range ends (inclusive). */
+  to: string;
+  /** Where it starts (exclusive); by default the last release reachable from `to`. */
+  from?: string | null;
+  /** A tag that is not its own previous release (the pushed tag being checked). */
+  excludeTag?: string;
+  collect?: boolean;
+}
+
+/** The last release before `to` and the analysis of the commits since it, streamed from git. */
+export async function describeRange(git: Git, options: RangeOptions): Promise<RangeDescription> {
+  const { settings } = options;
+  const head = await resolveRef(git, options.to, 'to');
+  let previous: VersionTag | null;
+  let from: string | null;
+  if (options.from) {
+    from = await resolveRef(git, options.from, 'from');
+    previous = highestVersionTag([options.from], settings.tagPrefix, { includePrerelease: true });
+  } else {
+    const reachable = (await git.tags({ mergedInto: head })).filter((t) => t !== options.excludeTag);
+    previous = highestVersionTag(reachable, settings.tagPrefix);
+    from = previous ? await resolveRef(git, `refs/tags/${previous.tag}`, 'previous tag') : null;
+  }
+  const analyzer = new CommitAnalyzer({ rules: settings.releaseRules, collect: options.collect ?? false });
+  for await (const commit of git.log({ from, to: head })) analyzer.add(commit);
+  return { head, previous, from, analysis: analyzer.finish() };
+}
