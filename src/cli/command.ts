@@ -47,7 +47,7 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
     });
     const max = command.positionals?.length ?? 0;
     if (!values.help && positionals.length > max) {
-      throw new InputError(`release-flow ${command.name}`, positionals[max], max ? `at most ${max} argument(s): ${command.usage}` : `no arguments: ${command.usage}`);
+      throw new InputError('argument', positionals[max], max ? `at most ${max} argument(s): ${command.usage}` : `no arguments: ${command.usage}`);
     }
     return { values: values as ParsedArgs['values'], positionals };
   } catch (error) {

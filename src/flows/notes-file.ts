@@ -1,0 +1,13 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { upsertNotesSection } from '../core/notes-file.js';
+
+/** Puts a version's section into the notes file (created when missing); returns the new text. */
+export async function writeNotesFile(path: string, section: string, version: string): Promise<string> {
+  const existing = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  const updated = upsertNotesSection(existing, section, version);
+  if (updated !== existing) await writeFile(path, updated);
+  return updated;
+}

@@ -1,0 +1,92 @@
+import type { Git } from '../adapters/git.js';
+import type { ConventionalCommit } from '../core/commit.js';
+import { InputError } from '../core/errors.js';
+import type { RepoLinks } from '../core/links.js';
+import { renderNotes, type NotesOptions } from '../core/notes.js';
+import type { VersionSettings } from '../core/settings.js';
+import { parseVersionTag } from '../core/tags.js';
+import { describeRange, ensureFullHistory, type ShallowPolicy } from './history.js';
+import { computeVersion, type VersionResult } from './version.js';
+
+export interface NotesContext {
+  settings: VersionSettings;
+  links: RepoLinks | null;
+  notes?: NotesOptions | undefined;
+  shallow: ShallowPolicy;
+  /** Today, for versions that have no tag yet. */
+  today: Date;
+  log?: (line: string) => void;
+}
+
+export interface RenderedNotes {
+  version: string;
+  tag: string;
+  previousTag: string | null;
+  date: string;
+  markdown: string;
+}
+
+export const isoDate = (date: Date) => date.toISOString().slice(0, 10);
+
+function render(
+  release: Omit<RenderedNotes, 'markdown'>,
+  commits: readonly ConventionalCommit[],
+  context: Pick<NotesContext, 'links' | 'notes'>,
+): RenderedNotes {
+  const markdown = renderNotes({ ...release, commits, links: context.links, ...(context.notes ? { options: context.notes } : {}) });
+  return { ...release, markdown };
+}
+
+/** Notes of a computed next version (computed with `collect`), dated today. */
+export function notesForVersion(result: VersionResult, context: Pick<NotesContext, 'links' | 'notes' | 'today'>): RenderedNotes | null {
+  if (!result.version || !result.tag) return null;
+  const release = { version: result.version, tag: result.tag, previousTag: result.previousTag, date: isoDate(context.today) };
+  return render(release, result.included, context);
+}
+
+/**
+ * Notes of one release tag. When the tag exists they cover the commits since the release before it
+ * and carry the date of the tagged commit; when it does not exist yet they are the notes of `ref`
+ * (HEAD) released as that tag, dated today.
+ */
+export async function notesForTag(git: Git, tag: string, context: NotesContext & { ref?: string }): Promise<RenderedNotes> {
+  const { settings } = context;
+  const parsed = parseVersionTag(tag, settings.tagPrefix);
+  if (!parsed) throw new InputError('tag', tag, `a release tag of the form ${settings.tagPrefix}X.Y.Z`);
+  await ensureFullHistory(git, context.shallow, context.log ?? (() => {}));
+  const exists = await git.tagExists(tag);
+  const to = exists ? `refs/tags/${tag}` : (context.ref ?? 'HEAD');
+  const range = await describeRange(git, { settings, to, excludeTag: tag, collect: true });
+  const date = exists ? await git.commitDate(to) : isoDate(context.today);
+  const release = { version: parsed.version.version, tag, previousTag: range.previous?.tag ?? null, date };
+  return render(release, range.analysis.included, context);
+}
+
+/**
+ * Notes as the CLI's `notes` asks: `to` defaults to HEAD. A release tag as `to` gives that release's
+ * notes; any other `to` gives the notes of the next version computed for it. `from` overrides where
+ * the range starts.
+ */
+export async function notesForRange(
+  git: Git,
+  range: { from?: string | undefined; to?: string | undefined },
+  context: NotesContext,
+): Promise<RenderedNotes | null> {
+  const { settings } = context;
+  const to = range.to ?? 'HEAD';
+  const toTag = parseVersionTag(to, settings.tagPrefix) && (await git.tagExists(to)) ? to : null;
+  if (!range.from) {
+    if (toTag) return notesForTag(git, toTag, context);
+    const result = await computeVersion(git, { settings, ref: to, shallow: context.shallow, collect: true, ...(context.log ? { log: context.log } : {}) });
+    return notesForVersion(result, context);
+  }
+  await ensureFullHistory(git, context.shallow, context.log ?? (() => {}));
+  const described = await describeRange(git, { settings, to, from: range.from, collect: true });
+  const release = {
+    version: toTag ? parseVersionTag(toTag, settings.tagPrefix)!.version.version : 'Unreleased',
+    tag: toTag ?? to,
+    previousTag: described.previous?.tag ?? null,
+    date: toTag ? await git.commitDate(to) : isoDate(context.today),
+  };
+  return render(release, described.analysis.included, context);
+}

@@ -1,0 +1,109 @@
+import { relative, resolve } from 'node:path';
+import semver from 'semver';
+import type { Git } from '../adapters/git.js';
+import type { Bump } from '../core/bump.js';
+import { InputError, PreconditionError } from '../core/errors.js';
+import type { RepoLinks } from '../core/links.js';
+import type { NotesOptions } from '../core/notes.js';
+import type { VersionSettings } from '../core/settings.js';
+import { bumpBetween } from '../core/version.js';
+import { notesForVersion, type RenderedNotes } from './notes.js';
+import { writeNotesFile } from './notes-file.js';
+import { computeVersion } from './version.js';
+
+export interface ReleaseOptions {
+  settings: VersionSettings;
+  /** Force this version instead of the computed one. */
+  as?: string | undefined;
+  /** The notes file, relative to the repository root. */
+  file: string;
+  push: boolean;
+  remote: string;
+  dryRun: boolean;
+  links: RepoLinks | null;
+  notes?: NotesOptions | undefined;
+  today: Date;
+  log: (line: string) => void;
+}
+
+export interface ReleaseOutcome {
+  version: string;
+  tag: string;
+  previousTag: string | null;
+  bump: Bump;
+  branch: string;
+  commitMessage: string;
+  notes: RenderedNotes;
+  file: string;
+  /** The release commit; null on a dry run. */
+  commit: string | null;
+  pushed: boolean;
+  dryRun: boolean;
+}
+
+/**
+ * Cuts a release locally: version, notes file, `chore(release)` commit and annotated tag, pushed
+ * atomically (branch and tag together, or neither) only when asked. Every refusal happens before
+ * the first change.
+ */
+export async function cutRelease(git: Git, options: ReleaseOptions): Promise<ReleaseOutcome> {
+  const branch = await git.currentBranch();
+  if (branch === null) throw new PreconditionError('HEAD is detached: a release commit needs a branch', 'git switch main');
+  if (await git.isDirty()) {
+    throw new PreconditionError('the working tree has uncommitted changes, which the release commit would not contain', 'commit them, or git stash --include-untracked');
+  }
+  const computed = await computeVersion(git, { settings: options.settings, shallow: 'fail', collect: true, log: options.log });
+  const result = options.as ? { ...computed, ...forcedVersion(options.as, computed.previousVersion, options.settings.tagPrefix) } : computed;
+  if (!result.released || !result.version || !result.tag) {
+    throw new PreconditionError(
+      `nothing to release: no feat, fix, perf, revert or breaking commit in ${result.commits} commit(s) since ${result.previousTag ?? 'the start of history'}`,
+      'commit a releasable change, or force a version with --as X.Y.Z',
+    );
+  }
+  if (await git.tagExists(result.tag)) {
+    throw new PreconditionError(`tag ${result.tag} already exists`, `choose another version with --as, or delete the tag if it was a mistake: git tag -d ${result.tag}`);
+  }
+  const notes = notesForVersion(result, options)!;
+  const commitMessage = `chore(release): ${result.tag}`;
+  const outcome: ReleaseOutcome = {
+    version: result.version,
+    tag: result.tag,
+    previousTag: result.previousTag,
+    bump: result.bump,
+    branch,
+    commitMessage,
+    notes,
+    file: options.file,
+    commit: null,
+    pushed: false,
+    dryRun: options.dryRun,
+  };
+  if (options.dryRun) return outcome;
+
+  const path = resolve(git.cwd, options.file);
+  options.log(`Writing the ${result.tag} section of ${relative(git.cwd, path)}`);
+  await writeNotesFile(path, notes.markdown, result.version);
+  await git.add([path]);
+  outcome.commit = await git.commit(commitMessage);
+  await git.createAnnotatedTag(result.tag, `Release ${result.tag}\n\n${notes.markdown}`);
+  options.log(`Committed ${commitMessage} (${outcome.commit.slice(0, 7)}) and tagged ${result.tag}`);
+  if (options.push) {
+    options.log(`Pushing ${branch} and ${result.tag} to ${options.remote} (atomic)`);
+    try {
+      await git.push(options.remote, [`refs/heads/${branch}`, `refs/tags/${result.tag}`], { atomic: true });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`${reason}\nThe release commit and tag exist locally; nothing was pushed. Retry with: git push --atomic ${options.remote} ${branch} ${result.tag}`);
+    }
+    outcome.pushed = true;
+  }
+  return outcome;
+}
+
+function forcedVersion(as: string, previous: string | null, prefix: string) {
+  const version = semver.valid(as);
+  if (!version || (previous !== null && !semver.gt(version, previous))) {
+    throw new InputError('--as', as, previous ? `a semantic version greater than the last release ${previous}` : 'a semantic version such as 1.0.0');
+  }
+  return { version, tag: `${prefix}${version}`, bump: bumpBetween(previous, version), released: true };
+}
