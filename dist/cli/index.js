@@ -3245,7 +3245,7 @@ module.exports = validRange
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(590);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(104);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
@@ -3260,7 +3260,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 590:
+/***/ 104:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3322,7 +3322,7 @@ function parseCommandArgs(command, argv) {
         });
         const max = command.positionals?.length ?? 0;
         if (!values.help && positionals.length > max) {
-            throw new InputError(`release-flow ${command.name}`, positionals[max], max ? `at most ${max} argument(s): ${command.usage}` : `no arguments: ${command.usage}`);
+            throw new InputError('argument', positionals[max], max ? `at most ${max} argument(s): ${command.usage}` : `no arguments: ${command.usage}`);
         }
         return { values: values, positionals };
     }
@@ -3365,99 +3365,8 @@ function flag(args, name) {
     return args.values[name] === true;
 }
 
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var semver = __nccwpck_require__(88);
-;// CONCATENATED MODULE: ./build/src/core/tags.js
-
-/** `<prefix><semver>` exactly: `v1.2.3` with prefix `v`; not `v01.2.3`, `1.2.3` or `vv1.2.3`. */
-function parseVersionTag(tag, prefix) {
-    if (!tag.startsWith(prefix))
-        return null;
-    const version = semver.parse(tag.slice(prefix.length), { loose: false });
-    return version ? { tag, version } : null;
-}
-/** The highest version tag by semver order; prerelease tags only when asked for. */
-function highestVersionTag(tags, prefix, options = {}) {
-    let best = null;
-    for (const tag of tags) {
-        const parsed = parseVersionTag(tag, prefix);
-        if (!parsed)
-            continue;
-        if (parsed.version.prerelease.length > 0 && !options.includePrerelease)
-            continue;
-        if (!best || semver.gt(parsed.version, best.version))
-            best = parsed;
-    }
-    return best;
-}
-/** The numbers N of existing `<prefix><base>-<id>.N` tags. */
-function prereleaseNumbers(tags, prefix, base, id) {
-    const numbers = [];
-    for (const tag of tags) {
-        const parsed = parseVersionTag(tag, prefix);
-        if (!parsed || `${parsed.version.major}.${parsed.version.minor}.${parsed.version.patch}` !== base)
-            continue;
-        const [name, n] = parsed.version.prerelease;
-        if (name === id && typeof n === 'number')
-            numbers.push(n);
-    }
-    return numbers;
-}
-
-;// CONCATENATED MODULE: ./build/src/core/version.js
-
-
-/** Which level `to` is over `from`: `1.2.3 → 1.3.0-rc.1` is minor. */
-function bumpBetween(from, to) {
-    if (from === null)
-        return 'major';
-    switch (semver.diff(from, to)) {
-        case 'major':
-        case 'premajor':
-            return 'major';
-        case 'minor':
-        case 'preminor':
-            return 'minor';
-        case 'patch':
-        case 'prepatch':
-        case 'prerelease':
-            return 'patch';
-        default:
-            return 'none';
-    }
-}
-/** The bump the commits require once pre-1.0 mode is applied. */
-function effectiveBump(previous, bump, preMajor) {
-    if (preMajor && bump === 'major' && previous !== null && semver.major(previous) === 0)
-        return 'minor';
-    return bump;
-}
-/** The next version, or null when nothing calls for a release. */
-function nextVersion(input) {
-    const { previous, rules } = input;
-    if (input.releaseAs !== null)
-        return forcedVersion(previous, input.releaseAs);
-    if (input.bump === 'none')
-        return null;
-    const bump = effectiveBump(previous, input.bump, rules.preMajor);
-    const base = previous === null ? rules.initialVersion : semver.inc(previous, bump);
-    if (rules.prerelease === null)
-        return { version: base, bump };
-    const taken = input.existingPrereleaseNumbers?.(base) ?? [];
-    const n = taken.length ? Math.max(...taken) + 1 : 1;
-    return { version: `${base}-${rules.prerelease}.${n}`, bump };
-}
-function forcedVersion(previous, releaseAs) {
-    const input = `Release-As footer of commit ${releaseAs.sha.slice(0, 7)}`;
-    const version = semver.valid(releaseAs.value);
-    if (!version)
-        throw new InputError(input, releaseAs.value, 'a semantic version such as 2.0.0');
-    if (previous !== null && !semver.gt(version, previous)) {
-        throw new InputError(input, releaseAs.value, `a version greater than the last release ${previous}`);
-    }
-    return { version, bump: bumpBetween(previous, version) };
-}
-
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./build/src/core/bump.js
 
 const rank = { none: 0, patch: 1, minor: 2, major: 3 };
@@ -4077,7 +3986,8 @@ const parser = new CommitParser_CommitParser({
     headerCorrespondence: ['type', 'scope', 'subject'],
     noteKeywords: ['BREAKING CHANGE', 'BREAKING-CHANGE'],
     notesPattern: (keywords) => new RegExp(`^(${keywords}): (.*)`),
-    revertPattern: /^(?:Revert\s+"[\s\S]*"|revert(?:\([^()\r\n]*\))?!?: [\s\S]*?)\s*This reverts commit ([0-9a-fA-F]{7,40})\b/,
+    // Case-insensitive like the type: `Revert: …` and `REVERT: …` are conventional reverts too.
+    revertPattern: /^(?:Revert\s+"[\s\S]*"|revert(?:\([^()\r\n]*\))?!?: [\s\S]*?)\s*This reverts commit ([0-9a-fA-F]{7,40})\b/i,
     revertCorrespondence: ['hash'],
     issuePrefixes: ['#'],
     referenceActions: null,
@@ -4090,7 +4000,8 @@ function parseCommit(raw) {
     const parsed = parser.parse(message);
     const type = parsed.type ? parsed.type.toLowerCase() : null;
     const breakingNotes = parsed.notes.map((note) => note.text.trim());
-    const bang = type !== null && /^[^:]*!: /.test(header);
+    // The same shape as headerPattern, so a scope the header accepts (even one with a colon) keeps its `!`.
+    const bang = type !== null && /^\w[\w-]*(?:\([^()\r\n]*\))?!: /.test(header);
     const references = parsed.references
         .filter((ref) => ref.prefix === '#' && ref.owner === null && ref.repository === null)
         .map((ref) => Number(ref.issue))
@@ -4204,6 +4115,178 @@ class CommitAnalyzer {
     }
 }
 
+;// CONCATENATED MODULE: ./build/src/core/notes.js
+
+const breakingSectionTitle = '⚠ Breaking changes';
+/** Shown after the breaking changes, in this order; every other type is hidden unless configured. */
+const defaultNotesSections = [
+    { title: 'Features', types: ['feat'] },
+    { title: 'Bug fixes', types: ['fix'] },
+    { title: 'Performance', types: ['perf'] },
+    { title: 'Reverts', types: ['revert'] },
+];
+/** One version's section of the release notes, ending with exactly one newline. */
+function renderNotes(input) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(input.date)) {
+        throw new Error(`Expected the release date as YYYY-MM-DD, got ${JSON.stringify(input.date)}`);
+    }
+    const sections = sectionsFor(input.options);
+    const sectionOfType = new Map();
+    sections.forEach((section, index) => {
+        for (const type of section.types)
+            if (!sectionOfType.has(type))
+                sectionOfType.set(type, index);
+    });
+    const breaking = [];
+    const entries = sections.map(() => []);
+    for (const commit of input.commits) {
+        // A merge's own header says "Merge pull request…"; the commits it merged are in the list already.
+        if (commit.merge)
+            continue;
+        // git's own `Revert "…"` header is not conventional, but it is still a revert worth listing.
+        const type = commit.reverts !== null ? 'revert' : commit.type;
+        if (type === null)
+            continue;
+        if (commit.breaking) {
+            breaking.push(breakingEntry(commit, input.links));
+            continue;
+        }
+        const index = sectionOfType.get(type);
+        if (index !== undefined)
+            entries[index].push(entry(commit, input.links));
+    }
+    const blocks = [heading(input)];
+    if (breaking.length > 0)
+        blocks.push(`### ${breakingSectionTitle}`, breaking.join('\n'));
+    sections.forEach((section, index) => {
+        const list = entries[index];
+        if (list.length > 0)
+            blocks.push(`### ${section.title}`, list.join('\n'));
+    });
+    if (blocks.length === 1)
+        blocks.push('_No user-facing changes._');
+    return `${blocks.join('\n\n')}\n`;
+}
+/**
+ * Parses `docs=Documentation, refactor=Refactoring` (commas or newlines between entries) into
+ * sections; types given the same title share one section, in the order the titles first appear.
+ */
+function parseShownTypes(text, input = 'shown-types') {
+    const sections = [];
+    for (const item of text.split(/[,\n]/).map((s) => s.trim()).filter(Boolean)) {
+        const m = /^([\w-]+)\s*=\s*(\S.*)$/.exec(item);
+        if (!m)
+            throw new InputError(input, item, 'entries of the form "type=Section title", e.g. "docs=Documentation, refactor=Refactoring"');
+        const type = m[1].toLowerCase();
+        const title = m[2].trim();
+        const existing = sections.find((section) => section.title === title);
+        if (!existing)
+            sections.push({ title, types: [type] });
+        else if (!existing.types.includes(type))
+            existing.types.push(type);
+    }
+    return sections;
+}
+function sectionsFor(options) {
+    const sections = (options?.sections ?? defaultNotesSections).map((s) => ({ title: s.title, types: s.types.map(lower) }));
+    for (const shown of options?.shownTypes ?? []) {
+        const same = sections.find((section) => section.title === shown.title);
+        if (same)
+            same.types.push(...shown.types.map(lower));
+        else
+            sections.push({ title: shown.title, types: shown.types.map(lower) });
+    }
+    return sections;
+}
+function lower(type) {
+    return type.toLowerCase();
+}
+function heading(input) {
+    const version = input.links && input.previousTag !== null
+        ? `[${input.version}](${input.links.compare(input.previousTag, input.tag)})`
+        : input.version;
+    return `## ${version} (${input.date})`;
+}
+function entry(commit, links) {
+    const scope = commit.scope ? `**${oneLine(commit.scope)}:** ` : '';
+    const short = commit.sha.slice(0, 7);
+    const sha = links ? `[${short}](${links.commit(commit.sha)})` : short;
+    return `* ${scope}${linkIssues(oneLine(commit.subject), links)} (${sha})`;
+}
+/**
+ * The footer texts go under the entry as a block quote, indented by two spaces so that it belongs
+ * to the list item; several footers share one quote, separated by an empty quote line.
+ */
+function breakingEntry(commit, links) {
+    const notes = commit.breakingNotes.map((note) => note.trim()).filter(Boolean);
+    if (notes.length === 0)
+        return entry(commit, links);
+    const quoted = notes
+        .join('\n\n')
+        .split(/\r\n|\r|\n/)
+        .map((line) => {
+        const text = linkIssues(line.trimEnd(), links);
+        return text === '' ? '  >' : `  > ${text}`;
+    });
+    return [entry(commit, links), ...quoted].join('\n');
+}
+/** A subject is one list item: a stray line break would end the item or start a new block. */
+function oneLine(text) {
+    return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+// Markdown links, inline code and bare URLs are matched first and kept as they are, so that a
+// `#123` already inside one (`[#123](…)`, `https://…/#12`) is not linked a second time.
+const issueOrSkipped = /\[[^\]\n]*\]\([^)\n]*\)|`[^`\n]*`|<?\bhttps?:\/\/[^\s>]+>?|(?<![\w&#/])#(\d+)\b/g;
+function linkIssues(text, links) {
+    if (!links)
+        return text;
+    return text.replace(issueOrSkipped, (match, issue) => {
+        if (issue === undefined)
+            return match;
+        const n = Number(issue);
+        return Number.isSafeInteger(n) && n > 0 ? `[#${issue}](${links.issue(n)})` : match;
+    });
+}
+
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var semver = __nccwpck_require__(88);
+;// CONCATENATED MODULE: ./build/src/core/tags.js
+
+/** `<prefix><semver>` exactly: `v1.2.3` with prefix `v`; not `v01.2.3`, `1.2.3` or `vv1.2.3`. */
+function parseVersionTag(tag, prefix) {
+    if (!tag.startsWith(prefix))
+        return null;
+    const version = semver.parse(tag.slice(prefix.length), { loose: false });
+    return version ? { tag, version } : null;
+}
+/** The highest version tag by semver order; prerelease tags only when asked for. */
+function highestVersionTag(tags, prefix, options = {}) {
+    let best = null;
+    for (const tag of tags) {
+        const parsed = parseVersionTag(tag, prefix);
+        if (!parsed)
+            continue;
+        if (parsed.version.prerelease.length > 0 && !options.includePrerelease)
+            continue;
+        if (!best || semver.gt(parsed.version, best.version))
+            best = parsed;
+    }
+    return best;
+}
+/** The numbers N of existing `<prefix><base>-<id>.N` tags. */
+function prereleaseNumbers(tags, prefix, base, id) {
+    const numbers = [];
+    for (const tag of tags) {
+        const parsed = parseVersionTag(tag, prefix);
+        if (!parsed || `${parsed.version.major}.${parsed.version.minor}.${parsed.version.patch}` !== base)
+            continue;
+        const [name, n] = parsed.version.prerelease;
+        if (name === id && typeof n === 'number')
+            numbers.push(n);
+    }
+    return numbers;
+}
+
 ;// CONCATENATED MODULE: ./build/src/flows/history.js
 
 
@@ -4249,6 +4332,60 @@ async function describeRange(git, options) {
     return { head, previous, from, analysis: analyzer.finish() };
 }
 
+;// CONCATENATED MODULE: ./build/src/core/version.js
+
+
+/** Which level `to` is over `from`: `1.2.3 → 1.3.0-rc.1` is minor. */
+function bumpBetween(from, to) {
+    if (from === null)
+        return 'major';
+    switch (semver.diff(from, to)) {
+        case 'major':
+        case 'premajor':
+            return 'major';
+        case 'minor':
+        case 'preminor':
+            return 'minor';
+        case 'patch':
+        case 'prepatch':
+        case 'prerelease':
+            return 'patch';
+        default:
+            return 'none';
+    }
+}
+/** The bump the commits require once pre-1.0 mode is applied. */
+function effectiveBump(previous, bump, preMajor) {
+    if (preMajor && bump === 'major' && previous !== null && semver.major(previous) === 0)
+        return 'minor';
+    return bump;
+}
+/** The next version, or null when nothing calls for a release. */
+function nextVersion(input) {
+    const { previous, rules } = input;
+    if (input.releaseAs !== null)
+        return forcedVersion(previous, input.releaseAs);
+    if (input.bump === 'none')
+        return null;
+    const bump = effectiveBump(previous, input.bump, rules.preMajor);
+    const base = previous === null ? rules.initialVersion : semver.inc(previous, bump);
+    if (rules.prerelease === null)
+        return { version: base, bump };
+    const taken = input.existingPrereleaseNumbers?.(base) ?? [];
+    const n = taken.length ? Math.max(...taken) + 1 : 1;
+    return { version: `${base}-${rules.prerelease}.${n}`, bump };
+}
+function forcedVersion(previous, releaseAs) {
+    const input = `Release-As footer of commit ${releaseAs.sha.slice(0, 7)}`;
+    const version = semver.valid(releaseAs.value);
+    if (!version)
+        throw new InputError(input, releaseAs.value, 'a semantic version such as 2.0.0');
+    if (previous !== null && !semver.gt(version, previous)) {
+        throw new InputError(input, releaseAs.value, `a version greater than the last release ${previous}`);
+    }
+    return { version, bump: bumpBetween(previous, version) };
+}
+
 ;// CONCATENATED MODULE: ./build/src/flows/version.js
 
 
@@ -4288,31 +4425,324 @@ function versionJson(result) {
     return { previousVersion, previousTag, version, tag, bump, released, commits };
 }
 
-;// CONCATENATED MODULE: ./build/src/cli/format.js
-const format_short = (sha) => sha.slice(0, 7);
-function formatReasons(reasons, indent = '  ') {
-    return reasons.map((r) => `${indent}${r.bump.padEnd(5)} ${format_short(r.sha)} ${r.header}`);
+;// CONCATENATED MODULE: ./build/src/flows/notes.js
+
+
+
+
+
+
+const isoDate = (date) => date.toISOString().slice(0, 10);
+function render(release, commits, context) {
+    const markdown = renderNotes({ ...release, commits, links: context.links, ...(context.notes ? { options: context.notes } : {}) });
+    return { ...release, markdown };
 }
-/** One glance: the version, why, and from where. */
-function formatVersion(result) {
-    const since = result.previousTag ? `since ${result.previousTag}` : 'in the whole history (no release tag yet)';
-    const commits = `${result.commits} commit${result.commits === 1 ? '' : 's'} ${since}`;
-    if (!result.released) {
-        return `No release: nothing releasable in ${commits}.\n`;
+/** Notes of a computed next version (computed with `collect`), dated today. */
+function notesForVersion(result, context) {
+    if (!result.version || !result.tag)
+        return null;
+    const release = { version: result.version, tag: result.tag, previousTag: result.previousTag, date: isoDate(context.today) };
+    return render(release, result.included, context);
+}
+/**
+ * Notes of one release tag. When the tag exists they cover the commits since the release before it
+ * and carry the date of the tagged commit; when it does not exist yet they are the notes of `ref`
+ * (HEAD) released as that tag, dated today.
+ */
+async function notesForTag(git, tag, context) {
+    const { settings } = context;
+    const parsed = parseVersionTag(tag, settings.tagPrefix);
+    if (!parsed)
+        throw new InputError('tag', tag, `a release tag of the form ${settings.tagPrefix}X.Y.Z`);
+    await ensureFullHistory(git, context.shallow, context.log ?? (() => { }));
+    const exists = await git.tagExists(tag);
+    const to = exists ? `refs/tags/${tag}` : (context.ref ?? 'HEAD');
+    const range = await describeRange(git, { settings, to, excludeTag: tag, collect: true });
+    const date = exists ? await git.commitDate(to) : isoDate(context.today);
+    const release = { version: parsed.version.version, tag, previousTag: range.previous?.tag ?? null, date };
+    return render(release, range.analysis.included, context);
+}
+/**
+ * Notes as the CLI's `notes` asks: `to` defaults to HEAD. A release tag as `to` gives that release's
+ * notes; any other `to` gives the notes of the next version computed for it. `from` overrides where
+ * the range starts.
+ */
+async function notesForRange(git, range, context) {
+    const { settings } = context;
+    const to = range.to ?? 'HEAD';
+    const toTag = parseVersionTag(to, settings.tagPrefix) && (await git.tagExists(to)) ? to : null;
+    if (!range.from) {
+        if (toTag)
+            return notesForTag(git, toTag, context);
+        const result = await computeVersion(git, { settings, ref: to, shallow: context.shallow, collect: true, ...(context.log ? { log: context.log } : {}) });
+        return notesForVersion(result, context);
     }
-    const lines = [`${result.tag}  (${result.bump}; previous: ${result.previousTag ?? 'none'}; ${commits})`];
-    if (result.reasons.length) {
-        lines.push(`Bumped ${result.bump} by:`);
-        lines.push(...formatReasons(result.reasons));
-        const more = result.counts[result.bump] - result.reasons.length;
-        if (more > 0)
-            lines.push(`  … and ${more} more`);
-    }
-    return lines.join('\n') + '\n';
+    await ensureFullHistory(git, context.shallow, context.log ?? (() => { }));
+    const described = await describeRange(git, { settings, to, from: range.from, collect: true });
+    const release = {
+        version: toTag ? parseVersionTag(toTag, settings.tagPrefix).version.version : 'Unreleased',
+        tag: toTag ?? to,
+        previousTag: described.previous?.tag ?? null,
+        date: toTag ? await git.commitDate(to) : isoDate(context.today),
+    };
+    return render(release, described.analysis.included, context);
+}
+/**
+ * The notes of every release tag reachable from `to`, newest first: what `notes --all` prints to
+ * backfill a release-notes.md. One listing of the tags, then one streamed range per release, a few
+ * at a time, so a long history costs about one pass over it.
+ */
+async function notesForAllTags(git, context) {
+    const { settings } = context;
+    await ensureFullHistory(git, context.shallow, context.log ?? (() => { }));
+    const head = await git.resolveCommit(context.to ?? 'HEAD');
+    if (!head)
+        throw new InputError('to', context.to, 'a commit, branch or tag that exists in this repository');
+    const releases = (await git.tagCommits({ mergedInto: head }))
+        .map((t) => ({ ...t, parsed: parseVersionTag(t.name, settings.tagPrefix) }))
+        .filter((t) => t.parsed !== null)
+        .sort((a, b) => a.parsed.version.compare(b.parsed.version));
+    const stable = releases.filter((t) => t.parsed.version.prerelease.length === 0);
+    const jobs = releases.map((release) => async () => {
+        // As for a single tag: the previous release is the highest stable version below this one.
+        const previous = stable.filter((s) => s.parsed.version.compare(release.parsed.version) < 0).at(-1) ?? null;
+        const analyzer = new CommitAnalyzer({ rules: settings.releaseRules, collect: true });
+        for await (const commit of git.log({ from: previous?.commit ?? null, to: release.commit }))
+            analyzer.add(commit);
+        const notes = { version: release.parsed.version.version, tag: release.name, previousTag: previous?.name ?? null, date: release.date };
+        return render(notes, analyzer.finish().included, context);
+    });
+    const rendered = await runLimited(jobs, context.concurrency ?? 4);
+    return rendered.reverse();
+}
+async function runLimited(jobs, limit) {
+    const results = new Array(jobs.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < jobs.length) {
+            const index = next++;
+            results[index] = await jobs[index]();
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+    return results;
 }
 
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: ./build/src/core/notes-file.js
+
+const defaultNotesHeader = '# Release notes\n\n';
+const semverText = String.raw `(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?`;
+// `## [1.3.0](…) (date)` with links, `## 1.3.0 (date)` without; a `v` prefix is tolerated because
+// hand-written files often carry the tag rather than the version.
+const versionHeading = new RegExp(String.raw `^## (?:\[v?(${semverText})\]\(|v?(${semverText})(?:[ \t]|$))`);
+/**
+ * Puts one version's section into the notes file: replaces the section of that version in place, or
+ * inserts it newest first by semver. Everything else is kept byte for byte, line endings included,
+ * so the file's history only shows the section that changed.
+ */
+function upsertNotesSection(existing, section, version, options = {}) {
+    const target = bareVersion(version);
+    const text = existing === null || existing.trim() === '' ? (options.defaultHeader ?? defaultNotesHeader) : existing;
+    const eol = lineEnding(text);
+    const body = normalizedSection(section, target, eol);
+    const lines = splitLines(text);
+    const headings = versionHeadings(lines);
+    const same = headings.findIndex((h) => h.version === target);
+    if (same >= 0) {
+        const start = headings[same].line;
+        const end = headings[same + 1]?.line ?? lines.length;
+        return joinSections(lines.slice(0, start).join(''), body, lines.slice(end).join(''), eol);
+    }
+    const lower = headings.find((h) => semver.compareBuild(h.version, target) < 0);
+    if (lower) {
+        return joinSections(lines.slice(0, lower.line).join(''), body, lines.slice(lower.line).join(''), eol);
+    }
+    return joinSections(text, body, '', eol);
+}
+/** The section of `version` as it is in the file, without trailing blank lines; null when absent. */
+function readNotesSection(fileText, version) {
+    const target = bareVersion(version);
+    const lines = splitLines(fileText);
+    const headings = versionHeadings(lines);
+    const index = headings.findIndex((h) => h.version === target);
+    if (index < 0)
+        return null;
+    const end = headings[index + 1]?.line ?? lines.length;
+    const text = lines.slice(headings[index].line, end).join('');
+    return text.replace(/\s+$/, '') + lineEnding(fileText);
+}
+function versionHeadings(lines) {
+    const headings = [];
+    lines.forEach((line, index) => {
+        const m = versionHeading.exec(line);
+        const version = m?.[1] ?? m?.[2];
+        // The pattern lets through what semver rejects, e.g. the leading zero in 1.0.0-01.
+        if (version !== undefined && semver.parse(version) !== null)
+            headings.push({ line: index, version });
+    });
+    return headings;
+}
+function bareVersion(version) {
+    const bare = version.trim().replace(/^v/, '');
+    if (!new RegExp(`^${semverText}$`).test(bare) || semver.parse(bare) === null) {
+        throw new Error(`Expected a semantic version such as 1.2.3 (optionally v1.2.3), got ${JSON.stringify(version)}`);
+    }
+    return bare;
+}
+/** The rendered section in the file's line endings, ending with exactly one line ending. */
+function normalizedSection(section, version, eol) {
+    const lines = section
+        .replace(/\r\n?/g, '\n')
+        .replace(/^(?:[ \t]*\n)+/, '')
+        .replace(/\s+$/, '')
+        .split('\n');
+    const first = lines[0] ?? '';
+    const m = versionHeading.exec(first);
+    if ((m?.[1] ?? m?.[2]) !== version) {
+        // Otherwise the next run could not find it again and would add it a second time.
+        throw new Error(`Expected the section to start with a "## ${version}" or "## [${version}](…)" heading, got ${JSON.stringify(first)}`);
+    }
+    return lines.join(eol) + eol;
+}
+/**
+ * Exactly one blank line between the text before and the section, and between the section and what
+ * follows. Only line endings are ever added to `before`, never removed, so its bytes stay as written.
+ */
+function joinSections(before, body, after, eol) {
+    let head = before;
+    if (head !== '') {
+        if (!/\n$/.test(head))
+            head += eol;
+        if (!/(?:^|\n)[ \t]*\r?\n$/.test(head))
+            head += eol;
+    }
+    return after === '' ? head + body : head + body + eol + after;
+}
+/** CRLF when the file's first line ends that way; a file is assumed to be consistent. */
+function lineEnding(text) {
+    const newline = text.indexOf('\n');
+    return newline > 0 && text[newline - 1] === '\r' ? '\r\n' : '\n';
+}
+/** Lines with their endings attached, so that joining them gives back the exact text. */
+function splitLines(text) {
+    return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/notes-file.js
+
+
+/** Puts a version's section into the notes file (created when missing); returns the new text. */
+async function writeNotesFile(path, section, version) {
+    const existing = await (0,promises_namespaceObject.readFile)(path, 'utf8').catch((error) => {
+        if (error.code === 'ENOENT')
+            return null;
+        throw error;
+    });
+    const updated = upsertNotesSection(existing, section, version);
+    if (updated !== existing)
+        await (0,promises_namespaceObject.writeFile)(path, updated);
+    return updated;
+}
+
+;// CONCATENATED MODULE: ./build/src/core/links.js
+const ownerAndName = /^([\w.-]+)\/([\w.-]+)$/;
+/**
+ * `serverUrl` is GITHUB_SERVER_URL as the caller read it (https://github.com or the GHES address);
+ * `repository` is GITHUB_REPOSITORY, "owner/name".
+ */
+function repoLinks(serverUrl, repository) {
+    const match = ownerAndName.exec(repository.trim());
+    if (!match)
+        throw new Error(`Expected the repository as "owner/name", got ${JSON.stringify(repository)}`);
+    const base = `${serverBase(serverUrl)}/${encodeURIComponent(match[1])}/${encodeURIComponent(match[2])}`;
+    return {
+        commit: (sha) => `${base}/commit/${encodeURIComponent(sha)}`,
+        issue: (n) => {
+            if (!Number.isSafeInteger(n) || n <= 0)
+                throw new Error(`Expected a positive issue number, got ${n}`);
+            return `${base}/issues/${n}`;
+        },
+        compare: (fromTag, toTag) => `${base}/compare/${encodeRef(fromTag)}...${encodeRef(toTag)}`,
+    };
+}
+/**
+ * "owner/name" of a git remote on the given server, or null when the remote is elsewhere or not a
+ * form we know. Only owner and name leave this function: a checkout's https remote may carry a
+ * token (`https://x-access-token:TOKEN@github.com/...`) and it must never reach a log or a file.
+ */
+function repositoryFromRemote(remoteUrl, serverUrl) {
+    const server = parseServerUrl(serverUrl);
+    const remote = remoteUrl.trim();
+    const scpLike = /^[\w.-]+@([^/:@\s]+):\/?([^\s]+)$/.exec(remote);
+    if (scpLike) {
+        return sameHost(scpLike[1], server.hostname) ? repositoryFromPath(scpLike[2]) : null;
+    }
+    const url = URL.parse(remote);
+    if (!url || url.search !== '' || url.hash !== '')
+        return null;
+    if (url.protocol === 'https:' || url.protocol === 'http:') {
+        // Same host and port: GHES can serve https on a non-default port.
+        return url.host.toLowerCase() === server.host.toLowerCase() ? repositoryFromPath(url.pathname) : null;
+    }
+    if (url.protocol === 'ssh:') {
+        // The ssh port has nothing to do with the web server's port, so only the host name must match.
+        return sameHost(url.hostname, server.hostname) ? repositoryFromPath(url.pathname) : null;
+    }
+    return null;
+}
+function repositoryFromPath(path) {
+    const trimmed = path.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '');
+    const match = ownerAndName.exec(trimmed);
+    if (!match || match[2] === '.' || match[2] === '..' || match[1] === '.' || match[1] === '..')
+        return null;
+    return `${match[1]}/${match[2]}`;
+}
+function sameHost(a, b) {
+    return a.toLowerCase() === b.toLowerCase();
+}
+function parseServerUrl(serverUrl) {
+    const url = URL.parse(serverUrl.trim());
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+        throw new Error(`Expected the server URL as http(s)://host, e.g. https://github.com, got ${JSON.stringify(serverUrl)}`);
+    }
+    return url;
+}
+/** Origin plus any path prefix, without trailing slashes and without credentials. */
+function serverBase(serverUrl) {
+    const url = parseServerUrl(serverUrl);
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+/** Tags may contain `/` (a path in the URL) and `+` (build metadata, which must be escaped). */
+function encodeRef(ref) {
+    return ref.split('/').map(encodeURIComponent).join('/');
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/repository.js
+
+/** Where links point: GITHUB_SERVER_URL (GitHub Enterprise Server too) and the repository. */
+async function repositoryContext(git, env) {
+    const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
+    let repository = env.GITHUB_REPOSITORY || null;
+    if (!repository) {
+        const remote = await git.remoteUrl('origin');
+        repository = remote ? repositoryFromRemote(remote, serverUrl) : null;
+    }
+    return { serverUrl, repository, links: repository ? repoLinks(serverUrl, repository) : null };
+}
+
+;// CONCATENATED MODULE: ./build/src/cli/notes-options.js
+
+
+const notesOptions = {
+    'show-types': { type: 'string', placeholder: 'TYPES', help: 'also list these hidden types, e.g. "docs=Documentation, refactor=Refactoring"' },
+};
+function notesOptionsFromArgs(args) {
+    const shown = stringValue(args, 'show-types');
+    return shown ? { shownTypes: parseShownTypes(shown, '--show-types') } : undefined;
+}
+
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./build/src/adapters/git.js
@@ -4454,9 +4884,9 @@ function logArgs(range) {
     // The trailing `--` keeps a revision from being taken for a path.
     return ['log', '-z', '--no-show-signature', '--encoding=UTF-8', LOG_FORMAT, ...rangeArgs(range), '--'];
 }
-function tagArgs(options = {}) {
+function tagArgs(options = {}, format = '%(refname:strip=2)') {
     // for-each-ref rather than `git tag`: plumbing, so tag.sort and column.ui cannot change the output.
-    const args = ['for-each-ref', '--format=%(refname:strip=2)'];
+    const args = ['for-each-ref', `--format=${format}`];
     if (options.mergedInto)
         args.push(`--merged=${operand(options.mergedInto, 'revision')}`);
     if (options.pointsAt)
@@ -4514,6 +4944,15 @@ function createGit(cwd, options = {}) {
         },
         async tags(filter) {
             return lines(await output(tagArgs(filter)));
+        },
+        async tagCommits(filter) {
+            // %(*…) is the peeled commit of an annotated tag and empty for a lightweight one.
+            const format = '%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(committerdate:unix)%00%(*committerdate:unix)';
+            return lines(await output(tagArgs(filter, format))).map((line) => {
+                const [name = '', object = '', peeled = '', date = '', peeledDate = ''] = line.split('\0');
+                const seconds = Number(peeledDate || date);
+                return { name, commit: peeled || object, date: new Date(seconds * 1000).toISOString().slice(0, 10) };
+            });
         },
         log(range) {
             const args = logArgs(range);
@@ -4680,6 +5119,310 @@ async function openRepository(args, io) {
     return git;
 }
 
+;// CONCATENATED MODULE: ./build/src/cli/commands/notes.js
+
+
+
+
+
+
+
+
+const notesCommand = {
+    name: 'notes',
+    summary: 'Print the release notes of a range, a release tag or every release; optionally write them into release-notes.md.',
+    usage: 'release-flow notes [--from REF] [--to REF] [--all] [--write FILE] [--json] [--cwd DIR] [--tag-prefix v] [--show-types TYPES]',
+    options: {
+        from: { type: 'string', placeholder: 'REF', help: 'start of the range, exclusive (default: the last release before --to)' },
+        to: { type: 'string', placeholder: 'REF', help: 'end of the range (default: HEAD); a release tag gives that release\'s notes' },
+        all: { type: 'boolean', help: 'the notes of every release tag reachable from --to, newest first' },
+        write: { type: 'string', placeholder: 'FILE', help: 'put the section(s) into FILE (relative to --cwd, e.g. release-notes.md), in place, newest first' },
+        ...jsonOption,
+        ...cwdOption,
+        ...versionRuleOptions,
+        ...notesOptions,
+    },
+    async run(args, io) {
+        const settings = settingsFromArgs(args);
+        const notes = notesOptionsFromArgs(args);
+        if (flag(args, 'all') && stringValue(args, 'from')) {
+            throw new InputError('--from', stringValue(args, 'from'), 'no --from with --all: every release starts at the release before it');
+        }
+        const git = await openRepository(args, io);
+        const { links } = await repositoryContext(git, io.env);
+        const context = { settings, links, notes, shallow: 'fail', today: io.now() };
+        const to = stringValue(args, 'to');
+        const sections = flag(args, 'all')
+            ? await notesForAllTags(git, { ...context, ...(to ? { to } : {}) })
+            : [await notesForRange(git, { from: stringValue(args, 'from'), to }, context)].filter((n) => n !== null);
+        const file = stringValue(args, 'write');
+        if (file) {
+            const path = (0,external_node_path_namespaceObject.resolve)(git.cwd, file);
+            // Oldest first, so that each insertion lands above the previous one, as releases happen.
+            for (const section of [...sections].reverse())
+                await writeNotesFile(path, section.markdown, section.version);
+            io.stderr(`Wrote ${sections.length} section(s) into ${path}\n`);
+        }
+        if (flag(args, 'json')) {
+            io.stdout(JSON.stringify({ releases: sections.map(({ version, tag, previousTag, date, markdown }) => ({ version, tag, previousTag, date, notes: markdown })), file: file ?? null }) + '\n');
+        }
+        else if (!file) {
+            io.stdout(sections.length ? sections.map((s) => s.markdown).join('\n') : 'No release notes: nothing releasable in the range.\n');
+        }
+        return 0;
+    },
+};
+
+;// CONCATENATED MODULE: ./build/src/core/release-flags.js
+
+/**
+ * Decides how a GitHub Release for `version` is flagged. A stable release becomes "Latest" only
+ * when no stable tag with the same prefix is newer, so that a patch to an old line (1.4.8 after
+ * 2.0.0 exists) does not take "Latest" away from the newest line.
+ */
+function releaseFlags(version, existingTags, prefix) {
+    const parsed = parseStrict(version);
+    if (parsed === null) {
+        throw new Error(`Expected a semantic version without prefix, such as 1.2.3 or 1.3.0-rc.1, got "${version}"`);
+    }
+    if (parsed.prerelease.length > 0)
+        return { prerelease: true, makeLatest: false };
+    const newerStableExists = existingTags.some((tag) => {
+        if (!tag.startsWith(prefix))
+            return false;
+        const tagged = parseStrict(tag.slice(prefix.length));
+        return tagged !== null && tagged.prerelease.length === 0 && semver.gt(tagged, parsed);
+    });
+    return { prerelease: false, makeLatest: !newerStableExists };
+}
+// semver.parse also accepts a leading "v", "=" or whitespace; with prefix "" that would count
+// "v2.0.0" as a tag of the empty prefix, so only text that starts with the major digit counts.
+function parseStrict(text) {
+    return /^\d/.test(text) ? semver.parse(text) : null;
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/plan.js
+
+
+
+/** Both triggers of DESIGN.md, previewed for the repository as it is now. Changes nothing. */
+async function plan(git, context) {
+    const mainPush = await computeVersion(git, { settings: context.settings, shallow: context.shallow, collect: true, ...(context.log ? { log: context.log } : {}) });
+    const branch = await git.currentBranch();
+    const notes = notesForVersion(mainPush, context);
+    if (!notes || !mainPush.version)
+        return { branch, mainPush, tagPush: null };
+    const flags = releaseFlags(mainPush.version, await git.tags(), context.settings.tagPrefix);
+    return { branch, mainPush, tagPush: { tag: notes.tag, version: notes.version, notes, ...flags } };
+}
+
+;// CONCATENATED MODULE: ./build/src/cli/format.js
+const format_short = (sha) => sha.slice(0, 7);
+function formatReasons(reasons, indent = '  ') {
+    return reasons.map((r) => `${indent}${r.bump.padEnd(5)} ${format_short(r.sha)} ${r.header}`);
+}
+/** One glance: the version, why, and from where. */
+function formatVersion(result) {
+    const since = result.previousTag ? `since ${result.previousTag}` : 'in the whole history (no release tag yet)';
+    const commits = `${result.commits} commit${result.commits === 1 ? '' : 's'} ${since}`;
+    if (!result.released) {
+        return `No release: nothing releasable in ${commits}.\n`;
+    }
+    const lines = [`${result.tag}  (${result.bump}; previous: ${result.previousTag ?? 'none'}; ${commits})`];
+    if (result.reasons.length) {
+        lines.push(`Bumped ${result.bump} by:`);
+        lines.push(...formatReasons(result.reasons));
+        const more = result.counts[result.bump] - result.reasons.length;
+        if (more > 0)
+            lines.push(`  … and ${more} more`);
+    }
+    return lines.join('\n') + '\n';
+}
+
+;// CONCATENATED MODULE: ./build/src/cli/commands/plan.js
+
+
+
+
+
+
+
+const indent = (text) => text.trimEnd().split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
+const planCommand = {
+    name: 'plan',
+    summary: 'Show what a push to main and a release tag push would do now: version, why, and the notes.',
+    usage: 'release-flow plan [--json] [--cwd DIR] [--tag-prefix v] [--prerelease ID] [--pre-major] [--release-rules RULES]',
+    options: { ...jsonOption, ...cwdOption, ...versionRuleOptions, ...notesOptions },
+    async run(args, io) {
+        const settings = settingsFromArgs(args);
+        const git = await openRepository(args, io);
+        const { links, repository } = await repositoryContext(git, io.env);
+        const result = await plan(git, { settings, links, notes: notesOptionsFromArgs(args), shallow: 'fail', today: io.now() });
+        const { mainPush, tagPush } = result;
+        if (flag(args, 'json')) {
+            const tag = tagPush && { tag: tagPush.tag, version: tagPush.version, prerelease: tagPush.prerelease, makeLatest: tagPush.makeLatest, notes: tagPush.notes.markdown };
+            io.stdout(JSON.stringify({ repository, branch: result.branch, head: mainPush.head, mainPush: { ...versionJson(mainPush), reasons: mainPush.reasons }, tagPush: tag }) + '\n');
+            return 0;
+        }
+        const lines = [
+            `${repository ?? git.cwd} on ${result.branch ?? 'a detached HEAD'} at ${mainPush.head.slice(0, 7)}`,
+            '',
+            'Push to main now:',
+            indent(formatVersion(mainPush)),
+            '',
+        ];
+        if (tagPush) {
+            lines.push(`Tag push now (release-flow release --push, or git tag ${tagPush.tag} && git push origin ${tagPush.tag}):`, `    the tag passes its check; GitHub Release ${tagPush.tag}${tagPush.prerelease ? ' (prerelease)' : ''}${tagPush.makeLatest ? ' (latest)' : ''} with these notes:`, '', indent(tagPush.notes.markdown));
+        }
+        else {
+            lines.push('Tag push now: nothing to release, so no release tag to push.');
+        }
+        io.stdout(lines.join('\n') + '\n');
+        return 0;
+    },
+};
+
+;// CONCATENATED MODULE: ./build/src/flows/release.js
+
+
+
+
+
+
+
+/**
+ * Cuts a release locally: version, notes file, `chore(release)` commit and annotated tag, pushed
+ * atomically (branch and tag together, or neither) only when asked. Every refusal happens before
+ * the first change.
+ */
+async function cutRelease(git, options) {
+    const branch = await git.currentBranch();
+    if (branch === null)
+        throw new PreconditionError('HEAD is detached: a release commit needs a branch', 'git switch main');
+    if (await git.isDirty()) {
+        throw new PreconditionError('the working tree has uncommitted changes, which the release commit would not contain', 'commit them, or git stash --include-untracked');
+    }
+    const computed = await computeVersion(git, { settings: options.settings, shallow: 'fail', collect: true, log: options.log });
+    const result = options.as ? { ...computed, ...release_forcedVersion(options.as, computed.previousVersion, options.settings.tagPrefix) } : computed;
+    if (!result.released || !result.version || !result.tag) {
+        throw new PreconditionError(`nothing to release: no feat, fix, perf, revert or breaking commit in ${result.commits} commit(s) since ${result.previousTag ?? 'the start of history'}`, 'commit a releasable change, or force a version with --as X.Y.Z');
+    }
+    if (await git.tagExists(result.tag)) {
+        throw new PreconditionError(`tag ${result.tag} already exists`, `choose another version with --as, or delete the tag if it was a mistake: git tag -d ${result.tag}`);
+    }
+    const notes = notesForVersion(result, options);
+    const commitMessage = `chore(release): ${result.tag}`;
+    const outcome = {
+        version: result.version,
+        tag: result.tag,
+        previousTag: result.previousTag,
+        bump: result.bump,
+        branch,
+        commitMessage,
+        notes,
+        file: options.file,
+        commit: null,
+        pushed: false,
+        dryRun: options.dryRun,
+    };
+    if (options.dryRun)
+        return outcome;
+    const path = (0,external_node_path_namespaceObject.resolve)(git.cwd, options.file);
+    options.log(`Writing the ${result.tag} section of ${(0,external_node_path_namespaceObject.relative)(git.cwd, path)}`);
+    await writeNotesFile(path, notes.markdown, result.version);
+    await git.add([path]);
+    outcome.commit = await git.commit(commitMessage);
+    await git.createAnnotatedTag(result.tag, `Release ${result.tag}\n\n${notes.markdown}`);
+    options.log(`Committed ${commitMessage} (${outcome.commit.slice(0, 7)}) and tagged ${result.tag}`);
+    if (options.push) {
+        options.log(`Pushing ${branch} and ${result.tag} to ${options.remote} (atomic)`);
+        try {
+            await git.push(options.remote, [`refs/heads/${branch}`, `refs/tags/${result.tag}`], { atomic: true });
+        }
+        catch (error) {
+            const reason = error instanceof Error ? error.message : String(error);
+            throw new Error(`${reason}\nThe release commit and tag exist locally; nothing was pushed. Retry with: git push --atomic ${options.remote} ${branch} ${result.tag}`);
+        }
+        outcome.pushed = true;
+    }
+    return outcome;
+}
+function release_forcedVersion(as, previous, prefix) {
+    const version = semver.valid(as);
+    if (!version || (previous !== null && !semver.gt(version, previous))) {
+        throw new InputError('--as', as, previous ? `a semantic version greater than the last release ${previous}` : 'a semantic version such as 1.0.0');
+    }
+    return { version, tag: `${prefix}${version}`, bump: bumpBetween(previous, version), released: true };
+}
+
+;// CONCATENATED MODULE: ./build/src/cli/commands/release.js
+
+
+
+
+
+const releaseCommand = {
+    name: 'release',
+    summary: 'Cut a release locally: compute the version, update release-notes.md, commit chore(release) and tag it.',
+    usage: 'release-flow release [--as X.Y.Z] [--prerelease ID] [--push] [--dry-run] [--remote origin] [--file release-notes.md] [--json] [--cwd DIR]',
+    options: {
+        as: { type: 'string', placeholder: 'X.Y.Z', help: 'release this version instead of the computed one (must be greater than the last release)' },
+        push: { type: 'boolean', help: 'push the branch and the tag, atomically (default: local only)' },
+        'dry-run': { type: 'boolean', help: 'print what would happen and change nothing' },
+        remote: { type: 'string', placeholder: 'NAME', help: 'the remote to push to (default: origin)' },
+        file: { type: 'string', placeholder: 'FILE', help: 'the release notes file, relative to the repository (default: release-notes.md)' },
+        ...jsonOption,
+        ...cwdOption,
+        ...versionRuleOptions,
+        ...notesOptions,
+    },
+    async run(args, io) {
+        const settings = settingsFromArgs(args);
+        const notes = notesOptionsFromArgs(args);
+        const git = await openRepository(args, io);
+        const { links } = await repositoryContext(git, io.env);
+        const dryRun = flag(args, 'dry-run');
+        const outcome = await cutRelease(git, {
+            settings,
+            as: stringValue(args, 'as'),
+            file: stringValue(args, 'file') ?? 'release-notes.md',
+            push: flag(args, 'push'),
+            remote: stringValue(args, 'remote') ?? 'origin',
+            dryRun,
+            links,
+            notes,
+            today: io.now(),
+            log: (line) => io.stderr(`${line}\n`),
+        });
+        if (flag(args, 'json')) {
+            io.stdout(JSON.stringify(outcomeJson(outcome)) + '\n');
+            return 0;
+        }
+        const what = `${outcome.tag} (${outcome.bump}; previous: ${outcome.previousTag ?? 'none'})`;
+        const lines = dryRun
+            ? [
+                `Dry run: nothing was changed. A release would:`,
+                `  write the ${outcome.tag} section of ${outcome.file}`,
+                `  commit "${outcome.commitMessage}" on ${outcome.branch}`,
+                `  create the annotated tag ${outcome.tag}`,
+                outcome.pushed || flag(args, 'push') ? `  push ${outcome.branch} and ${outcome.tag} atomically` : `  not push (add --push)`,
+                '',
+                outcome.notes.markdown,
+            ]
+            : [
+                `Released ${what}.`,
+                outcome.pushed ? `Pushed ${outcome.branch} and ${outcome.tag}.` : `Not pushed. Push with: git push --atomic ${stringValue(args, 'remote') ?? 'origin'} ${outcome.branch} ${outcome.tag}`,
+            ];
+        io.stdout(lines.join('\n').trimEnd() + '\n');
+        return 0;
+    },
+};
+/** What was released (or, on a dry run, would be). */
+function outcomeJson(outcome) {
+    const { version, tag, previousTag, bump, branch, commitMessage, file, commit, pushed, dryRun } = outcome;
+    return { version, tag, previousTag, bump, branch, commitMessage, file, commit, pushed, dryRun, notes: outcome.notes.markdown };
+}
+
 ;// CONCATENATED MODULE: ./build/src/cli/commands/version.js
 
 
@@ -4703,7 +5446,10 @@ const versionCommand = {
 
 
 
-const commands = [versionCommand];
+
+
+
+const commands = [planCommand, versionCommand, notesCommand, releaseCommand];
 function topHelp() {
     const lines = [
         'release-flow: from commit to running container.',

@@ -20,6 +20,8 @@ export interface Git {
   currentBranch(): Promise<string | null>;
   /** Tag names, sorted by name. `mergedInto`: only tags reachable from that ref; `pointsAt`: only tags on that commit. */
   tags(options?: TagFilter): Promise<string[]>;
+  /** Every tag with the commit it points at and that commit's date (YYYY-MM-DD, UTC), in one call. */
+  tagCommits(options?: TagFilter): Promise<TaggedCommit[]>;
   /**
    * Commits reachable from `to` and not from `from`, newest first, yielded while git is still
    * writing. Breaking out of the loop kills git. A failing git (bad ref, empty repository: git
@@ -48,6 +50,12 @@ export interface CommitRange {
   /** Exclusive lower bound; null or absent means from the root commits. */
   from?: string | null;
   to: string;
+}
+
+export interface TaggedCommit {
+  name: string;
+  commit: string;
+  date: string;
 }
 
 export interface TagFilter {
@@ -241,9 +249,9 @@ export function logArgs(range: CommitRange): string[] {
   return ['log', '-z', '--no-show-signature', '--encoding=UTF-8', LOG_FORMAT, ...rangeArgs(range), '--'];
 }
 
-export function tagArgs(options: TagFilter = {}): string[] {
+export function tagArgs(options: TagFilter = {}, format = '%(refname:strip=2)'): string[] {
   // for-each-ref rather than `git tag`: plumbing, so tag.sort and column.ui cannot change the output.
-  const args = ['for-each-ref', '--format=%(refname:strip=2)'];
+  const args = ['for-each-ref', `--format=${format}`];
   if (options.mergedInto) args.push(`--merged=${operand(options.mergedInto, 'revision')}`);
   if (options.pointsAt) args.push(`--points-at=${operand(options.pointsAt, 'revision')}`);
   args.push('refs/tags');
@@ -310,6 +318,16 @@ export function createGit(cwd: string, options: GitOptions = {}): Git {
 
     async tags(filter) {
       return lines(await output(tagArgs(filter)));
+    },
+
+    async tagCommits(filter) {
+      // %(*…) is the peeled commit of an annotated tag and empty for a lightweight one.
+      const format = '%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(committerdate:unix)%00%(*committerdate:unix)';
+      return lines(await output(tagArgs(filter, format))).map((line) => {
+        const [name = '', object = '', peeled = '', date = '', peeledDate = ''] = line.split('\0');
+        const seconds = Number(peeledDate || date);
+        return { name, commit: peeled || object, date: new Date(seconds * 1000).toISOString().slice(0, 10) };
+      });
     },
 
     log(range) {

@@ -1,8 +1,11 @@
 import { isUsageError } from '../core/errors.js';
 import { commandHelp, parseCommandArgs, type CliIO, type Command } from './command.js';
+import { notesCommand } from './commands/notes.js';
+import { planCommand } from './commands/plan.js';
+import { releaseCommand } from './commands/release.js';
 import { versionCommand } from './commands/version.js';
 
-export const commands: Command[] = [versionCommand];
+export const commands: Command[] = [planCommand, versionCommand, notesCommand, releaseCommand];
 
 function topHelp(): string {
   const lines = [

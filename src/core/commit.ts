@@ -39,7 +39,8 @@ const parser = new CommitParser({
   headerCorrespondence: ['type', 'scope', 'subject'],
   noteKeywords: ['BREAKING CHANGE', 'BREAKING-CHANGE'],
   notesPattern: (keywords) => new RegExp(`^(${keywords}): (.*)`),
-  revertPattern: /^(?:Revert\s+"[\s\S]*"|revert(?:\([^()\r\n]*\))?!?: [\s\S]*?)\s*This reverts commit ([0-9a-fA-F]{7,40})\b/,
+  // Case-insensitive like the type: `Revert: …` and `REVERT: …` are conventional reverts too.
+  revertPattern: /^(?:Revert\s+"[\s\S]*"|revert(?:\([^()\r\n]*\))?!?: [\s\S]*?)\s*This reverts commit ([0-9a-fA-F]{7,40})\b/i,
   revertCorrespondence: ['hash'],
   issuePrefixes: ['#'],
   referenceActions: null as unknown as string[],
@@ -54,7 +55,8 @@ export function parseCommit(raw: RawCommit): ConventionalCommit {
   const parsed = parser.parse(message);
   const type = parsed.type ? parsed.type.toLowerCase() : null;
   const breakingNotes = parsed.notes.map((note) => note.text.trim());
-  const bang = type !== null && /^[^:]*!: /.test(header);
+  // The same shape as headerPattern, so a scope the header accepts (even one with a colon) keeps its `!`.
+  const bang = type !== null && /^\w[\w-]*(?:\([^()\r\n]*\))?!: /.test(header);
   const references = parsed.references
     .filter((ref) => ref.prefix === '#' && ref.owner === null && ref.repository === null)
     .map((ref) => Number(ref.issue))

@@ -1,5 +1,6 @@
 import type { Git } from '../adapters/git.js';
 import type { ConventionalCommit } from '../core/commit.js';
+import { CommitAnalyzer } from '../core/analyze.js';
 import { InputError } from '../core/errors.js';
 import type { RepoLinks } from '../core/links.js';
 import { renderNotes, type NotesOptions } from '../core/notes.js';
@@ -89,4 +90,44 @@ export async function notesForRange(
     date: toTag ? await git.commitDate(to) : isoDate(context.today),
   };
   return render(release, described.analysis.included, context);
+}
+
+/**
+ * The notes of every release tag reachable from `to`, newest first: what `notes --all` prints to
+ * backfill a release-notes.md. One listing of the tags, then one streamed range per release, a few
+ * at a time, so a long history costs about one pass over it.
+ */
+export async function notesForAllTags(git: Git, context: NotesContext & { to?: string; concurrency?: number }): Promise<RenderedNotes[]> {
+  const { settings } = context;
+  await ensureFullHistory(git, context.shallow, context.log ?? (() => {}));
+  const head = await git.resolveCommit(context.to ?? 'HEAD');
+  if (!head) throw new InputError('to', context.to, 'a commit, branch or tag that exists in this repository');
+  const releases = (await git.tagCommits({ mergedInto: head }))
+    .map((t) => ({ ...t, parsed: parseVersionTag(t.name, settings.tagPrefix) }))
+    .filter((t) => t.parsed !== null)
+    .sort((a, b) => a.parsed!.version.compare(b.parsed!.version));
+  const stable = releases.filter((t) => t.parsed!.version.prerelease.length === 0);
+  const jobs = releases.map((release) => async () => {
+    // As for a single tag: the previous release is the highest stable version below this one.
+    const previous = stable.filter((s) => s.parsed!.version.compare(release.parsed!.version) < 0).at(-1) ?? null;
+    const analyzer = new CommitAnalyzer({ rules: settings.releaseRules, collect: true });
+    for await (const commit of git.log({ from: previous?.commit ?? null, to: release.commit })) analyzer.add(commit);
+    const notes = { version: release.parsed!.version.version, tag: release.name, previousTag: previous?.name ?? null, date: release.date };
+    return render(notes, analyzer.finish().included, context);
+  });
+  const rendered = await runLimited(jobs, context.concurrency ?? 4);
+  return rendered.reverse();
+}
+
+async function runLimited<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const index = next++;
+      results[index] = await jobs[index]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  return results;
 }

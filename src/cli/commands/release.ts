@@ -1,0 +1,68 @@
+import { cutRelease, type ReleaseOutcome } from '../../flows/release.js';
+import { repositoryContext } from '../../flows/repository.js';
+import { flag, stringValue, type Command } from '../command.js';
+import { notesOptions, notesOptionsFromArgs } from '../notes-options.js';
+import { cwdOption, jsonOption, openRepository, settingsFromArgs, versionRuleOptions } from '../shared-options.js';
+
+export const releaseCommand: Command = {
+  name: 'release',
+  summary: 'Cut a release locally: compute the version, update release-notes.md, commit chore(release) and tag it.',
+  usage: 'release-flow release [--as X.Y.Z] [--prerelease ID] [--push] [--dry-run] [--remote origin] [--file release-notes.md] [--json] [--cwd DIR]',
+  options: {
+    as: { type: 'string', placeholder: 'X.Y.Z', help: 'release this version instead of the computed one (must be greater than the last release)' },
+    push: { type: 'boolean', help: 'push the branch and the tag, atomically (default: local only)' },
+    'dry-run': { type: 'boolean', help: 'print what would happen and change nothing' },
+    remote: { type: 'string', placeholder: 'NAME', help: 'the remote to push to (default: origin)' },
+    file: { type: 'string', placeholder: 'FILE', help: 'the release notes file, relative to the repository (default: release-notes.md)' },
+    ...jsonOption,
+    ...cwdOption,
+    ...versionRuleOptions,
+    ...notesOptions,
+  },
+  async run(args, io) {
+    const settings = settingsFromArgs(args);
+    const notes = notesOptionsFromArgs(args);
+    const git = await openRepository(args, io);
+    const { links } = await repositoryContext(git, io.env);
+    const dryRun = flag(args, 'dry-run');
+    const outcome = await cutRelease(git, {
+      settings,
+      as: stringValue(args, 'as'),
+      file: stringValue(args, 'file') ?? 'release-notes.md',
+      push: flag(args, 'push'),
+      remote: stringValue(args, 'remote') ?? 'origin',
+      dryRun,
+      links,
+      notes,
+      today: io.now(),
+      log: (line) => io.stderr(`${line}\n`),
+    });
+    if (flag(args, 'json')) {
+      io.stdout(JSON.stringify(outcomeJson(outcome)) + '\n');
+      return 0;
+    }
+    const what = `${outcome.tag} (${outcome.bump}; previous: ${outcome.previousTag ?? 'none'})`;
+    const lines = dryRun
+      ? [
+          `Dry run: nothing was changed. A release would:`,
+          `  write the ${outcome.tag} section of ${outcome.file}`,
+          `  commit "${outcome.commitMessage}" on ${outcome.branch}`,
+          `  create the annotated tag ${outcome.tag}`,
+          outcome.pushed || flag(args, 'push') ? `  push ${outcome.branch} and ${outcome.tag} atomically` : `  not push (add --push)`,
+          '',
+          outcome.notes.markdown,
+        ]
+      : [
+          `Released ${what}.`,
+          outcome.pushed ? `Pushed ${outcome.branch} and ${outcome.tag}.` : `Not pushed. Push with: git push --atomic ${stringValue(args, 'remote') ?? 'origin'} ${outcome.branch} ${outcome.tag}`,
+        ];
+    io.stdout(lines.join('\n').trimEnd() + '\n');
+    return 0;
+  },
+};
+
+/** What was released (or, on a dry run, would be). */
+function outcomeJson(outcome: ReleaseOutcome) {
+  const { version, tag, previousTag, bump, branch, commitMessage, file, commit, pushed, dryRun } = outcome;
+  return { version, tag, previousTag, bump, branch, commitMessage, file, commit, pushed, dryRun, notes: outcome.notes.markdown };
+}
