@@ -4039,11 +4039,14 @@ class CommitAnalyzer {
     bump = 'none';
     commits = 0;
     reasons = [];
+    /** Where each reason's commit came in the stream (1 = newest), parallel to `reasons`. */
+    reasonPositions = [];
     counts = { major: 0, minor: 0, patch: 0 };
     releaseAs = null;
     included = [];
     /** Open reverts by the first 7 characters of their target. */
     openReverts = new Map();
+    openRevertPositions = new Map();
     cancelled = new Set();
     constructor(options = {}) {
         this.bumpOf = commitBumper(options.rules ?? []);
@@ -4062,19 +4065,31 @@ class CommitAnalyzer {
         if (commit.reverts) {
             const key = commit.reverts.slice(0, abbreviated);
             this.openReverts.set(key, [...(this.openReverts.get(key) ?? []), commit]);
+            this.openRevertPositions.set(commit, this.commits);
         }
         else {
-            this.count(commit, this.bumpOf(commit));
+            this.count(commit, this.bumpOf(commit), this.commits);
         }
         if (this.collect)
             this.included.push(commit);
     }
     finish() {
+        // Open reverts are counted only now, but they are newer than some commits counted before them:
+        // put the reasons back in stream order (newest first) and keep the newest `maxReasons`.
         for (const reverts of this.openReverts.values()) {
-            for (const revert of reverts)
-                this.count(revert, maxBump('patch', this.bumpOf(revert)));
+            for (const revert of reverts) {
+                this.count(revert, maxBump('patch', this.bumpOf(revert)), this.openRevertPositions.get(revert), false);
+            }
         }
         this.openReverts.clear();
+        this.openRevertPositions.clear();
+        if (this.reasons.length > 1) {
+            const order = this.reasons.map((reason, i) => ({ reason, position: this.reasonPositions[i] }));
+            order.sort((a, b) => a.position - b.position);
+            order.length = Math.min(order.length, this.maxReasons);
+            this.reasons = order.map((o) => o.reason);
+            this.reasonPositions = order.map((o) => o.position);
+        }
         return {
             bump: this.bump,
             commits: this.commits,
@@ -4096,11 +4111,13 @@ class CommitAnalyzer {
             this.openReverts.set(key, rest);
         else
             this.openReverts.delete(key);
+        this.openRevertPositions.delete(revert);
         if (this.collect)
             this.cancelled.add(revert.sha);
         return true;
     }
-    count(commit, bump) {
+    /** `capped` false lets a reason in past `maxReasons`; `finish` then keeps the newest. */
+    count(commit, bump, position, capped = true) {
         if (bump === 'none')
             return;
         this.counts[bump]++;
@@ -4108,9 +4125,11 @@ class CommitAnalyzer {
         if (order > 0) {
             this.bump = bump;
             this.reasons = [];
+            this.reasonPositions = [];
         }
-        if (order >= 0 && this.reasons.length < this.maxReasons) {
+        if (order >= 0 && (!capped || this.reasons.length < this.maxReasons)) {
             this.reasons.push({ sha: commit.sha, header: commit.header, bump });
+            this.reasonPositions.push(position);
         }
     }
 }
@@ -4249,14 +4268,14 @@ function linkIssues(text, links) {
 }
 
 // EXTERNAL MODULE: ./node_modules/semver/index.js
-var semver = __nccwpck_require__(88);
+var node_modules_semver = __nccwpck_require__(88);
 ;// CONCATENATED MODULE: ./build/src/core/tags.js
 
 /** `<prefix><semver>` exactly: `v1.2.3` with prefix `v`; not `v01.2.3`, `1.2.3` or `vv1.2.3`. */
 function parseVersionTag(tag, prefix) {
     if (!tag.startsWith(prefix))
         return null;
-    const version = semver.parse(tag.slice(prefix.length), { loose: false });
+    const version = node_modules_semver.parse(tag.slice(prefix.length), { loose: false });
     return version ? { tag, version } : null;
 }
 /** The highest version tag by semver order; prerelease tags only when asked for. */
@@ -4268,7 +4287,7 @@ function highestVersionTag(tags, prefix, options = {}) {
             continue;
         if (parsed.version.prerelease.length > 0 && !options.includePrerelease)
             continue;
-        if (!best || semver.gt(parsed.version, best.version))
+        if (!best || node_modules_semver.gt(parsed.version, best.version))
             best = parsed;
     }
     return best;
@@ -4339,7 +4358,7 @@ async function describeRange(git, options) {
 function bumpBetween(from, to) {
     if (from === null)
         return 'major';
-    switch (semver.diff(from, to)) {
+    switch (node_modules_semver.diff(from, to)) {
         case 'major':
         case 'premajor':
             return 'major';
@@ -4356,7 +4375,7 @@ function bumpBetween(from, to) {
 }
 /** The bump the commits require once pre-1.0 mode is applied. */
 function effectiveBump(previous, bump, preMajor) {
-    if (preMajor && bump === 'major' && previous !== null && semver.major(previous) === 0)
+    if (preMajor && bump === 'major' && previous !== null && node_modules_semver.major(previous) === 0)
         return 'minor';
     return bump;
 }
@@ -4368,7 +4387,7 @@ function nextVersion(input) {
     if (input.bump === 'none')
         return null;
     const bump = effectiveBump(previous, input.bump, rules.preMajor);
-    const base = previous === null ? rules.initialVersion : semver.inc(previous, bump);
+    const base = previous === null ? rules.initialVersion : node_modules_semver.inc(previous, bump);
     if (rules.prerelease === null)
         return { version: base, bump };
     const taken = input.existingPrereleaseNumbers?.(base) ?? [];
@@ -4377,13 +4396,20 @@ function nextVersion(input) {
 }
 function forcedVersion(previous, releaseAs) {
     const input = `Release-As footer of commit ${releaseAs.sha.slice(0, 7)}`;
-    const version = semver.valid(releaseAs.value);
+    const version = node_modules_semver.valid(releaseAs.value);
     if (!version)
         throw new InputError(input, releaseAs.value, 'a semantic version such as 2.0.0');
-    if (previous !== null && !semver.gt(version, previous)) {
+    if (previous !== null && !node_modules_semver.gt(version, previous)) {
         throw new InputError(input, releaseAs.value, `a version greater than the last release ${previous}`);
     }
     return { version, bump: bumpBetween(previous, version) };
+}
+/** The parts of a version for workflow outputs: `1.3.0-rc.2` → 1, 3, 0, `rc.2`. */
+function versionParts(version) {
+    const parsed = semver.parse(version);
+    if (!parsed)
+        throw new Error(`expected a semantic version, got ${JSON.stringify(version)}`);
+    return { major: parsed.major, minor: parsed.minor, patch: parsed.patch, prerelease: parsed.prerelease.join('.') };
 }
 
 ;// CONCATENATED MODULE: ./build/src/flows/version.js
@@ -4555,7 +4581,7 @@ function upsertNotesSection(existing, section, version, options = {}) {
         const end = headings[same + 1]?.line ?? lines.length;
         return joinSections(lines.slice(0, start).join(''), body, lines.slice(end).join(''), eol);
     }
-    const lower = headings.find((h) => semver.compareBuild(h.version, target) < 0);
+    const lower = headings.find((h) => node_modules_semver.compareBuild(h.version, target) < 0);
     if (lower) {
         return joinSections(lines.slice(0, lower.line).join(''), body, lines.slice(lower.line).join(''), eol);
     }
@@ -4579,14 +4605,14 @@ function versionHeadings(lines) {
         const m = versionHeading.exec(line);
         const version = m?.[1] ?? m?.[2];
         // The pattern lets through what semver rejects, e.g. the leading zero in 1.0.0-01.
-        if (version !== undefined && semver.parse(version) !== null)
+        if (version !== undefined && node_modules_semver.parse(version) !== null)
             headings.push({ line: index, version });
     });
     return headings;
 }
 function bareVersion(version) {
     const bare = version.trim().replace(/^v/, '');
-    if (!new RegExp(`^${semverText}$`).test(bare) || semver.parse(bare) === null) {
+    if (!new RegExp(`^${semverText}$`).test(bare) || node_modules_semver.parse(bare) === null) {
         throw new Error(`Expected a semantic version such as 1.2.3 (optionally v1.2.3), got ${JSON.stringify(version)}`);
     }
     return bare;
@@ -5057,8 +5083,8 @@ function versionSettings(raw, names) {
         throw new InputError(names.tagPrefix, tagPrefix, 'a tag prefix git accepts in a tag name, such as "v" or "synapse-v"');
     }
     const initial = raw.initialVersion?.trim() || defaultVersionSettings.initialVersion;
-    const initialVersion = semver.valid(initial);
-    if (!initialVersion || semver.prerelease(initialVersion)) {
+    const initialVersion = node_modules_semver.valid(initial);
+    if (!initialVersion || node_modules_semver.prerelease(initialVersion)) {
         throw new InputError(names.initialVersion, initial, 'a stable semantic version such as 1.0.0 or 0.1.0');
     }
     const prerelease = raw.prerelease?.trim() || null;
@@ -5191,14 +5217,14 @@ function releaseFlags(version, existingTags, prefix) {
         if (!tag.startsWith(prefix))
             return false;
         const tagged = parseStrict(tag.slice(prefix.length));
-        return tagged !== null && tagged.prerelease.length === 0 && semver.gt(tagged, parsed);
+        return tagged !== null && tagged.prerelease.length === 0 && node_modules_semver.gt(tagged, parsed);
     });
     return { prerelease: false, makeLatest: !newerStableExists };
 }
 // semver.parse also accepts a leading "v", "=" or whitespace; with prefix "" that would count
 // "v2.0.0" as a tag of the empty prefix, so only text that starts with the major digit counts.
 function parseStrict(text) {
-    return /^\d/.test(text) ? semver.parse(text) : null;
+    return /^\d/.test(text) ? node_modules_semver.parse(text) : null;
 }
 
 ;// CONCATENATED MODULE: ./build/src/flows/plan.js
@@ -5348,8 +5374,8 @@ async function cutRelease(git, options) {
     return outcome;
 }
 function release_forcedVersion(as, previous, prefix) {
-    const version = semver.valid(as);
-    if (!version || (previous !== null && !semver.gt(version, previous))) {
+    const version = node_modules_semver.valid(as);
+    if (!version || (previous !== null && !node_modules_semver.gt(version, previous))) {
         throw new InputError('--as', as, previous ? `a semantic version greater than the last release ${previous}` : 'a semantic version such as 1.0.0');
     }
     return { version, tag: `${prefix}${version}`, bump: bumpBetween(previous, version), released: true };

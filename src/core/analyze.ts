@@ -45,11 +45,14 @@ export class CommitAnalyzer {
   private bump: Bump = 'none';
   private commits = 0;
   private reasons: BumpReason[] = [];
+  /** Where each reason's commit came in the stream (1 = newest), parallel to `reasons`. */
+  private reasonPositions: number[] = [];
   private counts = { major: 0, minor: 0, patch: 0 };
   private releaseAs: Analysis['releaseAs'] = null;
   private included: ConventionalCommit[] = [];
   /** Open reverts by the first 7 characters of their target. */
   private openReverts = new Map<string, ConventionalCommit[]>();
+  private openRevertPositions = new Map<ConventionalCommit, number>();
   private cancelled = new Set<string>();
 
   constructor(options: AnalyzerOptions = {}) {
@@ -67,17 +70,30 @@ export class CommitAnalyzer {
     if (commit.reverts) {
       const key = commit.reverts.slice(0, abbreviated);
       this.openReverts.set(key, [...(this.openReverts.get(key) ?? []), commit]);
+      this.openRevertPositions.set(commit, this.commits);
     } else {
-      this.count(commit, this.bumpOf(commit));
+      this.count(commit, this.bumpOf(commit), this.commits);
     }
     if (this.collect) this.included.push(commit);
   }
 
   finish(): Analysis {
+    // Open reverts are counted only now, but they are newer than some commits counted before them:
+    // put the reasons back in stream order (newest first) and keep the newest `maxReasons`.
     for (const reverts of this.openReverts.values()) {
-      for (const revert of reverts) this.count(revert, maxBump('patch', this.bumpOf(revert)));
+      for (const revert of reverts) {
+        this.count(revert, maxBump('patch', this.bumpOf(revert)), this.openRevertPositions.get(revert)!, false);
+      }
     }
     this.openReverts.clear();
+    this.openRevertPositions.clear();
+    if (this.reasons.length > 1) {
+      const order = this.reasons.map((reason, i) => ({ reason, position: this.reasonPositions[i]! }));
+      order.sort((a, b) => a.position - b.position);
+      order.length = Math.min(order.length, this.maxReasons);
+      this.reasons = order.map((o) => o.reason);
+      this.reasonPositions = order.map((o) => o.position);
+    }
     return {
       bump: this.bump,
       commits: this.commits,
@@ -97,20 +113,24 @@ export class CommitAnalyzer {
     const rest = candidates!.filter((r) => r !== revert);
     if (rest.length) this.openReverts.set(key, rest);
     else this.openReverts.delete(key);
+    this.openRevertPositions.delete(revert);
     if (this.collect) this.cancelled.add(revert.sha);
     return true;
   }
 
-  private count(commit: ConventionalCommit, bump: Bump): void {
+  /** `capped` false lets a reason in past `maxReasons`; `finish` then keeps the newest. */
+  private count(commit: ConventionalCommit, bump: Bump, position: number, capped = true): void {
     if (bump === 'none') return;
     this.counts[bump]++;
     const order = compareBumps(bump, this.bump);
     if (order > 0) {
       this.bump = bump;
       this.reasons = [];
+      this.reasonPositions = [];
     }
-    if (order >= 0 && this.reasons.length < this.maxReasons) {
+    if (order >= 0 && (!capped || this.reasons.length < this.maxReasons)) {
       this.reasons.push({ sha: commit.sha, header: commit.header, bump });
+      this.reasonPositions.push(position);
     }
   }
 }

@@ -8,7 +8,11 @@ export interface VersionTag {
 /** `<prefix><semver>` exactly: `v1.2.3` with prefix `v`; not `v01.2.3`, `1.2.3` or `vv1.2.3`. */
 export function parseVersionTag(tag: string, prefix: string): VersionTag | null {
   if (!tag.startsWith(prefix)) return null;
-  const version = semver.parse(tag.slice(prefix.length), { loose: false });
+  const rest = tag.slice(prefix.length);
+  // semver.parse also accepts a leading "v" and surrounding whitespace, even when not loose: that
+  // would take "vv1.2.3" as a "v" tag and "v1.2.3" as a tag of the empty prefix.
+  if (!/^[0-9]\S*$/.test(rest)) return null;
+  const version = semver.parse(rest, { loose: false });
   return version ? { tag, version } : null;
 }
 

@@ -74,3 +74,10 @@ function forcedVersion(previous: string | null, releaseAs: { value: string; sha:
   }
   return { version, bump: bumpBetween(previous, version) };
 }
+
+/** The parts of a version for workflow outputs: `1.3.0-rc.2` → 1, 3, 0, `rc.2`. */
+export function versionParts(version: string): { major: number; minor: number; patch: number; prerelease: string } {
+  const parsed = semver.parse(version);
+  if (!parsed) throw new Error(`expected a semantic version, got ${JSON.stringify(version)}`);
+  return { major: parsed.major, minor: parsed.minor, patch: parsed.patch, prerelease: parsed.prerelease.join('.') };
+}

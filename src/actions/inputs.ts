@@ -1,0 +1,41 @@
+import * as core from '@actions/core';
+import { resolve } from 'node:path';
+import { InputError } from '../core/errors.js';
+import { parseShownTypes, type NotesOptions } from '../core/notes.js';
+import { versionSettings, type VersionSettings } from '../core/settings.js';
+
+/** An input as the runner passes it; empty when not set (action.yml holds the defaults). */
+export const input = (name: string): string => core.getInput(name);
+
+/** YAML 1.2 core schema booleans, as core.getBooleanInput, with the project's error wording. */
+export function booleanInput(name: string, fallback: boolean): boolean {
+  const value = input(name);
+  if (value === '') return fallback;
+  if (['true', 'True', 'TRUE'].includes(value)) return true;
+  if (['false', 'False', 'FALSE'].includes(value)) return false;
+  throw new InputError(name, value, 'true or false');
+}
+
+/** The rule inputs shared by every action that computes a version: the CLI's flags, by input name. */
+export function settingsFromInputs(): VersionSettings {
+  return versionSettings(
+    {
+      tagPrefix: core.getInput('tag-prefix', { trimWhitespace: false }) || undefined,
+      initialVersion: input('initial-version'),
+      prerelease: input('prerelease'),
+      preMajor: booleanInput('pre-major', false),
+      releaseRules: input('release-rules'),
+    },
+    { tagPrefix: 'tag-prefix', initialVersion: 'initial-version', prerelease: 'prerelease', preMajor: 'pre-major', releaseRules: 'release-rules' },
+  );
+}
+
+export function notesOptionsFromInputs(): NotesOptions | undefined {
+  const shown = input('show-types');
+  return shown ? { shownTypes: parseShownTypes(shown, 'show-types') } : undefined;
+}
+
+/** The repository directory: `working-directory`, relative to the workspace. */
+export function workingDirectory(): string {
+  return resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), input('working-directory') || '.');
+}
