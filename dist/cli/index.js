@@ -3992,7 +3992,7 @@ const parser = new CommitParser_CommitParser({
     issuePrefixes: ['#'],
     referenceActions: null,
 });
-const releaseAsFooter = /^Release-As:\s*(\S+)\s*$/im;
+const releaseAsFooter = /^Release-As:[ \t]*(\S+)[ \t]*$/im;
 function parseCommit(raw) {
     const message = raw.message.replace(/\r\n?/g, '\n');
     const header = (message.split('\n', 1)[0] ?? '').trim();
@@ -4275,7 +4275,12 @@ var node_modules_semver = __nccwpck_require__(88);
 function parseVersionTag(tag, prefix) {
     if (!tag.startsWith(prefix))
         return null;
-    const version = node_modules_semver.parse(tag.slice(prefix.length), { loose: false });
+    const rest = tag.slice(prefix.length);
+    // semver.parse also accepts a leading "v" and surrounding whitespace, even when not loose: that
+    // would take "vv1.2.3" as a "v" tag and "v1.2.3" as a tag of the empty prefix.
+    if (!/^[0-9]\S*$/.test(rest))
+        return null;
+    const version = node_modules_semver.parse(rest, { loose: false });
     return version ? { tag, version } : null;
 }
 /** The highest version tag by semver order; prerelease tags only when asked for. */
@@ -5074,8 +5079,9 @@ const defaultVersionSettings = {
     prerelease: null,
     releaseRules: [],
 };
-// What git refuses in a ref name (git check-ref-format), plus whitespace.
-const badRefChars = /[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{/;
+// What git refuses in a ref name (git check-ref-format), plus whitespace. A version follows the
+// prefix, so only the prefix's own components can start with a dot, be empty or end in `.lock`.
+const badRefChars = /[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|(?:^|\/)\.|\/\/|\.lock\//;
 const prereleaseId = /^(?!\d+$)[0-9A-Za-z-]+$/;
 function versionSettings(raw, names) {
     const tagPrefix = raw.tagPrefix ?? defaultVersionSettings.tagPrefix;

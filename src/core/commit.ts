@@ -46,7 +46,7 @@ const parser = new CommitParser({
   referenceActions: null as unknown as string[],
 });
 
-const releaseAsFooter = /^Release-As:\s*(\S+)\s*$/im;
+const releaseAsFooter = /^Release-As:[ \t]*(\S+)[ \t]*$/im;
 
 export function parseCommit(raw: RawCommit): ConventionalCommit {
   const message = raw.message.replace(/\r\n?/g, '\n');

@@ -28,8 +28,9 @@ export const defaultVersionSettings: VersionSettings = {
   releaseRules: [],
 };
 
-// What git refuses in a ref name (git check-ref-format), plus whitespace.
-const badRefChars = /[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{/;
+// What git refuses in a ref name (git check-ref-format), plus whitespace. A version follows the
+// prefix, so only the prefix's own components can start with a dot, be empty or end in `.lock`.
+const badRefChars = /[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|(?:^|\/)\.|\/\/|\.lock\//;
 const prereleaseId = /^(?!\d+$)[0-9A-Za-z-]+$/;
 
 export function versionSettings(raw: RawVersionSettings, names: SettingNames): VersionSettings {
