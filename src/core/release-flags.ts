@@ -1,4 +1,5 @@
 import semver from 'semver';
+import { highestVersionTag, parseVersionTag } from './tags.js';
 
 export interface ReleaseFlags {
   prerelease: boolean;
@@ -12,22 +13,13 @@ export interface ReleaseFlags {
  * 2.0.0 exists) does not take "Latest" away from the newest line.
  */
 export function releaseFlags(version: string, existingTags: readonly string[], prefix: string): ReleaseFlags {
-  const parsed = parseStrict(version);
+  const parsed = parseVersionTag(version, '')?.version ?? null;
   if (parsed === null) {
     throw new Error(`Expected a semantic version without prefix, such as 1.2.3 or 1.3.0-rc.1, got "${version}"`);
   }
   if (parsed.prerelease.length > 0) return { prerelease: true, makeLatest: false };
 
-  const newerStableExists = existingTags.some((tag) => {
-    if (!tag.startsWith(prefix)) return false;
-    const tagged = parseStrict(tag.slice(prefix.length));
-    return tagged !== null && tagged.prerelease.length === 0 && semver.gt(tagged, parsed);
-  });
+  const highest = highestVersionTag(existingTags, prefix);
+  const newerStableExists = highest !== null && semver.gt(highest.version, parsed);
   return { prerelease: false, makeLatest: !newerStableExists };
-}
-
-// semver.parse also accepts a leading "v", "=" or whitespace; with prefix "" that would count
-// "v2.0.0" as a tag of the empty prefix, so only text that starts with the major digit counts.
-function parseStrict(text: string): semver.SemVer | null {
-  return /^\d/.test(text) ? semver.parse(text) : null;
 }
