@@ -15,6 +15,7 @@ export const entries = {
   cli: 'cli/main.js',
   version: 'actions/version.js',
   notes: 'actions/notes.js',
+  main: 'actions/main.js',
 };
 
 export async function bundle(name, { buildDir = join(root, 'build'), outDir = join(root, 'dist') } = {}) {

@@ -5207,30 +5207,22 @@ const notesCommand = {
 
 ;// CONCATENATED MODULE: ./build/src/core/release-flags.js
 
+
 /**
  * Decides how a GitHub Release for `version` is flagged. A stable release becomes "Latest" only
  * when no stable tag with the same prefix is newer, so that a patch to an old line (1.4.8 after
  * 2.0.0 exists) does not take "Latest" away from the newest line.
  */
 function releaseFlags(version, existingTags, prefix) {
-    const parsed = parseStrict(version);
+    const parsed = parseVersionTag(version, '')?.version ?? null;
     if (parsed === null) {
         throw new Error(`Expected a semantic version without prefix, such as 1.2.3 or 1.3.0-rc.1, got "${version}"`);
     }
     if (parsed.prerelease.length > 0)
         return { prerelease: true, makeLatest: false };
-    const newerStableExists = existingTags.some((tag) => {
-        if (!tag.startsWith(prefix))
-            return false;
-        const tagged = parseStrict(tag.slice(prefix.length));
-        return tagged !== null && tagged.prerelease.length === 0 && node_modules_semver.gt(tagged, parsed);
-    });
+    const highest = highestVersionTag(existingTags, prefix);
+    const newerStableExists = highest !== null && node_modules_semver.gt(highest.version, parsed);
     return { prerelease: false, makeLatest: !newerStableExists };
-}
-// semver.parse also accepts a leading "v", "=" or whitespace; with prefix "" that would count
-// "v2.0.0" as a tag of the empty prefix, so only text that starts with the major digit counts.
-function parseStrict(text) {
-    return /^\d/.test(text) ? node_modules_semver.parse(text) : null;
 }
 
 ;// CONCATENATED MODULE: ./build/src/flows/plan.js

@@ -32667,536 +32667,25 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 4113:
+/***/ 227:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  tE: () => (/* binding */ booleanInput),
+  NC: () => (/* binding */ githubReleasesFromInputs),
   hF: () => (/* binding */ input),
   b3: () => (/* binding */ notesOptionsFromInputs),
   Xr: () => (/* binding */ settingsFromInputs),
   p7: () => (/* binding */ workingDirectory)
 });
 
+// UNUSED EXPORTS: booleanInput
+
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6257);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./build/src/core/errors.js
-var errors = __nccwpck_require__(3026);
-// EXTERNAL MODULE: ./build/src/core/notes.js
-var notes = __nccwpck_require__(7024);
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var semver = __nccwpck_require__(2088);
-// EXTERNAL MODULE: ./build/src/core/bump.js
-var bump = __nccwpck_require__(9969);
-;// CONCATENATED MODULE: ./build/src/core/settings.js
-
-
-
-const defaultVersionSettings = {
-    tagPrefix: 'v',
-    initialVersion: '1.0.0',
-    preMajor: false,
-    prerelease: null,
-    releaseRules: [],
-};
-// What git refuses in a ref name (git check-ref-format), plus whitespace. A version follows the
-// prefix, so only the prefix's own components can start with a dot, be empty or end in `.lock`.
-const badRefChars = /[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|(?:^|\/)\.|\/\/|\.lock\//;
-const prereleaseId = /^(?!\d+$)[0-9A-Za-z-]+$/;
-function versionSettings(raw, names) {
-    const tagPrefix = raw.tagPrefix ?? defaultVersionSettings.tagPrefix;
-    if (badRefChars.test(tagPrefix) || tagPrefix.startsWith('-') || tagPrefix.startsWith('/')) {
-        throw new errors/* InputError */.dz(names.tagPrefix, tagPrefix, 'a tag prefix git accepts in a tag name, such as "v" or "synapse-v"');
-    }
-    const initial = raw.initialVersion?.trim() || defaultVersionSettings.initialVersion;
-    const initialVersion = semver.valid(initial);
-    if (!initialVersion || semver.prerelease(initialVersion)) {
-        throw new errors/* InputError */.dz(names.initialVersion, initial, 'a stable semantic version such as 1.0.0 or 0.1.0');
-    }
-    const prerelease = raw.prerelease?.trim() || null;
-    if (prerelease !== null && !prereleaseId.test(prerelease)) {
-        throw new errors/* InputError */.dz(names.prerelease, prerelease, 'a prerelease identifier of letters, digits and hyphens, such as rc or beta');
-    }
-    return {
-        tagPrefix,
-        initialVersion,
-        preMajor: raw.preMajor ?? false,
-        prerelease,
-        releaseRules: raw.releaseRules ? (0,bump/* parseReleaseRules */.o5)(raw.releaseRules, names.releaseRules) : [],
-    };
-}
-
-;// CONCATENATED MODULE: ./build/src/actions/inputs.js
-
-
-
-
-
-/** An input as the runner passes it; empty when not set (action.yml holds the defaults). */
-const input = (name) => core/* getInput */.V4(name);
-/** YAML 1.2 core schema booleans, as core.getBooleanInput, with the project's error wording. */
-function booleanInput(name, fallback) {
-    const value = input(name);
-    if (value === '')
-        return fallback;
-    if (['true', 'True', 'TRUE'].includes(value))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(value))
-        return false;
-    throw new errors/* InputError */.dz(name, value, 'true or false');
-}
-/** The rule inputs shared by every action that computes a version: the CLI's flags, by input name. */
-function settingsFromInputs() {
-    return versionSettings({
-        tagPrefix: core/* getInput */.V4('tag-prefix', { trimWhitespace: false }) || undefined,
-        initialVersion: input('initial-version'),
-        prerelease: input('prerelease'),
-        preMajor: booleanInput('pre-major', false),
-        releaseRules: input('release-rules'),
-    }, { tagPrefix: 'tag-prefix', initialVersion: 'initial-version', prerelease: 'prerelease', preMajor: 'pre-major', releaseRules: 'release-rules' });
-}
-function notesOptionsFromInputs() {
-    const shown = input('show-types');
-    return shown ? { shownTypes: (0,notes/* parseShownTypes */.g2)(shown, 'show-types') } : undefined;
-}
-/** The repository directory: `working-directory`, relative to the workspace. */
-function workingDirectory() {
-    return (0,external_node_path_.resolve)(process.env.GITHUB_WORKSPACE ?? process.cwd(), input('working-directory') || '.');
-}
-
-
-/***/ }),
-
-/***/ 1540:
-/***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _adapters_git_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9186);
-/* harmony import */ var _adapters_github_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4219);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3026);
-/* harmony import */ var _flows_event_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4485);
-/* harmony import */ var _flows_publish_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9273);
-/* harmony import */ var _flows_repository_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7104);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4113);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1935);
-
-
-
-
-
-
-
-
-
-await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_7__/* .runAction */ .C)(async () => {
-    const settings = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_6__/* .settingsFromInputs */ .Xr)();
-    const notesOptions = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_6__/* .notesOptionsFromInputs */ .b3)();
-    const wantRelease = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_6__/* .booleanInput */ .tE)('github-release', true);
-    const file = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_6__/* .input */ .hF)('file');
-    const git = (0,_adapters_git_js__WEBPACK_IMPORTED_MODULE_1__/* .createGit */ .lD)((0,_inputs_js__WEBPACK_IMPORTED_MODULE_6__/* .workingDirectory */ .p7)());
-    const { links, repository } = await (0,_flows_repository_js__WEBPACK_IMPORTED_MODULE_8__/* .repositoryContext */ .A)(git, process.env);
-    const ref = process.env.GITHUB_REF ?? '';
-    const context = { settings, links, notes: notesOptions, shallow: 'deepen', today: new Date(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq };
-    // The release tag: given, or the pushed tag; on a branch, the notes of the next version are only previewed.
-    const tag = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_6__/* .input */ .hF)('tag') || (ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : '');
-    if (!tag) {
-        const preview = await (0,_flows_event_js__WEBPACK_IMPORTED_MODULE_4__/* .versionForRef */ .L)(git, ref, context);
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm(`${ref || 'This ref'} is not a tag and no tag input was given: release notes previewed, no file or GitHub Release written.`);
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('notes', preview.notes?.markdown ?? '');
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('version', preview.result.version ?? '');
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('tag', preview.result.tag ?? '');
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('release-url', '');
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('release-id', '');
-        await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_7__/* .writeSummary */ .S)((s) => s.addHeading(`Release notes preview: ${preview.result.tag ?? 'nothing to release'}`, 2).addRaw(`\n${preview.notes?.markdown ?? ''}`, true));
-        return;
-    }
-    const token = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_6__/* .input */ .hF)('token');
-    if (wantRelease && !token)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz('token', '', 'a token with contents: write, e.g. ${{ github.token }}, or github-release: false');
-    if (token)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(token);
-    const github = wantRelease ? (0,_adapters_github_js__WEBPACK_IMPORTED_MODULE_2__/* .createGitHubReleases */ .i)({ token, log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq }) : null;
-    const outcome = await (0,_flows_publish_js__WEBPACK_IMPORTED_MODULE_5__/* .publishRelease */ .D)(git, github, { ...context, tag, file: file || null, repository, releaseName: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_6__/* .input */ .hF)('release-name') || undefined });
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('notes', outcome.notes.markdown);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('version', outcome.notes.version);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('tag', outcome.notes.tag);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('release-url', outcome.release?.url ?? '');
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('release-id', outcome.release ? String(outcome.release.id) : '');
-    await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_7__/* .writeSummary */ .S)((summary) => {
-        summary.addHeading(`Release ${outcome.notes.tag}`, 2);
-        const facts = [
-            outcome.release ? `GitHub Release ${outcome.release.created ? 'created' : 'updated'}: <a href="${outcome.release.url}">${outcome.release.url}</a>${outcome.release.prerelease ? ' (prerelease)' : ''}${outcome.release.makeLatest ? ' (latest)' : ''}` : 'GitHub Release: not requested',
-            outcome.file ? `Notes written to <code>${file}</code>` : 'Notes file: not requested',
-        ];
-        summary.addList(facts).addRaw(`\n${outcome.notes.markdown}`, true);
-    });
-});
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 1935:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   C: () => (/* binding */ runAction),
-/* harmony export */   S: () => (/* binding */ writeSummary)
-/* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3026);
-
-
-/**
- * Runs an action's body; any error fails the step with one annotation that says what to fix,
- * never a stack trace.
- */
-async function runAction(body) {
-    try {
-        await body();
-    }
-    catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message, { title: (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .isUsageError */ .mD)(error) ? 'Invalid input' : 'release-flow failed' });
-        process.exitCode = 1;
-    }
-}
-/** Writes the job summary when the runner provides one (GITHUB_STEP_SUMMARY); a no-op elsewhere. */
-async function writeSummary(build) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    build(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z);
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.write();
-}
-
-
-/***/ }),
-
-/***/ 9186:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  lD: () => (/* binding */ createGit)
-});
-
-// UNUSED EXPORTS: GitError, LOG_FORMAT, logArgs, parseLogRecord, parseLogStream, pushArgs, rangeArgs, tagArgs
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./build/src/adapters/git.js
-
-class GitError extends Error {
-    args;
-    exitCode;
-    stderr;
-    name = 'GitError';
-    constructor(
-    /** The arguments after `git`. */
-    args, 
-    /** Null when git could not be started or was killed by a signal. */
-    exitCode, stderr, options) {
-        super(describeFailure(args, exitCode, stderr, options), options?.cause ? { cause: options.cause } : undefined);
-        this.args = args;
-        this.exitCode = exitCode;
-        this.stderr = stderr;
-    }
-}
-function describeFailure(args, exitCode, stderr, options) {
-    const command = formatCommand(args);
-    const detail = stderr.trim();
-    if (options?.cause instanceof Error)
-        return `${command} could not be run: ${options.cause.message}`;
-    const status = exitCode !== null ? `exit ${exitCode}` : `killed by ${options?.signal ?? 'a signal'}`;
-    return `${command} failed (${status})${detail ? `: ${detail}` : ''}`;
-}
-function formatCommand(args) {
-    return ['git', ...args].map((arg) => (/^[\w@%^~:/.,=+-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
-}
-// -- Parsing `git log -z --format=%H%x1f%P%x1f%B` ------------------------------------------------
-/** Between commits (git's -z terminator); git refuses NUL inside commit messages. */
-const RECORD_END = '\0';
-/** Between the fields of one commit; a unit separator cannot appear in a sha or parent list. */
-const FIELD_SEPARATOR = '\x1f';
-const LOG_FORMAT = '--format=%H%x1f%P%x1f%B';
-/** One record of LOG_FORMAT output, without its NUL terminator. */
-function parseLogRecord(record) {
-    const afterSha = record.indexOf(FIELD_SEPARATOR);
-    const afterParents = afterSha === -1 ? -1 : record.indexOf(FIELD_SEPARATOR, afterSha + 1);
-    if (afterParents === -1) {
-        throw new Error(`expected a git log record "<sha>\\x1f<parents>\\x1f<message>", got ${JSON.stringify(record.slice(0, 80))}`);
-    }
-    const parents = record.slice(afterSha + 1, afterParents);
-    return {
-        sha: record.slice(0, afterSha),
-        parents: parents === '' ? [] : parents.split(' '),
-        message: record.slice(afterParents + 1),
-    };
-}
-/**
- * Turns decoded LOG_FORMAT output, in chunks of any size, into commits as soon as each record is
- * complete. Only the unfinished tail is kept, so memory follows the largest commit, not the history.
- */
-async function* parseLogStream(chunks) {
-    let pending = '';
-    for await (const chunk of chunks) {
-        // Searching only the new chunk keeps a message spread over many chunks from being rescanned.
-        let end = chunk.indexOf(RECORD_END);
-        if (end === -1) {
-            pending += chunk;
-            continue;
-        }
-        yield parseLogRecord(pending + chunk.slice(0, end));
-        let start = end + 1;
-        while ((end = chunk.indexOf(RECORD_END, start)) !== -1) {
-            yield parseLogRecord(chunk.slice(start, end));
-            start = end + 1;
-        }
-        pending = chunk.slice(start);
-    }
-    if (pending !== '') {
-        throw new Error(`git log output ended inside a record: ${JSON.stringify(pending.slice(0, 80))}`);
-    }
-}
-/** Enough to explain any failure; a runaway stderr must not grow without bound. */
-const STDERR_LIMIT = 64 * 1024;
-function spawnGit(gitPath, cwd, args, stdin) {
-    const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, args, {
-        cwd,
-        stdio: [stdin, 'pipe', 'pipe'],
-        env: {
-            ...process.env,
-            // English messages for GitError, and never wait for a password nobody can type.
-            LC_ALL: 'C',
-            GIT_TERMINAL_PROMPT: '0',
-            // Read-only commands such as status must not take index.lock from a concurrent writer.
-            GIT_OPTIONAL_LOCKS: '0',
-        },
-    });
-    let stderr = '';
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (data) => {
-        if (stderr.length < STDERR_LIMIT)
-            stderr += data;
-    });
-    const exited = new Promise((resolve, reject) => {
-        child.once('error', (error) => reject(new GitError(args, null, stderr, { cause: error })));
-        child.once('close', (exitCode, signal) => resolve({ exitCode, signal, stderr }));
-    });
-    // The caller may be busy with stdout when a spawn error arrives; it still sees it when awaiting.
-    exited.catch(() => undefined);
-    return { child, exited };
-}
-async function execGit(gitPath, cwd, args, options = {}) {
-    const { child, exited } = spawnGit(gitPath, cwd, args, options.input === undefined ? 'ignore' : 'pipe');
-    if (options.input !== undefined) {
-        // git may exit before reading everything (e.g. on a usage error); its exit code tells the story.
-        child.stdin?.on('error', () => undefined);
-        child.stdin?.end(options.input, 'utf8');
-    }
-    let stdout = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (data) => {
-        stdout += data;
-    });
-    const { exitCode, signal, stderr } = await exited;
-    if (exitCode === 0 || (exitCode !== null && options.okExitCodes?.includes(exitCode))) {
-        return { stdout, stderr, exitCode };
-    }
-    throw new GitError(args, exitCode, stderr, { signal });
-}
-// -- Arguments ----------------------------------------------------------------------------------
-/** A ref, tag or remote name that git would read as an option is a caller bug or an injection. */
-function operand(value, what) {
-    if (value === '' || value.startsWith('-')) {
-        throw new Error(`expected a git ${what} that does not start with "-", got ${JSON.stringify(value)}`);
-    }
-    return value;
-}
-/** `^from to` is `from..to` without the parsing surprises of names containing dots. */
-function rangeArgs(range) {
-    const to = operand(range.to, 'revision');
-    return range.from ? [to, `^${operand(range.from, 'revision')}`] : [to];
-}
-function logArgs(range) {
-    // --encoding: %B in UTF-8 whatever i18n.logOutputEncoding says; -z: NUL ends each record.
-    // The trailing `--` keeps a revision from being taken for a path.
-    return ['log', '-z', '--no-show-signature', '--encoding=UTF-8', LOG_FORMAT, ...rangeArgs(range), '--'];
-}
-function tagArgs(options = {}, format = '%(refname:strip=2)') {
-    // for-each-ref rather than `git tag`: plumbing, so tag.sort and column.ui cannot change the output.
-    const args = ['for-each-ref', `--format=${format}`];
-    if (options.mergedInto)
-        args.push(`--merged=${operand(options.mergedInto, 'revision')}`);
-    if (options.pointsAt)
-        args.push(`--points-at=${operand(options.pointsAt, 'revision')}`);
-    args.push('refs/tags');
-    return args;
-}
-function pushArgs(remote, refs, options = {}) {
-    if (refs.length === 0)
-        throw new Error('expected at least one ref to push, got none');
-    return [
-        'push',
-        ...(options.atomic ? ['--atomic'] : []),
-        operand(remote, 'remote'),
-        ...refs.map((ref) => operand(ref, 'refspec')),
-    ];
-}
-function lines(stdout) {
-    return stdout.split('\n').filter((line) => line !== '');
-}
-// -- The real implementation ----------------------------------------------------------------------
-function createGit(cwd, options = {}) {
-    const gitPath = options.gitPath ?? 'git';
-    const exec = (args, execOptions) => execGit(gitPath, cwd, args, execOptions);
-    const output = async (args, execOptions) => (await exec(args, execOptions)).stdout.trim();
-    const resolveCommit = async (ref) => {
-        const { stdout, exitCode } = await exec(['rev-parse', '--verify', '--quiet', `${operand(ref, 'revision')}^{commit}`], {
-            okExitCodes: [1],
-        });
-        return exitCode === 0 ? stdout.trim() : null;
-    };
-    const isShallow = async () => (await output(['rev-parse', '--is-shallow-repository'])) === 'true';
-    return {
-        cwd,
-        async isInsideWorkTree() {
-            try {
-                return (await output(['rev-parse', '--is-inside-work-tree'])) === 'true';
-            }
-            catch (error) {
-                // Only "no repository here" is a no; "dubious ownership" and friends need a human to read them.
-                if (error instanceof GitError && /not a git repository/i.test(error.stderr))
-                    return false;
-                throw error;
-            }
-        },
-        isShallow,
-        async deepen(remote = 'origin') {
-            const shallow = await isShallow();
-            await exec(['fetch', '--no-recurse-submodules', ...(shallow ? ['--unshallow'] : []), '--tags', operand(remote, 'remote')]);
-        },
-        resolveCommit,
-        async currentBranch() {
-            const { stdout, exitCode } = await exec(['symbolic-ref', '--quiet', '--short', 'HEAD'], { okExitCodes: [1] });
-            return exitCode === 0 ? stdout.trim() : null;
-        },
-        async tags(filter) {
-            return lines(await output(tagArgs(filter)));
-        },
-        async tagCommits(filter) {
-            // %(*…) is the peeled commit of an annotated tag and empty for a lightweight one.
-            const format = '%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(committerdate:unix)%00%(*committerdate:unix)';
-            return lines(await output(tagArgs(filter, format))).map((line) => {
-                const [name = '', object = '', peeled = '', date = '', peeledDate = ''] = line.split('\0');
-                const seconds = Number(peeledDate || date);
-                return { name, commit: peeled || object, date: new Date(seconds * 1000).toISOString().slice(0, 10) };
-            });
-        },
-        log(range) {
-            const args = logArgs(range);
-            return {
-                [Symbol.asyncIterator]: () => streamLog(gitPath, cwd, args),
-            };
-        },
-        async countCommits(range) {
-            return Number(await output(['rev-list', '--count', ...rangeArgs(range), '--']));
-        },
-        async commitDate(ref) {
-            const seconds = Number(await output(['show', '-s', '--format=%ct', `${operand(ref, 'revision')}^{commit}`, '--']));
-            return new Date(seconds * 1000).toISOString().slice(0, 10);
-        },
-        async isAncestor(ancestor, descendant) {
-            const { exitCode } = await exec(['merge-base', '--is-ancestor', operand(ancestor, 'revision'), operand(descendant, 'revision')], { okExitCodes: [1] });
-            return exitCode === 0;
-        },
-        async isDirty() {
-            // Explicit --untracked-files: status.showUntrackedFiles=no must not hide new files.
-            return (await output(['status', '--porcelain', '--untracked-files=normal'])) !== '';
-        },
-        async tagExists(name) {
-            const { exitCode } = await exec(['rev-parse', '--verify', '--quiet', `refs/tags/${name}`], { okExitCodes: [1] });
-            return exitCode === 0;
-        },
-        async remoteUrl(remote = 'origin') {
-            // Exit 2 is git's "No such remote".
-            const { stdout, exitCode } = await exec(['remote', 'get-url', operand(remote, 'remote')], { okExitCodes: [2] });
-            return exitCode === 0 ? stdout.trim() : null;
-        },
-        async add(paths) {
-            if (paths.length === 0)
-                return;
-            await exec(['add', '--', ...paths]);
-        },
-        async commit(message) {
-            await exec(['commit', '--quiet', '--cleanup=verbatim', '--file=-'], { input: message });
-            return output(['rev-parse', 'HEAD']);
-        },
-        async createAnnotatedTag(name, message, ref = 'HEAD') {
-            await exec(['tag', '--annotate', '--cleanup=verbatim', '--file=-', operand(name, 'tag name'), operand(ref, 'revision')], {
-                input: message,
-            });
-        },
-        async push(remote, refs, pushOptions) {
-            await exec(pushArgs(remote, refs, pushOptions));
-        },
-    };
-}
-async function* streamLog(gitPath, cwd, args) {
-    const { child, exited } = spawnGit(gitPath, cwd, args, 'ignore');
-    const stdout = child.stdout;
-    if (!stdout)
-        throw new Error('expected git log to have a stdout pipe');
-    // A streaming decoder: a multi-byte character split between two chunks stays whole.
-    stdout.setEncoding('utf8');
-    let finished = false;
-    try {
-        try {
-            yield* parseLogStream(stdout);
-        }
-        catch (error) {
-            // A truncated record usually means git died; its exit status explains it better.
-            const { exitCode, signal, stderr } = await exited;
-            if (exitCode !== 0)
-                throw new GitError(args, exitCode, stderr, { signal });
-            throw error;
-        }
-        const { exitCode, signal, stderr } = await exited;
-        finished = true;
-        if (exitCode !== 0)
-            throw new GitError(args, exitCode, stderr, { signal });
-    }
-    finally {
-        if (!finished) {
-            // The consumer stopped early (or parsing failed): git would otherwise block on a full pipe.
-            stdout.destroy();
-            child.kill();
-            await exited.catch(() => undefined);
-        }
-    }
-}
-
-
-/***/ }),
-
-/***/ 4219:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  i: () => (/* binding */ createGitHubReleases)
-});
-
-// UNUSED EXPORTS: GitHubApiError
-
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
 // EXTERNAL MODULE: external "os"
@@ -38433,6 +37922,509 @@ function redactor(token) {
     return token.length < 4 ? (text) => text : (text) => text.replaceAll(token, '***');
 }
 
+// EXTERNAL MODULE: ./build/src/core/errors.js
+var errors = __nccwpck_require__(3026);
+// EXTERNAL MODULE: ./build/src/core/notes.js
+var notes = __nccwpck_require__(7024);
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var semver = __nccwpck_require__(2088);
+// EXTERNAL MODULE: ./build/src/core/bump.js
+var bump = __nccwpck_require__(9969);
+;// CONCATENATED MODULE: ./build/src/core/settings.js
+
+
+
+const defaultVersionSettings = {
+    tagPrefix: 'v',
+    initialVersion: '1.0.0',
+    preMajor: false,
+    prerelease: null,
+    releaseRules: [],
+};
+// What git refuses in a ref name (git check-ref-format), plus whitespace. A version follows the
+// prefix, so only the prefix's own components can start with a dot, be empty or end in `.lock`.
+const badRefChars = /[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|(?:^|\/)\.|\/\/|\.lock\//;
+const prereleaseId = /^(?!\d+$)[0-9A-Za-z-]+$/;
+function versionSettings(raw, names) {
+    const tagPrefix = raw.tagPrefix ?? defaultVersionSettings.tagPrefix;
+    if (badRefChars.test(tagPrefix) || tagPrefix.startsWith('-') || tagPrefix.startsWith('/')) {
+        throw new errors/* InputError */.dz(names.tagPrefix, tagPrefix, 'a tag prefix git accepts in a tag name, such as "v" or "synapse-v"');
+    }
+    const initial = raw.initialVersion?.trim() || defaultVersionSettings.initialVersion;
+    const initialVersion = semver.valid(initial);
+    if (!initialVersion || semver.prerelease(initialVersion)) {
+        throw new errors/* InputError */.dz(names.initialVersion, initial, 'a stable semantic version such as 1.0.0 or 0.1.0');
+    }
+    const prerelease = raw.prerelease?.trim() || null;
+    if (prerelease !== null && !prereleaseId.test(prerelease)) {
+        throw new errors/* InputError */.dz(names.prerelease, prerelease, 'a prerelease identifier of letters, digits and hyphens, such as rc or beta');
+    }
+    return {
+        tagPrefix,
+        initialVersion,
+        preMajor: raw.preMajor ?? false,
+        prerelease,
+        releaseRules: raw.releaseRules ? (0,bump/* parseReleaseRules */.o5)(raw.releaseRules, names.releaseRules) : [],
+    };
+}
+
+;// CONCATENATED MODULE: ./build/src/actions/inputs.js
+
+
+
+
+
+
+/** An input as the runner passes it; empty when not set (action.yml holds the defaults). */
+const input = (name) => core/* getInput */.V4(name);
+/** YAML 1.2 core schema booleans, as core.getBooleanInput, with the project's error wording. */
+function booleanInput(name, fallback) {
+    const value = input(name);
+    if (value === '')
+        return fallback;
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    throw new errors/* InputError */.dz(name, value, 'true or false');
+}
+/** The rule inputs shared by every action that computes a version: the CLI's flags, by input name. */
+function settingsFromInputs() {
+    return versionSettings({
+        tagPrefix: core/* getInput */.V4('tag-prefix', { trimWhitespace: false }) || undefined,
+        initialVersion: input('initial-version'),
+        prerelease: input('prerelease'),
+        preMajor: booleanInput('pre-major', false),
+        releaseRules: input('release-rules'),
+    }, { tagPrefix: 'tag-prefix', initialVersion: 'initial-version', prerelease: 'prerelease', preMajor: 'pre-major', releaseRules: 'release-rules' });
+}
+function notesOptionsFromInputs() {
+    const shown = input('show-types');
+    return shown ? { shownTypes: (0,notes/* parseShownTypes */.g2)(shown, 'show-types') } : undefined;
+}
+/** The repository directory: `working-directory`, relative to the workspace. */
+function workingDirectory() {
+    return (0,external_node_path_.resolve)(process.env.GITHUB_WORKSPACE ?? process.cwd(), input('working-directory') || '.');
+}
+/**
+ * The GitHub Releases client when `github-release` is on. The token is not passed to
+ * core.setSecret: the runner already masks `github.token` and secrets, and `::add-mask::` would
+ * itself print the token wherever the output is not read by a runner.
+ */
+function githubReleasesFromInputs() {
+    if (!booleanInput('github-release', true))
+        return null;
+    const token = input('token');
+    if (!token)
+        throw new errors/* InputError */.dz('token', '', 'a token with contents: write, e.g. ${{ github.token }}, or github-release: false');
+    return createGitHubReleases({ token, log: core/* info */.pq });
+}
+
+
+/***/ }),
+
+/***/ 1540:
+/***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var _adapters_git_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9186);
+/* harmony import */ var _flows_event_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4485);
+/* harmony import */ var _flows_publish_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9273);
+/* harmony import */ var _flows_repository_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7104);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(227);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1935);
+
+
+
+
+
+
+
+await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_5__/* .runAction */ .C)(async () => {
+    const settings = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .settingsFromInputs */ .Xr)();
+    const notesOptions = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .notesOptionsFromInputs */ .b3)();
+    const file = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('file');
+    const git = (0,_adapters_git_js__WEBPACK_IMPORTED_MODULE_1__/* .createGit */ .lD)((0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .workingDirectory */ .p7)());
+    const { links, repository } = await (0,_flows_repository_js__WEBPACK_IMPORTED_MODULE_6__/* .repositoryContext */ .A)(git, process.env);
+    const ref = process.env.GITHUB_REF ?? '';
+    const context = { settings, links, notes: notesOptions, shallow: 'deepen', today: new Date(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq };
+    // The release tag: given, or the pushed tag; on a branch, the notes of the next version are only previewed.
+    const tag = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('tag') || (ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : '');
+    if (!tag) {
+        const preview = await (0,_flows_event_js__WEBPACK_IMPORTED_MODULE_2__/* .versionForRef */ .L)(git, ref, context);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm(`${ref || 'This ref'} is not a tag and no tag input was given: release notes previewed, no file or GitHub Release written.`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('notes', preview.notes?.markdown ?? '');
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('version', preview.result.version ?? '');
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('tag', preview.result.tag ?? '');
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('release-url', '');
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('release-id', '');
+        await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_5__/* .writeSummary */ .S)((s) => s.addHeading(`Release notes preview: ${preview.result.tag ?? 'nothing to release'}`, 2).addRaw(`\n${preview.notes?.markdown ?? ''}`, true));
+        return;
+    }
+    const github = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .githubReleasesFromInputs */ .NC)();
+    const outcome = await (0,_flows_publish_js__WEBPACK_IMPORTED_MODULE_3__/* .publishRelease */ .D)(git, github, { ...context, tag, file: file || null, repository, releaseName: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('release-name') || undefined });
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('notes', outcome.notes.markdown);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('version', outcome.notes.version);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('tag', outcome.notes.tag);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('release-url', outcome.release?.url ?? '');
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('release-id', outcome.release ? String(outcome.release.id) : '');
+    await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_5__/* .writeSummary */ .S)((summary) => {
+        summary.addHeading(`Release ${outcome.notes.tag}`, 2);
+        const facts = [
+            outcome.release ? `GitHub Release ${outcome.release.created ? 'created' : 'updated'}: <a href="${outcome.release.url}">${outcome.release.url}</a>${outcome.release.prerelease ? ' (prerelease)' : ''}${outcome.release.makeLatest ? ' (latest)' : ''}` : 'GitHub Release: not requested',
+            outcome.file ? `Notes written to <code>${file}</code>` : 'Notes file: not requested',
+        ];
+        summary.addList(facts).addRaw(`\n${outcome.notes.markdown}`, true);
+    });
+});
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 1935:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   C: () => (/* binding */ runAction),
+/* harmony export */   S: () => (/* binding */ writeSummary)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3026);
+
+
+/**
+ * Runs an action's body; any error fails the step with one annotation that says what to fix,
+ * never a stack trace.
+ */
+async function runAction(body) {
+    try {
+        await body();
+    }
+    catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message, { title: (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .isUsageError */ .mD)(error) ? 'Invalid input' : 'release-flow failed' });
+        process.exitCode = 1;
+    }
+}
+/** Writes the job summary when the runner provides one (GITHUB_STEP_SUMMARY); a no-op elsewhere. */
+async function writeSummary(build) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    build(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z);
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.write();
+}
+
+
+/***/ }),
+
+/***/ 9186:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  lD: () => (/* binding */ createGit)
+});
+
+// UNUSED EXPORTS: GitError, LOG_FORMAT, logArgs, parseLogRecord, parseLogStream, pushArgs, rangeArgs, tagArgs
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./build/src/adapters/git.js
+
+class GitError extends Error {
+    args;
+    exitCode;
+    stderr;
+    name = 'GitError';
+    constructor(
+    /** The arguments after `git`. */
+    args, 
+    /** Null when git could not be started or was killed by a signal. */
+    exitCode, stderr, options) {
+        super(describeFailure(args, exitCode, stderr, options), options?.cause ? { cause: options.cause } : undefined);
+        this.args = args;
+        this.exitCode = exitCode;
+        this.stderr = stderr;
+    }
+}
+function describeFailure(args, exitCode, stderr, options) {
+    const command = formatCommand(args);
+    const detail = stderr.trim();
+    if (options?.cause instanceof Error)
+        return `${command} could not be run: ${options.cause.message}`;
+    const status = exitCode !== null ? `exit ${exitCode}` : `killed by ${options?.signal ?? 'a signal'}`;
+    return `${command} failed (${status})${detail ? `: ${detail}` : ''}`;
+}
+function formatCommand(args) {
+    return ['git', ...args].map((arg) => (/^[\w@%^~:/.,=+-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
+}
+// -- Parsing `git log -z --format=%H%x1f%P%x1f%B` ------------------------------------------------
+/** Between commits (git's -z terminator); git refuses NUL inside commit messages. */
+const RECORD_END = '\0';
+/** Between the fields of one commit; a unit separator cannot appear in a sha or parent list. */
+const FIELD_SEPARATOR = '\x1f';
+const LOG_FORMAT = '--format=%H%x1f%P%x1f%B';
+/** One record of LOG_FORMAT output, without its NUL terminator. */
+function parseLogRecord(record) {
+    const afterSha = record.indexOf(FIELD_SEPARATOR);
+    const afterParents = afterSha === -1 ? -1 : record.indexOf(FIELD_SEPARATOR, afterSha + 1);
+    if (afterParents === -1) {
+        throw new Error(`expected a git log record "<sha>\\x1f<parents>\\x1f<message>", got ${JSON.stringify(record.slice(0, 80))}`);
+    }
+    const parents = record.slice(afterSha + 1, afterParents);
+    return {
+        sha: record.slice(0, afterSha),
+        parents: parents === '' ? [] : parents.split(' '),
+        message: record.slice(afterParents + 1),
+    };
+}
+/**
+ * Turns decoded LOG_FORMAT output, in chunks of any size, into commits as soon as each record is
+ * complete. Only the unfinished tail is kept, so memory follows the largest commit, not the history.
+ */
+async function* parseLogStream(chunks) {
+    let pending = '';
+    for await (const chunk of chunks) {
+        // Searching only the new chunk keeps a message spread over many chunks from being rescanned.
+        let end = chunk.indexOf(RECORD_END);
+        if (end === -1) {
+            pending += chunk;
+            continue;
+        }
+        yield parseLogRecord(pending + chunk.slice(0, end));
+        let start = end + 1;
+        while ((end = chunk.indexOf(RECORD_END, start)) !== -1) {
+            yield parseLogRecord(chunk.slice(start, end));
+            start = end + 1;
+        }
+        pending = chunk.slice(start);
+    }
+    if (pending !== '') {
+        throw new Error(`git log output ended inside a record: ${JSON.stringify(pending.slice(0, 80))}`);
+    }
+}
+/** Enough to explain any failure; a runaway stderr must not grow without bound. */
+const STDERR_LIMIT = 64 * 1024;
+function spawnGit(gitPath, cwd, args, stdin) {
+    const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, args, {
+        cwd,
+        stdio: [stdin, 'pipe', 'pipe'],
+        env: {
+            ...process.env,
+            // English messages for GitError, and never wait for a password nobody can type.
+            LC_ALL: 'C',
+            GIT_TERMINAL_PROMPT: '0',
+            // Read-only commands such as status must not take index.lock from a concurrent writer.
+            GIT_OPTIONAL_LOCKS: '0',
+        },
+    });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (data) => {
+        if (stderr.length < STDERR_LIMIT)
+            stderr += data;
+    });
+    const exited = new Promise((resolve, reject) => {
+        child.once('error', (error) => reject(new GitError(args, null, stderr, { cause: error })));
+        child.once('close', (exitCode, signal) => resolve({ exitCode, signal, stderr }));
+    });
+    // The caller may be busy with stdout when a spawn error arrives; it still sees it when awaiting.
+    exited.catch(() => undefined);
+    return { child, exited };
+}
+async function execGit(gitPath, cwd, args, options = {}) {
+    const { child, exited } = spawnGit(gitPath, cwd, args, options.input === undefined ? 'ignore' : 'pipe');
+    if (options.input !== undefined) {
+        // git may exit before reading everything (e.g. on a usage error); its exit code tells the story.
+        child.stdin?.on('error', () => undefined);
+        child.stdin?.end(options.input, 'utf8');
+    }
+    let stdout = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (data) => {
+        stdout += data;
+    });
+    const { exitCode, signal, stderr } = await exited;
+    if (exitCode === 0 || (exitCode !== null && options.okExitCodes?.includes(exitCode))) {
+        return { stdout, stderr, exitCode };
+    }
+    throw new GitError(args, exitCode, stderr, { signal });
+}
+// -- Arguments ----------------------------------------------------------------------------------
+/** A ref, tag or remote name that git would read as an option is a caller bug or an injection. */
+function operand(value, what) {
+    if (value === '' || value.startsWith('-')) {
+        throw new Error(`expected a git ${what} that does not start with "-", got ${JSON.stringify(value)}`);
+    }
+    return value;
+}
+/** `^from to` is `from..to` without the parsing surprises of names containing dots. */
+function rangeArgs(range) {
+    const to = operand(range.to, 'revision');
+    return range.from ? [to, `^${operand(range.from, 'revision')}`] : [to];
+}
+function logArgs(range) {
+    // --encoding: %B in UTF-8 whatever i18n.logOutputEncoding says; -z: NUL ends each record.
+    // The trailing `--` keeps a revision from being taken for a path.
+    return ['log', '-z', '--no-show-signature', '--encoding=UTF-8', LOG_FORMAT, ...rangeArgs(range), '--'];
+}
+function tagArgs(options = {}, format = '%(refname:strip=2)') {
+    // for-each-ref rather than `git tag`: plumbing, so tag.sort and column.ui cannot change the output.
+    const args = ['for-each-ref', `--format=${format}`];
+    if (options.mergedInto)
+        args.push(`--merged=${operand(options.mergedInto, 'revision')}`);
+    if (options.pointsAt)
+        args.push(`--points-at=${operand(options.pointsAt, 'revision')}`);
+    args.push('refs/tags');
+    return args;
+}
+function pushArgs(remote, refs, options = {}) {
+    if (refs.length === 0)
+        throw new Error('expected at least one ref to push, got none');
+    return [
+        'push',
+        ...(options.atomic ? ['--atomic'] : []),
+        operand(remote, 'remote'),
+        ...refs.map((ref) => operand(ref, 'refspec')),
+    ];
+}
+function lines(stdout) {
+    return stdout.split('\n').filter((line) => line !== '');
+}
+// -- The real implementation ----------------------------------------------------------------------
+function createGit(cwd, options = {}) {
+    const gitPath = options.gitPath ?? 'git';
+    const exec = (args, execOptions) => execGit(gitPath, cwd, args, execOptions);
+    const output = async (args, execOptions) => (await exec(args, execOptions)).stdout.trim();
+    const resolveCommit = async (ref) => {
+        const { stdout, exitCode } = await exec(['rev-parse', '--verify', '--quiet', `${operand(ref, 'revision')}^{commit}`], {
+            okExitCodes: [1],
+        });
+        return exitCode === 0 ? stdout.trim() : null;
+    };
+    const isShallow = async () => (await output(['rev-parse', '--is-shallow-repository'])) === 'true';
+    return {
+        cwd,
+        async isInsideWorkTree() {
+            try {
+                return (await output(['rev-parse', '--is-inside-work-tree'])) === 'true';
+            }
+            catch (error) {
+                // Only "no repository here" is a no; "dubious ownership" and friends need a human to read them.
+                if (error instanceof GitError && /not a git repository/i.test(error.stderr))
+                    return false;
+                throw error;
+            }
+        },
+        isShallow,
+        async deepen(remote = 'origin') {
+            const shallow = await isShallow();
+            await exec(['fetch', '--no-recurse-submodules', ...(shallow ? ['--unshallow'] : []), '--tags', operand(remote, 'remote')]);
+        },
+        resolveCommit,
+        async currentBranch() {
+            const { stdout, exitCode } = await exec(['symbolic-ref', '--quiet', '--short', 'HEAD'], { okExitCodes: [1] });
+            return exitCode === 0 ? stdout.trim() : null;
+        },
+        async tags(filter) {
+            return lines(await output(tagArgs(filter)));
+        },
+        async tagCommits(filter) {
+            // %(*…) is the peeled commit of an annotated tag and empty for a lightweight one.
+            const format = '%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(committerdate:unix)%00%(*committerdate:unix)';
+            return lines(await output(tagArgs(filter, format))).map((line) => {
+                const [name = '', object = '', peeled = '', date = '', peeledDate = ''] = line.split('\0');
+                const seconds = Number(peeledDate || date);
+                return { name, commit: peeled || object, date: new Date(seconds * 1000).toISOString().slice(0, 10) };
+            });
+        },
+        log(range) {
+            const args = logArgs(range);
+            return {
+                [Symbol.asyncIterator]: () => streamLog(gitPath, cwd, args),
+            };
+        },
+        async countCommits(range) {
+            return Number(await output(['rev-list', '--count', ...rangeArgs(range), '--']));
+        },
+        async commitDate(ref) {
+            const seconds = Number(await output(['show', '-s', '--format=%ct', `${operand(ref, 'revision')}^{commit}`, '--']));
+            return new Date(seconds * 1000).toISOString().slice(0, 10);
+        },
+        async isAncestor(ancestor, descendant) {
+            const { exitCode } = await exec(['merge-base', '--is-ancestor', operand(ancestor, 'revision'), operand(descendant, 'revision')], { okExitCodes: [1] });
+            return exitCode === 0;
+        },
+        async isDirty() {
+            // Explicit --untracked-files: status.showUntrackedFiles=no must not hide new files.
+            return (await output(['status', '--porcelain', '--untracked-files=normal'])) !== '';
+        },
+        async tagExists(name) {
+            const { exitCode } = await exec(['rev-parse', '--verify', '--quiet', `refs/tags/${name}`], { okExitCodes: [1] });
+            return exitCode === 0;
+        },
+        async remoteUrl(remote = 'origin') {
+            // Exit 2 is git's "No such remote".
+            const { stdout, exitCode } = await exec(['remote', 'get-url', operand(remote, 'remote')], { okExitCodes: [2] });
+            return exitCode === 0 ? stdout.trim() : null;
+        },
+        async add(paths) {
+            if (paths.length === 0)
+                return;
+            await exec(['add', '--', ...paths]);
+        },
+        async commit(message) {
+            await exec(['commit', '--quiet', '--cleanup=verbatim', '--file=-'], { input: message });
+            return output(['rev-parse', 'HEAD']);
+        },
+        async createAnnotatedTag(name, message, ref = 'HEAD') {
+            await exec(['tag', '--annotate', '--cleanup=verbatim', '--file=-', operand(name, 'tag name'), operand(ref, 'revision')], {
+                input: message,
+            });
+        },
+        async push(remote, refs, pushOptions) {
+            await exec(pushArgs(remote, refs, pushOptions));
+        },
+    };
+}
+async function* streamLog(gitPath, cwd, args) {
+    const { child, exited } = spawnGit(gitPath, cwd, args, 'ignore');
+    const stdout = child.stdout;
+    if (!stdout)
+        throw new Error('expected git log to have a stdout pipe');
+    // A streaming decoder: a multi-byte character split between two chunks stays whole.
+    stdout.setEncoding('utf8');
+    let finished = false;
+    try {
+        try {
+            yield* parseLogStream(stdout);
+        }
+        catch (error) {
+            // A truncated record usually means git died; its exit status explains it better.
+            const { exitCode, signal, stderr } = await exited;
+            if (exitCode !== 0)
+                throw new GitError(args, exitCode, stderr, { signal });
+            throw error;
+        }
+        const { exitCode, signal, stderr } = await exited;
+        finished = true;
+        if (exitCode !== 0)
+            throw new GitError(args, exitCode, stderr, { signal });
+    }
+    finally {
+        if (!finished) {
+            // The consumer stopped early (or parsing failed): git would otherwise block on a full pipe.
+            stdout.destroy();
+            child.kill();
+            await exited.catch(() => undefined);
+        }
+    }
+}
+
 
 /***/ }),
 
@@ -39855,7 +39847,10 @@ var external_node_path_ = __nccwpck_require__(6760);
 var errors = __nccwpck_require__(3026);
 // EXTERNAL MODULE: ./node_modules/semver/index.js
 var semver = __nccwpck_require__(2088);
+// EXTERNAL MODULE: ./build/src/core/tags.js
+var tags = __nccwpck_require__(2940);
 ;// CONCATENATED MODULE: ./build/src/core/release-flags.js
+
 
 /**
  * Decides how a GitHub Release for `version` is flagged. A stable release becomes "Latest" only
@@ -39863,24 +39858,15 @@ var semver = __nccwpck_require__(2088);
  * 2.0.0 exists) does not take "Latest" away from the newest line.
  */
 function releaseFlags(version, existingTags, prefix) {
-    const parsed = parseStrict(version);
+    const parsed = (0,tags/* parseVersionTag */._Q)(version, '')?.version ?? null;
     if (parsed === null) {
         throw new Error(`Expected a semantic version without prefix, such as 1.2.3 or 1.3.0-rc.1, got "${version}"`);
     }
     if (parsed.prerelease.length > 0)
         return { prerelease: true, makeLatest: false };
-    const newerStableExists = existingTags.some((tag) => {
-        if (!tag.startsWith(prefix))
-            return false;
-        const tagged = parseStrict(tag.slice(prefix.length));
-        return tagged !== null && tagged.prerelease.length === 0 && semver.gt(tagged, parsed);
-    });
+    const highest = (0,tags/* highestVersionTag */.zQ)(existingTags, prefix);
+    const newerStableExists = highest !== null && semver.gt(highest.version, parsed);
     return { prerelease: false, makeLatest: !newerStableExists };
-}
-// semver.parse also accepts a leading "v", "=" or whitespace; with prefix "" that would count
-// "v2.0.0" as a tag of the empty prefix, so only text that starts with the major digit counts.
-function parseStrict(text) {
-    return /^\d/.test(text) ? semver.parse(text) : null;
 }
 
 // EXTERNAL MODULE: ./build/src/flows/notes.js
@@ -40203,11 +40189,10 @@ __nccwpck_require__.d(__webpack_exports__, {
   pq: () => (/* binding */ info),
   lm: () => (/* binding */ notice),
   uH: () => (/* binding */ setOutput),
-  Pq: () => (/* binding */ core_setSecret),
   z: () => (/* reexport */ summary)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, debug, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, platform, saveState, setCommandEcho, setFailed, startGroup, toPlatformPath, toPosixPath, toWin32Path, warning
+// UNUSED EXPORTS: ExitCode, addPath, debug, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, platform, saveState, setCommandEcho, setFailed, setSecret, startGroup, toPlatformPath, toPosixPath, toWin32Path, warning
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -42914,7 +42899,7 @@ function exportVariable(name, val) {
  * ```
  */
 function core_setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
+    issueCommand('add-mask', {}, secret);
 }
 /**
  * Prepends inputPath to the PATH (for this action and future actions)

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { resolve } from 'node:path';
+import { createGitHubReleases, type GitHubReleases } from '../adapters/github.js';
 import { InputError } from '../core/errors.js';
 import { parseShownTypes, type NotesOptions } from '../core/notes.js';
 import { versionSettings, type VersionSettings } from '../core/settings.js';
@@ -38,4 +39,16 @@ export function notesOptionsFromInputs(): NotesOptions | undefined {
 /** The repository directory: `working-directory`, relative to the workspace. */
 export function workingDirectory(): string {
   return resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), input('working-directory') || '.');
+}
+
+/**
+ * The GitHub Releases client when `github-release` is on. The token is not passed to
+ * core.setSecret: the runner already masks `github.token` and secrets, and `::add-mask::` would
+ * itself print the token wherever the output is not read by a runner.
+ */
+export function githubReleasesFromInputs(): GitHubReleases | null {
+  if (!booleanInput('github-release', true)) return null;
+  const token = input('token');
+  if (!token) throw new InputError('token', '', 'a token with contents: write, e.g. ${{ github.token }}, or github-release: false');
+  return createGitHubReleases({ token, log: core.info });
 }

@@ -1,17 +1,14 @@
 import * as core from '@actions/core';
 import { createGit } from '../adapters/git.js';
-import { createGitHubReleases } from '../adapters/github.js';
-import { InputError } from '../core/errors.js';
 import { versionForRef } from '../flows/event.js';
 import { publishRelease } from '../flows/publish.js';
 import { repositoryContext } from '../flows/repository.js';
-import { booleanInput, input, notesOptionsFromInputs, settingsFromInputs, workingDirectory } from './inputs.js';
+import { githubReleasesFromInputs, input, notesOptionsFromInputs, settingsFromInputs, workingDirectory } from './inputs.js';
 import { runAction, writeSummary } from './run-action.js';
 
 await runAction(async () => {
   const settings = settingsFromInputs();
   const notesOptions = notesOptionsFromInputs();
-  const wantRelease = booleanInput('github-release', true);
   const file = input('file');
   const git = createGit(workingDirectory());
   const { links, repository } = await repositoryContext(git, process.env);
@@ -31,10 +28,7 @@ await runAction(async () => {
     await writeSummary((s) => s.addHeading(`Release notes preview: ${preview.result.tag ?? 'nothing to release'}`, 2).addRaw(`\n${preview.notes?.markdown ?? ''}`, true));
     return;
   }
-  const token = input('token');
-  if (wantRelease && !token) throw new InputError('token', '', 'a token with contents: write, e.g. ${{ github.token }}, or github-release: false');
-  if (token) core.setSecret(token);
-  const github = wantRelease ? createGitHubReleases({ token, log: core.info }) : null;
+  const github = githubReleasesFromInputs();
   const outcome = await publishRelease(git, github, { ...context, tag, file: file || null, repository, releaseName: input('release-name') || undefined });
 
   core.setOutput('notes', outcome.notes.markdown);
