@@ -3245,7 +3245,7 @@ module.exports = validRange
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(104);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(99);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
@@ -3260,7 +3260,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 104:
+/***/ 99:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3367,6 +3367,50 @@ function flag(args, name) {
 
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var node_modules_semver = __nccwpck_require__(88);
+;// CONCATENATED MODULE: ./build/src/core/tags.js
+
+/** `<prefix><semver>` exactly: `v1.2.3` with prefix `v`; not `v01.2.3`, `1.2.3` or `vv1.2.3`. */
+function parseVersionTag(tag, prefix) {
+    if (!tag.startsWith(prefix))
+        return null;
+    const rest = tag.slice(prefix.length);
+    // semver.parse also accepts a leading "v" and surrounding whitespace, even when not loose: that
+    // would take "vv1.2.3" as a "v" tag and "v1.2.3" as a tag of the empty prefix.
+    if (!/^[0-9]\S*$/.test(rest))
+        return null;
+    const version = node_modules_semver.parse(rest, { loose: false });
+    return version ? { tag, version } : null;
+}
+/** The highest version tag by semver order; prerelease tags only when asked for. */
+function highestVersionTag(tags, prefix, options = {}) {
+    let best = null;
+    for (const tag of tags) {
+        const parsed = parseVersionTag(tag, prefix);
+        if (!parsed)
+            continue;
+        if (parsed.version.prerelease.length > 0 && !options.includePrerelease)
+            continue;
+        if (!best || node_modules_semver.gt(parsed.version, best.version))
+            best = parsed;
+    }
+    return best;
+}
+/** The numbers N of existing `<prefix><base>-<id>.N` tags. */
+function prereleaseNumbers(tags, prefix, base, id) {
+    const numbers = [];
+    for (const tag of tags) {
+        const parsed = parseVersionTag(tag, prefix);
+        if (!parsed || `${parsed.version.major}.${parsed.version.minor}.${parsed.version.patch}` !== base)
+            continue;
+        const [name, n] = parsed.version.prerelease;
+        if (name === id && typeof n === 'number')
+            numbers.push(n);
+    }
+    return numbers;
+}
+
 ;// CONCATENATED MODULE: ./build/src/core/bump.js
 
 const rank = { none: 0, patch: 1, minor: 2, major: 3 };
@@ -4267,50 +4311,6 @@ function linkIssues(text, links) {
     });
 }
 
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var node_modules_semver = __nccwpck_require__(88);
-;// CONCATENATED MODULE: ./build/src/core/tags.js
-
-/** `<prefix><semver>` exactly: `v1.2.3` with prefix `v`; not `v01.2.3`, `1.2.3` or `vv1.2.3`. */
-function parseVersionTag(tag, prefix) {
-    if (!tag.startsWith(prefix))
-        return null;
-    const rest = tag.slice(prefix.length);
-    // semver.parse also accepts a leading "v" and surrounding whitespace, even when not loose: that
-    // would take "vv1.2.3" as a "v" tag and "v1.2.3" as a tag of the empty prefix.
-    if (!/^[0-9]\S*$/.test(rest))
-        return null;
-    const version = node_modules_semver.parse(rest, { loose: false });
-    return version ? { tag, version } : null;
-}
-/** The highest version tag by semver order; prerelease tags only when asked for. */
-function highestVersionTag(tags, prefix, options = {}) {
-    let best = null;
-    for (const tag of tags) {
-        const parsed = parseVersionTag(tag, prefix);
-        if (!parsed)
-            continue;
-        if (parsed.version.prerelease.length > 0 && !options.includePrerelease)
-            continue;
-        if (!best || node_modules_semver.gt(parsed.version, best.version))
-            best = parsed;
-    }
-    return best;
-}
-/** The numbers N of existing `<prefix><base>-<id>.N` tags. */
-function prereleaseNumbers(tags, prefix, base, id) {
-    const numbers = [];
-    for (const tag of tags) {
-        const parsed = parseVersionTag(tag, prefix);
-        if (!parsed || `${parsed.version.major}.${parsed.version.minor}.${parsed.version.patch}` !== base)
-            continue;
-        const [name, n] = parsed.version.prerelease;
-        if (name === id && typeof n === 'number')
-            numbers.push(n);
-    }
-    return numbers;
-}
-
 ;// CONCATENATED MODULE: ./build/src/flows/history.js
 
 
@@ -4421,6 +4421,7 @@ function versionParts(version) {
 
 
 
+
 /** The next version for `ref` (HEAD by default) from the commits since the last release. */
 async function computeVersion(git, options) {
     const { settings } = options;
@@ -4448,6 +4449,7 @@ async function computeVersion(git, options) {
         reasons: analysis.reasons,
         counts: analysis.counts,
         included: analysis.included,
+        releaseAs: node_modules_semver.valid(analysis.releaseAs?.value ?? '') ?? null,
     };
 }
 /** Exactly the JSON object of DESIGN.md's `version --json`. */
@@ -4535,8 +4537,8 @@ async function notesForAllTags(git, context) {
         .sort((a, b) => a.parsed.version.compare(b.parsed.version));
     const stable = releases.filter((t) => t.parsed.version.prerelease.length === 0);
     const jobs = releases.map((release) => async () => {
-        // As for a single tag: the previous release is the highest stable version below this one.
-        const previous = stable.filter((s) => s.parsed.version.compare(release.parsed.version) < 0).at(-1) ?? null;
+        // As for a single tag: the previous release is the highest stable tag it contains.
+        const previous = await highestReachable(git, stable, release);
         const analyzer = new CommitAnalyzer({ rules: settings.releaseRules, collect: true });
         for await (const commit of git.log({ from: previous?.commit ?? null, to: release.commit }))
             analyzer.add(commit);
@@ -4545,6 +4547,21 @@ async function notesForAllTags(git, context) {
     });
     const rendered = await runLimited(jobs, context.concurrency ?? 4);
     return rendered.reverse();
+}
+/**
+ * The highest stable release below `release` that it contains. Candidates are tried from the highest
+ * down, so in a linear history the first one answers with a single git call; a backport on another
+ * branch (v1.1.1 beside v2.0.0) is skipped because it is not an ancestor.
+ */
+async function highestReachable(git, stable, release) {
+    for (let i = stable.length - 1; i >= 0; i--) {
+        const candidate = stable[i];
+        if (candidate.parsed.version.compare(release.parsed.version) >= 0)
+            continue;
+        if (candidate.commit === release.commit || (await git.isAncestor(candidate.commit, release.commit)))
+            return candidate;
+    }
+    return null;
 }
 async function runLimited(jobs, limit) {
     const results = new Array(jobs.length);
@@ -4664,6 +4681,7 @@ function splitLines(text) {
 ;// CONCATENATED MODULE: ./build/src/flows/notes-file.js
 
 
+
 /** Puts a version's section into the notes file (created when missing); returns the new text. */
 async function writeNotesFile(path, section, version) {
     const existing = await (0,promises_namespaceObject.readFile)(path, 'utf8').catch((error) => {
@@ -4672,106 +4690,11 @@ async function writeNotesFile(path, section, version) {
         throw error;
     });
     const updated = upsertNotesSection(existing, section, version);
-    if (updated !== existing)
+    if (updated !== existing) {
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
         await (0,promises_namespaceObject.writeFile)(path, updated);
+    }
     return updated;
-}
-
-;// CONCATENATED MODULE: ./build/src/core/links.js
-const ownerAndName = /^([\w.-]+)\/([\w.-]+)$/;
-/**
- * `serverUrl` is GITHUB_SERVER_URL as the caller read it (https://github.com or the GHES address);
- * `repository` is GITHUB_REPOSITORY, "owner/name".
- */
-function repoLinks(serverUrl, repository) {
-    const match = ownerAndName.exec(repository.trim());
-    if (!match)
-        throw new Error(`Expected the repository as "owner/name", got ${JSON.stringify(repository)}`);
-    const base = `${serverBase(serverUrl)}/${encodeURIComponent(match[1])}/${encodeURIComponent(match[2])}`;
-    return {
-        commit: (sha) => `${base}/commit/${encodeURIComponent(sha)}`,
-        issue: (n) => {
-            if (!Number.isSafeInteger(n) || n <= 0)
-                throw new Error(`Expected a positive issue number, got ${n}`);
-            return `${base}/issues/${n}`;
-        },
-        compare: (fromTag, toTag) => `${base}/compare/${encodeRef(fromTag)}...${encodeRef(toTag)}`,
-    };
-}
-/**
- * "owner/name" of a git remote on the given server, or null when the remote is elsewhere or not a
- * form we know. Only owner and name leave this function: a checkout's https remote may carry a
- * token (`https://x-access-token:TOKEN@github.com/...`) and it must never reach a log or a file.
- */
-function repositoryFromRemote(remoteUrl, serverUrl) {
-    const server = parseServerUrl(serverUrl);
-    const remote = remoteUrl.trim();
-    const scpLike = /^[\w.-]+@([^/:@\s]+):\/?([^\s]+)$/.exec(remote);
-    if (scpLike) {
-        return sameHost(scpLike[1], server.hostname) ? repositoryFromPath(scpLike[2]) : null;
-    }
-    const url = URL.parse(remote);
-    if (!url || url.search !== '' || url.hash !== '')
-        return null;
-    if (url.protocol === 'https:' || url.protocol === 'http:') {
-        // Same host and port: GHES can serve https on a non-default port.
-        return url.host.toLowerCase() === server.host.toLowerCase() ? repositoryFromPath(url.pathname) : null;
-    }
-    if (url.protocol === 'ssh:') {
-        // The ssh port has nothing to do with the web server's port, so only the host name must match.
-        return sameHost(url.hostname, server.hostname) ? repositoryFromPath(url.pathname) : null;
-    }
-    return null;
-}
-function repositoryFromPath(path) {
-    const trimmed = path.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '');
-    const match = ownerAndName.exec(trimmed);
-    if (!match || match[2] === '.' || match[2] === '..' || match[1] === '.' || match[1] === '..')
-        return null;
-    return `${match[1]}/${match[2]}`;
-}
-function sameHost(a, b) {
-    return a.toLowerCase() === b.toLowerCase();
-}
-function parseServerUrl(serverUrl) {
-    const url = URL.parse(serverUrl.trim());
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-        throw new Error(`Expected the server URL as http(s)://host, e.g. https://github.com, got ${JSON.stringify(serverUrl)}`);
-    }
-    return url;
-}
-/** Origin plus any path prefix, without trailing slashes and without credentials. */
-function serverBase(serverUrl) {
-    const url = parseServerUrl(serverUrl);
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-/** Tags may contain `/` (a path in the URL) and `+` (build metadata, which must be escaped). */
-function encodeRef(ref) {
-    return ref.split('/').map(encodeURIComponent).join('/');
-}
-
-;// CONCATENATED MODULE: ./build/src/flows/repository.js
-
-/** Where links point: GITHUB_SERVER_URL (GitHub Enterprise Server too) and the repository. */
-async function repositoryContext(git, env) {
-    const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
-    let repository = env.GITHUB_REPOSITORY || null;
-    if (!repository) {
-        const remote = await git.remoteUrl('origin');
-        repository = remote ? repositoryFromRemote(remote, serverUrl) : null;
-    }
-    return { serverUrl, repository, links: repository ? repoLinks(serverUrl, repository) : null };
-}
-
-;// CONCATENATED MODULE: ./build/src/cli/notes-options.js
-
-
-const notesOptions = {
-    'show-types': { type: 'string', placeholder: 'TYPES', help: 'also list these hidden types, e.g. "docs=Documentation, refactor=Refactoring"' },
-};
-function notesOptionsFromArgs(args) {
-    const shown = stringValue(args, 'show-types');
-    return shown ? { shownTypes: parseShownTypes(shown, '--show-types') } : undefined;
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -4912,8 +4835,9 @@ function rangeArgs(range) {
 }
 function logArgs(range) {
     // --encoding: %B in UTF-8 whatever i18n.logOutputEncoding says; -z: NUL ends each record.
-    // The trailing `--` keeps a revision from being taken for a path.
-    return ['log', '-z', '--no-show-signature', '--encoding=UTF-8', LOG_FORMAT, ...rangeArgs(range), '--'];
+    // The trailing `--` keeps a revision from being taken for a path. --topo-order: a commit always
+    // comes before its parents, even with skewed clocks, so a revert is read before what it reverts.
+    return ['log', '-z', '--topo-order', '--no-show-signature', '--encoding=UTF-8', LOG_FORMAT, ...rangeArgs(range), '--'];
 }
 function tagArgs(options = {}, format = '%(refname:strip=2)') {
     // for-each-ref rather than `git tag`: plumbing, so tag.sort and column.ui cannot change the output.
@@ -4963,6 +4887,7 @@ function createGit(cwd, options = {}) {
                 throw error;
             }
         },
+        topLevel: () => output(['rev-parse', '--show-toplevel']),
         isShallow,
         async deepen(remote = 'origin') {
             const shallow = await isShallow();
@@ -5068,6 +4993,116 @@ async function* streamLog(gitPath, cwd, args) {
     }
 }
 
+;// CONCATENATED MODULE: ./build/src/core/links.js
+const ownerAndName = /^([\w.-]+)\/([\w.-]+)$/;
+/**
+ * `serverUrl` is GITHUB_SERVER_URL as the caller read it (https://github.com or the GHES address);
+ * `repository` is GITHUB_REPOSITORY, "owner/name".
+ */
+function repoLinks(serverUrl, repository) {
+    const match = ownerAndName.exec(repository.trim());
+    if (!match)
+        throw new Error(`Expected the repository as "owner/name", got ${JSON.stringify(repository)}`);
+    const base = `${serverBase(serverUrl)}/${encodeURIComponent(match[1])}/${encodeURIComponent(match[2])}`;
+    return {
+        commit: (sha) => `${base}/commit/${encodeURIComponent(sha)}`,
+        issue: (n) => {
+            if (!Number.isSafeInteger(n) || n <= 0)
+                throw new Error(`Expected a positive issue number, got ${n}`);
+            return `${base}/issues/${n}`;
+        },
+        compare: (fromTag, toTag) => `${base}/compare/${encodeRef(fromTag)}...${encodeRef(toTag)}`,
+    };
+}
+/**
+ * "owner/name" of a git remote on the given server, or null when the remote is elsewhere or not a
+ * form we know. Only owner and name leave this function: a checkout's https remote may carry a
+ * token (`https://x-access-token:TOKEN@github.com/...`) and it must never reach a log or a file.
+ */
+function repositoryFromRemote(remoteUrl, serverUrl) {
+    const server = parseServerUrl(serverUrl);
+    const remote = remoteUrl.trim();
+    const scpLike = /^[\w.-]+@([^/:@\s]+):\/?([^\s]+)$/.exec(remote);
+    if (scpLike) {
+        return sameHost(scpLike[1], server.hostname) ? repositoryFromPath(scpLike[2]) : null;
+    }
+    const url = URL.parse(remote);
+    if (!url || url.search !== '' || url.hash !== '')
+        return null;
+    if (url.protocol === 'https:' || url.protocol === 'http:') {
+        // Same host and port: GHES can serve https on a non-default port.
+        return url.host.toLowerCase() === server.host.toLowerCase() ? repositoryFromPath(url.pathname) : null;
+    }
+    if (url.protocol === 'ssh:') {
+        // The ssh port has nothing to do with the web server's port, so only the host name must match.
+        return sameHost(url.hostname, server.hostname) ? repositoryFromPath(url.pathname) : null;
+    }
+    return null;
+}
+function repositoryFromPath(path) {
+    const trimmed = path.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '');
+    const match = ownerAndName.exec(trimmed);
+    if (!match || match[2] === '.' || match[2] === '..' || match[1] === '.' || match[1] === '..')
+        return null;
+    return `${match[1]}/${match[2]}`;
+}
+function sameHost(a, b) {
+    return a.toLowerCase() === b.toLowerCase();
+}
+function parseServerUrl(serverUrl) {
+    const url = URL.parse(serverUrl.trim());
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+        throw new Error(`Expected the server URL as http(s)://host, e.g. https://github.com, got ${JSON.stringify(serverUrl)}`);
+    }
+    return url;
+}
+/** Origin plus any path prefix, without trailing slashes and without credentials. */
+function serverBase(serverUrl) {
+    const url = parseServerUrl(serverUrl);
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+/** Tags may contain `/` (a path in the URL) and `+` (build metadata, which must be escaped). */
+function encodeRef(ref) {
+    return ref.split('/').map(encodeURIComponent).join('/');
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/repository.js
+
+
+
+
+/** Where links point: GITHUB_SERVER_URL (GitHub Enterprise Server too) and the repository. */
+async function repositoryContext(git, env) {
+    const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
+    let repository = env.GITHUB_REPOSITORY || null;
+    if (!repository) {
+        const remote = await git.remoteUrl('origin');
+        repository = remote ? repositoryFromRemote(remote, serverUrl) : null;
+    }
+    return { serverUrl, repository, links: repository ? repoLinks(serverUrl, repository) : null };
+}
+/** The git work tree at `dir`; a usage error naming `input` and the value as given when there is none. */
+async function openRepository(dir, input, given = dir) {
+    const isDirectory = await (0,promises_namespaceObject.stat)(dir).then((s) => s.isDirectory(), () => false);
+    if (!isDirectory)
+        throw new InputError(input, given, `an existing directory (${dir} is not): the git repository to release`);
+    const git = createGit(dir);
+    if (!(await git.isInsideWorkTree()))
+        throw new InputError(input, given, `a directory inside a git work tree (${dir} is not in one)`);
+    return git;
+}
+
+;// CONCATENATED MODULE: ./build/src/cli/notes-options.js
+
+
+const notesOptions = {
+    'show-types': { type: 'string', placeholder: 'TYPES', help: 'also list these hidden types, e.g. "docs=Documentation, refactor=Refactoring"' },
+};
+function notesOptionsFromArgs(args) {
+    const shown = stringValue(args, 'show-types');
+    return shown ? { shownTypes: parseShownTypes(shown, '--show-types') } : undefined;
+}
+
 ;// CONCATENATED MODULE: ./build/src/core/settings.js
 
 
@@ -5111,7 +5146,6 @@ function versionSettings(raw, names) {
 
 
 
-
 const cwdOption = {
     cwd: { type: 'string', placeholder: 'DIR', help: 'the git repository to work in (default: the current directory)' },
 };
@@ -5142,16 +5176,13 @@ function settingsFromArgs(args) {
     });
 }
 /** The repository named by --cwd (or the current directory); a usage error when it is not one. */
-async function openRepository(args, io) {
-    const dir = (0,external_node_path_namespaceObject.resolve)(io.cwd, stringValue(args, 'cwd') ?? '.');
-    const git = createGit(dir);
-    if (!(await git.isInsideWorkTree().catch(() => false))) {
-        throw new InputError('--cwd', dir, 'a directory inside a git work tree (run the command in your repository, or pass --cwd DIR)');
-    }
-    return git;
+function repositoryFromArgs(args, io) {
+    const given = stringValue(args, 'cwd') ?? '.';
+    return openRepository((0,external_node_path_namespaceObject.resolve)(io.cwd, given), '--cwd', given);
 }
 
 ;// CONCATENATED MODULE: ./build/src/cli/commands/notes.js
+
 
 
 
@@ -5180,7 +5211,7 @@ const notesCommand = {
         if (flag(args, 'all') && stringValue(args, 'from')) {
             throw new InputError('--from', stringValue(args, 'from'), 'no --from with --all: every release starts at the release before it');
         }
-        const git = await openRepository(args, io);
+        const git = await repositoryFromArgs(args, io);
         const { links } = await repositoryContext(git, io.env);
         const context = { settings, links, notes, shallow: 'fail', today: io.now() };
         const to = stringValue(args, 'to');
@@ -5188,6 +5219,10 @@ const notesCommand = {
             ? await notesForAllTags(git, { ...context, ...(to ? { to } : {}) })
             : [await notesForRange(git, { from: stringValue(args, 'from'), to }, context)].filter((n) => n !== null);
         const file = stringValue(args, 'write');
+        const unreleased = sections.find((s) => !parseVersionTag(s.tag, settings.tagPrefix));
+        if (file && unreleased) {
+            throw new InputError('--write', file, 'a range that ends at a release tag (--to vX.Y.Z): an unreleased range has no version to file its section under');
+        }
         if (file) {
             const path = (0,external_node_path_namespaceObject.resolve)(git.cwd, file);
             // Oldest first, so that each insertion lands above the previous one, as releases happen.
@@ -5279,7 +5314,7 @@ const planCommand = {
     options: { ...jsonOption, ...cwdOption, ...versionRuleOptions, ...notesOptions },
     async run(args, io) {
         const settings = settingsFromArgs(args);
-        const git = await openRepository(args, io);
+        const git = await repositoryFromArgs(args, io);
         const { links, repository } = await repositoryContext(git, io.env);
         const result = await plan(git, { settings, links, notes: notesOptionsFromArgs(args), shallow: 'fail', today: io.now() });
         const { mainPush, tagPush } = result;
@@ -5306,7 +5341,52 @@ const planCommand = {
     },
 };
 
+;// CONCATENATED MODULE: ./build/src/core/tag-check.js
+
+
+
+
+/** Checks a pushed tag against the commits it releases; null when it is right. */
+function checkPushedTag(input) {
+    const parsed = parseVersionTag(input.tag, input.prefix);
+    if (!parsed) {
+        return {
+            kind: 'invalid',
+            message: `tag ${input.tag} is not a release tag: expected ${input.prefix}X.Y.Z (for example ${input.prefix}1.2.3)`,
+        };
+    }
+    const version = parsed.version.version;
+    const { previous } = input;
+    if (previous === null)
+        return null;
+    if (!node_modules_semver.gt(version, previous)) {
+        return {
+            kind: 'not-greater',
+            message: `tag ${input.tag} is not greater than the last release ${input.prefix}${previous}`,
+        };
+    }
+    if (input.forced) {
+        if (node_modules_semver.gte(version, input.forced))
+            return null;
+        return {
+            kind: 'under-bump',
+            message: `tag ${input.tag} is below the version a Release-As footer forces: expected at least ${input.prefix}${input.forced}`,
+        };
+    }
+    const required = effectiveBump(previous, input.required, input.preMajor);
+    const actual = bumpBetween(previous, version);
+    if (compareBumps(actual, required) < 0) {
+        const expected = node_modules_semver.inc(previous, required);
+        return {
+            kind: 'under-bump',
+            message: `tag ${input.tag} is a ${actual} release, but the commits since ${input.prefix}${previous} require ${required}: expected at least ${input.prefix}${expected}`,
+        };
+    }
+    return null;
+}
+
 ;// CONCATENATED MODULE: ./build/src/flows/release.js
+
 
 
 
@@ -5326,8 +5406,13 @@ async function cutRelease(git, options) {
     if (await git.isDirty()) {
         throw new PreconditionError('the working tree has uncommitted changes, which the release commit would not contain', 'commit them, or git stash --include-untracked');
     }
+    const root = await git.topLevel();
+    const path = (0,external_node_path_namespaceObject.resolve)(root, options.file);
+    if ((0,external_node_path_namespaceObject.relative)(root, path).startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)((0,external_node_path_namespaceObject.relative)(root, path))) {
+        throw new InputError('--file', options.file, `a path inside the repository ${root}, such as release-notes.md`);
+    }
     const computed = await computeVersion(git, { settings: options.settings, shallow: 'fail', collect: true, log: options.log });
-    const result = options.as ? { ...computed, ...release_forcedVersion(options.as, computed.previousVersion, options.settings.tagPrefix) } : computed;
+    const result = options.as ? { ...computed, ...release_forcedVersion(options.as, computed, options.settings) } : computed;
     if (!result.released || !result.version || !result.tag) {
         throw new PreconditionError(`nothing to release: no feat, fix, perf, revert or breaking commit in ${result.commits} commit(s) since ${result.previousTag ?? 'the start of history'}`, 'commit a releasable change, or force a version with --as X.Y.Z');
     }
@@ -5351,8 +5436,7 @@ async function cutRelease(git, options) {
     };
     if (options.dryRun)
         return outcome;
-    const path = (0,external_node_path_namespaceObject.resolve)(git.cwd, options.file);
-    options.log(`Writing the ${result.tag} section of ${(0,external_node_path_namespaceObject.relative)(git.cwd, path)}`);
+    options.log(`Writing the ${result.tag} section of ${(0,external_node_path_namespaceObject.relative)(root, path)}`);
     await writeNotesFile(path, notes.markdown, result.version);
     await git.add([path]);
     outcome.commit = await git.commit(commitMessage);
@@ -5371,12 +5455,24 @@ async function cutRelease(git, options) {
     }
     return outcome;
 }
-function release_forcedVersion(as, previous, prefix) {
+/** `--as`: any version the tag check will accept, so the tag pipeline does not reject the release. */
+function release_forcedVersion(as, computed, settings) {
     const version = node_modules_semver.valid(as);
-    if (!version || (previous !== null && !node_modules_semver.gt(version, previous))) {
-        throw new InputError('--as', as, previous ? `a semantic version greater than the last release ${previous}` : 'a semantic version such as 1.0.0');
-    }
-    return { version, tag: `${prefix}${version}`, bump: bumpBetween(previous, version), released: true };
+    const previous = computed.previousVersion;
+    if (!version)
+        throw new InputError('--as', as, 'a semantic version such as 1.4.0');
+    const tag = `${settings.tagPrefix}${version}`;
+    const problem = checkPushedTag({
+        tag,
+        prefix: settings.tagPrefix,
+        previous,
+        required: computed.bump,
+        preMajor: settings.preMajor,
+        forced: computed.releaseAs,
+    });
+    if (problem)
+        throw new InputError('--as', as, `a version the tag check accepts (${problem.message})`);
+    return { version, tag, bump: bumpBetween(previous, version), released: true };
 }
 
 ;// CONCATENATED MODULE: ./build/src/cli/commands/release.js
@@ -5403,7 +5499,7 @@ const releaseCommand = {
     async run(args, io) {
         const settings = settingsFromArgs(args);
         const notes = notesOptionsFromArgs(args);
-        const git = await openRepository(args, io);
+        const git = await repositoryFromArgs(args, io);
         const { links } = await repositoryContext(git, io.env);
         const dryRun = flag(args, 'dry-run');
         const outcome = await cutRelease(git, {
@@ -5459,7 +5555,7 @@ const versionCommand = {
     options: { ...jsonOption, ...cwdOption, ...versionRuleOptions },
     async run(args, io) {
         const settings = settingsFromArgs(args);
-        const git = await openRepository(args, io);
+        const git = await repositoryFromArgs(args, io);
         const result = await computeVersion(git, { settings, shallow: 'fail' });
         io.stdout(flag(args, 'json') ? JSON.stringify(versionJson(result)) + '\n' : formatVersion(result));
         return 0;

@@ -32668,8 +32668,8 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 __nccwpck_require__.d(__webpack_exports__, {
   tE: () => (/* binding */ booleanInput),
   b3: () => (/* binding */ notesOptionsFromInputs),
-  Xr: () => (/* binding */ settingsFromInputs),
-  p7: () => (/* binding */ workingDirectory)
+  wZ: () => (/* binding */ repositoryFromInputs),
+  Xr: () => (/* binding */ settingsFromInputs)
 });
 
 // UNUSED EXPORTS: githubReleasesFromInputs, input
@@ -37960,7 +37960,10 @@ function versionSettings(raw, names) {
     };
 }
 
+// EXTERNAL MODULE: ./build/src/flows/repository.js + 4 modules
+var repository = __nccwpck_require__(1770);
 ;// CONCATENATED MODULE: ./build/src/actions/inputs.js
+
 
 
 
@@ -37983,7 +37986,8 @@ function booleanInput(name, fallback) {
 /** The rule inputs shared by every action that computes a version: the CLI's flags, by input name. */
 function settingsFromInputs() {
     return versionSettings({
-        tagPrefix: lib_core/* getInput */.V4('tag-prefix', { trimWhitespace: false }) || undefined,
+        // The runner passes the default `v` when the input is absent, so '' means an empty prefix.
+        tagPrefix: lib_core/* getInput */.V4('tag-prefix', { trimWhitespace: false }),
         initialVersion: input('initial-version'),
         prerelease: input('prerelease'),
         preMajor: booleanInput('pre-major', false),
@@ -37994,9 +37998,10 @@ function notesOptionsFromInputs() {
     const shown = input('show-types');
     return shown ? { shownTypes: (0,notes/* parseShownTypes */.g2)(shown, 'show-types') } : undefined;
 }
-/** The repository directory: `working-directory`, relative to the workspace. */
-function workingDirectory() {
-    return (0,external_node_path_namespaceObject.resolve)(process.env.GITHUB_WORKSPACE ?? process.cwd(), input('working-directory') || '.');
+/** The repository named by `working-directory`, relative to the workspace; checked before use. */
+function repositoryFromInputs() {
+    const given = input('working-directory') || '.';
+    return (0,repository/* openRepository */.h)((0,external_node_path_namespaceObject.resolve)(process.env.GITHUB_WORKSPACE ?? process.cwd(), given), 'working-directory', given);
 }
 /**
  * The GitHub Releases client when `github-release` is on. The token is not passed to
@@ -38128,14 +38133,12 @@ function versionSummary(summary, { mode, result, problem, notes }) {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _adapters_git_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9186);
-/* harmony import */ var _flows_event_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5349);
-/* harmony import */ var _flows_repository_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7104);
+/* harmony import */ var _flows_event_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5349);
+/* harmony import */ var _flows_repository_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1770);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4256);
 /* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1935);
 /* harmony import */ var _version_outputs_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2242);
-/* harmony import */ var _version_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7892);
-
+/* harmony import */ var _version_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7892);
 
 
 
@@ -38147,326 +38150,18 @@ await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_4__/* .runAction */ .C)(async (
     const settings = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .settingsFromInputs */ .Xr)();
     const strict = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .booleanInput */ .tE)('strict', true);
     const notes = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .notesOptionsFromInputs */ .b3)();
-    const git = (0,_adapters_git_js__WEBPACK_IMPORTED_MODULE_1__/* .createGit */ .lD)((0,_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .workingDirectory */ .p7)());
-    const { links } = await (0,_flows_repository_js__WEBPACK_IMPORTED_MODULE_6__/* .repositoryContext */ .A)(git, process.env);
-    const outcome = await (0,_flows_event_js__WEBPACK_IMPORTED_MODULE_2__/* .versionForRef */ .L)(git, process.env.GITHUB_REF ?? '', { settings, links, notes, shallow: 'deepen', today: new Date(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq });
+    const git = await (0,_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .repositoryFromInputs */ .wZ)();
+    const { links } = await (0,_flows_repository_js__WEBPACK_IMPORTED_MODULE_2__/* .repositoryContext */ .A)(git, process.env);
+    const outcome = await (0,_flows_event_js__WEBPACK_IMPORTED_MODULE_1__/* .versionForRef */ .L)(git, process.env.GITHUB_REF ?? '', { settings, links, notes, shallow: 'deepen', today: new Date(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq });
     const { result } = outcome;
     (0,_version_outputs_js__WEBPACK_IMPORTED_MODULE_5__/* .setVersionOutputs */ .t)(outcome, strict);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(result.released ? `Version ${result.version} (${result.bump}) from ${result.commits} commit(s) since ${result.previousTag ?? 'the start'}` : 'No release: nothing releasable.');
-    await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_4__/* .writeSummary */ .S)((summary) => (0,_version_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .versionSummary */ .H)(summary, outcome));
+    await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_4__/* .writeSummary */ .S)((summary) => (0,_version_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .versionSummary */ .H)(summary, outcome));
     (0,_version_outputs_js__WEBPACK_IMPORTED_MODULE_5__/* .reportTagProblem */ .g)(outcome, strict);
 });
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 9186:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  lD: () => (/* binding */ createGit)
-});
-
-// UNUSED EXPORTS: GitError, LOG_FORMAT, logArgs, parseLogRecord, parseLogStream, pushArgs, rangeArgs, tagArgs
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./build/src/adapters/git.js
-
-class GitError extends Error {
-    args;
-    exitCode;
-    stderr;
-    name = 'GitError';
-    constructor(
-    /** The arguments after `git`. */
-    args, 
-    /** Null when git could not be started or was killed by a signal. */
-    exitCode, stderr, options) {
-        super(describeFailure(args, exitCode, stderr, options), options?.cause ? { cause: options.cause } : undefined);
-        this.args = args;
-        this.exitCode = exitCode;
-        this.stderr = stderr;
-    }
-}
-function describeFailure(args, exitCode, stderr, options) {
-    const command = formatCommand(args);
-    const detail = stderr.trim();
-    if (options?.cause instanceof Error)
-        return `${command} could not be run: ${options.cause.message}`;
-    const status = exitCode !== null ? `exit ${exitCode}` : `killed by ${options?.signal ?? 'a signal'}`;
-    return `${command} failed (${status})${detail ? `: ${detail}` : ''}`;
-}
-function formatCommand(args) {
-    return ['git', ...args].map((arg) => (/^[\w@%^~:/.,=+-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
-}
-// -- Parsing `git log -z --format=%H%x1f%P%x1f%B` ------------------------------------------------
-/** Between commits (git's -z terminator); git refuses NUL inside commit messages. */
-const RECORD_END = '\0';
-/** Between the fields of one commit; a unit separator cannot appear in a sha or parent list. */
-const FIELD_SEPARATOR = '\x1f';
-const LOG_FORMAT = '--format=%H%x1f%P%x1f%B';
-/** One record of LOG_FORMAT output, without its NUL terminator. */
-function parseLogRecord(record) {
-    const afterSha = record.indexOf(FIELD_SEPARATOR);
-    const afterParents = afterSha === -1 ? -1 : record.indexOf(FIELD_SEPARATOR, afterSha + 1);
-    if (afterParents === -1) {
-        throw new Error(`expected a git log record "<sha>\\x1f<parents>\\x1f<message>", got ${JSON.stringify(record.slice(0, 80))}`);
-    }
-    const parents = record.slice(afterSha + 1, afterParents);
-    return {
-        sha: record.slice(0, afterSha),
-        parents: parents === '' ? [] : parents.split(' '),
-        message: record.slice(afterParents + 1),
-    };
-}
-/**
- * Turns decoded LOG_FORMAT output, in chunks of any size, into commits as soon as each record is
- * complete. Only the unfinished tail is kept, so memory follows the largest commit, not the history.
- */
-async function* parseLogStream(chunks) {
-    let pending = '';
-    for await (const chunk of chunks) {
-        // Searching only the new chunk keeps a message spread over many chunks from being rescanned.
-        let end = chunk.indexOf(RECORD_END);
-        if (end === -1) {
-            pending += chunk;
-            continue;
-        }
-        yield parseLogRecord(pending + chunk.slice(0, end));
-        let start = end + 1;
-        while ((end = chunk.indexOf(RECORD_END, start)) !== -1) {
-            yield parseLogRecord(chunk.slice(start, end));
-            start = end + 1;
-        }
-        pending = chunk.slice(start);
-    }
-    if (pending !== '') {
-        throw new Error(`git log output ended inside a record: ${JSON.stringify(pending.slice(0, 80))}`);
-    }
-}
-/** Enough to explain any failure; a runaway stderr must not grow without bound. */
-const STDERR_LIMIT = 64 * 1024;
-function spawnGit(gitPath, cwd, args, stdin) {
-    const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, args, {
-        cwd,
-        stdio: [stdin, 'pipe', 'pipe'],
-        env: {
-            ...process.env,
-            // English messages for GitError, and never wait for a password nobody can type.
-            LC_ALL: 'C',
-            GIT_TERMINAL_PROMPT: '0',
-            // Read-only commands such as status must not take index.lock from a concurrent writer.
-            GIT_OPTIONAL_LOCKS: '0',
-        },
-    });
-    let stderr = '';
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (data) => {
-        if (stderr.length < STDERR_LIMIT)
-            stderr += data;
-    });
-    const exited = new Promise((resolve, reject) => {
-        child.once('error', (error) => reject(new GitError(args, null, stderr, { cause: error })));
-        child.once('close', (exitCode, signal) => resolve({ exitCode, signal, stderr }));
-    });
-    // The caller may be busy with stdout when a spawn error arrives; it still sees it when awaiting.
-    exited.catch(() => undefined);
-    return { child, exited };
-}
-async function execGit(gitPath, cwd, args, options = {}) {
-    const { child, exited } = spawnGit(gitPath, cwd, args, options.input === undefined ? 'ignore' : 'pipe');
-    if (options.input !== undefined) {
-        // git may exit before reading everything (e.g. on a usage error); its exit code tells the story.
-        child.stdin?.on('error', () => undefined);
-        child.stdin?.end(options.input, 'utf8');
-    }
-    let stdout = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (data) => {
-        stdout += data;
-    });
-    const { exitCode, signal, stderr } = await exited;
-    if (exitCode === 0 || (exitCode !== null && options.okExitCodes?.includes(exitCode))) {
-        return { stdout, stderr, exitCode };
-    }
-    throw new GitError(args, exitCode, stderr, { signal });
-}
-// -- Arguments ----------------------------------------------------------------------------------
-/** A ref, tag or remote name that git would read as an option is a caller bug or an injection. */
-function operand(value, what) {
-    if (value === '' || value.startsWith('-')) {
-        throw new Error(`expected a git ${what} that does not start with "-", got ${JSON.stringify(value)}`);
-    }
-    return value;
-}
-/** `^from to` is `from..to` without the parsing surprises of names containing dots. */
-function rangeArgs(range) {
-    const to = operand(range.to, 'revision');
-    return range.from ? [to, `^${operand(range.from, 'revision')}`] : [to];
-}
-function logArgs(range) {
-    // --encoding: %B in UTF-8 whatever i18n.logOutputEncoding says; -z: NUL ends each record.
-    // The trailing `--` keeps a revision from being taken for a path.
-    return ['log', '-z', '--no-show-signature', '--encoding=UTF-8', LOG_FORMAT, ...rangeArgs(range), '--'];
-}
-function tagArgs(options = {}, format = '%(refname:strip=2)') {
-    // for-each-ref rather than `git tag`: plumbing, so tag.sort and column.ui cannot change the output.
-    const args = ['for-each-ref', `--format=${format}`];
-    if (options.mergedInto)
-        args.push(`--merged=${operand(options.mergedInto, 'revision')}`);
-    if (options.pointsAt)
-        args.push(`--points-at=${operand(options.pointsAt, 'revision')}`);
-    args.push('refs/tags');
-    return args;
-}
-function pushArgs(remote, refs, options = {}) {
-    if (refs.length === 0)
-        throw new Error('expected at least one ref to push, got none');
-    return [
-        'push',
-        ...(options.atomic ? ['--atomic'] : []),
-        operand(remote, 'remote'),
-        ...refs.map((ref) => operand(ref, 'refspec')),
-    ];
-}
-function lines(stdout) {
-    return stdout.split('\n').filter((line) => line !== '');
-}
-// -- The real implementation ----------------------------------------------------------------------
-function createGit(cwd, options = {}) {
-    const gitPath = options.gitPath ?? 'git';
-    const exec = (args, execOptions) => execGit(gitPath, cwd, args, execOptions);
-    const output = async (args, execOptions) => (await exec(args, execOptions)).stdout.trim();
-    const resolveCommit = async (ref) => {
-        const { stdout, exitCode } = await exec(['rev-parse', '--verify', '--quiet', `${operand(ref, 'revision')}^{commit}`], {
-            okExitCodes: [1],
-        });
-        return exitCode === 0 ? stdout.trim() : null;
-    };
-    const isShallow = async () => (await output(['rev-parse', '--is-shallow-repository'])) === 'true';
-    return {
-        cwd,
-        async isInsideWorkTree() {
-            try {
-                return (await output(['rev-parse', '--is-inside-work-tree'])) === 'true';
-            }
-            catch (error) {
-                // Only "no repository here" is a no; "dubious ownership" and friends need a human to read them.
-                if (error instanceof GitError && /not a git repository/i.test(error.stderr))
-                    return false;
-                throw error;
-            }
-        },
-        isShallow,
-        async deepen(remote = 'origin') {
-            const shallow = await isShallow();
-            await exec(['fetch', '--no-recurse-submodules', ...(shallow ? ['--unshallow'] : []), '--tags', operand(remote, 'remote')]);
-        },
-        resolveCommit,
-        async currentBranch() {
-            const { stdout, exitCode } = await exec(['symbolic-ref', '--quiet', '--short', 'HEAD'], { okExitCodes: [1] });
-            return exitCode === 0 ? stdout.trim() : null;
-        },
-        async tags(filter) {
-            return lines(await output(tagArgs(filter)));
-        },
-        async tagCommits(filter) {
-            // %(*…) is the peeled commit of an annotated tag and empty for a lightweight one.
-            const format = '%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(committerdate:unix)%00%(*committerdate:unix)';
-            return lines(await output(tagArgs(filter, format))).map((line) => {
-                const [name = '', object = '', peeled = '', date = '', peeledDate = ''] = line.split('\0');
-                const seconds = Number(peeledDate || date);
-                return { name, commit: peeled || object, date: new Date(seconds * 1000).toISOString().slice(0, 10) };
-            });
-        },
-        log(range) {
-            const args = logArgs(range);
-            return {
-                [Symbol.asyncIterator]: () => streamLog(gitPath, cwd, args),
-            };
-        },
-        async countCommits(range) {
-            return Number(await output(['rev-list', '--count', ...rangeArgs(range), '--']));
-        },
-        async commitDate(ref) {
-            const seconds = Number(await output(['show', '-s', '--format=%ct', `${operand(ref, 'revision')}^{commit}`, '--']));
-            return new Date(seconds * 1000).toISOString().slice(0, 10);
-        },
-        async isAncestor(ancestor, descendant) {
-            const { exitCode } = await exec(['merge-base', '--is-ancestor', operand(ancestor, 'revision'), operand(descendant, 'revision')], { okExitCodes: [1] });
-            return exitCode === 0;
-        },
-        async isDirty() {
-            // Explicit --untracked-files: status.showUntrackedFiles=no must not hide new files.
-            return (await output(['status', '--porcelain', '--untracked-files=normal'])) !== '';
-        },
-        async tagExists(name) {
-            const { exitCode } = await exec(['rev-parse', '--verify', '--quiet', `refs/tags/${name}`], { okExitCodes: [1] });
-            return exitCode === 0;
-        },
-        async remoteUrl(remote = 'origin') {
-            // Exit 2 is git's "No such remote".
-            const { stdout, exitCode } = await exec(['remote', 'get-url', operand(remote, 'remote')], { okExitCodes: [2] });
-            return exitCode === 0 ? stdout.trim() : null;
-        },
-        async add(paths) {
-            if (paths.length === 0)
-                return;
-            await exec(['add', '--', ...paths]);
-        },
-        async commit(message) {
-            await exec(['commit', '--quiet', '--cleanup=verbatim', '--file=-'], { input: message });
-            return output(['rev-parse', 'HEAD']);
-        },
-        async createAnnotatedTag(name, message, ref = 'HEAD') {
-            await exec(['tag', '--annotate', '--cleanup=verbatim', '--file=-', operand(name, 'tag name'), operand(ref, 'revision')], {
-                input: message,
-            });
-        },
-        async push(remote, refs, pushOptions) {
-            await exec(pushArgs(remote, refs, pushOptions));
-        },
-    };
-}
-async function* streamLog(gitPath, cwd, args) {
-    const { child, exited } = spawnGit(gitPath, cwd, args, 'ignore');
-    const stdout = child.stdout;
-    if (!stdout)
-        throw new Error('expected git log to have a stdout pipe');
-    // A streaming decoder: a multi-byte character split between two chunks stays whole.
-    stdout.setEncoding('utf8');
-    let finished = false;
-    try {
-        try {
-            yield* parseLogStream(stdout);
-        }
-        catch (error) {
-            // A truncated record usually means git died; its exit status explains it better.
-            const { exitCode, signal, stderr } = await exited;
-            if (exitCode !== 0)
-                throw new GitError(args, exitCode, stderr, { signal });
-            throw error;
-        }
-        const { exitCode, signal, stderr } = await exited;
-        finished = true;
-        if (exitCode !== 0)
-            throw new GitError(args, exitCode, stderr, { signal });
-    }
-    finally {
-        if (!finished) {
-            // The consumer stopped early (or parsing failed): git would otherwise block on a full pipe.
-            stdout.destroy();
-            child.kill();
-            await exited.catch(() => undefined);
-        }
-    }
-}
-
 
 /***/ }),
 
@@ -39619,6 +39314,7 @@ var core_version = __nccwpck_require__(9157);
 
 
 
+
 /** The next version for `ref` (HEAD by default) from the commits since the last release. */
 async function version_computeVersion(git, options) {
     const { settings } = options;
@@ -39646,6 +39342,7 @@ async function version_computeVersion(git, options) {
         reasons: analysis.reasons,
         counts: analysis.counts,
         included: analysis.included,
+        releaseAs: semver.valid(analysis.releaseAs?.value ?? '') ?? null,
     };
 }
 /** Exactly the JSON object of DESIGN.md's `version --json`. */
@@ -39733,8 +39430,8 @@ async function notesForAllTags(git, context) {
         .sort((a, b) => a.parsed.version.compare(b.parsed.version));
     const stable = releases.filter((t) => t.parsed.version.prerelease.length === 0);
     const jobs = releases.map((release) => async () => {
-        // As for a single tag: the previous release is the highest stable version below this one.
-        const previous = stable.filter((s) => s.parsed.version.compare(release.parsed.version) < 0).at(-1) ?? null;
+        // As for a single tag: the previous release is the highest stable tag it contains.
+        const previous = await highestReachable(git, stable, release);
         const analyzer = new CommitAnalyzer({ rules: settings.releaseRules, collect: true });
         for await (const commit of git.log({ from: previous?.commit ?? null, to: release.commit }))
             analyzer.add(commit);
@@ -39743,6 +39440,21 @@ async function notesForAllTags(git, context) {
     });
     const rendered = await runLimited(jobs, context.concurrency ?? 4);
     return rendered.reverse();
+}
+/**
+ * The highest stable release below `release` that it contains. Candidates are tried from the highest
+ * down, so in a linear history the first one answers with a single git call; a backport on another
+ * branch (v1.1.1 beside v2.0.0) is skipped because it is not an ancestor.
+ */
+async function highestReachable(git, stable, release) {
+    for (let i = stable.length - 1; i >= 0; i--) {
+        const candidate = stable[i];
+        if (candidate.parsed.version.compare(release.parsed.version) >= 0)
+            continue;
+        if (candidate.commit === release.commit || (await git.isAncestor(candidate.commit, release.commit)))
+            return candidate;
+    }
+    return null;
 }
 async function runLimited(jobs, limit) {
     const results = new Array(jobs.length);
@@ -39781,6 +39493,14 @@ function checkPushedTag(input) {
             message: `tag ${input.tag} is not greater than the last release ${input.prefix}${previous}`,
         };
     }
+    if (input.forced) {
+        if (semver.gte(version, input.forced))
+            return null;
+        return {
+            kind: 'under-bump',
+            message: `tag ${input.tag} is below the version a Release-As footer forces: expected at least ${input.prefix}${input.forced}`,
+        };
+    }
     const required = (0,core_version/* effectiveBump */._R)(previous, input.required, input.preMajor);
     const actual = (0,core_version/* bumpBetween */.HQ)(previous, version);
     if ((0,core_bump/* compareBumps */.L9)(actual, required) < 0) {
@@ -39794,6 +39514,7 @@ function checkPushedTag(input) {
 }
 
 ;// CONCATENATED MODULE: ./build/src/flows/tag-check.js
+
 
 
 
@@ -39815,7 +39536,8 @@ async function checkTag(git, tag, options) {
     });
     const previousVersion = range.previous?.version.version ?? null;
     const required = (0,core_version/* effectiveBump */._R)(previousVersion, range.analysis.bump, settings.preMajor);
-    const problem = checkPushedTag({ tag, prefix: settings.tagPrefix, previous: previousVersion, required, preMajor: settings.preMajor });
+    const forced = semver.valid(range.analysis.releaseAs?.value ?? '') ?? null;
+    const problem = checkPushedTag({ tag, prefix: settings.tagPrefix, previous: previousVersion, required, preMajor: settings.preMajor, forced });
     const version = tags_parseVersionTag(tag, settings.tagPrefix)?.version.version ?? null;
     return {
         previousVersion,
@@ -39830,6 +39552,7 @@ async function checkTag(git, tag, options) {
         reasons: range.analysis.reasons,
         counts: range.analysis.counts,
         included: range.analysis.included,
+        releaseAs: forced,
         required,
         problem,
     };
@@ -39855,15 +39578,316 @@ async function versionForRef(git, ref, context) {
 
 /***/ }),
 
-/***/ 7104:
+/***/ 1770:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  h: () => (/* binding */ openRepository),
   A: () => (/* binding */ repositoryContext)
 });
 
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./build/src/adapters/git.js
+
+class GitError extends Error {
+    args;
+    exitCode;
+    stderr;
+    name = 'GitError';
+    constructor(
+    /** The arguments after `git`. */
+    args, 
+    /** Null when git could not be started or was killed by a signal. */
+    exitCode, stderr, options) {
+        super(describeFailure(args, exitCode, stderr, options), options?.cause ? { cause: options.cause } : undefined);
+        this.args = args;
+        this.exitCode = exitCode;
+        this.stderr = stderr;
+    }
+}
+function describeFailure(args, exitCode, stderr, options) {
+    const command = formatCommand(args);
+    const detail = stderr.trim();
+    if (options?.cause instanceof Error)
+        return `${command} could not be run: ${options.cause.message}`;
+    const status = exitCode !== null ? `exit ${exitCode}` : `killed by ${options?.signal ?? 'a signal'}`;
+    return `${command} failed (${status})${detail ? `: ${detail}` : ''}`;
+}
+function formatCommand(args) {
+    return ['git', ...args].map((arg) => (/^[\w@%^~:/.,=+-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
+}
+// -- Parsing `git log -z --format=%H%x1f%P%x1f%B` ------------------------------------------------
+/** Between commits (git's -z terminator); git refuses NUL inside commit messages. */
+const RECORD_END = '\0';
+/** Between the fields of one commit; a unit separator cannot appear in a sha or parent list. */
+const FIELD_SEPARATOR = '\x1f';
+const LOG_FORMAT = '--format=%H%x1f%P%x1f%B';
+/** One record of LOG_FORMAT output, without its NUL terminator. */
+function parseLogRecord(record) {
+    const afterSha = record.indexOf(FIELD_SEPARATOR);
+    const afterParents = afterSha === -1 ? -1 : record.indexOf(FIELD_SEPARATOR, afterSha + 1);
+    if (afterParents === -1) {
+        throw new Error(`expected a git log record "<sha>\\x1f<parents>\\x1f<message>", got ${JSON.stringify(record.slice(0, 80))}`);
+    }
+    const parents = record.slice(afterSha + 1, afterParents);
+    return {
+        sha: record.slice(0, afterSha),
+        parents: parents === '' ? [] : parents.split(' '),
+        message: record.slice(afterParents + 1),
+    };
+}
+/**
+ * Turns decoded LOG_FORMAT output, in chunks of any size, into commits as soon as each record is
+ * complete. Only the unfinished tail is kept, so memory follows the largest commit, not the history.
+ */
+async function* parseLogStream(chunks) {
+    let pending = '';
+    for await (const chunk of chunks) {
+        // Searching only the new chunk keeps a message spread over many chunks from being rescanned.
+        let end = chunk.indexOf(RECORD_END);
+        if (end === -1) {
+            pending += chunk;
+            continue;
+        }
+        yield parseLogRecord(pending + chunk.slice(0, end));
+        let start = end + 1;
+        while ((end = chunk.indexOf(RECORD_END, start)) !== -1) {
+            yield parseLogRecord(chunk.slice(start, end));
+            start = end + 1;
+        }
+        pending = chunk.slice(start);
+    }
+    if (pending !== '') {
+        throw new Error(`git log output ended inside a record: ${JSON.stringify(pending.slice(0, 80))}`);
+    }
+}
+/** Enough to explain any failure; a runaway stderr must not grow without bound. */
+const STDERR_LIMIT = 64 * 1024;
+function spawnGit(gitPath, cwd, args, stdin) {
+    const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, args, {
+        cwd,
+        stdio: [stdin, 'pipe', 'pipe'],
+        env: {
+            ...process.env,
+            // English messages for GitError, and never wait for a password nobody can type.
+            LC_ALL: 'C',
+            GIT_TERMINAL_PROMPT: '0',
+            // Read-only commands such as status must not take index.lock from a concurrent writer.
+            GIT_OPTIONAL_LOCKS: '0',
+        },
+    });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (data) => {
+        if (stderr.length < STDERR_LIMIT)
+            stderr += data;
+    });
+    const exited = new Promise((resolve, reject) => {
+        child.once('error', (error) => reject(new GitError(args, null, stderr, { cause: error })));
+        child.once('close', (exitCode, signal) => resolve({ exitCode, signal, stderr }));
+    });
+    // The caller may be busy with stdout when a spawn error arrives; it still sees it when awaiting.
+    exited.catch(() => undefined);
+    return { child, exited };
+}
+async function execGit(gitPath, cwd, args, options = {}) {
+    const { child, exited } = spawnGit(gitPath, cwd, args, options.input === undefined ? 'ignore' : 'pipe');
+    if (options.input !== undefined) {
+        // git may exit before reading everything (e.g. on a usage error); its exit code tells the story.
+        child.stdin?.on('error', () => undefined);
+        child.stdin?.end(options.input, 'utf8');
+    }
+    let stdout = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (data) => {
+        stdout += data;
+    });
+    const { exitCode, signal, stderr } = await exited;
+    if (exitCode === 0 || (exitCode !== null && options.okExitCodes?.includes(exitCode))) {
+        return { stdout, stderr, exitCode };
+    }
+    throw new GitError(args, exitCode, stderr, { signal });
+}
+// -- Arguments ----------------------------------------------------------------------------------
+/** A ref, tag or remote name that git would read as an option is a caller bug or an injection. */
+function operand(value, what) {
+    if (value === '' || value.startsWith('-')) {
+        throw new Error(`expected a git ${what} that does not start with "-", got ${JSON.stringify(value)}`);
+    }
+    return value;
+}
+/** `^from to` is `from..to` without the parsing surprises of names containing dots. */
+function rangeArgs(range) {
+    const to = operand(range.to, 'revision');
+    return range.from ? [to, `^${operand(range.from, 'revision')}`] : [to];
+}
+function logArgs(range) {
+    // --encoding: %B in UTF-8 whatever i18n.logOutputEncoding says; -z: NUL ends each record.
+    // The trailing `--` keeps a revision from being taken for a path. --topo-order: a commit always
+    // comes before its parents, even with skewed clocks, so a revert is read before what it reverts.
+    return ['log', '-z', '--topo-order', '--no-show-signature', '--encoding=UTF-8', LOG_FORMAT, ...rangeArgs(range), '--'];
+}
+function tagArgs(options = {}, format = '%(refname:strip=2)') {
+    // for-each-ref rather than `git tag`: plumbing, so tag.sort and column.ui cannot change the output.
+    const args = ['for-each-ref', `--format=${format}`];
+    if (options.mergedInto)
+        args.push(`--merged=${operand(options.mergedInto, 'revision')}`);
+    if (options.pointsAt)
+        args.push(`--points-at=${operand(options.pointsAt, 'revision')}`);
+    args.push('refs/tags');
+    return args;
+}
+function pushArgs(remote, refs, options = {}) {
+    if (refs.length === 0)
+        throw new Error('expected at least one ref to push, got none');
+    return [
+        'push',
+        ...(options.atomic ? ['--atomic'] : []),
+        operand(remote, 'remote'),
+        ...refs.map((ref) => operand(ref, 'refspec')),
+    ];
+}
+function lines(stdout) {
+    return stdout.split('\n').filter((line) => line !== '');
+}
+// -- The real implementation ----------------------------------------------------------------------
+function createGit(cwd, options = {}) {
+    const gitPath = options.gitPath ?? 'git';
+    const exec = (args, execOptions) => execGit(gitPath, cwd, args, execOptions);
+    const output = async (args, execOptions) => (await exec(args, execOptions)).stdout.trim();
+    const resolveCommit = async (ref) => {
+        const { stdout, exitCode } = await exec(['rev-parse', '--verify', '--quiet', `${operand(ref, 'revision')}^{commit}`], {
+            okExitCodes: [1],
+        });
+        return exitCode === 0 ? stdout.trim() : null;
+    };
+    const isShallow = async () => (await output(['rev-parse', '--is-shallow-repository'])) === 'true';
+    return {
+        cwd,
+        async isInsideWorkTree() {
+            try {
+                return (await output(['rev-parse', '--is-inside-work-tree'])) === 'true';
+            }
+            catch (error) {
+                // Only "no repository here" is a no; "dubious ownership" and friends need a human to read them.
+                if (error instanceof GitError && /not a git repository/i.test(error.stderr))
+                    return false;
+                throw error;
+            }
+        },
+        topLevel: () => output(['rev-parse', '--show-toplevel']),
+        isShallow,
+        async deepen(remote = 'origin') {
+            const shallow = await isShallow();
+            await exec(['fetch', '--no-recurse-submodules', ...(shallow ? ['--unshallow'] : []), '--tags', operand(remote, 'remote')]);
+        },
+        resolveCommit,
+        async currentBranch() {
+            const { stdout, exitCode } = await exec(['symbolic-ref', '--quiet', '--short', 'HEAD'], { okExitCodes: [1] });
+            return exitCode === 0 ? stdout.trim() : null;
+        },
+        async tags(filter) {
+            return lines(await output(tagArgs(filter)));
+        },
+        async tagCommits(filter) {
+            // %(*…) is the peeled commit of an annotated tag and empty for a lightweight one.
+            const format = '%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(committerdate:unix)%00%(*committerdate:unix)';
+            return lines(await output(tagArgs(filter, format))).map((line) => {
+                const [name = '', object = '', peeled = '', date = '', peeledDate = ''] = line.split('\0');
+                const seconds = Number(peeledDate || date);
+                return { name, commit: peeled || object, date: new Date(seconds * 1000).toISOString().slice(0, 10) };
+            });
+        },
+        log(range) {
+            const args = logArgs(range);
+            return {
+                [Symbol.asyncIterator]: () => streamLog(gitPath, cwd, args),
+            };
+        },
+        async countCommits(range) {
+            return Number(await output(['rev-list', '--count', ...rangeArgs(range), '--']));
+        },
+        async commitDate(ref) {
+            const seconds = Number(await output(['show', '-s', '--format=%ct', `${operand(ref, 'revision')}^{commit}`, '--']));
+            return new Date(seconds * 1000).toISOString().slice(0, 10);
+        },
+        async isAncestor(ancestor, descendant) {
+            const { exitCode } = await exec(['merge-base', '--is-ancestor', operand(ancestor, 'revision'), operand(descendant, 'revision')], { okExitCodes: [1] });
+            return exitCode === 0;
+        },
+        async isDirty() {
+            // Explicit --untracked-files: status.showUntrackedFiles=no must not hide new files.
+            return (await output(['status', '--porcelain', '--untracked-files=normal'])) !== '';
+        },
+        async tagExists(name) {
+            const { exitCode } = await exec(['rev-parse', '--verify', '--quiet', `refs/tags/${name}`], { okExitCodes: [1] });
+            return exitCode === 0;
+        },
+        async remoteUrl(remote = 'origin') {
+            // Exit 2 is git's "No such remote".
+            const { stdout, exitCode } = await exec(['remote', 'get-url', operand(remote, 'remote')], { okExitCodes: [2] });
+            return exitCode === 0 ? stdout.trim() : null;
+        },
+        async add(paths) {
+            if (paths.length === 0)
+                return;
+            await exec(['add', '--', ...paths]);
+        },
+        async commit(message) {
+            await exec(['commit', '--quiet', '--cleanup=verbatim', '--file=-'], { input: message });
+            return output(['rev-parse', 'HEAD']);
+        },
+        async createAnnotatedTag(name, message, ref = 'HEAD') {
+            await exec(['tag', '--annotate', '--cleanup=verbatim', '--file=-', operand(name, 'tag name'), operand(ref, 'revision')], {
+                input: message,
+            });
+        },
+        async push(remote, refs, pushOptions) {
+            await exec(pushArgs(remote, refs, pushOptions));
+        },
+    };
+}
+async function* streamLog(gitPath, cwd, args) {
+    const { child, exited } = spawnGit(gitPath, cwd, args, 'ignore');
+    const stdout = child.stdout;
+    if (!stdout)
+        throw new Error('expected git log to have a stdout pipe');
+    // A streaming decoder: a multi-byte character split between two chunks stays whole.
+    stdout.setEncoding('utf8');
+    let finished = false;
+    try {
+        try {
+            yield* parseLogStream(stdout);
+        }
+        catch (error) {
+            // A truncated record usually means git died; its exit status explains it better.
+            const { exitCode, signal, stderr } = await exited;
+            if (exitCode !== 0)
+                throw new GitError(args, exitCode, stderr, { signal });
+            throw error;
+        }
+        const { exitCode, signal, stderr } = await exited;
+        finished = true;
+        if (exitCode !== 0)
+            throw new GitError(args, exitCode, stderr, { signal });
+    }
+    finally {
+        if (!finished) {
+            // The consumer stopped early (or parsing failed): git would otherwise block on a full pipe.
+            stdout.destroy();
+            child.kill();
+            await exited.catch(() => undefined);
+        }
+    }
+}
+
+// EXTERNAL MODULE: ./build/src/core/errors.js
+var errors = __nccwpck_require__(3026);
 ;// CONCATENATED MODULE: ./build/src/core/links.js
 const ownerAndName = /^([\w.-]+)\/([\w.-]+)$/;
 /**
@@ -39939,6 +39963,9 @@ function encodeRef(ref) {
 
 ;// CONCATENATED MODULE: ./build/src/flows/repository.js
 
+
+
+
 /** Where links point: GITHUB_SERVER_URL (GitHub Enterprise Server too) and the repository. */
 async function repositoryContext(git, env) {
     const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
@@ -39948,6 +39975,16 @@ async function repositoryContext(git, env) {
         repository = remote ? repositoryFromRemote(remote, serverUrl) : null;
     }
     return { serverUrl, repository, links: repository ? repoLinks(serverUrl, repository) : null };
+}
+/** The git work tree at `dir`; a usage error naming `input` and the value as given when there is none. */
+async function openRepository(dir, input, given = dir) {
+    const isDirectory = await (0,promises_namespaceObject.stat)(dir).then((s) => s.isDirectory(), () => false);
+    if (!isDirectory)
+        throw new errors/* InputError */.dz(input, given, `an existing directory (${dir} is not): the git repository to release`);
+    const git = createGit(dir);
+    if (!(await git.isInsideWorkTree()))
+        throw new errors/* InputError */.dz(input, given, `a directory inside a git work tree (${dir} is not in one)`);
+    return git;
 }
 
 

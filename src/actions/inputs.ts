@@ -1,9 +1,11 @@
 import * as core from '@actions/core';
 import { resolve } from 'node:path';
+import type { Git } from '../adapters/git.js';
 import { createGitHubReleases, type GitHubReleases } from '../adapters/github.js';
 import { InputError } from '../core/errors.js';
 import { parseShownTypes, type NotesOptions } from '../core/notes.js';
 import { versionSettings, type VersionSettings } from '../core/settings.js';
+import { openRepository } from '../flows/repository.js';
 
 /** An input as the runner passes it; empty when not set (action.yml holds the defaults). */
 export const input = (name: string): string => core.getInput(name);
@@ -21,7 +23,8 @@ export function booleanInput(name: string, fallback: boolean): boolean {
 export function settingsFromInputs(): VersionSettings {
   return versionSettings(
     {
-      tagPrefix: core.getInput('tag-prefix', { trimWhitespace: false }) || undefined,
+      // The runner passes the default `v` when the input is absent, so '' means an empty prefix.
+      tagPrefix: core.getInput('tag-prefix', { trimWhitespace: false }),
       initialVersion: input('initial-version'),
       prerelease: input('prerelease'),
       preMajor: booleanInput('pre-major', false),
@@ -36,9 +39,10 @@ export function notesOptionsFromInputs(): NotesOptions | undefined {
   return shown ? { shownTypes: parseShownTypes(shown, 'show-types') } : undefined;
 }
 
-/** The repository directory: `working-directory`, relative to the workspace. */
-export function workingDirectory(): string {
-  return resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), input('working-directory') || '.');
+/** The repository named by `working-directory`, relative to the workspace; checked before use. */
+export function repositoryFromInputs(): Promise<Git> {
+  const given = input('working-directory') || '.';
+  return openRepository(resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), given), 'working-directory', given);
 }
 
 /**

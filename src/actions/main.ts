@@ -1,9 +1,8 @@
 import * as core from '@actions/core';
-import { createGit } from '../adapters/git.js';
 import { versionForRef } from '../flows/event.js';
 import { publishRelease } from '../flows/publish.js';
 import { repositoryContext } from '../flows/repository.js';
-import { booleanInput, githubReleasesFromInputs, input, notesOptionsFromInputs, settingsFromInputs, workingDirectory } from './inputs.js';
+import { booleanInput, githubReleasesFromInputs, input, notesOptionsFromInputs, settingsFromInputs, repositoryFromInputs } from './inputs.js';
 import { runAction, writeSummary } from './run-action.js';
 import { reportTagProblem, setVersionOutputs } from './version-outputs.js';
 import { versionSummary } from './version-summary.js';
@@ -14,7 +13,7 @@ await runAction(async () => {
   const settings = settingsFromInputs();
   const strict = booleanInput('strict', true);
   const notes = notesOptionsFromInputs();
-  const git = createGit(workingDirectory());
+  const git = await repositoryFromInputs();
   const { links, repository } = await repositoryContext(git, process.env);
   const context = { settings, links, notes, shallow: 'deepen' as const, today: new Date(), log: core.info };
   const outcome = await versionForRef(git, process.env.GITHUB_REF ?? '', context);

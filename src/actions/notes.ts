@@ -1,16 +1,15 @@
 import * as core from '@actions/core';
-import { createGit } from '../adapters/git.js';
 import { versionForRef } from '../flows/event.js';
 import { publishRelease } from '../flows/publish.js';
 import { repositoryContext } from '../flows/repository.js';
-import { githubReleasesFromInputs, input, notesOptionsFromInputs, settingsFromInputs, workingDirectory } from './inputs.js';
+import { githubReleasesFromInputs, input, notesOptionsFromInputs, settingsFromInputs, repositoryFromInputs } from './inputs.js';
 import { runAction, writeSummary } from './run-action.js';
 
 await runAction(async () => {
   const settings = settingsFromInputs();
   const notesOptions = notesOptionsFromInputs();
   const file = input('file');
-  const git = createGit(workingDirectory());
+  const git = await repositoryFromInputs();
   const { links, repository } = await repositoryContext(git, process.env);
   const ref = process.env.GITHUB_REF ?? '';
   const context = { settings, links, notes: notesOptions, shallow: 'deepen' as const, today: new Date(), log: core.info };

@@ -1,8 +1,7 @@
 import * as core from '@actions/core';
-import { createGit } from '../adapters/git.js';
 import { versionForRef } from '../flows/event.js';
 import { repositoryContext } from '../flows/repository.js';
-import { booleanInput, notesOptionsFromInputs, settingsFromInputs, workingDirectory } from './inputs.js';
+import { booleanInput, notesOptionsFromInputs, settingsFromInputs, repositoryFromInputs } from './inputs.js';
 import { runAction, writeSummary } from './run-action.js';
 import { reportTagProblem, setVersionOutputs } from './version-outputs.js';
 import { versionSummary } from './version-summary.js';
@@ -11,7 +10,7 @@ await runAction(async () => {
   const settings = settingsFromInputs();
   const strict = booleanInput('strict', true);
   const notes = notesOptionsFromInputs();
-  const git = createGit(workingDirectory());
+  const git = await repositoryFromInputs();
   const { links } = await repositoryContext(git, process.env);
   const outcome = await versionForRef(git, process.env.GITHUB_REF ?? '', { settings, links, notes, shallow: 'deepen', today: new Date(), log: core.info });
   const { result } = outcome;

@@ -11,6 +11,8 @@ export interface Git {
   readonly cwd: string;
   /** False when `cwd` is not inside a git work tree (or is inside a bare repository). */
   isInsideWorkTree(): Promise<boolean>;
+  /** The top directory of the work tree. */
+  topLevel(): Promise<string>;
   isShallow(): Promise<boolean>;
   /** Fetch the whole history and all tags from `remote`: `--unshallow --tags` when shallow, else `--tags`. */
   deepen(remote?: string): Promise<void>;
@@ -245,8 +247,9 @@ export function rangeArgs(range: CommitRange): string[] {
 
 export function logArgs(range: CommitRange): string[] {
   // --encoding: %B in UTF-8 whatever i18n.logOutputEncoding says; -z: NUL ends each record.
-  // The trailing `--` keeps a revision from being taken for a path.
-  return ['log', '-z', '--no-show-signature', '--encoding=UTF-8', LOG_FORMAT, ...rangeArgs(range), '--'];
+  // The trailing `--` keeps a revision from being taken for a path. --topo-order: a commit always
+  // comes before its parents, even with skewed clocks, so a revert is read before what it reverts.
+  return ['log', '-z', '--topo-order', '--no-show-signature', '--encoding=UTF-8', LOG_FORMAT, ...rangeArgs(range), '--'];
 }
 
 export function tagArgs(options: TagFilter = {}, format = '%(refname:strip=2)'): string[] {
@@ -301,6 +304,8 @@ export function createGit(cwd: string, options: GitOptions = {}): Git {
         throw error;
       }
     },
+
+    topLevel: () => output(['rev-parse', '--show-toplevel']),
 
     isShallow,
 

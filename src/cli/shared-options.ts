@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { createGit, type Git } from '../adapters/git.js';
-import { InputError } from '../core/errors.js';
+import type { Git } from '../adapters/git.js';
+import { openRepository } from '../flows/repository.js';
 import { versionSettings, type VersionSettings } from '../core/settings.js';
 import { flag, stringValue, type CliIO, type OptionSpec, type ParsedArgs } from './command.js';
 
@@ -41,11 +41,7 @@ export function settingsFromArgs(args: ParsedArgs): VersionSettings {
 }
 
 /** The repository named by --cwd (or the current directory); a usage error when it is not one. */
-export async function openRepository(args: ParsedArgs, io: CliIO): Promise<Git> {
-  const dir = resolve(io.cwd, stringValue(args, 'cwd') ?? '.');
-  const git = createGit(dir);
-  if (!(await git.isInsideWorkTree().catch(() => false))) {
-    throw new InputError('--cwd', dir, 'a directory inside a git work tree (run the command in your repository, or pass --cwd DIR)');
-  }
-  return git;
+export function repositoryFromArgs(args: ParsedArgs, io: CliIO): Promise<Git> {
+  const given = stringValue(args, 'cwd') ?? '.';
+  return openRepository(resolve(io.cwd, given), '--cwd', given);
 }

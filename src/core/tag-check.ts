@@ -18,6 +18,8 @@ export interface PushedTag {
   /** The bump the commits since `previous` require. */
   required: Bump;
   preMajor: boolean;
+  /** A `Release-As:` version in the range: it replaces the bump the commits require. */
+  forced?: string | null;
 }
 
 /** Checks a pushed tag against the commits it releases; null when it is right. */
@@ -36,6 +38,13 @@ export function checkPushedTag(input: PushedTag): TagProblem | null {
     return {
       kind: 'not-greater',
       message: `tag ${input.tag} is not greater than the last release ${input.prefix}${previous}`,
+    };
+  }
+  if (input.forced) {
+    if (semver.gte(version, input.forced)) return null;
+    return {
+      kind: 'under-bump',
+      message: `tag ${input.tag} is below the version a Release-As footer forces: expected at least ${input.prefix}${input.forced}`,
     };
   }
   const required = effectiveBump(previous, input.required, input.preMajor);

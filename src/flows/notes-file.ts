@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { upsertNotesSection } from '../core/notes-file.js';
 
 /** Puts a version's section into the notes file (created when missing); returns the new text. */
@@ -8,6 +9,9 @@ export async function writeNotesFile(path: string, section: string, version: str
     throw error;
   });
   const updated = upsertNotesSection(existing, section, version);
-  if (updated !== existing) await writeFile(path, updated);
+  if (updated !== existing) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, updated);
+  }
   return updated;
 }

@@ -1,11 +1,11 @@
-import type { Git } from '../adapters/git.js';
+import type { Git, TaggedCommit } from '../adapters/git.js';
 import type { ConventionalCommit } from '../core/commit.js';
 import { CommitAnalyzer } from '../core/analyze.js';
 import { InputError } from '../core/errors.js';
 import type { RepoLinks } from '../core/links.js';
 import { renderNotes, type NotesOptions } from '../core/notes.js';
 import type { VersionSettings } from '../core/settings.js';
-import { parseVersionTag } from '../core/tags.js';
+import { parseVersionTag, type VersionTag } from '../core/tags.js';
 import { describeRange, ensureFullHistory, type ShallowPolicy } from './history.js';
 import { computeVersion, type VersionResult } from './version.js';
 
@@ -108,8 +108,8 @@ export async function notesForAllTags(git: Git, context: NotesContext & { to?: s
     .sort((a, b) => a.parsed!.version.compare(b.parsed!.version));
   const stable = releases.filter((t) => t.parsed!.version.prerelease.length === 0);
   const jobs = releases.map((release) => async () => {
-    // As for a single tag: the previous release is the highest stable version below this one.
-    const previous = stable.filter((s) => s.parsed!.version.compare(release.parsed!.version) < 0).at(-1) ?? null;
+    // As for a single tag: the previous release is the highest stable tag it contains.
+    const previous = await highestReachable(git, stable, release);
     const analyzer = new CommitAnalyzer({ rules: settings.releaseRules, collect: true });
     for await (const commit of git.log({ from: previous?.commit ?? null, to: release.commit })) analyzer.add(commit);
     const notes = { version: release.parsed!.version.version, tag: release.name, previousTag: previous?.name ?? null, date: release.date };
@@ -117,6 +117,22 @@ export async function notesForAllTags(git: Git, context: NotesContext & { to?: s
   });
   const rendered = await runLimited(jobs, context.concurrency ?? 4);
   return rendered.reverse();
+}
+
+type ParsedTag = TaggedCommit & { parsed: VersionTag | null };
+
+/**
+ * The highest stable release below `release` that it contains. Candidates are tried from the highest
+ * down, so in a linear history the first one answers with a single git call; a backport on another
+ * branch (v1.1.1 beside v2.0.0) is skipped because it is not an ancestor.
+ */
+async function highestReachable(git: Git, stable: readonly ParsedTag[], release: ParsedTag): Promise<ParsedTag | null> {
+  for (let i = stable.length - 1; i >= 0; i--) {
+    const candidate = stable[i]!;
+    if (candidate.parsed!.version.compare(release.parsed!.version) >= 0) continue;
+    if (candidate.commit === release.commit || (await git.isAncestor(candidate.commit, release.commit))) return candidate;
+  }
+  return null;
 }
 
 async function runLimited<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> {

@@ -27,14 +27,18 @@ export async function publishRelease(git: Git, github: GitHubReleases | null, op
     throw new InputError('repository', options.repository, 'owner/name (GITHUB_REPOSITORY), to know where the GitHub Release goes');
   }
   const notes = await notesForTag(git, options.tag, options);
+  // The GitHub Release first: when the API refuses, the step fails with the workspace untouched.
+  const release = github ? await upsertGitHubRelease(git, github, notes, options) : null;
   let file: string | null = null;
   if (options.file) {
     file = resolve(git.cwd, options.file);
     options.log?.(`Writing the ${notes.tag} section of ${options.file}`);
     await writeNotesFile(file, notes.markdown, notes.version);
   }
-  if (!github) return { notes, file, release: null };
+  return { notes, file, release };
+}
 
+async function upsertGitHubRelease(git: Git, github: GitHubReleases, notes: RenderedNotes, options: PublishOptions): Promise<PublishOutcome['release']> {
   const flags = releaseFlags(notes.version, [...(await git.tags()), notes.tag], options.settings.tagPrefix);
   const [owner, repo] = options.repository!.split('/') as [string, string];
   const target = (await git.tagExists(notes.tag)) ? undefined : await git.resolveCommit('HEAD');
@@ -49,5 +53,5 @@ export async function publishRelease(git: Git, github: GitHubReleases | null, op
     ...(target ? { targetCommitish: target } : {}),
   });
   options.log?.(`${release.created ? 'Created' : 'Updated'} the GitHub Release ${notes.tag}: ${release.url}`);
-  return { notes, file, release: { ...release, ...flags } };
+  return { ...release, ...flags };
 }

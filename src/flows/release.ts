@@ -1,4 +1,4 @@
-import { relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import semver from 'semver';
 import type { Git } from '../adapters/git.js';
 import type { Bump } from '../core/bump.js';
@@ -6,10 +6,11 @@ import { InputError, PreconditionError } from '../core/errors.js';
 import type { RepoLinks } from '../core/links.js';
 import type { NotesOptions } from '../core/notes.js';
 import type { VersionSettings } from '../core/settings.js';
+import { checkPushedTag } from '../core/tag-check.js';
 import { bumpBetween } from '../core/version.js';
 import { notesForVersion, type RenderedNotes } from './notes.js';
 import { writeNotesFile } from './notes-file.js';
-import { computeVersion } from './version.js';
+import { computeVersion, type VersionResult } from './version.js';
 
 export interface ReleaseOptions {
   settings: VersionSettings;
@@ -52,8 +53,13 @@ export async function cutRelease(git: Git, options: ReleaseOptions): Promise<Rel
   if (await git.isDirty()) {
     throw new PreconditionError('the working tree has uncommitted changes, which the release commit would not contain', 'commit them, or git stash --include-untracked');
   }
+  const root = await git.topLevel();
+  const path = resolve(root, options.file);
+  if (relative(root, path).startsWith('..') || isAbsolute(relative(root, path))) {
+    throw new InputError('--file', options.file, `a path inside the repository ${root}, such as release-notes.md`);
+  }
   const computed = await computeVersion(git, { settings: options.settings, shallow: 'fail', collect: true, log: options.log });
-  const result = options.as ? { ...computed, ...forcedVersion(options.as, computed.previousVersion, options.settings.tagPrefix) } : computed;
+  const result = options.as ? { ...computed, ...forcedVersion(options.as, computed, options.settings) } : computed;
   if (!result.released || !result.version || !result.tag) {
     throw new PreconditionError(
       `nothing to release: no feat, fix, perf, revert or breaking commit in ${result.commits} commit(s) since ${result.previousTag ?? 'the start of history'}`,
@@ -80,8 +86,7 @@ export async function cutRelease(git: Git, options: ReleaseOptions): Promise<Rel
   };
   if (options.dryRun) return outcome;
 
-  const path = resolve(git.cwd, options.file);
-  options.log(`Writing the ${result.tag} section of ${relative(git.cwd, path)}`);
+  options.log(`Writing the ${result.tag} section of ${relative(root, path)}`);
   await writeNotesFile(path, notes.markdown, result.version);
   await git.add([path]);
   outcome.commit = await git.commit(commitMessage);
@@ -100,10 +105,20 @@ export async function cutRelease(git: Git, options: ReleaseOptions): Promise<Rel
   return outcome;
 }
 
-function forcedVersion(as: string, previous: string | null, prefix: string) {
+/** `--as`: any version the tag check will accept, so the tag pipeline does not reject the release. */
+function forcedVersion(as: string, computed: VersionResult, settings: VersionSettings) {
   const version = semver.valid(as);
-  if (!version || (previous !== null && !semver.gt(version, previous))) {
-    throw new InputError('--as', as, previous ? `a semantic version greater than the last release ${previous}` : 'a semantic version such as 1.0.0');
-  }
-  return { version, tag: `${prefix}${version}`, bump: bumpBetween(previous, version), released: true };
+  const previous = computed.previousVersion;
+  if (!version) throw new InputError('--as', as, 'a semantic version such as 1.4.0');
+  const tag = `${settings.tagPrefix}${version}`;
+  const problem = checkPushedTag({
+    tag,
+    prefix: settings.tagPrefix,
+    previous,
+    required: computed.bump,
+    preMajor: settings.preMajor,
+    forced: computed.releaseAs,
+  });
+  if (problem) throw new InputError('--as', as, `a version the tag check accepts (${problem.message})`);
+  return { version, tag, bump: bumpBetween(previous, version), released: true };
 }

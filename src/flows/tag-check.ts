@@ -1,3 +1,4 @@
+import semver from 'semver';
 import type { Git } from '../adapters/git.js';
 import { maxBump, type Bump } from '../core/bump.js';
 import type { VersionSettings } from '../core/settings.js';
@@ -33,7 +34,8 @@ export async function checkTag(
   });
   const previousVersion = range.previous?.version.version ?? null;
   const required = effectiveBump(previousVersion, range.analysis.bump, settings.preMajor);
-  const problem = checkPushedTag({ tag, prefix: settings.tagPrefix, previous: previousVersion, required, preMajor: settings.preMajor });
+  const forced = semver.valid(range.analysis.releaseAs?.value ?? '') ?? null;
+  const problem = checkPushedTag({ tag, prefix: settings.tagPrefix, previous: previousVersion, required, preMajor: settings.preMajor, forced });
   const version = parseVersionTag(tag, settings.tagPrefix)?.version.version ?? null;
   return {
     previousVersion,
@@ -48,6 +50,7 @@ export async function checkTag(
     reasons: range.analysis.reasons,
     counts: range.analysis.counts,
     included: range.analysis.included,
+    releaseAs: forced,
     required,
     problem,
   };

@@ -1,3 +1,4 @@
+import semver from 'semver';
 import type { Git } from '../adapters/git.js';
 import type { BumpReason } from '../core/analyze.js';
 import type { Bump } from '../core/bump.js';
@@ -22,6 +23,8 @@ export interface VersionResult {
   counts: Record<Exclude<Bump, 'none'>, number>;
   /** With `collect`: the commits that go into release notes. */
   included: ConventionalCommit[];
+  /** The version a valid `Release-As:` footer in the range forces, if any. */
+  releaseAs: string | null;
 }
 
 export interface VersionFlowOptions {
@@ -59,6 +62,7 @@ export async function computeVersion(git: Git, options: VersionFlowOptions): Pro
     reasons: analysis.reasons,
     counts: analysis.counts,
     included: analysis.included,
+    releaseAs: semver.valid(analysis.releaseAs?.value ?? '') ?? null,
   };
 }
 

@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import { InputError } from '../../core/errors.js';
+import { parseVersionTag } from '../../core/tags.js';
 import { notesForAllTags, notesForRange, type NotesContext } from '../../flows/notes.js';
 import { writeNotesFile } from '../../flows/notes-file.js';
 import { repositoryContext } from '../../flows/repository.js';
 import { flag, stringValue, type Command } from '../command.js';
 import { notesOptions, notesOptionsFromArgs } from '../notes-options.js';
-import { cwdOption, jsonOption, openRepository, settingsFromArgs, versionRuleOptions } from '../shared-options.js';
+import { cwdOption, jsonOption, repositoryFromArgs, settingsFromArgs, versionRuleOptions } from '../shared-options.js';
 
 export const notesCommand: Command = {
   name: 'notes',
@@ -27,7 +28,7 @@ export const notesCommand: Command = {
     if (flag(args, 'all') && stringValue(args, 'from')) {
       throw new InputError('--from', stringValue(args, 'from'), 'no --from with --all: every release starts at the release before it');
     }
-    const git = await openRepository(args, io);
+    const git = await repositoryFromArgs(args, io);
     const { links } = await repositoryContext(git, io.env);
     const context: NotesContext = { settings, links, notes, shallow: 'fail', today: io.now() };
     const to = stringValue(args, 'to');
@@ -36,6 +37,10 @@ export const notesCommand: Command = {
       : [await notesForRange(git, { from: stringValue(args, 'from'), to }, context)].filter((n) => n !== null);
 
     const file = stringValue(args, 'write');
+    const unreleased = sections.find((s) => !parseVersionTag(s.tag, settings.tagPrefix));
+    if (file && unreleased) {
+      throw new InputError('--write', file, 'a range that ends at a release tag (--to vX.Y.Z): an unreleased range has no version to file its section under');
+    }
     if (file) {
       const path = resolve(git.cwd, file);
       // Oldest first, so that each insertion lands above the previous one, as releases happen.

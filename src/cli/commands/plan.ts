@@ -4,7 +4,7 @@ import { versionJson } from '../../flows/version.js';
 import { flag, type Command } from '../command.js';
 import { formatVersion } from '../format.js';
 import { notesOptions, notesOptionsFromArgs } from '../notes-options.js';
-import { cwdOption, jsonOption, openRepository, settingsFromArgs, versionRuleOptions } from '../shared-options.js';
+import { cwdOption, jsonOption, repositoryFromArgs, settingsFromArgs, versionRuleOptions } from '../shared-options.js';
 
 const indent = (text: string) => text.trimEnd().split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
 
@@ -15,7 +15,7 @@ export const planCommand: Command = {
   options: { ...jsonOption, ...cwdOption, ...versionRuleOptions, ...notesOptions },
   async run(args, io) {
     const settings = settingsFromArgs(args);
-    const git = await openRepository(args, io);
+    const git = await repositoryFromArgs(args, io);
     const { links, repository } = await repositoryContext(git, io.env);
     const result = await plan(git, { settings, links, notes: notesOptionsFromArgs(args), shallow: 'fail', today: io.now() });
     const { mainPush, tagPush } = result;

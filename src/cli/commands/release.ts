@@ -2,7 +2,7 @@ import { cutRelease, type ReleaseOutcome } from '../../flows/release.js';
 import { repositoryContext } from '../../flows/repository.js';
 import { flag, stringValue, type Command } from '../command.js';
 import { notesOptions, notesOptionsFromArgs } from '../notes-options.js';
-import { cwdOption, jsonOption, openRepository, settingsFromArgs, versionRuleOptions } from '../shared-options.js';
+import { cwdOption, jsonOption, repositoryFromArgs, settingsFromArgs, versionRuleOptions } from '../shared-options.js';
 
 export const releaseCommand: Command = {
   name: 'release',
@@ -22,7 +22,7 @@ export const releaseCommand: Command = {
   async run(args, io) {
     const settings = settingsFromArgs(args);
     const notes = notesOptionsFromArgs(args);
-    const git = await openRepository(args, io);
+    const git = await repositoryFromArgs(args, io);
     const { links } = await repositoryContext(git, io.env);
     const dryRun = flag(args, 'dry-run');
     const outcome = await cutRelease(git, {

@@ -1,7 +1,7 @@
 import { computeVersion, versionJson } from '../../flows/version.js';
 import { flag, type Command } from '../command.js';
 import { formatVersion } from '../format.js';
-import { cwdOption, jsonOption, openRepository, settingsFromArgs, versionRuleOptions } from '../shared-options.js';
+import { cwdOption, jsonOption, repositoryFromArgs, settingsFromArgs, versionRuleOptions } from '../shared-options.js';
 
 export const versionCommand: Command = {
   name: 'version',
@@ -10,7 +10,7 @@ export const versionCommand: Command = {
   options: { ...jsonOption, ...cwdOption, ...versionRuleOptions },
   async run(args, io) {
     const settings = settingsFromArgs(args);
-    const git = await openRepository(args, io);
+    const git = await repositoryFromArgs(args, io);
     const result = await computeVersion(git, { settings, shallow: 'fail' });
     io.stdout(flag(args, 'json') ? JSON.stringify(versionJson(result)) + '\n' : formatVersion(result));
     return 0;
