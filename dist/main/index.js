@@ -38766,11 +38766,43 @@ const parser = new CommitParser_CommitParser({
     // Case-insensitive like the type: `Revert: …` and `REVERT: …` are conventional reverts too.
     revertPattern: /^(?:Revert\s+"[\s\S]*"|revert(?:\([^()\r\n]*\))?!?: [\s\S]*?)\s*This reverts commit ([0-9a-fA-F]{7,40})\b/i,
     revertCorrespondence: ['hash'],
-    issuePrefixes: ['#'],
-    referenceActions: null,
+    // No issue references: the notes link `#123` in the text they show.
+    issuePrefixes: undefined,
 });
 const releaseAsFooter = /^Release-As:[ \t]*(\S+)[ \t]*$/im;
+const conventionalHeader = /^(\w[\w-]*)(?:\(([^()\r\n]*)\))?(!?): (\S.*)$/;
+/** Anything only the full parser reads: footers that break or force a version, and reverts. */
+const needsFullParse = /BREAKING|Release-As|revert|^\s/i;
+/**
+ * Reads a commit by the rules of DESIGN.md. Most commits of a long history are a header and a
+ * plain body; for those the header alone decides, so the full parser only runs for messages that
+ * mention a breaking footer, Release-As or a revert (a test checks both paths agree).
+ */
 function parseCommit(raw) {
+    return needsFullParse.test(raw.message) ? parseCommitFully(raw) : parseHeaderOnly(raw);
+}
+function parseHeaderOnly(raw) {
+    const end = raw.message.search(/\r|\n/);
+    const header = (end === -1 ? raw.message : raw.message.slice(0, end)).trim();
+    const m = conventionalHeader.exec(header);
+    return {
+        sha: raw.sha,
+        type: m ? m[1].toLowerCase() : null,
+        scope: m ? m[2] || null : null,
+        subject: m ? m[4] : header,
+        header,
+        breaking: m !== null && m[3] === '!',
+        breakingNotes: [],
+        merge: raw.parents.length > 1,
+        reverts: null,
+        releaseAs: null,
+    };
+}
+/** The full Conventional Commits parse, footers and reverts included. */
+function parseCommitFully(raw) {
+    // git allows an empty message (--allow-empty-message); the parser throws on one.
+    if (raw.message.trim() === '')
+        return parseHeaderOnly(raw);
     const message = raw.message.replace(/\r\n?/g, '\n');
     const header = (message.split('\n', 1)[0] ?? '').trim();
     const merge = raw.parents.length > 1;
@@ -38779,22 +38811,17 @@ function parseCommit(raw) {
     const breakingNotes = parsed.notes.map((note) => note.text.trim());
     // The same shape as headerPattern, so a scope the header accepts (even one with a colon) keeps its `!`.
     const bang = type !== null && /^\w[\w-]*(?:\([^()\r\n]*\))?!: /.test(header);
-    const references = parsed.references
-        .filter((ref) => ref.prefix === '#' && ref.owner === null && ref.repository === null)
-        .map((ref) => Number(ref.issue))
-        .filter((n) => Number.isSafeInteger(n) && n > 0);
     return {
         sha: raw.sha,
         type,
-        scope: type ? (parsed.scope ?? null) : null,
-        subject: type ? (parsed.subject ?? '') : header,
+        scope: type ? parsed.scope || null : null,
+        subject: type ? (parsed.subject ?? '').trim() : header,
         header,
         breaking: type !== null && (bang || breakingNotes.length > 0),
         breakingNotes,
         merge,
         reverts: parsed.revert?.hash ? parsed.revert.hash.toLowerCase() : null,
         releaseAs: releaseAsFooter.exec(message)?.[1] ?? null,
-        references: [...new Set(references)],
     };
 }
 
@@ -39467,21 +39494,45 @@ async function resolveRef(git, ref, input) {
 async function describeRange(git, options) {
     const { settings } = options;
     const head = await resolveRef(git, options.to, 'to');
-    let previous;
-    let from;
+    const analyzer = () => new _core_analyze_js__WEBPACK_IMPORTED_MODULE_0__/* .CommitAnalyzer */ .y({ rules: settings.releaseRules, collect: options.collect ?? false });
     if (options.from) {
-        from = await resolveRef(git, options.from, 'from');
-        previous = (0,_core_tags_js__WEBPACK_IMPORTED_MODULE_2__/* .highestVersionTag */ .zQ)([options.from], settings.tagPrefix, { includePrerelease: true });
+        const from = await resolveRef(git, options.from, 'from');
+        const previous = (0,_core_tags_js__WEBPACK_IMPORTED_MODULE_2__/* .highestVersionTag */ .zQ)([options.from], settings.tagPrefix, { includePrerelease: true });
+        return { head, previous, from, analysis: (await analyzeRange(git, { from, to: head }, analyzer())).analysis };
     }
-    else {
-        const reachable = (await git.tags({ mergedInto: head })).filter((t) => t !== options.excludeTag);
-        previous = (0,_core_tags_js__WEBPACK_IMPORTED_MODULE_2__/* .highestVersionTag */ .zQ)(reachable, settings.tagPrefix);
-        from = previous ? await resolveRef(git, `refs/tags/${previous.tag}`, 'previous tag') : null;
+    // Asking git which tags `head` contains walks the whole history, which costs more than the range.
+    // So the highest release tag is tried first, and the range itself proves that `head` contains it:
+    // git log --boundary lists the range's start at its edge exactly when it is an ancestor.
+    const tagged = (await git.tagCommits()).filter((t) => t.name !== options.excludeTag);
+    const highest = (0,_core_tags_js__WEBPACK_IMPORTED_MODULE_2__/* .highestVersionTag */ .zQ)(tagged.map((t) => t.name), settings.tagPrefix);
+    const highestCommit = highest && tagged.find((t) => t.name === highest.tag).commit;
+    if (highest && highestCommit === head) {
+        return { head, previous: highest, from: head, analysis: analyzer().finish() };
     }
-    const analyzer = new _core_analyze_js__WEBPACK_IMPORTED_MODULE_0__/* .CommitAnalyzer */ .y({ rules: settings.releaseRules, collect: options.collect ?? false });
-    for await (const commit of git.log({ from, to: head }))
-        analyzer.add(commit);
-    return { head, previous, from, analysis: analyzer.finish() };
+    if (highest && highestCommit) {
+        const attempt = await analyzeRange(git, { from: highestCommit, to: head }, analyzer(), highestCommit);
+        if (attempt.reachedStart)
+            return { head, previous: highest, from: highestCommit, analysis: attempt.analysis };
+    }
+    // The highest tag is on another branch: let git find the highest one `head` contains.
+    const reachable = (await git.tags({ mergedInto: head })).filter((t) => t !== options.excludeTag);
+    const previous = (0,_core_tags_js__WEBPACK_IMPORTED_MODULE_2__/* .highestVersionTag */ .zQ)(reachable, settings.tagPrefix);
+    const from = previous ? tagged.find((t) => t.name === previous.tag).commit : null;
+    return { head, previous, from, analysis: (await analyzeRange(git, { from, to: head }, analyzer())).analysis };
+}
+/** Streams `from..to` through the analyzer; with `start`, also tells whether `to` contains it. */
+async function analyzeRange(git, range, analyzer, start) {
+    let reachedStart = false;
+    for await (const commit of git.log(range, { boundary: start !== undefined })) {
+        if (commit.boundary) {
+            if (commit.sha === start)
+                reachedStart = true;
+        }
+        else {
+            analyzer.add(commit);
+        }
+    }
+    return { analysis: analyzer.finish(), reachedStart };
 }
 
 
@@ -39867,25 +39918,30 @@ function describeFailure(args, exitCode, stderr, options) {
 function formatCommand(args) {
     return ['git', ...args].map((arg) => (/^[\w@%^~:/.,=+-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
 }
-// -- Parsing `git log -z --format=%H%x1f%P%x1f%B` ------------------------------------------------
+// -- Parsing `git log -z --format=%m%H%x1f%P%x1f%B` ----------------------------------------------
 /** Between commits (git's -z terminator); git refuses NUL inside commit messages. */
 const RECORD_END = '\0';
 /** Between the fields of one commit; a unit separator cannot appear in a sha or parent list. */
 const FIELD_SEPARATOR = '\x1f';
-const LOG_FORMAT = '--format=%H%x1f%P%x1f%B';
+/** %m is `-` for a boundary commit (with --boundary) and `>` otherwise. */
+const LOG_FORMAT = '--format=%m%H%x1f%P%x1f%B';
+const BOUNDARY_MARK = '-';
 /** One record of LOG_FORMAT output, without its NUL terminator. */
 function parseLogRecord(record) {
     const afterSha = record.indexOf(FIELD_SEPARATOR);
     const afterParents = afterSha === -1 ? -1 : record.indexOf(FIELD_SEPARATOR, afterSha + 1);
-    if (afterParents === -1) {
-        throw new Error(`expected a git log record "<sha>\\x1f<parents>\\x1f<message>", got ${JSON.stringify(record.slice(0, 80))}`);
+    if (afterParents === -1 || afterSha < 2) {
+        throw new Error(`expected a git log record "<mark><sha>\\x1f<parents>\\x1f<message>", got ${JSON.stringify(record.slice(0, 80))}`);
     }
     const parents = record.slice(afterSha + 1, afterParents);
-    return {
-        sha: record.slice(0, afterSha),
+    const commit = {
+        sha: record.slice(1, afterSha),
         parents: parents === '' ? [] : parents.split(' '),
         message: record.slice(afterParents + 1),
     };
+    if (record[0] === BOUNDARY_MARK)
+        commit.boundary = true;
+    return commit;
 }
 /**
  * Turns decoded LOG_FORMAT output, in chunks of any size, into commits as soon as each record is
@@ -39972,11 +40028,12 @@ function rangeArgs(range) {
     const to = operand(range.to, 'revision');
     return range.from ? [to, `^${operand(range.from, 'revision')}`] : [to];
 }
-function logArgs(range) {
+function logArgs(range, options = {}) {
     // --encoding: %B in UTF-8 whatever i18n.logOutputEncoding says; -z: NUL ends each record.
     // The trailing `--` keeps a revision from being taken for a path. --topo-order: a commit always
     // comes before its parents, even with skewed clocks, so a revert is read before what it reverts.
-    return ['log', '-z', '--topo-order', '--no-show-signature', '--encoding=UTF-8', LOG_FORMAT, ...rangeArgs(range), '--'];
+    const boundary = options.boundary ? ['--boundary'] : [];
+    return ['log', '-z', '--topo-order', ...boundary, '--no-show-signature', '--encoding=UTF-8', LOG_FORMAT, ...rangeArgs(range), '--'];
 }
 function tagArgs(options = {}, format = '%(refname:strip=2)') {
     // for-each-ref rather than `git tag`: plumbing, so tag.sort and column.ui cannot change the output.
@@ -40049,8 +40106,8 @@ function createGit(cwd, options = {}) {
                 return { name, commit: peeled || object, date: new Date(seconds * 1000).toISOString().slice(0, 10) };
             });
         },
-        log(range) {
-            const args = logArgs(range);
+        log(range, logOptions) {
+            const args = logArgs(range, logOptions);
             return {
                 [Symbol.asyncIterator]: () => streamLog(gitPath, cwd, args),
             };

@@ -29,7 +29,7 @@ export interface Git {
    * writing. Breaking out of the loop kills git. A failing git (bad ref, empty repository: git
    * has no HEAD to start from) rejects with GitError, even after some commits were yielded.
    */
-  log(range: CommitRange): AsyncIterable<RawCommit>;
+  log(range: CommitRange, options?: LogOptions): AsyncIterable<RawCommit>;
   countCommits(range: CommitRange): Promise<number>;
   /** Committer date of `ref` as YYYY-MM-DD in UTC. */
   commitDate(ref: string): Promise<string>;
@@ -46,6 +46,15 @@ export interface Git {
   createAnnotatedTag(name: string, message: string, ref?: string): Promise<void>;
   /** `atomic`: the remote accepts all refs or none (needs server support, which GitHub has). */
   push(remote: string, refs: string[], options?: { atomic?: boolean }): Promise<void>;
+}
+
+export interface LogOptions {
+  /**
+   * Also yield the excluded commits that border the range, marked `boundary: true`. When `from` is
+   * an ancestor of `to`, `from` itself is one of them: that is how a range proves its start is
+   * reachable without a walk of its own.
+   */
+  boundary?: boolean;
 }
 
 export interface CommitRange {
@@ -102,29 +111,33 @@ function formatCommand(args: readonly string[]): string {
   return ['git', ...args].map((arg) => (/^[\w@%^~:/.,=+-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
 }
 
-// -- Parsing `git log -z --format=%H%x1f%P%x1f%B` ------------------------------------------------
+// -- Parsing `git log -z --format=%m%H%x1f%P%x1f%B` ----------------------------------------------
 
 /** Between commits (git's -z terminator); git refuses NUL inside commit messages. */
 const RECORD_END = '\0';
 /** Between the fields of one commit; a unit separator cannot appear in a sha or parent list. */
 const FIELD_SEPARATOR = '\x1f';
-export const LOG_FORMAT = '--format=%H%x1f%P%x1f%B';
+/** %m is `-` for a boundary commit (with --boundary) and `>` otherwise. */
+export const LOG_FORMAT = '--format=%m%H%x1f%P%x1f%B';
+const BOUNDARY_MARK = '-';
 
 /** One record of LOG_FORMAT output, without its NUL terminator. */
 export function parseLogRecord(record: string): RawCommit {
   const afterSha = record.indexOf(FIELD_SEPARATOR);
   const afterParents = afterSha === -1 ? -1 : record.indexOf(FIELD_SEPARATOR, afterSha + 1);
-  if (afterParents === -1) {
+  if (afterParents === -1 || afterSha < 2) {
     throw new Error(
-      `expected a git log record "<sha>\\x1f<parents>\\x1f<message>", got ${JSON.stringify(record.slice(0, 80))}`,
+      `expected a git log record "<mark><sha>\\x1f<parents>\\x1f<message>", got ${JSON.stringify(record.slice(0, 80))}`,
     );
   }
   const parents = record.slice(afterSha + 1, afterParents);
-  return {
-    sha: record.slice(0, afterSha),
+  const commit: RawCommit = {
+    sha: record.slice(1, afterSha),
     parents: parents === '' ? [] : parents.split(' '),
     message: record.slice(afterParents + 1),
   };
+  if (record[0] === BOUNDARY_MARK) commit.boundary = true;
+  return commit;
 }
 
 /**
@@ -245,11 +258,12 @@ export function rangeArgs(range: CommitRange): string[] {
   return range.from ? [to, `^${operand(range.from, 'revision')}`] : [to];
 }
 
-export function logArgs(range: CommitRange): string[] {
+export function logArgs(range: CommitRange, options: LogOptions = {}): string[] {
   // --encoding: %B in UTF-8 whatever i18n.logOutputEncoding says; -z: NUL ends each record.
   // The trailing `--` keeps a revision from being taken for a path. --topo-order: a commit always
   // comes before its parents, even with skewed clocks, so a revert is read before what it reverts.
-  return ['log', '-z', '--topo-order', '--no-show-signature', '--encoding=UTF-8', LOG_FORMAT, ...rangeArgs(range), '--'];
+  const boundary = options.boundary ? ['--boundary'] : [];
+  return ['log', '-z', '--topo-order', ...boundary, '--no-show-signature', '--encoding=UTF-8', LOG_FORMAT, ...rangeArgs(range), '--'];
 }
 
 export function tagArgs(options: TagFilter = {}, format = '%(refname:strip=2)'): string[] {
@@ -335,8 +349,8 @@ export function createGit(cwd: string, options: GitOptions = {}): Git {
       });
     },
 
-    log(range) {
-      const args = logArgs(range);
+    log(range, logOptions) {
+      const args = logArgs(range, logOptions);
       return {
         [Symbol.asyncIterator]: () => streamLog(gitPath, cwd, args),
       };

@@ -5,6 +5,8 @@ export interface RawCommit {
   sha: string;
   parents: string[];
   message: string;
+  /** A commit outside the range that borders it (git log --boundary); not part of the range. */
+  boundary?: true;
 }
 
 /** A commit read by the Conventional Commits 1.0.0 rules in DESIGN.md. */
@@ -26,8 +28,6 @@ export interface ConventionalCommit {
   reverts: string | null;
   /** The `Release-As:` footer value, as written. */
   releaseAs: string | null;
-  /** Issue and pull request numbers mentioned as `#123`. */
-  references: number[];
 }
 
 // Strict on purpose: a colon and a space are required, `!` goes right before the colon, and the
@@ -42,13 +42,47 @@ const parser = new CommitParser({
   // Case-insensitive like the type: `Revert: …` and `REVERT: …` are conventional reverts too.
   revertPattern: /^(?:Revert\s+"[\s\S]*"|revert(?:\([^()\r\n]*\))?!?: [\s\S]*?)\s*This reverts commit ([0-9a-fA-F]{7,40})\b/i,
   revertCorrespondence: ['hash'],
-  issuePrefixes: ['#'],
-  referenceActions: null as unknown as string[],
+  // No issue references: the notes link `#123` in the text they show.
+  issuePrefixes: undefined,
 });
 
 const releaseAsFooter = /^Release-As:[ \t]*(\S+)[ \t]*$/im;
 
+const conventionalHeader = /^(\w[\w-]*)(?:\(([^()\r\n]*)\))?(!?): (\S.*)$/;
+/** Anything only the full parser reads: footers that break or force a version, and reverts. */
+const needsFullParse = /BREAKING|Release-As|revert|^\s/i;
+
+/**
+ * Reads a commit by the rules of DESIGN.md. Most commits of a long history are a header and a
+ * plain body; for those the header alone decides, so the full parser only runs for messages that
+ * mention a breaking footer, Release-As or a revert (a test checks both paths agree).
+ */
 export function parseCommit(raw: RawCommit): ConventionalCommit {
+  return needsFullParse.test(raw.message) ? parseCommitFully(raw) : parseHeaderOnly(raw);
+}
+
+function parseHeaderOnly(raw: RawCommit): ConventionalCommit {
+  const end = raw.message.search(/\r|\n/);
+  const header = (end === -1 ? raw.message : raw.message.slice(0, end)).trim();
+  const m = conventionalHeader.exec(header);
+  return {
+    sha: raw.sha,
+    type: m ? m[1]!.toLowerCase() : null,
+    scope: m ? m[2] || null : null,
+    subject: m ? m[4]! : header,
+    header,
+    breaking: m !== null && m[3] === '!',
+    breakingNotes: [],
+    merge: raw.parents.length > 1,
+    reverts: null,
+    releaseAs: null,
+  };
+}
+
+/** The full Conventional Commits parse, footers and reverts included. */
+export function parseCommitFully(raw: RawCommit): ConventionalCommit {
+  // git allows an empty message (--allow-empty-message); the parser throws on one.
+  if (raw.message.trim() === '') return parseHeaderOnly(raw);
   const message = raw.message.replace(/\r\n?/g, '\n');
   const header = (message.split('\n', 1)[0] ?? '').trim();
   const merge = raw.parents.length > 1;
@@ -57,21 +91,16 @@ export function parseCommit(raw: RawCommit): ConventionalCommit {
   const breakingNotes = parsed.notes.map((note) => note.text.trim());
   // The same shape as headerPattern, so a scope the header accepts (even one with a colon) keeps its `!`.
   const bang = type !== null && /^\w[\w-]*(?:\([^()\r\n]*\))?!: /.test(header);
-  const references = parsed.references
-    .filter((ref) => ref.prefix === '#' && ref.owner === null && ref.repository === null)
-    .map((ref) => Number(ref.issue))
-    .filter((n) => Number.isSafeInteger(n) && n > 0);
   return {
     sha: raw.sha,
     type,
-    scope: type ? (parsed.scope ?? null) : null,
-    subject: type ? (parsed.subject ?? '') : header,
+    scope: type ? parsed.scope || null : null,
+    subject: type ? (parsed.subject ?? '').trim() : header,
     header,
     breaking: type !== null && (bang || breakingNotes.length > 0),
     breakingNotes,
     merge,
     reverts: parsed.revert?.hash ? parsed.revert.hash.toLowerCase() : null,
     releaseAs: releaseAsFooter.exec(message)?.[1] ?? null,
-    references: [...new Set(references)],
   };
 }

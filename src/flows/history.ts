@@ -56,17 +56,47 @@ export interface RangeOptions {
 export async function describeRange(git: Git, options: RangeOptions): Promise<RangeDescription> {
   const { settings } = options;
   const head = await resolveRef(git, options.to, 'to');
-  let previous: VersionTag | null;
-  let from: string | null;
+  const analyzer = () => new CommitAnalyzer({ rules: settings.releaseRules, collect: options.collect ?? false });
   if (options.from) {
-    from = await resolveRef(git, options.from, 'from');
-    previous = highestVersionTag([options.from], settings.tagPrefix, { includePrerelease: true });
-  } else {
-    const reachable = (await git.tags({ mergedInto: head })).filter((t) => t !== options.excludeTag);
-    previous = highestVersionTag(reachable, settings.tagPrefix);
-    from = previous ? await resolveRef(git, `refs/tags/${previous.tag}`, 'previous tag') : null;
+    const from = await resolveRef(git, options.from, 'from');
+    const previous = highestVersionTag([options.from], settings.tagPrefix, { includePrerelease: true });
+    return { head, previous, from, analysis: (await analyzeRange(git, { from, to: head }, analyzer())).analysis };
   }
-  const analyzer = new CommitAnalyzer({ rules: settings.releaseRules, collect: options.collect ?? false });
-  for await (const commit of git.log({ from, to: head })) analyzer.add(commit);
-  return { head, previous, from, analysis: analyzer.finish() };
+
+  // Asking git which tags `head` contains walks the whole history, which costs more than the range.
+  // So the highest release tag is tried first, and the range itself proves that `head` contains it:
+  // git log --boundary lists the range's start at its edge exactly when it is an ancestor.
+  const tagged = (await git.tagCommits()).filter((t) => t.name !== options.excludeTag);
+  const highest = highestVersionTag(tagged.map((t) => t.name), settings.tagPrefix);
+  const highestCommit = highest && tagged.find((t) => t.name === highest.tag)!.commit;
+  if (highest && highestCommit === head) {
+    return { head, previous: highest, from: head, analysis: analyzer().finish() };
+  }
+  if (highest && highestCommit) {
+    const attempt = await analyzeRange(git, { from: highestCommit, to: head }, analyzer(), highestCommit);
+    if (attempt.reachedStart) return { head, previous: highest, from: highestCommit, analysis: attempt.analysis };
+  }
+  // The highest tag is on another branch: let git find the highest one `head` contains.
+  const reachable = (await git.tags({ mergedInto: head })).filter((t) => t !== options.excludeTag);
+  const previous = highestVersionTag(reachable, settings.tagPrefix);
+  const from = previous ? tagged.find((t) => t.name === previous.tag)!.commit : null;
+  return { head, previous, from, analysis: (await analyzeRange(git, { from, to: head }, analyzer())).analysis };
+}
+
+/** Streams `from..to` through the analyzer; with `start`, also tells whether `to` contains it. */
+async function analyzeRange(
+  git: Git,
+  range: { from: string | null; to: string },
+  analyzer: CommitAnalyzer,
+  start?: string,
+): Promise<{ analysis: Analysis; reachedStart: boolean }> {
+  let reachedStart = false;
+  for await (const commit of git.log(range, { boundary: start !== undefined })) {
+    if (commit.boundary) {
+      if (commit.sha === start) reachedStart = true;
+    } else {
+      analyzer.add(commit);
+    }
+  }
+  return { analysis: analyzer.finish(), reachedStart };
 }

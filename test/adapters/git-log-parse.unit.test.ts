@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import type { RawCommit } from '../../src/core/commit.js';
 import { logArgs, parseLogRecord, parseLogStream, pushArgs, rangeArgs, tagArgs } from '../../src/adapters/git.js';
 
@@ -18,26 +18,35 @@ async function collect(chunks: string[]): Promise<RawCommit[]> {
 
 describe('parseLogRecord', () => {
   it('reads a root commit as having no parents', () => {
-    expect(parseLogRecord(`${A}\x1f\x1ffeat: first\n`)).toEqual({ sha: A, parents: [], message: 'feat: first\n' });
+    expect(parseLogRecord(`>${A}\x1f\x1ffeat: first\n`)).toEqual({ sha: A, parents: [], message: 'feat: first\n' });
   });
 
   it('reads every parent of a merge', () => {
-    expect(parseLogRecord(`${A}\x1f${B} ${C}\x1fMerge branch 'x'\n`).parents).toEqual([B, C]);
+    expect(parseLogRecord(`>${A}\x1f${B} ${C}\x1fMerge branch 'x'\n`).parents).toEqual([B, C]);
   });
 
   it('keeps the message byte for byte, CRLF and separators included', () => {
     const message = 'fix: a\r\n\r\n# not a comment\r\nodd \x1f char\r\n';
-    expect(parseLogRecord(`${A}\x1f${B}\x1f${message}`).message).toBe(message);
+    expect(parseLogRecord(`>${A}\x1f${B}\x1f${message}`).message).toBe(message);
   });
 
   it('says what it expected when a record is malformed', () => {
     expect(() => parseLogRecord('garbage')).toThrow(/expected a git log record/);
-    expect(() => parseLogRecord(`${A}\x1fonly-one-separator`)).toThrow(/expected a git log record/);
+    expect(() => parseLogRecord(`>${A}\x1fonly-one-separator`)).toThrow(/expected a git log record/);
+  });
+
+  test.each([
+    ['>', undefined],
+    ['-', true],
+  ])('mark %s gives boundary %s', (mark, boundary) => {
+    const commit = parseLogRecord(`${mark}${A}\x1f${B}\x1ffix: x`);
+    expect(commit.sha).toBe(A);
+    expect(commit.boundary).toBe(boundary);
   });
 });
 
 describe('parseLogStream', () => {
-  const records = [`${A}\x1f${B}\x1ffeat: a\n`, `${B}\x1f${C}\x1ffix: b\r\n`, `${C}\x1f\x1finit`];
+  const records = [`>${A}\x1f${B}\x1ffeat: a\n`, `>${B}\x1f${C}\x1ffix: b\r\n`, `>${C}\x1f\x1finit`];
   const output = records.map((record) => `${record}\0`).join('');
 
   it('yields the commits in output order', async () => {
@@ -80,7 +89,7 @@ describe('parseLogStream', () => {
   });
 
   it('rejects output that stops inside a record', async () => {
-    await expect(collect([`${records[0]}\0${A}\x1f`])).rejects.toThrow(/ended inside a record/);
+    await expect(collect([`${records[0]}\0>${A}\x1f`])).rejects.toThrow(/ended inside a record/);
   });
 });
 

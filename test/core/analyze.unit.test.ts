@@ -391,7 +391,7 @@ describe('CommitAnalyzer: collect', () => {
 
   test('collected commits are parsed', () => {
     const [c] = analyze([{ n: 1, msg: 'feat(api)!: a (#12)' }], { collect: true }).included;
-    expect(c).toMatchObject({ type: 'feat', scope: 'api', breaking: true, references: [12] });
+    expect(c).toMatchObject({ type: 'feat', scope: 'api', breaking: true });
   });
 
   test('collect=false keeps nothing', () => {
