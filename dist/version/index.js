@@ -39322,7 +39322,7 @@ async function history_describeRange(git, options) {
     if (options.from) {
         const from = await resolveRef(git, options.from, 'from');
         const previous = highestVersionTag([options.from], settings.tagPrefix, { includePrerelease: true });
-        return { head, previous, from, analysis: (await analyzeRange(git, { from, to: head }, analyzer())).analysis };
+        return { head, previous, from, analysis: (await history_analyzeRange(git, { from, to: head }, analyzer())).analysis };
     }
     // Asking git which tags `head` contains walks the whole history, which costs more than the range.
     // So the highest release tag is tried first, and the range itself proves that `head` contains it:
@@ -39334,7 +39334,7 @@ async function history_describeRange(git, options) {
         return { head, previous: highest, from: head, analysis: analyzer().finish() };
     }
     if (highest && highestCommit) {
-        const attempt = await analyzeRange(git, { from: highestCommit, to: head }, analyzer(), highestCommit);
+        const attempt = await history_analyzeRange(git, { from: highestCommit, to: head }, analyzer(), highestCommit);
         if (attempt.reachedStart)
             return { head, previous: highest, from: highestCommit, analysis: attempt.analysis };
     }
@@ -39342,10 +39342,10 @@ async function history_describeRange(git, options) {
     const reachable = (await git.tags({ mergedInto: head })).filter((t) => t !== options.excludeTag);
     const previous = highestVersionTag(reachable, settings.tagPrefix);
     const from = previous ? tagged.find((t) => t.name === previous.tag).commit : null;
-    return { head, previous, from, analysis: (await analyzeRange(git, { from, to: head }, analyzer())).analysis };
+    return { head, previous, from, analysis: (await history_analyzeRange(git, { from, to: head }, analyzer())).analysis };
 }
 /** Streams `from..to` through the analyzer; with `start`, also tells whether `to` contains it. */
-async function analyzeRange(git, range, analyzer, start) {
+async function history_analyzeRange(git, range, analyzer, start) {
     let reachedStart = false;
     for await (const commit of git.log(range, { boundary: start !== undefined })) {
         if (commit.boundary) {
@@ -39481,31 +39481,32 @@ async function notesForAllTags(git, context) {
         .sort((a, b) => a.parsed.version.compare(b.parsed.version));
     const stable = releases.filter((t) => t.parsed.version.prerelease.length === 0);
     const jobs = releases.map((release) => async () => {
-        // As for a single tag: the previous release is the highest stable tag it contains.
-        const previous = await highestReachable(git, stable, release);
-        const analyzer = new CommitAnalyzer({ rules: settings.releaseRules, collect: true });
-        for await (const commit of git.log({ from: previous?.commit ?? null, to: release.commit }))
-            analyzer.add(commit);
+        const { previous, analysis } = await sincePreviousRelease(git, stable, release, settings);
         const notes = { version: release.parsed.version.version, tag: release.name, previousTag: previous?.name ?? null, date: release.date };
-        return render(notes, analyzer.finish().included, context);
+        return render(notes, analysis.included, context);
     });
     const rendered = await runLimited(jobs, context.concurrency ?? 4);
     return rendered.reverse();
 }
 /**
- * The highest stable release below `release` that it contains. Candidates are tried from the highest
- * down, so in a linear history the first one answers with a single git call; a backport on another
- * branch (v1.1.1 beside v2.0.0) is skipped because it is not an ancestor.
+ * The commits since the highest stable release below `release` that it contains, as for a single
+ * tag. Candidates are tried from the highest down and each range proves its own start (see
+ * analyzeRange), so in a linear history this is one git log per release; a backport on another
+ * branch (v1.1.1 beside v2.0.0) is passed over because v2.0.0 does not contain it.
  */
-async function highestReachable(git, stable, release) {
+async function sincePreviousRelease(git, stable, release, settings) {
+    const analyzer = () => new CommitAnalyzer({ rules: settings.releaseRules, collect: true });
     for (let i = stable.length - 1; i >= 0; i--) {
         const candidate = stable[i];
         if (candidate.parsed.version.compare(release.parsed.version) >= 0)
             continue;
-        if (candidate.commit === release.commit || (await git.isAncestor(candidate.commit, release.commit)))
-            return candidate;
+        if (candidate.commit === release.commit)
+            return { previous: candidate, analysis: analyzer().finish() };
+        const attempt = await analyzeRange(git, { from: candidate.commit, to: release.commit }, analyzer(), candidate.commit);
+        if (attempt.reachedStart)
+            return { previous: candidate, analysis: attempt.analysis };
     }
-    return null;
+    return { previous: null, analysis: (await analyzeRange(git, { from: null, to: release.commit }, analyzer())).analysis };
 }
 async function runLimited(jobs, limit) {
     const results = new Array(jobs.length);

@@ -84,7 +84,7 @@ export async function describeRange(git: Git, options: RangeOptions): Promise<Ra
 }
 
 /** Streams `from..to` through the analyzer; with `start`, also tells whether `to` contains it. */
-async function analyzeRange(
+export async function analyzeRange(
   git: Git,
   range: { from: string | null; to: string },
   analyzer: CommitAnalyzer,

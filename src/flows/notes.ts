@@ -6,7 +6,7 @@ import type { RepoLinks } from '../core/links.js';
 import { renderNotes, type NotesOptions } from '../core/notes.js';
 import type { VersionSettings } from '../core/settings.js';
 import { parseVersionTag, type VersionTag } from '../core/tags.js';
-import { describeRange, ensureFullHistory, type ShallowPolicy } from './history.js';
+import { analyzeRange, describeRange, ensureFullHistory, type ShallowPolicy } from './history.js';
 import { computeVersion, type VersionResult } from './version.js';
 
 export interface NotesContext {
@@ -108,12 +108,9 @@ export async function notesForAllTags(git: Git, context: NotesContext & { to?: s
     .sort((a, b) => a.parsed!.version.compare(b.parsed!.version));
   const stable = releases.filter((t) => t.parsed!.version.prerelease.length === 0);
   const jobs = releases.map((release) => async () => {
-    // As for a single tag: the previous release is the highest stable tag it contains.
-    const previous = await highestReachable(git, stable, release);
-    const analyzer = new CommitAnalyzer({ rules: settings.releaseRules, collect: true });
-    for await (const commit of git.log({ from: previous?.commit ?? null, to: release.commit })) analyzer.add(commit);
+    const { previous, analysis } = await sincePreviousRelease(git, stable, release, settings);
     const notes = { version: release.parsed!.version.version, tag: release.name, previousTag: previous?.name ?? null, date: release.date };
-    return render(notes, analyzer.finish().included, context);
+    return render(notes, analysis.included, context);
   });
   const rendered = await runLimited(jobs, context.concurrency ?? 4);
   return rendered.reverse();
@@ -122,17 +119,21 @@ export async function notesForAllTags(git: Git, context: NotesContext & { to?: s
 type ParsedTag = TaggedCommit & { parsed: VersionTag | null };
 
 /**
- * The highest stable release below `release` that it contains. Candidates are tried from the highest
- * down, so in a linear history the first one answers with a single git call; a backport on another
- * branch (v1.1.1 beside v2.0.0) is skipped because it is not an ancestor.
+ * The commits since the highest stable release below `release` that it contains, as for a single
+ * tag. Candidates are tried from the highest down and each range proves its own start (see
+ * analyzeRange), so in a linear history this is one git log per release; a backport on another
+ * branch (v1.1.1 beside v2.0.0) is passed over because v2.0.0 does not contain it.
  */
-async function highestReachable(git: Git, stable: readonly ParsedTag[], release: ParsedTag): Promise<ParsedTag | null> {
+async function sincePreviousRelease(git: Git, stable: readonly ParsedTag[], release: ParsedTag, settings: VersionSettings) {
+  const analyzer = () => new CommitAnalyzer({ rules: settings.releaseRules, collect: true });
   for (let i = stable.length - 1; i >= 0; i--) {
     const candidate = stable[i]!;
     if (candidate.parsed!.version.compare(release.parsed!.version) >= 0) continue;
-    if (candidate.commit === release.commit || (await git.isAncestor(candidate.commit, release.commit))) return candidate;
+    if (candidate.commit === release.commit) return { previous: candidate, analysis: analyzer().finish() };
+    const attempt = await analyzeRange(git, { from: candidate.commit, to: release.commit }, analyzer(), candidate.commit);
+    if (attempt.reachedStart) return { previous: candidate, analysis: attempt.analysis };
   }
-  return null;
+  return { previous: null, analysis: (await analyzeRange(git, { from: null, to: release.commit }, analyzer())).analysis };
 }
 
 async function runLimited<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> {
