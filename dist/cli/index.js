@@ -4358,9 +4358,11 @@ async function ensureFullHistory(git, policy, log) {
 }
 async function resolveRef(git, ref, input) {
     const sha = await git.resolveCommit(ref);
-    if (!sha)
-        throw new InputError(input, ref, 'a commit, branch or tag that exists in this repository');
-    return sha;
+    if (sha)
+        return sha;
+    if (ref === 'HEAD')
+        throw new PreconditionError('HEAD has no commit yet: there is no history to version', 'commit something first, e.g. git commit --allow-empty -m "chore: start"');
+    throw new InputError(input, ref, 'a commit, branch or tag that exists in this repository');
 }
 /** The last release before `to` and the analysis of the commits since it, streamed from git. */
 async function describeRange(git, options) {

@@ -39425,9 +39425,11 @@ async function ensureFullHistory(git, policy, log) {
 }
 async function resolveRef(git, ref, input) {
     const sha = await git.resolveCommit(ref);
-    if (!sha)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, ref, 'a commit, branch or tag that exists in this repository');
-    return sha;
+    if (sha)
+        return sha;
+    if (ref === 'HEAD')
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .PreconditionError */ .Rb('HEAD has no commit yet: there is no history to version', 'commit something first, e.g. git commit --allow-empty -m "chore: start"');
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, ref, 'a commit, branch or tag that exists in this repository');
 }
 /** The last release before `to` and the analysis of the commits since it, streamed from git. */
 async function describeRange(git, options) {

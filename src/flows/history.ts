@@ -27,8 +27,9 @@ export async function ensureFullHistory(git: Git, policy: ShallowPolicy, log: (l
 
 export async function resolveRef(git: Git, ref: string, input: string): Promise<string> {
   const sha = await git.resolveCommit(ref);
-  if (!sha) throw new InputError(input, ref, 'a commit, branch or tag that exists in this repository');
-  return sha;
+  if (sha) return sha;
+  if (ref === 'HEAD') throw new PreconditionError('HEAD has no commit yet: there is no history to version', 'commit something first, e.g. git commit --allow-empty -m "chore: start"');
+  throw new InputError(input, ref, 'a commit, branch or tag that exists in this repository');
 }
 
 export interface RangeDescription {
