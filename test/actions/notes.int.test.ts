@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { releaseKey, startFakeGitHub } from '../support/fake-github.js';
 import type { FakeGitHub, RecordedRequest } from '../support/fake-github.js';
-import { createTestRepo, shallowClone } from '../support/git-repo.js';
+import { tempRepos } from '../support/git-repo.js';
 import type { TestRepo } from '../support/git-repo.js';
 import { inputEnv, readManifest, runAction } from './run-action.js';
 import type { ActionRun, RunActionOptions } from './run-action.js';
@@ -14,25 +14,19 @@ import type { ActionRun, RunActionOptions } from './run-action.js';
 const TOKEN = 'ghs_notes_test_token_1234567890';
 
 let fake: FakeGitHub;
-const cleanups: Array<() => void> = [];
+const temp = tempRepos();
 
 beforeEach(async () => {
   fake = await startFakeGitHub({ token: TOKEN });
 });
 
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
   await fake.close();
 });
 
-function track<T extends { cleanup(): void }>(repo: T): T {
-  cleanups.push(() => repo.cleanup());
-  return repo;
-}
-
 /** v1.0.0, a fix (#12) and a feat(api), released as the annotated tag v1.1.0, checked out as on a tag push. */
 function taggedRepo(): { repo: TestRepo; fix: string; feat: string } {
-  const repo = track(createTestRepo());
+  const repo = temp.repo();
   repo.commit('feat: initial import');
   repo.tag('v1.0.0');
   const fix = repo.commit('fix: crash on empty input (#12)');
@@ -130,7 +124,7 @@ describe('on a tag ref', () => {
   });
 
   test('a prerelease tag makes a prerelease that is not "latest"', async () => {
-    const repo = track(createTestRepo());
+    const repo = temp.repo();
     repo.commit('feat: initial import');
     repo.tag('v1.1.0');
     repo.commit('feat: dark mode');
@@ -145,7 +139,7 @@ describe('on a tag ref', () => {
   });
 
   test('a patch on an older line (v1.4.1 when v2.0.0 exists) is not "latest"', async () => {
-    const repo = track(createTestRepo());
+    const repo = temp.repo();
     repo.commit('feat: initial import');
     repo.tag('v1.4.0');
     repo.commit('feat!: new configuration format');
@@ -248,7 +242,7 @@ describe('on a tag ref', () => {
   test('the tag of a shallow clone is deepened first: the same notes as from the full history', async () => {
     const { repo } = taggedRepo();
     const full = await notes(repo, { inputs: { 'github-release': 'false', file: '' } });
-    const clone = track(shallowClone(repo, 1));
+    const clone = temp.shallow(repo, 1);
     const run = await notes(clone, { inputs: { 'github-release': 'false', file: '' }, sha: repo.head() });
     expect(run.exitCode, log(run)).toBe(0);
     expect(run.stdout).toContain('Shallow clone detected');

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { startFakeGitHub } from '../support/fake-github.js';
 import type { FakeGitHub } from '../support/fake-github.js';
-import { createTestRepo } from '../support/git-repo.js';
+import { tempRepos } from '../support/git-repo.js';
 import type { TestRepo } from '../support/git-repo.js';
 import { runAction } from './run-action.js';
 import type { ActionName, ActionRun } from './run-action.js';
@@ -18,11 +18,12 @@ import type { ActionName, ActionRun } from './run-action.js';
 let canary: string;
 let fake: FakeGitHub;
 let repo: TestRepo;
+const temp = tempRepos();
 
 beforeEach(async () => {
   canary = `ghs_canary_${randomBytes(16).toString('hex')}`;
   fake = await startFakeGitHub({ token: canary });
-  repo = createTestRepo();
+  repo = temp.repo();
   repo.commit('feat: initial import');
   repo.tag('v1.0.0');
   repo.commit('fix: crash on empty input (#12)');
@@ -31,7 +32,6 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  repo.cleanup();
   await fake.close();
 });
 

@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
-import { createTestRepo, shallowClone } from '../support/git-repo.js';
+import { describe, expect, test } from 'vitest';
+import { tempRepos } from '../support/git-repo.js';
 import type { TestRepo } from '../support/git-repo.js';
 import { inputEnv, readManifest, runAction } from './run-action.js';
 import type { ActionRun, RunActionOptions } from './run-action.js';
@@ -14,19 +13,11 @@ import type { ActionRun, RunActionOptions } from './run-action.js';
 const SERVER = 'https://ghes.example.com';
 const REPO_URL = `${SERVER}/owner/repo`;
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function track<T extends { cleanup(): void }>(repo: T): T {
-  cleanups.push(() => repo.cleanup());
-  return repo;
-}
+const temp = tempRepos();
 
 /** v1.0.0, then a fix (closing #12), a feat(api) and a docs commit: the next version is 1.1.0. */
 function releasedRepo(): { repo: TestRepo; fix: string; feat: string; docs: string } {
-  const repo = track(createTestRepo());
+  const repo = temp.repo();
   repo.commit('feat: initial import');
   repo.tag('v1.0.0');
   const fix = repo.commit('fix: crash on empty input (#12)');
@@ -113,7 +104,7 @@ describe('on a branch ref', () => {
   });
 
   test('nothing releasable since the last tag: released false, version and tag empty, bump none', async () => {
-    const repo = track(createTestRepo());
+    const repo = temp.repo();
     repo.commit('feat: initial import');
     repo.tag('v1.0.0');
     repo.commit('docs: typo');
@@ -148,7 +139,7 @@ describe('on a branch ref', () => {
   });
 
   test('no tag yet: the first release is initial-version', async () => {
-    const repo = track(createTestRepo());
+    const repo = temp.repo();
     repo.commit('feat: initial import');
     repo.commit('fix: something');
     const run = await version(repo, { inputs: { 'initial-version': '0.1.0' } });
@@ -181,13 +172,12 @@ describe('on a branch ref', () => {
   });
 
   test('tag-prefix and working-directory are honoured', async () => {
-    const repo = track(createTestRepo());
+    const repo = temp.repo();
     repo.commit('feat: initial import');
     repo.tag('synapse-v2.3.4');
     repo.tag('v9.0.0'); // another prefix: ignored
     repo.commit('fix: leak');
-    const workspace = realpathSync(mkdtempSync(join(tmpdir(), 'release-flow-workspace-')));
-    cleanups.push(() => rmSync(workspace, { recursive: true, force: true }));
+    const workspace = temp.tempDir('workspace');
     const clone = spawnSync('git', ['clone', '--quiet', repo.dir, join(workspace, 'services', 'synapse')], { encoding: 'utf8' });
     expect(clone.status, clone.stderr).toBe(0);
 
@@ -335,7 +325,7 @@ describe('job summary', () => {
   });
 
   test('says when there is nothing to release', async () => {
-    const repo = track(createTestRepo());
+    const repo = temp.repo();
     repo.commit('feat: initial import');
     repo.tag('v1.0.0');
     repo.commit('docs: typo');
@@ -352,7 +342,7 @@ describe('shallow clone', () => {
     const full = await version(repo);
     expect(full.outputs.version).toBe('1.1.0');
 
-    const clone = track(shallowClone(repo, 1));
+    const clone = temp.shallow(repo, 1);
     expect(clone.git('rev-parse', '--is-shallow-repository')).toBe('true');
     expect(clone.git('tag', '--list')).toBe('');
     const run = await version(clone, { sha: repo.head() });
@@ -367,7 +357,7 @@ describe('shallow clone', () => {
   test('a shallow clone of a tag push is deepened before the tag is checked', async () => {
     const { repo } = releasedRepo();
     repo.tag('v1.0.1'); // under-bumped: only visible with the history back to v1.0.0
-    const clone = track(shallowClone(repo, 1));
+    const clone = temp.shallow(repo, 1);
     const run = await version(clone, { ref: 'refs/tags/v1.0.1', sha: repo.head() });
     expect(run.stdout).toContain('Shallow clone detected');
     expect(run.exitCode).not.toBe(0);
@@ -382,7 +372,7 @@ describe('input edge cases', () => {
   // `--tag-prefix ''` takes it (2.3.4 -> 2.3.5), not a fallback to `v` (which would find no
   // release tag and output the initial version).
   test("tag-prefix: '' uses unprefixed tags such as 2.3.4, as the CLI does", async () => {
-    const repo = track(createTestRepo());
+    const repo = temp.repo();
     repo.commit('feat: initial import');
     repo.tag('2.3.4');
     repo.commit('fix: leak');

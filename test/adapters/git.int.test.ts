@@ -1,23 +1,12 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RawCommit } from '../../src/core/commit.js';
 import { createGit, GitError } from '../../src/adapters/git.js';
 import type { Git } from '../../src/adapters/git.js';
-import { createBareRemote, createTestRepo, shallowClone } from '../support/git-repo.js';
-import type { TestRepo } from '../support/git-repo.js';
+import { tempRepos } from '../support/git-repo.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function repo(options?: Parameters<typeof createTestRepo>[0]): TestRepo {
-  const created = createTestRepo(options);
-  cleanups.push(() => created.cleanup());
-  return created;
-}
+const { repo, remote, shallow, tempDir } = tempRepos();
 
 async function collect(commits: AsyncIterable<RawCommit>): Promise<RawCommit[]> {
   const all: RawCommit[] = [];
@@ -205,11 +194,10 @@ describe('repository state', () => {
   it('knows a work tree from a bare repository and from a directory outside any repository', async () => {
     const r = repo();
     expect(await createGit(r.dir).isInsideWorkTree()).toBe(true);
-    const bare = createBareRemote();
-    cleanups.push(bare.cleanup);
+    const bare = remote();
     expect(await createGit(bare.dir).isInsideWorkTree()).toBe(false);
 
-    const outside = realpathSync(mkdtempSync(join(tmpdir(), 'release-flow-plain-')));
+    const outside = tempDir('plain');
     const ceiling = process.env.GIT_CEILING_DIRECTORIES;
     // Keeps git from finding a repository that happens to contain the temporary directory.
     process.env.GIT_CEILING_DIRECTORIES = dirname(outside);
@@ -218,7 +206,6 @@ describe('repository state', () => {
     } finally {
       if (ceiling === undefined) delete process.env.GIT_CEILING_DIRECTORIES;
       else process.env.GIT_CEILING_DIRECTORIES = ceiling;
-      rmSync(outside, { recursive: true, force: true });
     }
   });
 
@@ -310,14 +297,13 @@ describe('writing', () => {
   it('pushes branch and tag to a bare remote, atomically when asked', async () => {
     const r = repo();
     const sha = r.commit('feat: one');
-    const remote = createBareRemote();
-    cleanups.push(remote.cleanup);
-    r.git('remote', 'add', 'origin', remote.url);
+    const origin = remote();
+    r.git('remote', 'add', 'origin', origin.url);
     const git = createGit(r.dir);
     await git.createAnnotatedTag('v1.0.0', 'v1.0.0');
 
     await git.push('origin', ['main', 'refs/tags/v1.0.0'], { atomic: true });
-    const remoteGit = createGit(remote.dir);
+    const remoteGit = createGit(origin.dir);
     expect(await remoteGit.resolveCommit('main')).toBe(sha);
     expect(await remoteGit.tags()).toEqual(['v1.0.0']);
 
@@ -335,8 +321,7 @@ describe('shallow clones', () => {
     source.commit('feat: two');
     source.tag('v1.1.0', 'HEAD', { annotated: true });
     for (let i = 0; i < 5; i++) source.commit(`fix: ${i}`);
-    const clone = shallowClone(source, 2);
-    cleanups.push(() => clone.cleanup());
+    const clone = shallow(source, 2);
     const git: Git = createGit(clone.dir);
 
     expect(await git.isShallow()).toBe(true);

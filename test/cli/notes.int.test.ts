@@ -1,20 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
-import { createTestRepo, shallowClone } from '../support/git-repo.js';
+import { describe, expect, test } from 'vitest';
+import { tempRepos } from '../support/git-repo.js';
 import type { TestRepo } from '../support/git-repo.js';
 import { runCli, runCliJson, utcToday } from './run-cli.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function repo(): TestRepo {
-  const created = createTestRepo();
-  cleanups.push(() => created.cleanup());
-  return created;
-}
+const { repo, shallow } = tempRepos();
 
 const short = (sha: string) => sha.slice(0, 7);
 
@@ -134,8 +125,7 @@ describe('notes', () => {
 
   test('a shallow clone: exit 2 with the command that fixes it', () => {
     const { r } = history();
-    const clone = shallowClone(r, 1);
-    cleanups.push(() => clone.cleanup());
+    const clone = shallow(r, 1);
     for (const args of [['notes'], ['notes', '--all'], ['notes', '--to', 'v1.1.0']]) {
       const result = runCli(args, { cwd: clone.dir });
       expect(result.code, args.join(' ')).toBe(2);

@@ -1,18 +1,9 @@
-import { afterEach, describe, expect, test } from 'vitest';
-import { createTestRepo, shallowClone } from '../support/git-repo.js';
+import { describe, expect, test } from 'vitest';
+import { tempRepos } from '../support/git-repo.js';
 import type { TestRepo } from '../support/git-repo.js';
 import { runCli, runCliJson, utcToday } from './run-cli.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function repo(): TestRepo {
-  const created = createTestRepo();
-  cleanups.push(() => created.cleanup());
-  return created;
-}
+const { repo, shallow } = tempRepos();
 
 function readyRepo() {
   const r = repo();
@@ -133,8 +124,7 @@ describe('plan --json', () => {
 
   test('a shallow clone: exit 2 with the command that fixes it, nothing on stdout', () => {
     const { r } = readyRepo();
-    const clone = shallowClone(r, 2);
-    cleanups.push(() => clone.cleanup());
+    const clone = shallow(r, 2);
     const result = runCli(['plan', '--json'], { cwd: clone.dir });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');

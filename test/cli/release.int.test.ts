@@ -1,26 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
-import { createBareRemote, createTestRepo, shallowClone } from '../support/git-repo.js';
-import type { BareRemote, TestRepo } from '../support/git-repo.js';
+import { describe, expect, test } from 'vitest';
+import { tempRepos } from '../support/git-repo.js';
+import type { TestRepo } from '../support/git-repo.js';
 import { runCli, runCliJson, utcToday } from './run-cli.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function repo(): TestRepo {
-  const created = createTestRepo();
-  cleanups.push(() => created.cleanup());
-  return created;
-}
-
-function remote(): BareRemote {
-  const created = createBareRemote();
-  cleanups.push(() => created.cleanup());
-  return created;
-}
+const { repo, remote, shallow, onCleanup } = tempRepos();
 
 /** v1.0.0, then a feat with a scope, a fix that mentions an issue and a docs commit. */
 function readyRepo() {
@@ -142,8 +127,7 @@ describe('release refuses, exit 2, and changes nothing', () => {
 
   test('a shallow clone', () => {
     const { r } = readyRepo();
-    const clone = shallowClone(r, 1);
-    cleanups.push(() => clone.cleanup());
+    const clone = shallow(r, 1);
     expectRefusal(clone, [], 'git fetch --unshallow --tags');
   });
 });
@@ -332,7 +316,7 @@ describe('release --file outside the repository', () => {
   test('--file ../notes.md is bad input: exit 2 naming --file, before writing anything', () => {
     const { r } = readyRepo();
     const outside = join(r.dir, '..', `outside-${process.pid}-${Date.now()}.md`);
-    cleanups.push(() => rmSync(outside, { force: true }));
+    onCleanup(() => rmSync(outside, { force: true }));
     const before = snapshot(r);
     const result = runCli(['release', '--file', relative(r.dir, outside)], { cwd: r.dir });
     const outcome = { code: result.code, namesFile: result.stderr.includes('--file'), wroteOutside: existsSync(outside) };

@@ -1,27 +1,11 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
-import { createTestRepo, shallowClone } from '../support/git-repo.js';
+import { describe, expect, test } from 'vitest';
+import { tempRepos } from '../support/git-repo.js';
 import type { TestRepo } from '../support/git-repo.js';
 import { runCli, runCliJson } from './run-cli.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function repo(): TestRepo {
-  const created = createTestRepo();
-  cleanups.push(() => created.cleanup());
-  return created;
-}
-
-function emptyDir(): string {
-  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'release-flow-not-a-repo-')));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const { repo, shallow, tempDir } = tempRepos();
 
 /** v1.2.3 and two commits after it: a feat and a chore. */
 function releasedRepo(): { r: TestRepo; feat: string } {
@@ -83,7 +67,7 @@ describe('version --json: the contract of DESIGN.md', () => {
   test('--cwd points at the repository from anywhere, also at a subdirectory of it', () => {
     const { r } = releasedRepo();
     mkdirSync(join(r.dir, 'deep', 'sub'), { recursive: true });
-    const elsewhere = emptyDir();
+    const elsewhere = tempDir('not-a-repo');
     expect(runCliJson(['version', '--json', '--cwd', r.dir], { cwd: elsewhere })).toMatchObject({ tag: 'v1.3.0' });
     expect(runCliJson(['version', '--json'], { cwd: join(r.dir, 'deep', 'sub') })).toMatchObject({ tag: 'v1.3.0' });
     expect(runCliJson(['version', '--json', '--cwd', 'deep/sub'], { cwd: r.dir })).toMatchObject({ tag: 'v1.3.0' });
@@ -159,7 +143,7 @@ describe('version: bad usage exits 2 and names the input', () => {
   });
 
   test('--cwd that is not a git repository', () => {
-    const dir = emptyDir();
+    const dir = tempDir('not-a-repo');
     const result = runCli(['version', '--json', '--cwd', dir], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
@@ -168,7 +152,7 @@ describe('version: bad usage exits 2 and names the input', () => {
   });
 
   test('the current directory is not a git repository (no --cwd)', () => {
-    const dir = emptyDir();
+    const dir = tempDir('not-a-repo');
     const result = runCli(['version'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
@@ -176,7 +160,7 @@ describe('version: bad usage exits 2 and names the input', () => {
   });
 
   test('--cwd that does not exist', () => {
-    const dir = emptyDir();
+    const dir = tempDir('not-a-repo');
     const result = runCli(['version', '--cwd', join(dir, 'missing')], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--cwd');
@@ -191,8 +175,7 @@ describe('shallow clones', () => {
     r.tag('v1.0.0');
     r.commit('fix: two');
     r.commit('feat: three');
-    const clone = shallowClone(r, 1);
-    cleanups.push(() => clone.cleanup());
+    const clone = shallow(r, 1);
     expect(clone.git('rev-parse', '--is-shallow-repository')).toBe('true');
 
     for (const args of [['version', '--json'], ['version']]) {
@@ -214,8 +197,7 @@ describe('shallow clones', () => {
     r.tag('v1.0.0');
     r.commit('fix: two');
     r.commit('feat: three');
-    const clone = shallowClone(r, 1);
-    cleanups.push(() => clone.cleanup());
+    const clone = shallow(r, 1);
     clone.git('fetch', '--quiet', '--unshallow', '--tags');
     expect(runCliJson(['version', '--json'], { cwd: clone.dir })).toMatchObject({ previousTag: 'v1.0.0', tag: 'v1.1.0', commits: 2 });
   });
@@ -230,7 +212,7 @@ describe('commands and help', () => {
   };
 
   test.each(Object.keys(flagsOf))('%s --help exits 0 and lists its flags', (command) => {
-    const dir = emptyDir();
+    const dir = tempDir('not-a-repo');
     for (const help of ['--help', '-h']) {
       const result = runCli([command, help], { cwd: dir });
       expect(result.code).toBe(0);
@@ -248,14 +230,14 @@ describe('commands and help', () => {
   });
 
   test('--help wins over otherwise bad arguments', () => {
-    const dir = emptyDir();
+    const dir = tempDir('not-a-repo');
     const result = runCli(['version', '--tag-prefix', 'bad prefix', '--help'], { cwd: dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('--tag-prefix');
   });
 
   test('bare release-flow prints the help on stderr and exits 2', () => {
-    const dir = emptyDir();
+    const dir = tempDir('not-a-repo');
     const result = runCli([], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
@@ -264,7 +246,7 @@ describe('commands and help', () => {
   });
 
   test('release-flow --help prints the same help on stdout and exits 0', () => {
-    const dir = emptyDir();
+    const dir = tempDir('not-a-repo');
     const bare = runCli([], { cwd: dir });
     const help = runCli(['--help'], { cwd: dir });
     expect(help.code).toBe(0);
@@ -273,7 +255,7 @@ describe('commands and help', () => {
   });
 
   test('an unknown command exits 2, names it and lists the commands', () => {
-    const dir = emptyDir();
+    const dir = tempDir('not-a-repo');
     const result = runCli(['deplooy', '--json'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');

@@ -1,23 +1,14 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { createGit } from '../../src/adapters/git.js';
 import { versionSettings } from '../../src/core/settings.js';
 import type { RawVersionSettings, SettingNames } from '../../src/core/settings.js';
 import { checkTag } from '../../src/flows/tag-check.js';
 import { computeVersion, versionJson } from '../../src/flows/version.js';
-import { createTestRepo } from '../support/git-repo.js';
+import { tempRepos } from '../support/git-repo.js';
 import type { TestRepo } from '../support/git-repo.js';
 import { runCli, runCliJson } from '../cli/run-cli.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function repo(): TestRepo {
-  const created = createTestRepo();
-  cleanups.push(() => created.cleanup());
-  return created;
-}
+const { repo } = tempRepos();
 
 const names: SettingNames = {
   tagPrefix: 'tag-prefix',

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { afterEach } from 'vitest';
 
 /** A real repository in a temporary directory, driven synchronously so tests read top to bottom. */
 export interface TestRepo {
@@ -227,4 +228,40 @@ export function shallowClone(from: TestRepo, depth: number): TestRepo {
   configure(dir);
   const inherited = (from as Partial<{ clock: Clock }>).clock;
   return openRepo(dir, { changes: inherited?.changes ?? 0, minutes: inherited?.minutes ?? 0 }, [parent]);
+}
+
+/** Temporary repositories, remotes, clones and directories, each removed after the test that made it. */
+export interface TempRepos {
+  repo(options?: Parameters<typeof createTestRepo>[0]): TestRepo;
+  remote(): BareRemote;
+  shallow(from: TestRepo, depth: number): TestRepo;
+  /** A new empty temporary directory, named `release-flow-<label>-…`. */
+  tempDir(label: string): string;
+  /** Runs `cleanup` after the current test, with the rest. */
+  onCleanup(cleanup: () => void): void;
+}
+
+/** Call once at a test file's top level: the `afterEach` it registers removes what its functions made during the test. */
+export function tempRepos(): TempRepos {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+  const track = <T extends { cleanup(): void }>(made: T): T => {
+    cleanups.push(() => made.cleanup());
+    return made;
+  };
+  return {
+    repo: (options) => track(createTestRepo(options)),
+    remote: () => track(createBareRemote()),
+    shallow: (from, depth) => track(shallowClone(from, depth)),
+    tempDir(label) {
+      const path = makeTempDir(label);
+      cleanups.push(() => rmSync(path, { recursive: true, force: true }));
+      return path;
+    },
+    onCleanup(cleanup) {
+      cleanups.push(cleanup);
+    },
+  };
 }
