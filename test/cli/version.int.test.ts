@@ -168,6 +168,17 @@ describe('version: bad usage exits 2 and names the input', () => {
   });
 });
 
+describe('an empty repository', () => {
+  test('version exits 2 with the fix (a first commit), not a complaint about an input nobody gave', () => {
+    const r = repo();
+    const result = runCli(['version', '--json'], { cwd: r.dir });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('HEAD has no commit yet');
+    expect(result.stderr).toMatch(/Fix: commit something first/);
+  });
+});
+
 describe('shallow clones', () => {
   test('version stops with exit 2 and the command that fixes it, computing nothing', () => {
     const r = repo();
