@@ -12,7 +12,7 @@
 set -euo pipefail
 RF_NAME=fetch-busybox
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=lib.sh
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$here/lib.sh"
 
 dest=${1:-$here/../fixtures/service}
