@@ -16,6 +16,7 @@ export const entries = {
   version: 'actions/version.js',
   notes: 'actions/notes.js',
   main: 'actions/main.js',
+  image: 'actions/image.js',
 };
 
 export async function bundle(name, { buildDir = join(root, 'build'), outDir = join(root, 'dist') } = {}) {

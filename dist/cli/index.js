@@ -3245,7 +3245,7 @@ module.exports = validRange
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(99);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(976);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
@@ -3260,7 +3260,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 99:
+/***/ 976:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3365,10 +3365,1022 @@ function flag(args, name) {
     return args.values[name] === true;
 }
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./build/src/adapters/docker.js
+
+/** A docker command that failed: the argv (never a secret: those travel in the environment) and why. */
+class DockerError extends Error {
+    args;
+    exitCode;
+    stderr;
+    name = 'DockerError';
+    constructor(args, exitCode, stderr, options) {
+        const tail = stderr.trim().split('\n').slice(-15).join('\n');
+        super(`docker ${args.slice(0, 3).join(' ')} failed (${exitCode === null ? 'could not run' : `exit ${exitCode}`})${tail ? `:\n${tail}` : ''}`, options);
+        this.args = args;
+        this.exitCode = exitCode;
+        this.stderr = stderr;
+    }
+}
+/** Keeps what explains a failure without letting a chatty build grow memory without bound. */
+const STDERR_LIMIT = 256 * 1024;
+function createDocker(options = {}) {
+    const dockerPath = options.dockerPath ?? 'docker';
+    return {
+        run(args, runOptions = {}) {
+            return new Promise((resolve, reject) => {
+                const child = (0,external_node_child_process_namespaceObject.spawn)(dockerPath, args, {
+                    cwd: runOptions.cwd,
+                    stdio: ['ignore', 'pipe', 'pipe'],
+                    env: { ...process.env, ...runOptions.env },
+                });
+                let stdout = '';
+                let stderr = '';
+                let partial = '';
+                child.stdout.setEncoding('utf8');
+                child.stdout.on('data', (data) => (stdout += data));
+                child.stderr.setEncoding('utf8');
+                child.stderr.on('data', (data) => {
+                    stderr = (stderr + data).slice(-STDERR_LIMIT);
+                    if (!runOptions.onLine)
+                        return;
+                    const lines = (partial + data).split('\n');
+                    partial = lines.pop() ?? '';
+                    for (const line of lines)
+                        runOptions.onLine(line);
+                });
+                child.once('error', (error) => reject(new DockerError(args, null, String(error), { cause: error })));
+                child.once('close', (exitCode) => {
+                    if (partial && runOptions.onLine)
+                        runOptions.onLine(partial);
+                    if (exitCode === 0)
+                        resolve({ stdout, stderr });
+                    else
+                        reject(new DockerError(args, exitCode, stderr));
+                });
+            });
+        },
+    };
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./build/src/adapters/docker-credentials.js
+
+
+
+
+/** Credentials were configured but could not be read; the message never holds a secret. */
+class CredentialsError extends Error {
+    name = 'CredentialsError';
+}
+// Docker keys Docker Hub's credentials by its v1 index URL, whatever name the image uses.
+const dockerHubServer = 'https://index.docker.io/v1/';
+const dockerHubHosts = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+// docker-credential-helpers' fixed answer when it has nothing for a server (any helper, any OS).
+const notFoundMessage = 'credentials not found';
+/**
+ * Reads credentials the way the docker CLI does: a per-registry `credHelpers` entry wins, then the
+ * global `credsStore`, then the base64 `auth` of `auths` in config.json. The file is read on each
+ * call, so a `docker login` made meanwhile is seen.
+ */
+function dockerConfigCredentials(options = {}) {
+    return {
+        async get(registry) {
+            const configDir = options.configDir ?? (process.env.DOCKER_CONFIG || (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.homedir)(), '.docker'));
+            const file = (0,external_node_path_namespaceObject.join)(configDir, 'config.json');
+            const config = await readConfig(file);
+            if (!config)
+                return null;
+            const server = serverAddress(registry);
+            const helper = helperFor(config, registry, server, file);
+            if (helper)
+                return runHelper(helper, server, options.helperTimeoutMs ?? 30_000);
+            return fromAuths(config, registry, file);
+        },
+    };
+}
+/** The address docker passes to helpers and uses as the `auths` key: the host, or Hub's index URL. */
+function serverAddress(registry) {
+    return dockerHubHosts.has(registry) ? dockerHubServer : registry;
+}
+async function readConfig(file) {
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return null;
+        throw new CredentialsError(`cannot read ${file}: ${error.message}`);
+    }
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        // JSON.parse's own message quotes the text around the error, which may be an `auth` value.
+        throw new CredentialsError(`${file} is not valid JSON; expected the docker CLI's config file (fix it, or run \`docker login\` again)`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new CredentialsError(`${file} holds ${Array.isArray(parsed) ? 'an array' : typeof parsed}; expected a JSON object as \`docker login\` writes it`);
+    }
+    return parsed;
+}
+/** The helper's name (`osxkeychain` for docker-credential-osxkeychain), or null to use `auths`. */
+function helperFor(config, registry, server, file) {
+    const helpers = config.credHelpers ?? {};
+    const perRegistry = matchingKey(Object.keys(helpers), registry, server);
+    const name = perRegistry === undefined ? config.credsStore : helpers[perRegistry];
+    if (name === undefined || name === '')
+        return null;
+    if (typeof name !== 'string' || !/^[A-Za-z0-9][\w.-]*$/.test(name)) {
+        throw new CredentialsError(`${file}: the credential helper for ${registry} is ${JSON.stringify(name)}; expected a helper name such as "osxkeychain" or "pass"`);
+    }
+    return name;
+}
+/** The key docker would use: exact match first, then any key whose host part is the registry's. */
+function matchingKey(keys, registry, server) {
+    const wanted = dockerHubHosts.has(registry) ? dockerHubHosts : new Set([registry]);
+    return keys.find((key) => key === server || key === registry) ?? keys.find((key) => wanted.has(hostOf(key)));
+}
+/** `https://ghcr.io/v2/` → `ghcr.io`, as the docker CLI's ConvertToHostname does. */
+function hostOf(key) {
+    return key.replace(/^https?:\/\//, '').split('/')[0] ?? '';
+}
+function fromAuths(config, registry, file) {
+    const auths = config.auths ?? {};
+    const key = matchingKey(Object.keys(auths), registry, serverAddress(registry));
+    const entry = key === undefined ? undefined : auths[key];
+    if (!entry)
+        return null;
+    if (typeof entry.auth === 'string' && entry.auth !== '') {
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon <= 0) {
+            throw new CredentialsError(`${file}: auths["${key}"].auth is not base64 of "user:password"; run \`docker login ${registry}\` again`);
+        }
+        return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    }
+    // Older clients and other tools write the two fields apart.
+    if (typeof entry.username === 'string' && typeof entry.password === 'string' && entry.username !== '') {
+        return { username: entry.username, password: entry.password };
+    }
+    // An empty entry is what `docker login` leaves beside a credential store: nothing here.
+    return null;
+}
+/** Runs `docker-credential-<name> get` with the server on stdin, per the docker-credential-helpers protocol. */
+function runHelper(name, server, timeoutMs) {
+    const program = `docker-credential-${name}`;
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(program, ['get'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (data) => (stdout += data));
+        child.stderr.setEncoding('utf8').on('data', (data) => (stderr = (stderr + data).slice(-4096)));
+        // A helper that exits before reading stdin makes the write fail; its exit status tells why.
+        child.stdin.on('error', () => { });
+        child.stdin.end(server);
+        child.once('error', (error) => {
+            // No such helper installed: docker itself then has nothing either, so neither do we.
+            if (error.code === 'ENOENT')
+                resolve(null);
+            else
+                reject(new CredentialsError(`${program} get could not run for ${server}: ${error.message}`));
+        });
+        child.once('close', (code, signal) => {
+            if (code === 0) {
+                try {
+                    resolve(parseHelperOutput(program, server, stdout));
+                }
+                catch (error) {
+                    reject(error);
+                }
+                return;
+            }
+            // Helpers print their error on stdout; on success stdout holds the secret, never quoted here.
+            const said = firstLine(stdout) || firstLine(stderr);
+            if (said.toLowerCase().includes(notFoundMessage)) {
+                resolve(null);
+                return;
+            }
+            const why = signal ? `was stopped (${signal}${signal === 'SIGTERM' ? `, no answer within ${timeoutMs}ms` : ''})` : `exited with ${code}`;
+            reject(new CredentialsError(`${program} get ${why} for ${server}${said && !said.includes('Secret') ? `: ${said}` : ''}`));
+        });
+    });
+}
+function parseHelperOutput(program, server, stdout) {
+    let parsed;
+    try {
+        parsed = JSON.parse(stdout);
+    }
+    catch {
+        throw new CredentialsError(`${program} get answered for ${server} with something that is not JSON; expected {"Username": …, "Secret": …}`);
+    }
+    const { Username: username, Secret: password } = (typeof parsed === 'object' && parsed !== null ? parsed : {});
+    if (typeof username !== 'string' || typeof password !== 'string') {
+        throw new CredentialsError(`${program} get answered for ${server} without string "Username" and "Secret" fields`);
+    }
+    if (username === '' && password === '')
+        return null;
+    return { username, password };
+}
+function firstLine(text) {
+    return (text.trim().split('\n')[0] ?? '').trim().slice(0, 200);
+}
+
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: ./build/src/core/image-ref.js
+
+// The distribution spec's grammar (distribution/reference): path components of lower-case letters
+// and digits joined by `.`, `_`, `__` or `-`; a registry is a host (with a dot or a port, or localhost).
+const component = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
+const pathPattern = new RegExp(`^${component}(?:/${component})*$`);
+const hostPattern = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
+const tagPattern = /^[\w][\w.-]{0,127}$/;
+/** distribution/reference's NameTotalLengthMax, counted on the normalised `registry/repository`. */
+const nameMaxLength = 255;
+/** Docker Hub under the names docker normalises (`index.docker.io` is the legacy one). */
+const dockerHubRegistries = new Set(['docker.io', 'index.docker.io']);
+/** Parses `ghcr.io/owner/synapse`; a tag or digest in it is refused, since tags come from versions. */
+function parseImageName(text, input = 'image') {
+    const name = text.trim();
+    if (name === '')
+        throw new InputError(input, text, 'an image name such as ghcr.io/owner/synapse');
+    const last = name.slice(name.lastIndexOf('/') + 1);
+    if (name.includes('@') || last.includes(':')) {
+        throw new InputError(input, text, 'an image name without a tag or digest (tags come from the version), such as ghcr.io/owner/synapse');
+    }
+    const slash = name.indexOf('/');
+    const first = slash === -1 ? '' : name.slice(0, slash);
+    const hasRegistry = slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+    const registry = hasRegistry ? first : 'docker.io';
+    let repository = hasRegistry ? name.slice(slash + 1) : name;
+    if (hasRegistry && !hostPattern.test(registry)) {
+        throw new InputError(input, text, 'a registry host such as ghcr.io or 127.0.0.1:5000 before the first "/"');
+    }
+    if (repository !== repository.toLowerCase()) {
+        throw new InputError(input, text, `a lower-case repository name (registries refuse upper case): ${registry === 'docker.io' ? '' : `${registry}/`}${repository.toLowerCase()}`);
+    }
+    if (!pathPattern.test(repository)) {
+        throw new InputError(input, text, 'a repository of lower-case letters, digits and separators (. _ -) in /-separated parts, such as ghcr.io/owner/synapse');
+    }
+    // `nginx`, `docker.io/nginx` and `index.docker.io/nginx` are all Docker Hub's `library/nginx`.
+    if (dockerHubRegistries.has(registry) && !repository.includes('/'))
+        repository = `library/${repository}`;
+    if (`${dockerHubRegistries.has(registry) ? 'docker.io' : registry}/${repository}`.length > nameMaxLength) {
+        throw new InputError(input, text, `an image name of at most ${nameMaxLength} characters (registry and repository)`);
+    }
+    return { registry, repository, name };
+}
+function isValidTag(tag) {
+    return tagPattern.test(tag);
+}
+
+;// CONCATENATED MODULE: ./build/src/core/oci-labels.js
+const revisionLabel = 'org.opencontainers.image.revision';
+/** OCI labels (and annotations: the same keys) for the per-platform manifests and the index. */
+function ociLabels(facts, extra = {}) {
+    const labels = {};
+    for (const key of ['title', 'description', 'source', 'url', 'version', 'revision', 'created', 'licenses']) {
+        const value = facts[key];
+        if (value)
+            labels[`org.opencontainers.image.${key}`] = value;
+    }
+    // Extra labels may add or override any fact but the revision: the registry checks (an immutable
+    // tag re-run, `latest` only moving forward) read the commit from it.
+    const merged = { ...labels, ...extra };
+    if (facts.revision)
+        merged[revisionLabel] = facts.revision;
+    return merged;
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/registry.js
+
+
+
+
+/** A registry call that failed for good; the message never contains a password or token. */
+class RegistryError extends Error {
+    status;
+    call;
+    name = 'RegistryError';
+    constructor(message, 
+    /** HTTP status of the last answer, or undefined when none arrived. */
+    status, 
+    /** e.g. "HEAD /v2/owner/app/manifests/v1.0.0" */
+    call) {
+        super(message);
+        this.status = status;
+        this.call = call;
+    }
+}
+const mediaTypes = {
+    ociIndex: 'application/vnd.oci.image.index.v1+json',
+    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+};
+const manifestAccept = [mediaTypes.ociIndex, mediaTypes.ociManifest, mediaTypes.dockerManifestList, mediaTypes.dockerManifest].join(', ');
+const indexTypes = new Set([mediaTypes.ociIndex, mediaTypes.dockerManifestList]);
+const imageManifestTypes = new Set([mediaTypes.ociManifest, mediaTypes.dockerManifest]);
+// The distribution spec lets registries refuse manifests over 4 MiB; config blobs are small JSON.
+// Anything far bigger is not what we asked for and is not read into memory.
+const maxBodyBytes = 16 * 1024 * 1024;
+const digestPattern = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+/** The base URL of a registry's API: plain http for loopback, as Docker treats those as insecure. */
+function registryBaseUrl(registry) {
+    if (registry === 'docker.io' || registry === 'index.docker.io')
+        return 'https://registry-1.docker.io';
+    return `${isLoopbackHost(registry) ? 'http' : 'https'}://${registry}`;
+}
+/** `localhost`, 127.0.0.0/8 or [::1], with or without a port. */
+function isLoopbackHost(hostWithPort) {
+    const host = hostWithPort.startsWith('[') ? hostWithPort.slice(0, hostWithPort.indexOf(']') + 1) : hostWithPort.replace(/:\d+$/, '');
+    return host === 'localhost' || host === '[::1]' || /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(host);
+}
+/** Parses a WWW-Authenticate header (RFC 9110 §11.6.1), which may hold several challenges. */
+function parseAuthChallenges(header) {
+    const challenges = [];
+    const token = /[!#$%&'*+.^_`|~0-9A-Za-z-]+/y;
+    let at = 0;
+    const skip = (pattern) => {
+        while (at < header.length && pattern.test(header[at]))
+            at++;
+    };
+    while (at < header.length) {
+        skip(/[\s,]/);
+        token.lastIndex = at;
+        const name = token.exec(header)?.[0];
+        if (name === undefined)
+            break;
+        at += name.length;
+        skip(/\s/);
+        if (header[at] !== '=') {
+            challenges.push({ scheme: name.toLowerCase(), params: {} });
+            continue;
+        }
+        at++;
+        skip(/\s/);
+        let value = '';
+        if (header[at] === '"') {
+            for (at++; at < header.length && header[at] !== '"'; at++)
+                value += header[at] === '\\' ? (header[++at] ?? '') : header[at];
+            at++;
+        }
+        else {
+            const end = header.slice(at).search(/[\s,]/);
+            value = end === -1 ? header.slice(at) : header.slice(at, at + end);
+            at += value.length;
+        }
+        const current = challenges.at(-1);
+        if (current)
+            current.params[name.toLowerCase()] = value;
+    }
+    return challenges;
+}
+function createRegistryClient(options = {}) {
+    const policy = {
+        attempts: (options.retries ?? 3) + 1,
+        baseDelayMs: options.retryBaseDelayMs ?? 500,
+        maxDelayMs: options.maxRetryDelayMs ?? 10_000,
+        timeoutMs: options.requestTimeoutMs ?? 30_000,
+    };
+    // Every password, basic string and token the client handles, so no message can carry one.
+    // Strings under 4 characters are skipped: masking them would garble messages, not protect anything.
+    const secrets = new Set();
+    const keepSecret = (secret) => {
+        if (secret.length >= 4)
+            secrets.add(secret);
+    };
+    const redact = (text) => [...secrets].reduce((out, secret) => out.replaceAll(secret, '***'), text);
+    const log = (line) => options.log?.(redact(line));
+    const fail = (message, status, call) => new RegistryError(redact(message), status, call);
+    const http = { policy, log, fail };
+    /** Authorization header values by registry and scope, for the client's life. */
+    const authorizations = new Map();
+    const credentialLookups = new Map();
+    function credentialsFor(registry) {
+        let lookup = credentialLookups.get(registry);
+        if (!lookup) {
+            lookup = (options.credentials?.get(registry) ?? Promise.resolve(null)).then((found) => {
+                if (found) {
+                    keepSecret(found.password);
+                    keepSecret(basic(found).slice('Basic '.length));
+                }
+                return found;
+            });
+            credentialLookups.set(registry, lookup);
+        }
+        return lookup;
+    }
+    /** One GET or HEAD of the registry API, authenticating as the registry asks; 401/403 throw. */
+    async function send(image, method, path, accept) {
+        const scope = `repository:${image.repository}:pull`;
+        const key = `${image.registry} ${scope}`;
+        const call = `${method} ${path}`;
+        const url = registryBaseUrl(image.registry) + path;
+        const headers = (authorization) => ({
+            ...(accept && { accept }),
+            ...(authorization && { authorization }),
+        });
+        const where = `registry ${image.registry}`;
+        let reply = await exchange(http, where, call, url, method, headers(authorizations.get(key)));
+        // A 401 with a cached token means it expired: challenge again, once.
+        if (reply.status === 401) {
+            const authorization = await authenticate(image, scope, reply.headers.get('www-authenticate') ?? '');
+            authorizations.set(key, authorization);
+            reply = await exchange(http, where, call, url, method, headers(authorization));
+        }
+        if (reply.status === 401 || reply.status === 403) {
+            throw await notAuthorized(image, reply.status, call);
+        }
+        return reply;
+    }
+    async function notAuthorized(image, status, call) {
+        const had = await credentialsFor(image.registry).catch(() => null);
+        const login = image.registry === 'docker.io' ? 'docker login' : `docker login ${image.registry}`;
+        const why = had ? `the credentials for ${image.registry} were refused` : `no credentials for ${image.registry} were found`;
+        return fail(`not authorized to read ${image.name}: run \`${login}\` (${why})`, status, call);
+    }
+    /** The Authorization header value that answers the registry's challenge. */
+    async function authenticate(image, scope, header) {
+        const challenges = parseAuthChallenges(header);
+        const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
+        if (bearer)
+            return bearerToken(image, scope, bearer.params);
+        if (challenges.some((challenge) => challenge.scheme === 'basic')) {
+            const credentials = await credentialsFor(image.registry);
+            if (!credentials)
+                throw await notAuthorized(image, 401);
+            return basic(credentials);
+        }
+        const offered = challenges.map((challenge) => challenge.scheme).join(', ') || 'no WWW-Authenticate challenge';
+        throw fail(`registry ${image.registry} asked for authentication (${offered}); expected a Bearer or Basic challenge`, 401);
+    }
+    /** The token flow of the distribution spec: GET realm?service&scope, with Basic when we have credentials. */
+    async function bearerToken(image, scope, params) {
+        let realm;
+        try {
+            realm = new URL(params.realm ?? '');
+            if (realm.protocol !== 'https:' && realm.protocol !== 'http:')
+                throw new Error('not http(s)');
+        }
+        catch {
+            throw fail(`registry ${image.registry} sent a Bearer challenge whose realm ${JSON.stringify(params.realm ?? '')} is not an http(s) URL`, 401);
+        }
+        if (params.service !== undefined)
+            realm.searchParams.set('service', params.service);
+        realm.searchParams.set('scope', scope);
+        const credentials = await credentialsFor(image.registry);
+        if (credentials && realm.protocol === 'http:' && !isLoopbackHost(realm.host)) {
+            throw fail(`registry ${image.registry} sent its token realm over plain http (${realm.origin}); refusing to send credentials there`, 401);
+        }
+        const where = `token server ${realm.host}`;
+        const call = `GET ${realm.pathname}`;
+        const reply = await exchange(http, where, call, realm.href, 'GET', credentials ? { authorization: basic(credentials) } : {});
+        if (reply.status === 401 || reply.status === 403)
+            throw await notAuthorized(image, reply.status, call);
+        if (reply.status !== 200)
+            throw unexpected(where, call, reply);
+        const body = parseJson(reply.body);
+        const token = [body?.token, body?.access_token].find((value) => typeof value === 'string' && value !== '');
+        if (token === undefined)
+            throw fail(`${where} answered ${call} without a "token" or "access_token"`, reply.status, call);
+        keepSecret(token);
+        return `Bearer ${token}`;
+    }
+    function unexpected(where, call, reply) {
+        return fail(`${where} answered ${statusText(reply)} to ${call}${errorDetail(reply)}`, reply.status, call);
+    }
+    async function resolveTag(image, tag) {
+        if (!isValidTag(tag))
+            throw new InputError('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
+        const path = `/v2/${image.repository}/manifests/${tag}`;
+        const reply = await send(image, 'HEAD', path, manifestAccept);
+        if (reply.status === 404)
+            return null;
+        if (reply.status !== 200)
+            throw unexpected(`registry ${image.registry}`, `HEAD ${path}`, reply);
+        const digest = reply.headers.get('docker-content-digest');
+        const mediaType = contentType(reply);
+        if (digest && digestPattern.test(digest) && mediaType)
+            return { digest, mediaType };
+        // The spec only says SHOULD for both headers on HEAD: read the manifest and hash it instead.
+        const manifest = await getManifest(image, tag, undefined);
+        return { digest: manifest.digest, mediaType: manifest.mediaType };
+    }
+    /** GET a manifest by tag or digest; the content is checked against the digest asked or announced. */
+    async function getManifest(image, reference, expectedDigest) {
+        const path = `/v2/${image.repository}/manifests/${reference}`;
+        const reply = await send(image, 'GET', path, manifestAccept);
+        if (reply.status !== 200)
+            throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
+        const announced = reply.headers.get('docker-content-digest') ?? undefined;
+        const digest = verifiedDigest(reply.body, expectedDigest ?? announced, `${image.name}@${reference}`);
+        const json = parseJson(reply.body);
+        if (typeof json !== 'object' || json === null)
+            throw fail(`registry ${image.registry} answered GET ${path} with a body that is not a JSON manifest`, 200, `GET ${path}`);
+        const body = json;
+        const mediaType = (typeof body.mediaType === 'string' && body.mediaType) || contentType(reply) || (Array.isArray(body.manifests) ? mediaTypes.ociIndex : mediaTypes.ociManifest);
+        return { digest, mediaType, body };
+    }
+    async function getConfigBlob(image, digest) {
+        const path = `/v2/${image.repository}/blobs/${digest}`;
+        const reply = await send(image, 'GET', path);
+        if (reply.status !== 200)
+            throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
+        verifiedDigest(reply.body, digest, `${image.name}@${digest}`);
+        return parseJson(reply.body);
+    }
+    /** Rejects content that is not what was asked for: fail closed rather than trust a bad answer. */
+    function verifiedDigest(body, expected, what) {
+        const sha256 = `sha256:${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(body).digest('hex')}`;
+        if (expected === undefined)
+            return sha256;
+        const algorithm = expected.slice(0, expected.indexOf(':'));
+        if (algorithm !== 'sha256' && algorithm !== 'sha512')
+            return expected;
+        const actual = algorithm === 'sha256' ? sha256 : `sha512:${(0,external_node_crypto_namespaceObject.createHash)('sha512').update(body).digest('hex')}`;
+        if (actual !== expected)
+            throw fail(`the registry sent content for ${what} whose digest is ${actual}, not ${expected}`);
+        return expected;
+    }
+    function descriptorDigest(image, descriptor, what) {
+        const digest = descriptor?.digest;
+        if (typeof digest !== 'string' || !digestPattern.test(digest)) {
+            throw fail(`${image.name}: ${what} has no valid digest (${JSON.stringify(digest)}); expected algorithm:hex such as sha256:…`);
+        }
+        return digest;
+    }
+    async function revisionOf(image, tag) {
+        // HEAD first, so that 404 on it stays the one answer meaning "no such tag"; then read by
+        // digest, so that the content is the very one whose digest is reported even if the tag moves.
+        const ref = await resolveTag(image, tag);
+        if (!ref)
+            return null;
+        const top = await getManifest(image, ref.digest, ref.digest);
+        const fromTop = annotation(top.body);
+        if (fromTop !== null)
+            return { digest: ref.digest, revision: fromTop };
+        let manifest = top;
+        if (indexTypes.has(top.mediaType)) {
+            const entries = Array.isArray(top.body.manifests) ? top.body.manifests : [];
+            const first = entries.find(isPlatformManifest);
+            if (!first)
+                return { digest: ref.digest, revision: null };
+            const digest = descriptorDigest(image, first, `the first platform manifest of ${tag}`);
+            manifest = await getManifest(image, digest, digest);
+            const fromManifest = annotation(manifest.body);
+            if (fromManifest !== null)
+                return { digest: ref.digest, revision: fromManifest };
+        }
+        if (!imageManifestTypes.has(manifest.mediaType)) {
+            throw fail(`${image.name}:${tag} leads to a manifest of type ${manifest.mediaType}; expected an image manifest (${[...imageManifestTypes].join(' or ')})`);
+        }
+        const configDigest = descriptorDigest(image, manifest.body.config, `the config of ${manifest.digest}`);
+        const config = (await getConfigBlob(image, configDigest));
+        const label = config?.config?.Labels?.[revisionLabel];
+        return { digest: ref.digest, revision: typeof label === 'string' && label !== '' ? label : null };
+    }
+    return { resolveTag, revisionOf };
+}
+function annotation(body) {
+    const value = body.annotations?.[revisionLabel];
+    return typeof value === 'string' && value !== '' ? value : null;
+}
+/** buildx lists attestations (provenance, SBOM) as `unknown/unknown` manifests in the index. */
+function isPlatformManifest(entry) {
+    if (entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
+        return false;
+    return !(entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown');
+}
+function basic(credentials) {
+    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+function parseJson(body) {
+    try {
+        return JSON.parse(body.toString('utf8'));
+    }
+    catch {
+        return undefined;
+    }
+}
+function contentType(reply) {
+    return reply.headers.get('content-type')?.split(';')[0]?.trim() || undefined;
+}
+function statusText(reply) {
+    return `${reply.status}${reply.statusText ? ` ${reply.statusText}` : ''}`;
+}
+/** The distribution spec's error body, `{"errors":[{"code","message"}]}`, as one short line. */
+function errorDetail(reply) {
+    const body = parseJson(reply.body);
+    const errors = Array.isArray(body?.errors) ? body.errors : [];
+    const text = errors
+        .map((error) => [error.code, error.message].filter((part) => typeof part === 'string' && part !== '').join(': '))
+        .filter((line) => line !== '')
+        .join('; ');
+    return text ? `: ${text.slice(0, 300)}` : '';
+}
+/**
+ * One request, retried on 5xx, 429, network errors and timeouts with exponential backoff; any
+ * other status is returned for the caller to judge. The body is read inside the attempt, so a
+ * connection cut mid-body is retried too.
+ */
+async function exchange(http, where, call, url, method, headers) {
+    const { policy } = http;
+    for (let attempt = 1;; attempt++) {
+        let failure;
+        let reply;
+        try {
+            const response = await fetch(url, { method, headers, signal: AbortSignal.timeout(policy.timeoutMs) });
+            // On HEAD, Content-Length is the manifest's size and no body follows.
+            const length = method === 'HEAD' ? 0 : Number(response.headers.get('content-length') ?? 0);
+            if (length > maxBodyBytes) {
+                await response.body?.cancel();
+                throw http.fail(`${where} answered ${call} with ${length} bytes; expected a manifest or config of at most ${maxBodyBytes}`, response.status, call);
+            }
+            reply = { status: response.status, statusText: response.statusText, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+            if (!isRetryable(reply.status))
+                return reply;
+            failure = statusText(reply);
+        }
+        catch (error) {
+            if (error instanceof RegistryError)
+                throw error;
+            failure = networkFailure(error, policy.timeoutMs);
+        }
+        const delayMs = retryDelayMs(reply, attempt, policy);
+        if (attempt >= policy.attempts) {
+            throw http.fail(`${where} did not answer ${call} after ${attempt} attempts (last: ${failure})`, reply?.status, call);
+        }
+        http.log(`${where}: ${failure} on ${call}, retrying in ${formatDelay(delayMs)} (attempt ${attempt + 1} of ${policy.attempts})`);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+}
+function isRetryable(status) {
+    return status >= 500 || status === 429;
+}
+function retryDelayMs(reply, attempt, policy) {
+    const backoff = policy.baseDelayMs * 2 ** (attempt - 1);
+    const retryAfter = retryAfterMs(reply?.headers.get('retry-after') ?? undefined);
+    return Math.round(Math.min(Math.max(retryAfter ?? backoff, 0), policy.maxDelayMs));
+}
+/** Retry-After is either delay-seconds or an HTTP date. */
+function retryAfterMs(header) {
+    if (header === undefined || header.trim() === '')
+        return undefined;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds))
+        return seconds * 1000;
+    const date = Date.parse(header);
+    return Number.isNaN(date) ? undefined : date - Date.now();
+}
+/** fetch reports "fetch failed" with the reason in `cause` (ECONNREFUSED, ECONNRESET…). */
+function networkFailure(error, timeoutMs) {
+    if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+        return `no answer within ${formatDelay(timeoutMs)}`;
+    const cause = error?.cause;
+    if (typeof cause?.code === 'string')
+        return cause.code;
+    if (typeof cause?.message === 'string')
+        return cause.message;
+    return error instanceof Error ? error.message : String(error);
+}
+function formatDelay(ms) {
+    return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
+}
+
 // EXTERNAL MODULE: ./node_modules/semver/index.js
 var node_modules_semver = __nccwpck_require__(88);
+;// CONCATENATED MODULE: ./build/src/core/platforms.js
+
+/** What buildx and QEMU can build here and a Raspberry Pi or a cloud runner can run. */
+const knownPlatforms = [
+    'linux/amd64',
+    'linux/arm64',
+    'linux/arm/v7',
+    'linux/arm/v6',
+    'linux/386',
+    'linux/ppc64le',
+    'linux/s390x',
+    'linux/riscv64',
+];
+const defaultPlatforms = ['linux/amd64', 'linux/arm64'];
+/** Parses `linux/amd64,linux/arm64` (commas or newlines); an unknown platform is bad input. */
+function parsePlatforms(text, input = 'platforms') {
+    const platforms = text.split(/[,\n]/).map((p) => p.trim()).filter(Boolean);
+    if (platforms.length === 0)
+        return [...defaultPlatforms];
+    for (const platform of platforms) {
+        const normalized = platform === 'linux/arm64/v8' ? 'linux/arm64' : platform;
+        if (!knownPlatforms.includes(normalized)) {
+            throw new InputError(input, platform, `platforms among ${knownPlatforms.join(', ')}`);
+        }
+    }
+    return [...new Set(platforms.map((p) => (p === 'linux/arm64/v8' ? 'linux/arm64' : p)))];
+}
+
+;// CONCATENATED MODULE: ./build/src/core/image-settings.js
+
+
+
+
+const cacheModes = ['registry', 'gha', 'none'];
+function imageSettings(raw, names) {
+    if (!raw.image)
+        throw new InputError(names.image, raw.image ?? '', 'an image name such as ghcr.io/owner/synapse');
+    const image = parseImageName(raw.image, names.image);
+    const version = raw.version?.trim() || '';
+    if (version && raw.main)
+        throw new InputError(names.main, true, `either ${names.version} or ${names.main}, not both`);
+    if (!version && !raw.main)
+        throw new InputError(names.version, '', `a release version such as 1.4.0, or ${names.main} for a build of main`);
+    // semver.valid takes one optional leading `v`: `1.4.0` and `v1.4.0`, not `vv1.4.0` or `V1.4.0`.
+    const valid = version ? node_modules_semver.valid(version) : null;
+    if (version && !valid) {
+        throw new InputError(names.version, version, 'a semantic version such as 1.4.0 or v1.4.0 (the version action\'s output)');
+    }
+    const target = valid ? { kind: 'version', version: valid } : { kind: 'main' };
+    const cache = (raw.cache?.trim() || 'registry');
+    if (!cacheModes.includes(cache))
+        throw new InputError(names.cache, raw.cache, `one of ${cacheModes.join(', ')}`);
+    return {
+        image,
+        target,
+        platforms: parsePlatforms(raw.platforms ?? '', names.platforms),
+        cache,
+        buildArgs: parseKeyValues(raw.buildArgs ?? '', names.buildArgs),
+        labels: parseKeyValues(raw.labels ?? '', names.labels),
+    };
+}
+/**
+ * `KEY=VALUE` per line: build args, labels, secrets. Without newlines, commas also separate entries
+ * (`A=1,B=2`), except for `lines: true`, which is for secrets: their values may hold commas, and a
+ * bad entry is named by its line number, never by its text (it may be a secret's value).
+ */
+function parseKeyValues(text, input, options = {}) {
+    const entries = text.includes('\n') || options.lines ? text.split('\n') : text.split(',');
+    const values = {};
+    for (const [index, raw] of entries.entries()) {
+        const entry = raw.trim();
+        if (!entry)
+            continue;
+        const eq = entry.indexOf('=');
+        if (eq <= 0) {
+            const shown = options.lines ? `line ${index + 1} (its text is not shown: it may hold a secret)` : entry;
+            throw new InputError(input, shown, 'KEY=VALUE entries, one per line');
+        }
+        values[entry.slice(0, eq).trim()] = entry.slice(eq + 1);
+    }
+    return values;
+}
+
+;// CONCATENATED MODULE: ./build/src/core/buildx.js
+
+const cacheTag = 'buildcache';
+/**
+ * The argv of `docker buildx build` for a request: a pure function, so every flag is tested with
+ * tables and the build runs in exactly one place (the docker adapter).
+ *
+ * A pushed build goes out by digest only: the tags are created afterwards, version tag first, so a
+ * failure part-way never leaves a moving tag on an image that has no version tag.
+ */
+function buildxBuildArgs(req) {
+    const args = ['buildx', 'build', '--platform', req.platforms.join(','), '--metadata-file', req.metadataFile];
+    // buildx reads a relative --file from its working directory, not from the context.
+    if (req.file)
+        args.push('--file', (0,external_node_path_namespaceObject.isAbsolute)(req.file) ? req.file : (0,external_node_path_namespaceObject.join)(req.context, req.file));
+    if (req.target)
+        args.push('--target', req.target);
+    for (const [key, value] of Object.entries(req.buildArgs))
+        args.push('--build-arg', `${key}=${value}`);
+    for (const secret of req.secrets)
+        args.push('--secret', `id=${secret.id},env=${secret.env}`);
+    // On the per-platform manifests and on the index, as the OCI image spec reads them. A build for
+    // one platform has no index of its own, and BuildKit fails the export ("index annotations not
+    // supported for single platform export") when asked for one.
+    const levels = req.platforms.length > 1 ? 'index,manifest' : 'manifest';
+    for (const [key, value] of Object.entries(req.labels)) {
+        args.push('--label', `${key}=${value}`);
+        args.push('--annotation', `${levels}:${key}=${value}`);
+    }
+    args.push(`--provenance=${req.provenance}`, '--sbom=false');
+    args.push(...cacheArgs(req.image, req.cache, req.push));
+    if (req.push) {
+        args.push('--output', `type=image,name=${req.image.name},push-by-digest=true,name-canonical=true,push=true`);
+    }
+    else {
+        for (const tag of req.tags)
+            args.push('--tag', `${req.image.name}:${tag}`);
+        args.push('--load');
+    }
+    args.push(req.context);
+    return args;
+}
+function cacheArgs(image, cache, push) {
+    switch (cache) {
+        case 'none':
+            return [];
+        case 'gha':
+            return ['--cache-from', `type=gha,scope=${image.name}`, ...(push ? ['--cache-to', `type=gha,scope=${image.name},mode=max`] : [])];
+        case 'registry': {
+            const ref = `${image.name}:${cacheTag}`;
+            return ['--cache-from', `type=registry,ref=${ref}`, ...(push ? ['--cache-to', `type=registry,ref=${ref},mode=max`] : [])];
+        }
+    }
+}
+/** `docker buildx imagetools create`: points `tag` at the pushed index, copying nothing. */
+function imagetoolsCreateArgs(image, digest, tag) {
+    return ['buildx', 'imagetools', 'create', '--tag', `${image.name}:${tag}`, `${image.name}@${digest}`];
+}
+
+;// CONCATENATED MODULE: ./build/src/core/image-tags.js
+
+
+/**
+ * The tags of DESIGN.md: on main `latest` and `sha-<7>`; on a version `vX.Y.Z`, plus `vX.Y` and
+ * `vX` when asked, never for a prerelease. No hidden defaults: what is pushed is exactly this.
+ */
+function imageTags(target, options) {
+    const prefix = options.tagPrefix ?? 'v';
+    if (target.kind === 'main') {
+        if (!/^[0-9a-f]{7,40}$/.test(options.sha))
+            throw new InputError('sha', options.sha, 'a commit sha of 7 to 40 hex characters');
+        return { immutable: [`sha-${options.sha.slice(0, 7)}`], moving: ['latest'] };
+    }
+    // semver itself takes one optional leading `v` (and only one: `vv1.2.3` is not a version).
+    const version = node_modules_semver.parse(target.version);
+    if (!version)
+        throw new InputError('version', target.version, 'a semantic version such as 1.4.0 (or v1.4.0)');
+    const exact = `${prefix}${version.version}`;
+    const stable = version.prerelease.length === 0;
+    const moving = [];
+    if (options.floating && stable) {
+        const others = (options.released ?? []).map((v) => node_modules_semver.parse(v)).filter((v) => v !== null && v.prerelease.length === 0);
+        const newerIn = (sameLine) => others.some((v) => sameLine(v) && node_modules_semver.gt(v, version));
+        if (!newerIn((v) => v.major === version.major && v.minor === version.minor))
+            moving.push(`${prefix}${version.major}.${version.minor}`);
+        if (!newerIn((v) => v.major === version.major))
+            moving.push(`${prefix}${version.major}`);
+    }
+    return { immutable: [exact], moving };
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/image.js
+
+
+
+
+
+
+
+class ImmutableTagError extends Error {
+    name = 'ImmutableTagError';
+}
+/**
+ * Builds the image for all platforms and publishes it: by digest first, then the immutable tag,
+ * then the moving tags; a version tag that exists is never overwritten and `latest` only moves to
+ * a descendant of the commit it was built from.
+ */
+async function publishImage(docker, registry, git, req) {
+    await checkBuildInputs(req);
+    const tags = imageTags(req.target, { sha: req.sha, tagPrefix: req.tagPrefix, floating: req.floating, released: req.released });
+    const version = req.target.kind === 'version' ? tags.immutable[0].slice(req.tagPrefix.length) : `sha-${req.sha.slice(0, 7)}`;
+    const labels = ociLabels({ ...req.facts, version, revision: req.sha }, req.extraLabels);
+    const outcome = { digest: null, tags: [], refs: [], platforms: req.platforms, pushed: false, existing: false, held: [], cacheHits: 0 };
+    if (req.push) {
+        const existing = await existingImmutableTag(registry, req, tags.immutable[0]);
+        if (existing) {
+            req.log(`${req.image.name}:${tags.immutable[0]} already exists, built from this commit: nothing to build.`);
+            outcome.existing = true;
+            outcome.digest = existing;
+            outcome.tags.push(tags.immutable[0]);
+            await moveTags(docker, registry, git, req, existing, tags.moving, outcome);
+            return withRefs(req.image, outcome);
+        }
+    }
+    const scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'release-flow-build-'));
+    try {
+        const secretEnv = secretsAsEnv(req.secrets);
+        const metadataFile = (0,external_node_path_namespaceObject.join)(scratch, 'metadata.json');
+        const args = buildxBuildArgs({
+            image: req.image,
+            context: req.context,
+            file: req.file,
+            platforms: req.platforms,
+            buildArgs: req.buildArgs,
+            target: req.buildTarget,
+            secrets: secretEnv.secrets,
+            labels,
+            cache: req.cache,
+            provenance: req.provenance,
+            push: req.push,
+            tags: [...tags.immutable, ...tags.moving],
+            metadataFile,
+        });
+        req.log(`Building ${req.image.name} for ${req.platforms.join(', ')}`);
+        await docker.run([...args.slice(0, 2), '--progress=plain', ...args.slice(2)], {
+            env: secretEnv.env,
+            onLine: (line) => {
+                if (/\bCACHED\b/.test(line))
+                    outcome.cacheHits++;
+                req.log(line);
+            },
+        });
+        const metadata = JSON.parse(await (0,promises_namespaceObject.readFile)(metadataFile, 'utf8'));
+        outcome.digest = typeof metadata['containerimage.digest'] === 'string' ? metadata['containerimage.digest'] : null;
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(scratch, { recursive: true, force: true });
+    }
+    if (!req.push) {
+        outcome.tags.push(...tags.immutable, ...tags.moving);
+        return withRefs(req.image, outcome);
+    }
+    if (!outcome.digest)
+        throw new Error('buildx did not report the digest of the pushed image (containerimage.digest in --metadata-file)');
+    // Immutable first: a moving tag must never point at an image that has no version tag.
+    for (const tag of tags.immutable) {
+        await docker.run(imagetoolsCreateArgs(req.image, outcome.digest, tag));
+        req.log(`Tagged ${req.image.name}:${tag}`);
+        outcome.tags.push(tag);
+    }
+    outcome.pushed = true;
+    await moveTags(docker, registry, git, req, outcome.digest, tags.moving, outcome);
+    return withRefs(req.image, outcome);
+}
+async function checkBuildInputs(req) {
+    const names = req.names ?? { context: 'context', file: 'file' };
+    const context = (0,external_node_path_namespaceObject.resolve)(req.context);
+    if (!(await (0,promises_namespaceObject.stat)(context).then((s) => s.isDirectory(), () => false))) {
+        throw new InputError(names.context, req.context, 'an existing directory to build from');
+    }
+    const file = (0,external_node_path_namespaceObject.resolve)(context, req.file ?? 'Dockerfile');
+    if (!(await (0,promises_namespaceObject.stat)(file).then((s) => s.isFile(), () => false))) {
+        throw new InputError(names.file, req.file ?? 'Dockerfile', `an existing Dockerfile (${file} does not exist)`);
+    }
+}
+/** The digest of the immutable tag when it exists from this commit; an error when from another. */
+async function existingImmutableTag(registry, req, tag) {
+    const found = await registry.revisionOf(req.image, tag);
+    if (!found)
+        return null;
+    if (found.revision === req.sha)
+        return found.digest;
+    throw new ImmutableTagError(`${req.image.name}:${tag} already exists, built from ${found.revision ? `commit ${found.revision.slice(0, 12)}` : 'an unknown commit'}, not ${req.sha.slice(0, 12)}. ` +
+        'Release tags are immutable: nothing was pushed. Release a new version instead.');
+}
+/** `latest` moves only to a descendant of what it points at; floating tags were chosen by the core rules. */
+async function moveTags(docker, registry, git, req, digest, moving, outcome) {
+    for (const tag of moving) {
+        if (tag === 'latest') {
+            const reason = await latestHeldBack(registry, git, req);
+            if (reason) {
+                req.log(`latest left where it is: ${reason}`);
+                outcome.held.push({ tag, reason });
+                continue;
+            }
+        }
+        await docker.run(imagetoolsCreateArgs(req.image, digest, tag));
+        req.log(`Moved ${req.image.name}:${tag}`);
+        outcome.tags.push(tag);
+    }
+}
+async function latestHeldBack(registry, git, req) {
+    const current = await registry.revisionOf(req.image, 'latest');
+    if (!current || current.revision === null || current.revision === req.sha)
+        return null;
+    // The label is whatever the registry says; only a commit id may reach git.
+    const known = /^[0-9a-f]{7,64}$/.test(current.revision) ? await git.resolveCommit(current.revision) : null;
+    if (known && (await git.isAncestor(current.revision, req.sha)))
+        return null;
+    return known
+        ? `it was built from ${current.revision.slice(0, 12)}, which ${req.sha.slice(0, 12)} does not contain (a newer build finished first)`
+        : `it was built from ${current.revision.slice(0, 12)}, a commit this clone does not have`;
+}
+function secretsAsEnv(secrets) {
+    const env = {};
+    const list = Object.entries(secrets).map(([id, value], index) => {
+        const name = `RELEASE_FLOW_BUILD_SECRET_${index}`;
+        env[name] = value;
+        return { id, env: name };
+    });
+    return { secrets: list, env };
+}
+function withRefs(image, outcome) {
+    outcome.refs = outcome.digest ? outcome.tags.map((tag) => `${image.name}:${tag}@${outcome.digest}`) : [];
+    return outcome;
+}
+
 ;// CONCATENATED MODULE: ./build/src/core/tags.js
 
 /** `<prefix><semver>` exactly: `v1.2.3` with prefix `v`; not `v01.2.3`, `1.2.3` or `vv1.2.3`. */
@@ -4205,6 +5217,706 @@ class CommitAnalyzer {
     }
 }
 
+;// CONCATENATED MODULE: ./build/src/flows/history.js
+
+
+
+const unshallowCommand = 'git fetch --unshallow --tags';
+/** Never computes from an incomplete history: deepens it, or stops with the command that does. */
+async function ensureFullHistory(git, policy, log) {
+    if (!(await git.isShallow()))
+        return;
+    if (policy === 'fail') {
+        throw new PreconditionError('this repository is a shallow clone, so the last release and the commits since it cannot be known', `${unshallowCommand}   (in actions/checkout: fetch-depth: 0)`);
+    }
+    log(`Shallow clone detected: fetching the full history and tags (${unshallowCommand}).`);
+    await git.deepen();
+    if (await git.isShallow()) {
+        throw new PreconditionError('the clone is still shallow after fetching its history', `${unshallowCommand}, or fetch-depth: 0 in actions/checkout`);
+    }
+}
+async function resolveRef(git, ref, input) {
+    const sha = await git.resolveCommit(ref);
+    if (sha)
+        return sha;
+    if (ref === 'HEAD')
+        throw new PreconditionError('HEAD has no commit yet: there is no history to version', 'commit something first, e.g. git commit --allow-empty -m "chore: start"');
+    throw new InputError(input, ref, 'a commit, branch or tag that exists in this repository');
+}
+/** The last release before `to` and the analysis of the commits since it, streamed from git. */
+async function describeRange(git, options) {
+    const { settings } = options;
+    const head = await resolveRef(git, options.to, 'to');
+    const analyzer = () => new CommitAnalyzer({ rules: settings.releaseRules, collect: options.collect ?? false });
+    if (options.from) {
+        const from = await resolveRef(git, options.from, 'from');
+        const previous = highestVersionTag([options.from], settings.tagPrefix, { includePrerelease: true });
+        return { head, previous, from, analysis: (await analyzeRange(git, { from, to: head }, analyzer())).analysis };
+    }
+    // Asking git which tags `head` contains walks the whole history, which costs more than the range.
+    // So the highest release tag is tried first, and the range itself proves that `head` contains it:
+    // git log --boundary lists the range's start at its edge exactly when it is an ancestor.
+    const tagged = (await git.tagCommits()).filter((t) => t.name !== options.excludeTag);
+    const highest = highestVersionTag(tagged.map((t) => t.name), settings.tagPrefix);
+    const highestCommit = highest && tagged.find((t) => t.name === highest.tag).commit;
+    if (highest && highestCommit === head) {
+        return { head, previous: highest, from: head, analysis: analyzer().finish() };
+    }
+    if (highest && highestCommit) {
+        const attempt = await analyzeRange(git, { from: highestCommit, to: head }, analyzer(), highestCommit);
+        if (attempt.reachedStart)
+            return { head, previous: highest, from: highestCommit, analysis: attempt.analysis };
+    }
+    // The highest tag is on another branch: let git find the highest one `head` contains.
+    const reachable = (await git.tags({ mergedInto: head })).filter((t) => t !== options.excludeTag);
+    const previous = highestVersionTag(reachable, settings.tagPrefix);
+    const from = previous ? tagged.find((t) => t.name === previous.tag).commit : null;
+    return { head, previous, from, analysis: (await analyzeRange(git, { from, to: head }, analyzer())).analysis };
+}
+/** Streams `from..to` through the analyzer; with `start`, also tells whether `to` contains it. */
+async function analyzeRange(git, range, analyzer, start) {
+    let reachedStart = false;
+    for await (const commit of git.log(range, { boundary: start !== undefined })) {
+        if (commit.boundary) {
+            if (commit.sha === start)
+                reachedStart = true;
+        }
+        else {
+            analyzer.add(commit);
+        }
+    }
+    return { analysis: analyzer.finish(), reachedStart };
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/git.js
+
+class GitError extends Error {
+    args;
+    exitCode;
+    stderr;
+    name = 'GitError';
+    constructor(
+    /** The arguments after `git`. */
+    args, 
+    /** Null when git could not be started or was killed by a signal. */
+    exitCode, stderr, options) {
+        super(describeFailure(args, exitCode, stderr, options), options?.cause ? { cause: options.cause } : undefined);
+        this.args = args;
+        this.exitCode = exitCode;
+        this.stderr = stderr;
+    }
+}
+function describeFailure(args, exitCode, stderr, options) {
+    const command = formatCommand(args);
+    const detail = stderr.trim();
+    if (options?.cause instanceof Error)
+        return `${command} could not be run: ${options.cause.message}`;
+    const status = exitCode !== null ? `exit ${exitCode}` : `killed by ${options?.signal ?? 'a signal'}`;
+    return `${command} failed (${status})${detail ? `: ${detail}` : ''}`;
+}
+function formatCommand(args) {
+    return ['git', ...args].map((arg) => (/^[\w@%^~:/.,=+-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
+}
+// -- Parsing `git log -z --format=%m%H%x1f%P%x1f%B` ----------------------------------------------
+/** Between commits (git's -z terminator); git refuses NUL inside commit messages. */
+const RECORD_END = '\0';
+/** Between the fields of one commit; a unit separator cannot appear in a sha or parent list. */
+const FIELD_SEPARATOR = '\x1f';
+/** %m is `-` for a boundary commit (with --boundary) and `>` otherwise. */
+const LOG_FORMAT = '--format=%m%H%x1f%P%x1f%B';
+const BOUNDARY_MARK = '-';
+/** One record of LOG_FORMAT output, without its NUL terminator. */
+function parseLogRecord(record) {
+    const afterSha = record.indexOf(FIELD_SEPARATOR);
+    const afterParents = afterSha === -1 ? -1 : record.indexOf(FIELD_SEPARATOR, afterSha + 1);
+    if (afterParents === -1 || afterSha < 2) {
+        throw new Error(`expected a git log record "<mark><sha>\\x1f<parents>\\x1f<message>", got ${JSON.stringify(record.slice(0, 80))}`);
+    }
+    const parents = record.slice(afterSha + 1, afterParents);
+    const commit = {
+        sha: record.slice(1, afterSha),
+        parents: parents === '' ? [] : parents.split(' '),
+        message: record.slice(afterParents + 1),
+    };
+    if (record[0] === BOUNDARY_MARK)
+        commit.boundary = true;
+    return commit;
+}
+/**
+ * Turns decoded LOG_FORMAT output, in chunks of any size, into commits as soon as each record is
+ * complete. Only the unfinished tail is kept, so memory follows the largest commit, not the history.
+ */
+async function* parseLogStream(chunks) {
+    let pending = '';
+    for await (const chunk of chunks) {
+        // Searching only the new chunk keeps a message spread over many chunks from being rescanned.
+        let end = chunk.indexOf(RECORD_END);
+        if (end === -1) {
+            pending += chunk;
+            continue;
+        }
+        yield parseLogRecord(pending + chunk.slice(0, end));
+        let start = end + 1;
+        while ((end = chunk.indexOf(RECORD_END, start)) !== -1) {
+            yield parseLogRecord(chunk.slice(start, end));
+            start = end + 1;
+        }
+        pending = chunk.slice(start);
+    }
+    if (pending !== '') {
+        throw new Error(`git log output ended inside a record: ${JSON.stringify(pending.slice(0, 80))}`);
+    }
+}
+/** Enough to explain any failure; a runaway stderr must not grow without bound. */
+const git_STDERR_LIMIT = 64 * 1024;
+function spawnGit(gitPath, cwd, args, stdin) {
+    const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, args, {
+        cwd,
+        stdio: [stdin, 'pipe', 'pipe'],
+        env: {
+            ...process.env,
+            // English messages for GitError, and never wait for a password nobody can type.
+            LC_ALL: 'C',
+            GIT_TERMINAL_PROMPT: '0',
+            // Read-only commands such as status must not take index.lock from a concurrent writer.
+            GIT_OPTIONAL_LOCKS: '0',
+        },
+    });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (data) => {
+        if (stderr.length < git_STDERR_LIMIT)
+            stderr += data;
+    });
+    const exited = new Promise((resolve, reject) => {
+        child.once('error', (error) => reject(new GitError(args, null, stderr, { cause: error })));
+        child.once('close', (exitCode, signal) => resolve({ exitCode, signal, stderr }));
+    });
+    // The caller may be busy with stdout when a spawn error arrives; it still sees it when awaiting.
+    exited.catch(() => undefined);
+    return { child, exited };
+}
+async function execGit(gitPath, cwd, args, options = {}) {
+    const { child, exited } = spawnGit(gitPath, cwd, args, options.input === undefined ? 'ignore' : 'pipe');
+    if (options.input !== undefined) {
+        // git may exit before reading everything (e.g. on a usage error); its exit code tells the story.
+        child.stdin?.on('error', () => undefined);
+        child.stdin?.end(options.input, 'utf8');
+    }
+    let stdout = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (data) => {
+        stdout += data;
+    });
+    const { exitCode, signal, stderr } = await exited;
+    if (exitCode === 0 || (exitCode !== null && options.okExitCodes?.includes(exitCode))) {
+        return { stdout, stderr, exitCode };
+    }
+    throw new GitError(args, exitCode, stderr, { signal });
+}
+// -- Arguments ----------------------------------------------------------------------------------
+/** A ref, tag or remote name that git would read as an option is a caller bug or an injection. */
+function operand(value, what) {
+    if (value === '' || value.startsWith('-')) {
+        throw new Error(`expected a git ${what} that does not start with "-", got ${JSON.stringify(value)}`);
+    }
+    return value;
+}
+/** `^from to` is `from..to` without the parsing surprises of names containing dots. */
+function rangeArgs(range) {
+    const to = operand(range.to, 'revision');
+    return range.from ? [to, `^${operand(range.from, 'revision')}`] : [to];
+}
+function logArgs(range, options = {}) {
+    // --encoding: %B in UTF-8 whatever i18n.logOutputEncoding says; -z: NUL ends each record.
+    // The trailing `--` keeps a revision from being taken for a path. --topo-order: a commit always
+    // comes before its parents, even with skewed clocks, so a revert is read before what it reverts.
+    const boundary = options.boundary ? ['--boundary'] : [];
+    return ['log', '-z', '--topo-order', ...boundary, '--no-show-signature', '--encoding=UTF-8', LOG_FORMAT, ...rangeArgs(range), '--'];
+}
+function tagArgs(options = {}, format = '%(refname:strip=2)') {
+    // for-each-ref rather than `git tag`: plumbing, so tag.sort and column.ui cannot change the output.
+    const args = ['for-each-ref', `--format=${format}`];
+    if (options.mergedInto)
+        args.push(`--merged=${operand(options.mergedInto, 'revision')}`);
+    if (options.pointsAt)
+        args.push(`--points-at=${operand(options.pointsAt, 'revision')}`);
+    args.push('refs/tags');
+    return args;
+}
+function pushArgs(remote, refs, options = {}) {
+    if (refs.length === 0)
+        throw new Error('expected at least one ref to push, got none');
+    return [
+        'push',
+        ...(options.atomic ? ['--atomic'] : []),
+        operand(remote, 'remote'),
+        ...refs.map((ref) => operand(ref, 'refspec')),
+    ];
+}
+function lines(stdout) {
+    return stdout.split('\n').filter((line) => line !== '');
+}
+// -- The real implementation ----------------------------------------------------------------------
+function createGit(cwd, options = {}) {
+    const gitPath = options.gitPath ?? 'git';
+    const exec = (args, execOptions) => execGit(gitPath, cwd, args, execOptions);
+    const output = async (args, execOptions) => (await exec(args, execOptions)).stdout.trim();
+    const resolveCommit = async (ref) => {
+        const { stdout, exitCode } = await exec(['rev-parse', '--verify', '--quiet', `${operand(ref, 'revision')}^{commit}`], {
+            okExitCodes: [1],
+        });
+        return exitCode === 0 ? stdout.trim() : null;
+    };
+    const isShallow = async () => (await output(['rev-parse', '--is-shallow-repository'])) === 'true';
+    const commitTimestamp = async (ref) => {
+        const seconds = Number(await output(['show', '-s', '--format=%ct', `${operand(ref, 'revision')}^{commit}`, '--']));
+        return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    };
+    return {
+        cwd,
+        async isInsideWorkTree() {
+            try {
+                return (await output(['rev-parse', '--is-inside-work-tree'])) === 'true';
+            }
+            catch (error) {
+                // Only "no repository here" is a no; "dubious ownership" and friends need a human to read them.
+                if (error instanceof GitError && /not a git repository/i.test(error.stderr))
+                    return false;
+                throw error;
+            }
+        },
+        topLevel: () => output(['rev-parse', '--show-toplevel']),
+        isShallow,
+        async deepen(remote = 'origin') {
+            const shallow = await isShallow();
+            await exec(['fetch', '--no-recurse-submodules', ...(shallow ? ['--unshallow'] : []), '--tags', operand(remote, 'remote')]);
+        },
+        resolveCommit,
+        async currentBranch() {
+            const { stdout, exitCode } = await exec(['symbolic-ref', '--quiet', '--short', 'HEAD'], { okExitCodes: [1] });
+            return exitCode === 0 ? stdout.trim() : null;
+        },
+        async tags(filter) {
+            return lines(await output(tagArgs(filter)));
+        },
+        async tagCommits(filter) {
+            // %(*…) is the peeled commit of an annotated tag and empty for a lightweight one.
+            const format = '%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(committerdate:unix)%00%(*committerdate:unix)';
+            return lines(await output(tagArgs(filter, format))).map((line) => {
+                const [name = '', object = '', peeled = '', date = '', peeledDate = ''] = line.split('\0');
+                const seconds = Number(peeledDate || date);
+                return { name, commit: peeled || object, date: new Date(seconds * 1000).toISOString().slice(0, 10) };
+            });
+        },
+        log(range, logOptions) {
+            const args = logArgs(range, logOptions);
+            return {
+                [Symbol.asyncIterator]: () => streamLog(gitPath, cwd, args),
+            };
+        },
+        async countCommits(range) {
+            return Number(await output(['rev-list', '--count', ...rangeArgs(range), '--']));
+        },
+        commitDate: async (ref) => (await commitTimestamp(ref)).slice(0, 10),
+        commitTimestamp,
+        async isAncestor(ancestor, descendant) {
+            const { exitCode } = await exec(['merge-base', '--is-ancestor', operand(ancestor, 'revision'), operand(descendant, 'revision')], { okExitCodes: [1] });
+            return exitCode === 0;
+        },
+        async isDirty() {
+            // Explicit --untracked-files: status.showUntrackedFiles=no must not hide new files.
+            return (await output(['status', '--porcelain', '--untracked-files=normal'])) !== '';
+        },
+        async tagExists(name) {
+            const { exitCode } = await exec(['rev-parse', '--verify', '--quiet', `refs/tags/${name}`], { okExitCodes: [1] });
+            return exitCode === 0;
+        },
+        async remoteUrl(remote = 'origin') {
+            // Exit 2 is git's "No such remote".
+            const { stdout, exitCode } = await exec(['remote', 'get-url', operand(remote, 'remote')], { okExitCodes: [2] });
+            return exitCode === 0 ? stdout.trim() : null;
+        },
+        async add(paths) {
+            if (paths.length === 0)
+                return;
+            await exec(['add', '--', ...paths]);
+        },
+        async commit(message) {
+            await exec(['commit', '--quiet', '--cleanup=verbatim', '--file=-'], { input: message });
+            return output(['rev-parse', 'HEAD']);
+        },
+        async createAnnotatedTag(name, message, ref = 'HEAD') {
+            await exec(['tag', '--annotate', '--cleanup=verbatim', '--file=-', operand(name, 'tag name'), operand(ref, 'revision')], {
+                input: message,
+            });
+        },
+        async push(remote, refs, pushOptions) {
+            await exec(pushArgs(remote, refs, pushOptions));
+        },
+    };
+}
+async function* streamLog(gitPath, cwd, args) {
+    const { child, exited } = spawnGit(gitPath, cwd, args, 'ignore');
+    const stdout = child.stdout;
+    if (!stdout)
+        throw new Error('expected git log to have a stdout pipe');
+    // A streaming decoder: a multi-byte character split between two chunks stays whole.
+    stdout.setEncoding('utf8');
+    let finished = false;
+    try {
+        try {
+            yield* parseLogStream(stdout);
+        }
+        catch (error) {
+            // A truncated record usually means git died; its exit status explains it better.
+            const { exitCode, signal, stderr } = await exited;
+            if (exitCode !== 0)
+                throw new GitError(args, exitCode, stderr, { signal });
+            throw error;
+        }
+        const { exitCode, signal, stderr } = await exited;
+        finished = true;
+        if (exitCode !== 0)
+            throw new GitError(args, exitCode, stderr, { signal });
+    }
+    finally {
+        if (!finished) {
+            // The consumer stopped early (or parsing failed): git would otherwise block on a full pipe.
+            stdout.destroy();
+            child.kill();
+            await exited.catch(() => undefined);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./build/src/core/links.js
+const ownerAndName = /^([\w.-]+)\/([\w.-]+)$/;
+/**
+ * `serverUrl` is GITHUB_SERVER_URL as the caller read it (https://github.com or the GHES address);
+ * `repository` is GITHUB_REPOSITORY, "owner/name".
+ */
+function repoLinks(serverUrl, repository) {
+    const match = ownerAndName.exec(repository.trim());
+    if (!match)
+        throw new Error(`Expected the repository as "owner/name", got ${JSON.stringify(repository)}`);
+    const base = `${serverBase(serverUrl)}/${encodeURIComponent(match[1])}/${encodeURIComponent(match[2])}`;
+    return {
+        commit: (sha) => `${base}/commit/${encodeURIComponent(sha)}`,
+        issue: (n) => {
+            if (!Number.isSafeInteger(n) || n <= 0)
+                throw new Error(`Expected a positive issue number, got ${n}`);
+            return `${base}/issues/${n}`;
+        },
+        compare: (fromTag, toTag) => `${base}/compare/${encodeRef(fromTag)}...${encodeRef(toTag)}`,
+    };
+}
+/**
+ * "owner/name" of a git remote on the given server, or null when the remote is elsewhere or not a
+ * form we know. Only owner and name leave this function: a checkout's https remote may carry a
+ * token (`https://x-access-token:TOKEN@github.com/...`) and it must never reach a log or a file.
+ */
+function repositoryFromRemote(remoteUrl, serverUrl) {
+    const server = parseServerUrl(serverUrl);
+    const remote = remoteUrl.trim();
+    const scpLike = /^[\w.-]+@([^/:@\s]+):\/?([^\s]+)$/.exec(remote);
+    if (scpLike) {
+        return sameHost(scpLike[1], server.hostname) ? repositoryFromPath(scpLike[2]) : null;
+    }
+    const url = URL.parse(remote);
+    if (!url || url.search !== '' || url.hash !== '')
+        return null;
+    if (url.protocol === 'https:' || url.protocol === 'http:') {
+        // Same host and port: GHES can serve https on a non-default port.
+        return url.host.toLowerCase() === server.host.toLowerCase() ? repositoryFromPath(url.pathname) : null;
+    }
+    if (url.protocol === 'ssh:') {
+        // The ssh port has nothing to do with the web server's port, so only the host name must match.
+        return sameHost(url.hostname, server.hostname) ? repositoryFromPath(url.pathname) : null;
+    }
+    return null;
+}
+function repositoryFromPath(path) {
+    const trimmed = path.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '');
+    const match = ownerAndName.exec(trimmed);
+    if (!match || match[2] === '.' || match[2] === '..' || match[1] === '.' || match[1] === '..')
+        return null;
+    return `${match[1]}/${match[2]}`;
+}
+function sameHost(a, b) {
+    return a.toLowerCase() === b.toLowerCase();
+}
+function parseServerUrl(serverUrl) {
+    const url = URL.parse(serverUrl.trim());
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+        throw new Error(`Expected the server URL as http(s)://host, e.g. https://github.com, got ${JSON.stringify(serverUrl)}`);
+    }
+    return url;
+}
+/** Origin plus any path prefix, without trailing slashes and without credentials. */
+function serverBase(serverUrl) {
+    const url = parseServerUrl(serverUrl);
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+/** Tags may contain `/` (a path in the URL) and `+` (build metadata, which must be escaped). */
+function encodeRef(ref) {
+    return ref.split('/').map(encodeURIComponent).join('/');
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/repository.js
+
+
+
+
+/** Where links point: GITHUB_SERVER_URL (GitHub Enterprise Server too) and the repository. */
+async function repositoryContext(git, env) {
+    const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
+    let repository = env.GITHUB_REPOSITORY || null;
+    if (!repository) {
+        const remote = await git.remoteUrl('origin');
+        repository = remote ? repositoryFromRemote(remote, serverUrl) : null;
+    }
+    return { serverUrl, repository, links: repository ? repoLinks(serverUrl, repository) : null };
+}
+/** The git work tree at `dir`; a usage error naming `input` and the value as given when there is none. */
+async function openRepository(dir, input, given = dir) {
+    const isDirectory = await (0,promises_namespaceObject.stat)(dir).then((s) => s.isDirectory(), () => false);
+    if (!isDirectory)
+        throw new InputError(input, given, `an existing directory (${dir} is not): the git repository to release`);
+    const git = createGit(dir);
+    if (!(await git.isInsideWorkTree()))
+        throw new InputError(input, given, `a directory inside a git work tree (${dir} is not in one)`);
+    return git;
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/image-context.js
+
+
+
+
+/**
+ * Everything a build needs from the repository: the commit, its date for the `created` label (so a
+ * rebuild of one commit carries the same labels), the repository's URL and the released versions.
+ */
+async function imageRequest(git, env, options) {
+    const sha = await resolveRef(git, options.ref, 'ref');
+    const { repository, serverUrl } = await repositoryContext(git, env);
+    const source = repository ? `${serverUrl.replace(/\/+$/, '')}/${repository}` : undefined;
+    const released = (await git.tags())
+        .map((t) => parseVersionTag(t, options.tagPrefix)?.version.version)
+        .filter((v) => v !== undefined);
+    return {
+        image: options.settings.image,
+        target: options.settings.target,
+        sha,
+        platforms: options.settings.platforms,
+        context: (0,external_node_path_namespaceObject.resolve)(git.cwd, options.context),
+        file: options.file,
+        buildArgs: options.settings.buildArgs,
+        buildTarget: options.buildTarget,
+        secrets: options.secrets,
+        push: options.push,
+        floating: options.floating,
+        cache: options.settings.cache,
+        provenance: options.provenance,
+        facts: {
+            title: repository ? repository.split('/')[1] : (0,external_node_path_namespaceObject.basename)(options.settings.image.repository),
+            description: options.description,
+            source,
+            url: source,
+            created: await git.commitTimestamp(sha),
+            licenses: options.licenses,
+        },
+        extraLabels: options.settings.labels,
+        tagPrefix: options.tagPrefix,
+        released,
+        log: options.log,
+        ...(options.names ? { names: options.names } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./build/src/core/settings.js
+
+
+
+const defaultVersionSettings = {
+    tagPrefix: 'v',
+    initialVersion: '1.0.0',
+    preMajor: false,
+    prerelease: null,
+    releaseRules: [],
+};
+// What git refuses in a ref name (git check-ref-format), plus whitespace. A version follows the
+// prefix, so only the prefix's own components can start with a dot, be empty or end in `.lock`.
+const badRefChars = /[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|(?:^|\/)\.|\/\/|\.lock\//;
+const prereleaseId = /^(?!\d+$)[0-9A-Za-z-]+$/;
+function versionSettings(raw, names) {
+    const tagPrefix = raw.tagPrefix ?? defaultVersionSettings.tagPrefix;
+    if (badRefChars.test(tagPrefix) || tagPrefix.startsWith('-') || tagPrefix.startsWith('/')) {
+        throw new InputError(names.tagPrefix, tagPrefix, 'a tag prefix git accepts in a tag name, such as "v" or "synapse-v"');
+    }
+    const initial = raw.initialVersion?.trim() || defaultVersionSettings.initialVersion;
+    const initialVersion = node_modules_semver.valid(initial);
+    if (!initialVersion || node_modules_semver.prerelease(initialVersion)) {
+        throw new InputError(names.initialVersion, initial, 'a stable semantic version such as 1.0.0 or 0.1.0');
+    }
+    const prerelease = raw.prerelease?.trim() || null;
+    if (prerelease !== null && !prereleaseId.test(prerelease)) {
+        throw new InputError(names.prerelease, prerelease, 'a prerelease identifier of letters, digits and hyphens, such as rc or beta');
+    }
+    return {
+        tagPrefix,
+        initialVersion,
+        preMajor: raw.preMajor ?? false,
+        prerelease,
+        releaseRules: raw.releaseRules ? parseReleaseRules(raw.releaseRules, names.releaseRules) : [],
+    };
+}
+
+;// CONCATENATED MODULE: ./build/src/cli/shared-options.js
+
+
+
+
+const cwdOption = {
+    cwd: { type: 'string', placeholder: 'DIR', help: 'the git repository to work in (default: the current directory)' },
+};
+const jsonOption = {
+    json: { type: 'boolean', help: 'print one JSON object on stdout instead of text' },
+};
+/** The rule options of DESIGN.md, the same set as the version action's inputs. */
+const versionRuleOptions = {
+    'tag-prefix': { type: 'string', placeholder: 'PREFIX', help: 'prefix of release tags (default: v)' },
+    'initial-version': { type: 'string', placeholder: 'X.Y.Z', help: 'version of the first release (default: 1.0.0)' },
+    prerelease: { type: 'string', placeholder: 'ID', help: 'prerelease channel: the next version is <next>-ID.N' },
+    'pre-major': { type: 'boolean', help: 'while the major version is 0, breaking changes bump minor' },
+    'release-rules': { type: 'string', placeholder: 'RULES', help: 'extra bump rules, e.g. "build(deps)=patch, docs=none"' },
+};
+function settingsFromArgs(args) {
+    return versionSettings({
+        tagPrefix: stringValue(args, 'tag-prefix'),
+        initialVersion: stringValue(args, 'initial-version'),
+        prerelease: stringValue(args, 'prerelease'),
+        preMajor: flag(args, 'pre-major'),
+        releaseRules: stringValue(args, 'release-rules'),
+    }, {
+        tagPrefix: '--tag-prefix',
+        initialVersion: '--initial-version',
+        prerelease: '--prerelease',
+        preMajor: '--pre-major',
+        releaseRules: '--release-rules',
+    });
+}
+/** The repository named by --cwd (or the current directory); a usage error when it is not one. */
+function repositoryFromArgs(args, io) {
+    const given = stringValue(args, 'cwd') ?? '.';
+    return openRepository((0,external_node_path_namespaceObject.resolve)(io.cwd, given), '--cwd', given);
+}
+
+;// CONCATENATED MODULE: ./build/src/cli/commands/image.js
+
+
+
+
+
+
+
+
+
+
+
+const imageCommand = {
+    name: 'image',
+    summary: 'Build the multi-arch image and publish it: immutable version tags, a latest that only moves forward.',
+    usage: 'release-flow image --image NAME (--version X.Y.Z | --main) [--platforms …] [--context DIR] [--file F] [--push] [--json]',
+    options: {
+        image: { type: 'string', placeholder: 'NAME', help: 'the image, e.g. ghcr.io/owner/synapse (no tag)' },
+        version: { type: 'string', placeholder: 'X.Y.Z', help: 'a release: pushes the immutable vX.Y.Z' },
+        main: { type: 'boolean', help: 'a build of main: pushes sha-<7> and moves latest forward' },
+        platforms: { type: 'string', placeholder: 'LIST', help: 'default linux/amd64,linux/arm64' },
+        context: { type: 'string', placeholder: 'DIR', help: 'build context, relative to the repository (default .)' },
+        file: { type: 'string', placeholder: 'F', help: 'Dockerfile, relative to the context (default Dockerfile)' },
+        target: { type: 'string', placeholder: 'STAGE', help: 'build stage' },
+        'build-arg': { type: 'string', multiple: true, placeholder: 'K=V', help: 'build argument (repeatable)' },
+        secret: { type: 'string', multiple: true, placeholder: 'id=ID,env=VAR|src=FILE', help: 'build secret from an environment variable or a file (repeatable); never a build arg' },
+        label: { type: 'string', multiple: true, placeholder: 'K=V', help: 'extra label (repeatable)' },
+        push: { type: 'boolean', help: 'push to the registry (default: build and load locally)' },
+        floating: { type: 'boolean', help: 'also move vX.Y and vX (stable releases only, to the highest of their line)' },
+        cache: { type: 'string', placeholder: 'MODE', help: 'registry (default: <image>:buildcache, mode=max), gha or none' },
+        provenance: { type: 'boolean', help: 'attach provenance attestations (off: unknown/unknown entries confuse older engines)' },
+        'tag-prefix': { type: 'string', placeholder: 'PREFIX', help: 'prefix of release tags (default: v)' },
+        ref: { type: 'string', placeholder: 'REF', help: 'the commit to build (default: HEAD)' },
+        ...jsonOption,
+        ...cwdOption,
+    },
+    async run(args, io) {
+        const settings = imageSettings({
+            image: stringValue(args, 'image'),
+            version: stringValue(args, 'version'),
+            main: flag(args, 'main'),
+            platforms: stringValue(args, 'platforms'),
+            cache: stringValue(args, 'cache'),
+            buildArgs: list(args, 'build-arg').join('\n'),
+            labels: list(args, 'label').join('\n'),
+        }, { image: '--image', version: '--version', main: '--main', platforms: '--platforms', cache: '--cache', buildArgs: '--build-arg', labels: '--label' });
+        const secrets = Object.fromEntries(list(args, 'secret').map((spec) => cliSecret(spec, io)));
+        const git = await repositoryFromArgs(args, io);
+        const log = (line) => io.stderr(`${line}\n`);
+        const request = await imageRequest(git, io.env, {
+            settings,
+            ref: stringValue(args, 'ref') ?? 'HEAD',
+            context: stringValue(args, 'context') ?? '.',
+            file: stringValue(args, 'file'),
+            buildTarget: stringValue(args, 'target'),
+            secrets,
+            push: flag(args, 'push'),
+            floating: flag(args, 'floating'),
+            provenance: flag(args, 'provenance'),
+            tagPrefix: stringValue(args, 'tag-prefix') ?? 'v',
+            log,
+            names: { context: '--context', file: '--file' },
+        });
+        const outcome = await publishImage(createDocker(), createRegistryClient({ credentials: dockerConfigCredentials(), log }), git, request);
+        if (flag(args, 'json')) {
+            io.stdout(JSON.stringify(outcome) + '\n');
+        }
+        else {
+            const lines = [
+                outcome.existing ? `${settings.image.name}: already published from this commit (nothing built).` : `${settings.image.name}: ${outcome.pushed ? 'pushed' : 'built locally'}.`,
+                ...(outcome.digest ? [`digest ${outcome.digest}`] : []),
+                ...outcome.tags.map((t) => `  ${settings.image.name}:${t}`),
+                ...outcome.held.map((h) => `  ${h.tag} not moved: ${h.reason}`),
+            ];
+            io.stdout(lines.join('\n') + '\n');
+        }
+        return 0;
+    },
+};
+function list(args, name) {
+    const value = args.values[name];
+    return Array.isArray(value) ? value.map(String) : [];
+}
+/** `id=npm,env=NPM_TOKEN` or `id=npm,src=./token`, as buildx takes them; the value is read here. */
+function cliSecret(spec, io) {
+    const fields = Object.fromEntries(spec.split(',').map((part) => part.split('=', 2)));
+    const id = fields.id;
+    if (!id || (fields.env === undefined) === (fields.src === undefined)) {
+        throw new InputError('--secret', spec, 'id=ID,env=VARIABLE or id=ID,src=FILE');
+    }
+    if (fields.env !== undefined) {
+        const value = io.env[fields.env];
+        if (value === undefined)
+            throw new InputError('--secret', spec, `an environment variable ${fields.env} that is set`);
+        return [id, value];
+    }
+    try {
+        return [id, (0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.resolve)(io.cwd, fields.src), 'utf8')];
+    }
+    catch {
+        throw new InputError('--secret', spec, `a readable file ${fields.src}`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./build/src/core/notes.js
 
 const breakingSectionTitle = '⚠ Breaking changes';
@@ -4336,77 +6048,6 @@ function linkIssues(text, links) {
         const n = Number(issue);
         return Number.isSafeInteger(n) && n > 0 ? `[#${issue}](${links.issue(n)})` : match;
     });
-}
-
-;// CONCATENATED MODULE: ./build/src/flows/history.js
-
-
-
-const unshallowCommand = 'git fetch --unshallow --tags';
-/** Never computes from an incomplete history: deepens it, or stops with the command that does. */
-async function ensureFullHistory(git, policy, log) {
-    if (!(await git.isShallow()))
-        return;
-    if (policy === 'fail') {
-        throw new PreconditionError('this repository is a shallow clone, so the last release and the commits since it cannot be known', `${unshallowCommand}   (in actions/checkout: fetch-depth: 0)`);
-    }
-    log(`Shallow clone detected: fetching the full history and tags (${unshallowCommand}).`);
-    await git.deepen();
-    if (await git.isShallow()) {
-        throw new PreconditionError('the clone is still shallow after fetching its history', `${unshallowCommand}, or fetch-depth: 0 in actions/checkout`);
-    }
-}
-async function resolveRef(git, ref, input) {
-    const sha = await git.resolveCommit(ref);
-    if (sha)
-        return sha;
-    if (ref === 'HEAD')
-        throw new PreconditionError('HEAD has no commit yet: there is no history to version', 'commit something first, e.g. git commit --allow-empty -m "chore: start"');
-    throw new InputError(input, ref, 'a commit, branch or tag that exists in this repository');
-}
-/** The last release before `to` and the analysis of the commits since it, streamed from git. */
-async function describeRange(git, options) {
-    const { settings } = options;
-    const head = await resolveRef(git, options.to, 'to');
-    const analyzer = () => new CommitAnalyzer({ rules: settings.releaseRules, collect: options.collect ?? false });
-    if (options.from) {
-        const from = await resolveRef(git, options.from, 'from');
-        const previous = highestVersionTag([options.from], settings.tagPrefix, { includePrerelease: true });
-        return { head, previous, from, analysis: (await analyzeRange(git, { from, to: head }, analyzer())).analysis };
-    }
-    // Asking git which tags `head` contains walks the whole history, which costs more than the range.
-    // So the highest release tag is tried first, and the range itself proves that `head` contains it:
-    // git log --boundary lists the range's start at its edge exactly when it is an ancestor.
-    const tagged = (await git.tagCommits()).filter((t) => t.name !== options.excludeTag);
-    const highest = highestVersionTag(tagged.map((t) => t.name), settings.tagPrefix);
-    const highestCommit = highest && tagged.find((t) => t.name === highest.tag).commit;
-    if (highest && highestCommit === head) {
-        return { head, previous: highest, from: head, analysis: analyzer().finish() };
-    }
-    if (highest && highestCommit) {
-        const attempt = await analyzeRange(git, { from: highestCommit, to: head }, analyzer(), highestCommit);
-        if (attempt.reachedStart)
-            return { head, previous: highest, from: highestCommit, analysis: attempt.analysis };
-    }
-    // The highest tag is on another branch: let git find the highest one `head` contains.
-    const reachable = (await git.tags({ mergedInto: head })).filter((t) => t !== options.excludeTag);
-    const previous = highestVersionTag(reachable, settings.tagPrefix);
-    const from = previous ? tagged.find((t) => t.name === previous.tag).commit : null;
-    return { head, previous, from, analysis: (await analyzeRange(git, { from, to: head }, analyzer())).analysis };
-}
-/** Streams `from..to` through the analyzer; with `start`, also tells whether `to` contains it. */
-async function analyzeRange(git, range, analyzer, start) {
-    let reachedStart = false;
-    for await (const commit of git.log(range, { boundary: start !== undefined })) {
-        if (commit.boundary) {
-            if (commit.sha === start)
-                reachedStart = true;
-        }
-        else {
-            analyzer.add(commit);
-        }
-    }
-    return { analysis: analyzer.finish(), reachedStart };
 }
 
 ;// CONCATENATED MODULE: ./build/src/core/version.js
@@ -4630,8 +6271,6 @@ async function runLimited(jobs, limit) {
     return results;
 }
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: ./build/src/core/notes-file.js
 
 const defaultNotesHeader = '# Release notes\n\n';
@@ -4751,407 +6390,6 @@ async function writeNotesFile(path, section, version) {
     return updated;
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./build/src/adapters/git.js
-
-class GitError extends Error {
-    args;
-    exitCode;
-    stderr;
-    name = 'GitError';
-    constructor(
-    /** The arguments after `git`. */
-    args, 
-    /** Null when git could not be started or was killed by a signal. */
-    exitCode, stderr, options) {
-        super(describeFailure(args, exitCode, stderr, options), options?.cause ? { cause: options.cause } : undefined);
-        this.args = args;
-        this.exitCode = exitCode;
-        this.stderr = stderr;
-    }
-}
-function describeFailure(args, exitCode, stderr, options) {
-    const command = formatCommand(args);
-    const detail = stderr.trim();
-    if (options?.cause instanceof Error)
-        return `${command} could not be run: ${options.cause.message}`;
-    const status = exitCode !== null ? `exit ${exitCode}` : `killed by ${options?.signal ?? 'a signal'}`;
-    return `${command} failed (${status})${detail ? `: ${detail}` : ''}`;
-}
-function formatCommand(args) {
-    return ['git', ...args].map((arg) => (/^[\w@%^~:/.,=+-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
-}
-// -- Parsing `git log -z --format=%m%H%x1f%P%x1f%B` ----------------------------------------------
-/** Between commits (git's -z terminator); git refuses NUL inside commit messages. */
-const RECORD_END = '\0';
-/** Between the fields of one commit; a unit separator cannot appear in a sha or parent list. */
-const FIELD_SEPARATOR = '\x1f';
-/** %m is `-` for a boundary commit (with --boundary) and `>` otherwise. */
-const LOG_FORMAT = '--format=%m%H%x1f%P%x1f%B';
-const BOUNDARY_MARK = '-';
-/** One record of LOG_FORMAT output, without its NUL terminator. */
-function parseLogRecord(record) {
-    const afterSha = record.indexOf(FIELD_SEPARATOR);
-    const afterParents = afterSha === -1 ? -1 : record.indexOf(FIELD_SEPARATOR, afterSha + 1);
-    if (afterParents === -1 || afterSha < 2) {
-        throw new Error(`expected a git log record "<mark><sha>\\x1f<parents>\\x1f<message>", got ${JSON.stringify(record.slice(0, 80))}`);
-    }
-    const parents = record.slice(afterSha + 1, afterParents);
-    const commit = {
-        sha: record.slice(1, afterSha),
-        parents: parents === '' ? [] : parents.split(' '),
-        message: record.slice(afterParents + 1),
-    };
-    if (record[0] === BOUNDARY_MARK)
-        commit.boundary = true;
-    return commit;
-}
-/**
- * Turns decoded LOG_FORMAT output, in chunks of any size, into commits as soon as each record is
- * complete. Only the unfinished tail is kept, so memory follows the largest commit, not the history.
- */
-async function* parseLogStream(chunks) {
-    let pending = '';
-    for await (const chunk of chunks) {
-        // Searching only the new chunk keeps a message spread over many chunks from being rescanned.
-        let end = chunk.indexOf(RECORD_END);
-        if (end === -1) {
-            pending += chunk;
-            continue;
-        }
-        yield parseLogRecord(pending + chunk.slice(0, end));
-        let start = end + 1;
-        while ((end = chunk.indexOf(RECORD_END, start)) !== -1) {
-            yield parseLogRecord(chunk.slice(start, end));
-            start = end + 1;
-        }
-        pending = chunk.slice(start);
-    }
-    if (pending !== '') {
-        throw new Error(`git log output ended inside a record: ${JSON.stringify(pending.slice(0, 80))}`);
-    }
-}
-/** Enough to explain any failure; a runaway stderr must not grow without bound. */
-const STDERR_LIMIT = 64 * 1024;
-function spawnGit(gitPath, cwd, args, stdin) {
-    const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, args, {
-        cwd,
-        stdio: [stdin, 'pipe', 'pipe'],
-        env: {
-            ...process.env,
-            // English messages for GitError, and never wait for a password nobody can type.
-            LC_ALL: 'C',
-            GIT_TERMINAL_PROMPT: '0',
-            // Read-only commands such as status must not take index.lock from a concurrent writer.
-            GIT_OPTIONAL_LOCKS: '0',
-        },
-    });
-    let stderr = '';
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (data) => {
-        if (stderr.length < STDERR_LIMIT)
-            stderr += data;
-    });
-    const exited = new Promise((resolve, reject) => {
-        child.once('error', (error) => reject(new GitError(args, null, stderr, { cause: error })));
-        child.once('close', (exitCode, signal) => resolve({ exitCode, signal, stderr }));
-    });
-    // The caller may be busy with stdout when a spawn error arrives; it still sees it when awaiting.
-    exited.catch(() => undefined);
-    return { child, exited };
-}
-async function execGit(gitPath, cwd, args, options = {}) {
-    const { child, exited } = spawnGit(gitPath, cwd, args, options.input === undefined ? 'ignore' : 'pipe');
-    if (options.input !== undefined) {
-        // git may exit before reading everything (e.g. on a usage error); its exit code tells the story.
-        child.stdin?.on('error', () => undefined);
-        child.stdin?.end(options.input, 'utf8');
-    }
-    let stdout = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (data) => {
-        stdout += data;
-    });
-    const { exitCode, signal, stderr } = await exited;
-    if (exitCode === 0 || (exitCode !== null && options.okExitCodes?.includes(exitCode))) {
-        return { stdout, stderr, exitCode };
-    }
-    throw new GitError(args, exitCode, stderr, { signal });
-}
-// -- Arguments ----------------------------------------------------------------------------------
-/** A ref, tag or remote name that git would read as an option is a caller bug or an injection. */
-function operand(value, what) {
-    if (value === '' || value.startsWith('-')) {
-        throw new Error(`expected a git ${what} that does not start with "-", got ${JSON.stringify(value)}`);
-    }
-    return value;
-}
-/** `^from to` is `from..to` without the parsing surprises of names containing dots. */
-function rangeArgs(range) {
-    const to = operand(range.to, 'revision');
-    return range.from ? [to, `^${operand(range.from, 'revision')}`] : [to];
-}
-function logArgs(range, options = {}) {
-    // --encoding: %B in UTF-8 whatever i18n.logOutputEncoding says; -z: NUL ends each record.
-    // The trailing `--` keeps a revision from being taken for a path. --topo-order: a commit always
-    // comes before its parents, even with skewed clocks, so a revert is read before what it reverts.
-    const boundary = options.boundary ? ['--boundary'] : [];
-    return ['log', '-z', '--topo-order', ...boundary, '--no-show-signature', '--encoding=UTF-8', LOG_FORMAT, ...rangeArgs(range), '--'];
-}
-function tagArgs(options = {}, format = '%(refname:strip=2)') {
-    // for-each-ref rather than `git tag`: plumbing, so tag.sort and column.ui cannot change the output.
-    const args = ['for-each-ref', `--format=${format}`];
-    if (options.mergedInto)
-        args.push(`--merged=${operand(options.mergedInto, 'revision')}`);
-    if (options.pointsAt)
-        args.push(`--points-at=${operand(options.pointsAt, 'revision')}`);
-    args.push('refs/tags');
-    return args;
-}
-function pushArgs(remote, refs, options = {}) {
-    if (refs.length === 0)
-        throw new Error('expected at least one ref to push, got none');
-    return [
-        'push',
-        ...(options.atomic ? ['--atomic'] : []),
-        operand(remote, 'remote'),
-        ...refs.map((ref) => operand(ref, 'refspec')),
-    ];
-}
-function lines(stdout) {
-    return stdout.split('\n').filter((line) => line !== '');
-}
-// -- The real implementation ----------------------------------------------------------------------
-function createGit(cwd, options = {}) {
-    const gitPath = options.gitPath ?? 'git';
-    const exec = (args, execOptions) => execGit(gitPath, cwd, args, execOptions);
-    const output = async (args, execOptions) => (await exec(args, execOptions)).stdout.trim();
-    const resolveCommit = async (ref) => {
-        const { stdout, exitCode } = await exec(['rev-parse', '--verify', '--quiet', `${operand(ref, 'revision')}^{commit}`], {
-            okExitCodes: [1],
-        });
-        return exitCode === 0 ? stdout.trim() : null;
-    };
-    const isShallow = async () => (await output(['rev-parse', '--is-shallow-repository'])) === 'true';
-    return {
-        cwd,
-        async isInsideWorkTree() {
-            try {
-                return (await output(['rev-parse', '--is-inside-work-tree'])) === 'true';
-            }
-            catch (error) {
-                // Only "no repository here" is a no; "dubious ownership" and friends need a human to read them.
-                if (error instanceof GitError && /not a git repository/i.test(error.stderr))
-                    return false;
-                throw error;
-            }
-        },
-        topLevel: () => output(['rev-parse', '--show-toplevel']),
-        isShallow,
-        async deepen(remote = 'origin') {
-            const shallow = await isShallow();
-            await exec(['fetch', '--no-recurse-submodules', ...(shallow ? ['--unshallow'] : []), '--tags', operand(remote, 'remote')]);
-        },
-        resolveCommit,
-        async currentBranch() {
-            const { stdout, exitCode } = await exec(['symbolic-ref', '--quiet', '--short', 'HEAD'], { okExitCodes: [1] });
-            return exitCode === 0 ? stdout.trim() : null;
-        },
-        async tags(filter) {
-            return lines(await output(tagArgs(filter)));
-        },
-        async tagCommits(filter) {
-            // %(*…) is the peeled commit of an annotated tag and empty for a lightweight one.
-            const format = '%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(committerdate:unix)%00%(*committerdate:unix)';
-            return lines(await output(tagArgs(filter, format))).map((line) => {
-                const [name = '', object = '', peeled = '', date = '', peeledDate = ''] = line.split('\0');
-                const seconds = Number(peeledDate || date);
-                return { name, commit: peeled || object, date: new Date(seconds * 1000).toISOString().slice(0, 10) };
-            });
-        },
-        log(range, logOptions) {
-            const args = logArgs(range, logOptions);
-            return {
-                [Symbol.asyncIterator]: () => streamLog(gitPath, cwd, args),
-            };
-        },
-        async countCommits(range) {
-            return Number(await output(['rev-list', '--count', ...rangeArgs(range), '--']));
-        },
-        async commitDate(ref) {
-            const seconds = Number(await output(['show', '-s', '--format=%ct', `${operand(ref, 'revision')}^{commit}`, '--']));
-            return new Date(seconds * 1000).toISOString().slice(0, 10);
-        },
-        async isAncestor(ancestor, descendant) {
-            const { exitCode } = await exec(['merge-base', '--is-ancestor', operand(ancestor, 'revision'), operand(descendant, 'revision')], { okExitCodes: [1] });
-            return exitCode === 0;
-        },
-        async isDirty() {
-            // Explicit --untracked-files: status.showUntrackedFiles=no must not hide new files.
-            return (await output(['status', '--porcelain', '--untracked-files=normal'])) !== '';
-        },
-        async tagExists(name) {
-            const { exitCode } = await exec(['rev-parse', '--verify', '--quiet', `refs/tags/${name}`], { okExitCodes: [1] });
-            return exitCode === 0;
-        },
-        async remoteUrl(remote = 'origin') {
-            // Exit 2 is git's "No such remote".
-            const { stdout, exitCode } = await exec(['remote', 'get-url', operand(remote, 'remote')], { okExitCodes: [2] });
-            return exitCode === 0 ? stdout.trim() : null;
-        },
-        async add(paths) {
-            if (paths.length === 0)
-                return;
-            await exec(['add', '--', ...paths]);
-        },
-        async commit(message) {
-            await exec(['commit', '--quiet', '--cleanup=verbatim', '--file=-'], { input: message });
-            return output(['rev-parse', 'HEAD']);
-        },
-        async createAnnotatedTag(name, message, ref = 'HEAD') {
-            await exec(['tag', '--annotate', '--cleanup=verbatim', '--file=-', operand(name, 'tag name'), operand(ref, 'revision')], {
-                input: message,
-            });
-        },
-        async push(remote, refs, pushOptions) {
-            await exec(pushArgs(remote, refs, pushOptions));
-        },
-    };
-}
-async function* streamLog(gitPath, cwd, args) {
-    const { child, exited } = spawnGit(gitPath, cwd, args, 'ignore');
-    const stdout = child.stdout;
-    if (!stdout)
-        throw new Error('expected git log to have a stdout pipe');
-    // A streaming decoder: a multi-byte character split between two chunks stays whole.
-    stdout.setEncoding('utf8');
-    let finished = false;
-    try {
-        try {
-            yield* parseLogStream(stdout);
-        }
-        catch (error) {
-            // A truncated record usually means git died; its exit status explains it better.
-            const { exitCode, signal, stderr } = await exited;
-            if (exitCode !== 0)
-                throw new GitError(args, exitCode, stderr, { signal });
-            throw error;
-        }
-        const { exitCode, signal, stderr } = await exited;
-        finished = true;
-        if (exitCode !== 0)
-            throw new GitError(args, exitCode, stderr, { signal });
-    }
-    finally {
-        if (!finished) {
-            // The consumer stopped early (or parsing failed): git would otherwise block on a full pipe.
-            stdout.destroy();
-            child.kill();
-            await exited.catch(() => undefined);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./build/src/core/links.js
-const ownerAndName = /^([\w.-]+)\/([\w.-]+)$/;
-/**
- * `serverUrl` is GITHUB_SERVER_URL as the caller read it (https://github.com or the GHES address);
- * `repository` is GITHUB_REPOSITORY, "owner/name".
- */
-function repoLinks(serverUrl, repository) {
-    const match = ownerAndName.exec(repository.trim());
-    if (!match)
-        throw new Error(`Expected the repository as "owner/name", got ${JSON.stringify(repository)}`);
-    const base = `${serverBase(serverUrl)}/${encodeURIComponent(match[1])}/${encodeURIComponent(match[2])}`;
-    return {
-        commit: (sha) => `${base}/commit/${encodeURIComponent(sha)}`,
-        issue: (n) => {
-            if (!Number.isSafeInteger(n) || n <= 0)
-                throw new Error(`Expected a positive issue number, got ${n}`);
-            return `${base}/issues/${n}`;
-        },
-        compare: (fromTag, toTag) => `${base}/compare/${encodeRef(fromTag)}...${encodeRef(toTag)}`,
-    };
-}
-/**
- * "owner/name" of a git remote on the given server, or null when the remote is elsewhere or not a
- * form we know. Only owner and name leave this function: a checkout's https remote may carry a
- * token (`https://x-access-token:TOKEN@github.com/...`) and it must never reach a log or a file.
- */
-function repositoryFromRemote(remoteUrl, serverUrl) {
-    const server = parseServerUrl(serverUrl);
-    const remote = remoteUrl.trim();
-    const scpLike = /^[\w.-]+@([^/:@\s]+):\/?([^\s]+)$/.exec(remote);
-    if (scpLike) {
-        return sameHost(scpLike[1], server.hostname) ? repositoryFromPath(scpLike[2]) : null;
-    }
-    const url = URL.parse(remote);
-    if (!url || url.search !== '' || url.hash !== '')
-        return null;
-    if (url.protocol === 'https:' || url.protocol === 'http:') {
-        // Same host and port: GHES can serve https on a non-default port.
-        return url.host.toLowerCase() === server.host.toLowerCase() ? repositoryFromPath(url.pathname) : null;
-    }
-    if (url.protocol === 'ssh:') {
-        // The ssh port has nothing to do with the web server's port, so only the host name must match.
-        return sameHost(url.hostname, server.hostname) ? repositoryFromPath(url.pathname) : null;
-    }
-    return null;
-}
-function repositoryFromPath(path) {
-    const trimmed = path.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '');
-    const match = ownerAndName.exec(trimmed);
-    if (!match || match[2] === '.' || match[2] === '..' || match[1] === '.' || match[1] === '..')
-        return null;
-    return `${match[1]}/${match[2]}`;
-}
-function sameHost(a, b) {
-    return a.toLowerCase() === b.toLowerCase();
-}
-function parseServerUrl(serverUrl) {
-    const url = URL.parse(serverUrl.trim());
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-        throw new Error(`Expected the server URL as http(s)://host, e.g. https://github.com, got ${JSON.stringify(serverUrl)}`);
-    }
-    return url;
-}
-/** Origin plus any path prefix, without trailing slashes and without credentials. */
-function serverBase(serverUrl) {
-    const url = parseServerUrl(serverUrl);
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-/** Tags may contain `/` (a path in the URL) and `+` (build metadata, which must be escaped). */
-function encodeRef(ref) {
-    return ref.split('/').map(encodeURIComponent).join('/');
-}
-
-;// CONCATENATED MODULE: ./build/src/flows/repository.js
-
-
-
-
-/** Where links point: GITHUB_SERVER_URL (GitHub Enterprise Server too) and the repository. */
-async function repositoryContext(git, env) {
-    const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
-    let repository = env.GITHUB_REPOSITORY || null;
-    if (!repository) {
-        const remote = await git.remoteUrl('origin');
-        repository = remote ? repositoryFromRemote(remote, serverUrl) : null;
-    }
-    return { serverUrl, repository, links: repository ? repoLinks(serverUrl, repository) : null };
-}
-/** The git work tree at `dir`; a usage error naming `input` and the value as given when there is none. */
-async function openRepository(dir, input, given = dir) {
-    const isDirectory = await (0,promises_namespaceObject.stat)(dir).then((s) => s.isDirectory(), () => false);
-    if (!isDirectory)
-        throw new InputError(input, given, `an existing directory (${dir} is not): the git repository to release`);
-    const git = createGit(dir);
-    if (!(await git.isInsideWorkTree()))
-        throw new InputError(input, given, `a directory inside a git work tree (${dir} is not in one)`);
-    return git;
-}
-
 ;// CONCATENATED MODULE: ./build/src/cli/notes-options.js
 
 
@@ -5161,84 +6399,6 @@ const notesOptions = {
 function notesOptionsFromArgs(args) {
     const shown = stringValue(args, 'show-types');
     return shown ? { shownTypes: parseShownTypes(shown, '--show-types') } : undefined;
-}
-
-;// CONCATENATED MODULE: ./build/src/core/settings.js
-
-
-
-const defaultVersionSettings = {
-    tagPrefix: 'v',
-    initialVersion: '1.0.0',
-    preMajor: false,
-    prerelease: null,
-    releaseRules: [],
-};
-// What git refuses in a ref name (git check-ref-format), plus whitespace. A version follows the
-// prefix, so only the prefix's own components can start with a dot, be empty or end in `.lock`.
-const badRefChars = /[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|(?:^|\/)\.|\/\/|\.lock\//;
-const prereleaseId = /^(?!\d+$)[0-9A-Za-z-]+$/;
-function versionSettings(raw, names) {
-    const tagPrefix = raw.tagPrefix ?? defaultVersionSettings.tagPrefix;
-    if (badRefChars.test(tagPrefix) || tagPrefix.startsWith('-') || tagPrefix.startsWith('/')) {
-        throw new InputError(names.tagPrefix, tagPrefix, 'a tag prefix git accepts in a tag name, such as "v" or "synapse-v"');
-    }
-    const initial = raw.initialVersion?.trim() || defaultVersionSettings.initialVersion;
-    const initialVersion = node_modules_semver.valid(initial);
-    if (!initialVersion || node_modules_semver.prerelease(initialVersion)) {
-        throw new InputError(names.initialVersion, initial, 'a stable semantic version such as 1.0.0 or 0.1.0');
-    }
-    const prerelease = raw.prerelease?.trim() || null;
-    if (prerelease !== null && !prereleaseId.test(prerelease)) {
-        throw new InputError(names.prerelease, prerelease, 'a prerelease identifier of letters, digits and hyphens, such as rc or beta');
-    }
-    return {
-        tagPrefix,
-        initialVersion,
-        preMajor: raw.preMajor ?? false,
-        prerelease,
-        releaseRules: raw.releaseRules ? parseReleaseRules(raw.releaseRules, names.releaseRules) : [],
-    };
-}
-
-;// CONCATENATED MODULE: ./build/src/cli/shared-options.js
-
-
-
-
-const cwdOption = {
-    cwd: { type: 'string', placeholder: 'DIR', help: 'the git repository to work in (default: the current directory)' },
-};
-const jsonOption = {
-    json: { type: 'boolean', help: 'print one JSON object on stdout instead of text' },
-};
-/** The rule options of DESIGN.md, the same set as the version action's inputs. */
-const versionRuleOptions = {
-    'tag-prefix': { type: 'string', placeholder: 'PREFIX', help: 'prefix of release tags (default: v)' },
-    'initial-version': { type: 'string', placeholder: 'X.Y.Z', help: 'version of the first release (default: 1.0.0)' },
-    prerelease: { type: 'string', placeholder: 'ID', help: 'prerelease channel: the next version is <next>-ID.N' },
-    'pre-major': { type: 'boolean', help: 'while the major version is 0, breaking changes bump minor' },
-    'release-rules': { type: 'string', placeholder: 'RULES', help: 'extra bump rules, e.g. "build(deps)=patch, docs=none"' },
-};
-function settingsFromArgs(args) {
-    return versionSettings({
-        tagPrefix: stringValue(args, 'tag-prefix'),
-        initialVersion: stringValue(args, 'initial-version'),
-        prerelease: stringValue(args, 'prerelease'),
-        preMajor: flag(args, 'pre-major'),
-        releaseRules: stringValue(args, 'release-rules'),
-    }, {
-        tagPrefix: '--tag-prefix',
-        initialVersion: '--initial-version',
-        prerelease: '--prerelease',
-        preMajor: '--pre-major',
-        releaseRules: '--release-rules',
-    });
-}
-/** The repository named by --cwd (or the current directory); a usage error when it is not one. */
-function repositoryFromArgs(args, io) {
-    const given = stringValue(args, 'cwd') ?? '.';
-    return openRepository((0,external_node_path_namespaceObject.resolve)(io.cwd, given), '--cwd', given);
 }
 
 ;// CONCATENATED MODULE: ./build/src/cli/commands/notes.js
@@ -5629,7 +6789,8 @@ const versionCommand = {
 
 
 
-const commands = [planCommand, versionCommand, notesCommand, releaseCommand];
+
+const commands = [planCommand, versionCommand, notesCommand, releaseCommand, imageCommand];
 function topHelp() {
     const lines = [
         'release-flow: from commit to running container.',

@@ -40012,6 +40012,10 @@ function createGit(cwd, options = {}) {
         return exitCode === 0 ? stdout.trim() : null;
     };
     const isShallow = async () => (await output(['rev-parse', '--is-shallow-repository'])) === 'true';
+    const commitTimestamp = async (ref) => {
+        const seconds = Number(await output(['show', '-s', '--format=%ct', `${operand(ref, 'revision')}^{commit}`, '--']));
+        return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    };
     return {
         cwd,
         async isInsideWorkTree() {
@@ -40057,10 +40061,8 @@ function createGit(cwd, options = {}) {
         async countCommits(range) {
             return Number(await output(['rev-list', '--count', ...rangeArgs(range), '--']));
         },
-        async commitDate(ref) {
-            const seconds = Number(await output(['show', '-s', '--format=%ct', `${operand(ref, 'revision')}^{commit}`, '--']));
-            return new Date(seconds * 1000).toISOString().slice(0, 10);
-        },
+        commitDate: async (ref) => (await commitTimestamp(ref)).slice(0, 10),
+        commitTimestamp,
         async isAncestor(ancestor, descendant) {
             const { exitCode } = await exec(['merge-base', '--is-ancestor', operand(ancestor, 'revision'), operand(descendant, 'revision')], { okExitCodes: [1] });
             return exitCode === 0;

@@ -33,6 +33,8 @@ export interface Git {
   countCommits(range: CommitRange): Promise<number>;
   /** Committer date of `ref` as YYYY-MM-DD in UTC. */
   commitDate(ref: string): Promise<string>;
+  /** The committer date as RFC 3339 (UTC), for image labels that must not change on a rebuild. */
+  commitTimestamp(ref: string): Promise<string>;
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   /** Tracked changes (staged or not) or untracked files that are not ignored. */
   isDirty(): Promise<boolean>;
@@ -306,6 +308,11 @@ export function createGit(cwd: string, options: GitOptions = {}): Git {
 
   const isShallow = async () => (await output(['rev-parse', '--is-shallow-repository'])) === 'true';
 
+  const commitTimestamp = async (ref: string): Promise<string> => {
+    const seconds = Number(await output(['show', '-s', '--format=%ct', `${operand(ref, 'revision')}^{commit}`, '--']));
+    return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  };
+
   return {
     cwd,
 
@@ -360,10 +367,9 @@ export function createGit(cwd: string, options: GitOptions = {}): Git {
       return Number(await output(['rev-list', '--count', ...rangeArgs(range), '--']));
     },
 
-    async commitDate(ref) {
-      const seconds = Number(await output(['show', '-s', '--format=%ct', `${operand(ref, 'revision')}^{commit}`, '--']));
-      return new Date(seconds * 1000).toISOString().slice(0, 10);
-    },
+    commitDate: async (ref) => (await commitTimestamp(ref)).slice(0, 10),
+
+    commitTimestamp,
 
     async isAncestor(ancestor, descendant) {
       const { exitCode } = await exec(

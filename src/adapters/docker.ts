@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+
+/** A docker command that failed: the argv (never a secret: those travel in the environment) and why. */
+export class DockerError extends Error {
+  override readonly name = 'DockerError';
+  constructor(
+    readonly args: readonly string[],
+    readonly exitCode: number | null,
+    readonly stderr: string,
+    options?: { cause?: unknown },
+  ) {
+    const tail = stderr.trim().split('\n').slice(-15).join('\n');
+    super(`docker ${args.slice(0, 3).join(' ')} failed (${exitCode === null ? 'could not run' : `exit ${exitCode}`})${tail ? `:\n${tail}` : ''}`, options);
+  }
+}
+
+export interface DockerRunOptions {
+  /** Extra environment for this command only (build secrets are passed this way). */
+  env?: Record<string, string>;
+  /** Each line of stderr as it comes: buildx writes its progress there. */
+  onLine?: (line: string) => void;
+  cwd?: string;
+}
+
+export interface DockerResult {
+  stdout: string;
+  stderr: string;
+}
+
+/** Every docker call of the project goes through `run`: argv built by pure functions in core/. */
+export interface Docker {
+  run(args: readonly string[], options?: DockerRunOptions): Promise<DockerResult>;
+}
+
+/** Keeps what explains a failure without letting a chatty build grow memory without bound. */
+const STDERR_LIMIT = 256 * 1024;
+
+export function createDocker(options: { dockerPath?: string } = {}): Docker {
+  const dockerPath = options.dockerPath ?? 'docker';
+  return {
+    run(args, runOptions = {}) {
+      return new Promise<DockerResult>((resolve, reject) => {
+        const child = spawn(dockerPath, args, {
+          cwd: runOptions.cwd,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, ...runOptions.env },
+        });
+        let stdout = '';
+        let stderr = '';
+        let partial = '';
+        child.stdout.setEncoding('utf8');
+        child.stdout.on('data', (data: string) => (stdout += data));
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (data: string) => {
+          stderr = (stderr + data).slice(-STDERR_LIMIT);
+          if (!runOptions.onLine) return;
+          const lines = (partial + data).split('\n');
+          partial = lines.pop() ?? '';
+          for (const line of lines) runOptions.onLine(line);
+        });
+        child.once('error', (error) => reject(new DockerError(args, null, String(error), { cause: error })));
+        child.once('close', (exitCode) => {
+          if (partial && runOptions.onLine) runOptions.onLine(partial);
+          if (exitCode === 0) resolve({ stdout, stderr });
+          else reject(new DockerError(args, exitCode, stderr));
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import semver from 'semver';
+import { InputError } from './errors.js';
+
+/** What an image build publishes: a release version, or the head of main. */
+export type ImageTarget = { kind: 'version'; version: string } | { kind: 'main' };
+
+export interface ImageTags {
+  /** Tags that are never moved once pushed: `vX.Y.Z` for a release, `sha-<7>` on main. */
+  immutable: string[];
+  /** Tags that follow the newest build: `latest` on main, `vX.Y` and `vX` for releases when asked. */
+  moving: string[];
+}
+
+export interface ImageTagOptions {
+  /** The commit the image is built from. */
+  sha: string;
+  tagPrefix?: string;
+  /** Also `vX.Y` and `vX` for stable releases. */
+  floating?: boolean;
+  /** Released versions (from the release tags): a floating tag only moves to the highest of its line. */
+  released?: readonly string[];
+}
+
+/**
+ * The tags of DESIGN.md: on main `latest` and `sha-<7>`; on a version `vX.Y.Z`, plus `vX.Y` and
+ * `vX` when asked, never for a prerelease. No hidden defaults: what is pushed is exactly this.
+ */
+export function imageTags(target: ImageTarget, options: ImageTagOptions): ImageTags {
+  const prefix = options.tagPrefix ?? 'v';
+  if (target.kind === 'main') {
+    if (!/^[0-9a-f]{7,40}$/.test(options.sha)) throw new InputError('sha', options.sha, 'a commit sha of 7 to 40 hex characters');
+    return { immutable: [`sha-${options.sha.slice(0, 7)}`], moving: ['latest'] };
+  }
+  // semver itself takes one optional leading `v` (and only one: `vv1.2.3` is not a version).
+  const version = semver.parse(target.version);
+  if (!version) throw new InputError('version', target.version, 'a semantic version such as 1.4.0 (or v1.4.0)');
+  const exact = `${prefix}${version.version}`;
+  const stable = version.prerelease.length === 0;
+  const moving: string[] = [];
+  if (options.floating && stable) {
+    const others = (options.released ?? []).map((v) => semver.parse(v)).filter((v): v is semver.SemVer => v !== null && v.prerelease.length === 0);
+    const newerIn = (sameLine: (v: semver.SemVer) => boolean) => others.some((v) => sameLine(v) && semver.gt(v, version));
+    if (!newerIn((v) => v.major === version.major && v.minor === version.minor)) moving.push(`${prefix}${version.major}.${version.minor}`);
+    if (!newerIn((v) => v.major === version.major)) moving.push(`${prefix}${version.major}`);
+  }
+  return { immutable: [exact], moving };
+}
