@@ -39196,9 +39196,15 @@ function imageSettings(raw, names) {
         target,
         platforms: parsePlatforms(raw.platforms ?? '', names.platforms),
         cache,
-        buildArgs: parseKeyValues(raw.buildArgs ?? '', names.buildArgs),
-        labels: parseKeyValues(raw.labels ?? '', names.labels),
+        buildArgs: keyValues(raw.buildArgs, names.buildArgs),
+        labels: keyValues(raw.labels, names.labels),
     };
+}
+/** A repeated CLI flag gives one pair per entry, so `--label 'd=Hello, world'` keeps its comma. */
+function keyValues(raw, input) {
+    if (Array.isArray(raw))
+        return Object.assign({}, ...raw.map((entry) => parseKeyValues(entry, input, { lines: true })));
+    return parseKeyValues(raw ?? '', input);
 }
 /**
  * `KEY=VALUE` per line: build args, labels, secrets. Without newlines, commas also separate entries
@@ -40193,8 +40199,10 @@ const cacheTag = 'buildcache';
  * The argv of `docker buildx build` for a request: a pure function, so every flag is tested with
  * tables and the build runs in exactly one place (the docker adapter).
  *
- * A pushed build goes out by digest only: the tags are created afterwards, version tag first, so a
- * failure part-way never leaves a moving tag on an image that has no version tag.
+ * A pushed build goes out under its immutable tag only; the moving tags are pointed at its digest
+ * afterwards, so a failure part-way never leaves a moving tag on an image with no version tag. (The
+ * registry shows a tag only once the whole index is uploaded. buildx's push-by-digest would avoid
+ * even that tag, but the docker driver, the one that needs no builder image, does not implement it.)
  */
 function buildxBuildArgs(req) {
     const args = ['buildx', 'build', '--platform', req.platforms.join(','), '--metadata-file', req.metadataFile];
@@ -40210,21 +40218,20 @@ function buildxBuildArgs(req) {
     // On the per-platform manifests and on the index, as the OCI image spec reads them. A build for
     // one platform has no index of its own, and BuildKit fails the export ("index annotations not
     // supported for single platform export") when asked for one.
-    const levels = req.platforms.length > 1 ? 'index,manifest' : 'manifest';
+    // One flag per level: buildx before 0.14 (Debian's 0.13 among them) reads `index,manifest:` as
+    // part of the key.
+    const levels = req.platforms.length > 1 ? ['index', 'manifest'] : ['manifest'];
     for (const [key, value] of Object.entries(req.labels)) {
         args.push('--label', `${key}=${value}`);
-        args.push('--annotation', `${levels}:${key}=${value}`);
+        for (const level of levels)
+            args.push('--annotation', `${level}:${key}=${value}`);
     }
     args.push(`--provenance=${req.provenance}`, '--sbom=false');
     args.push(...cacheArgs(req.image, req.cache, req.push));
-    if (req.push) {
-        args.push('--output', `type=image,name=${req.image.name},push-by-digest=true,name-canonical=true,push=true`);
-    }
-    else {
-        for (const tag of req.tags)
-            args.push('--tag', `${req.image.name}:${tag}`);
-        args.push('--load');
-    }
+    for (const tag of req.tags)
+        args.push('--tag', `${req.image.name}:${tag}`);
+    // OCI media types: a Docker manifest list cannot carry the index annotations.
+    args.push(req.push ? '--output=type=registry,oci-mediatypes=true' : '--load');
     args.push(req.context);
     return args;
 }
@@ -40249,7 +40256,10 @@ function imagetoolsCreateArgs(image, digest, tag) {
 var errors = __nccwpck_require__(3026);
 // EXTERNAL MODULE: ./node_modules/semver/index.js
 var semver = __nccwpck_require__(2088);
+// EXTERNAL MODULE: ./build/src/core/image-ref.js
+var image_ref = __nccwpck_require__(7515);
 ;// CONCATENATED MODULE: ./build/src/core/image-tags.js
+
 
 
 /**
@@ -40268,6 +40278,9 @@ function imageTags(target, options) {
     if (!version)
         throw new errors/* InputError */.dz('version', target.version, 'a semantic version such as 1.4.0 (or v1.4.0)');
     const exact = `${prefix}${version.version}`;
+    if (!(0,image_ref/* isValidTag */.r)(exact)) {
+        throw new errors/* InputError */.dz('tag-prefix', prefix, 'a prefix that makes a valid image tag (letters, digits, _ . -; no "/"), such as v');
+    }
     const stable = version.prerelease.length === 0;
     const moving = [];
     if (options.floating && stable) {
@@ -40295,9 +40308,9 @@ class ImmutableTagError extends Error {
     name = 'ImmutableTagError';
 }
 /**
- * Builds the image for all platforms and publishes it: by digest first, then the immutable tag,
- * then the moving tags; a version tag that exists is never overwritten and `latest` only moves to
- * a descendant of the commit it was built from.
+ * Builds the image for all platforms and publishes it: under its immutable tag first, then the
+ * moving tags; a version tag that exists is never overwritten and `latest` only moves to a
+ * descendant of the commit it was built from.
  */
 async function publishImage(docker, registry, git, req) {
     await checkBuildInputs(req);
@@ -40332,7 +40345,7 @@ async function publishImage(docker, registry, git, req) {
             cache: req.cache,
             provenance: req.provenance,
             push: req.push,
-            tags: [...tags.immutable, ...tags.moving],
+            tags: req.push ? tags.immutable : [...tags.immutable, ...tags.moving],
             metadataFile,
         });
         req.log(`Building ${req.image.name} for ${req.platforms.join(', ')}`);
@@ -40356,13 +40369,10 @@ async function publishImage(docker, registry, git, req) {
     }
     if (!outcome.digest)
         throw new Error('buildx did not report the digest of the pushed image (containerimage.digest in --metadata-file)');
-    // Immutable first: a moving tag must never point at an image that has no version tag.
-    for (const tag of tags.immutable) {
-        await docker.run(imagetoolsCreateArgs(req.image, outcome.digest, tag));
-        req.log(`Tagged ${req.image.name}:${tag}`);
-        outcome.tags.push(tag);
-    }
+    // The build pushed the immutable tag; only now may moving tags point at the same digest.
+    outcome.tags.push(...tags.immutable);
     outcome.pushed = true;
+    req.log(`Pushed ${tags.immutable.map((t) => `${req.image.name}:${t}`).join(', ')} (${outcome.digest})`);
     await moveTags(docker, registry, git, req, outcome.digest, tags.moving, outcome);
     return withRefs(req.image, outcome);
 }

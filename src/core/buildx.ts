@@ -21,7 +21,10 @@ export interface BuildRequest {
   labels: Record<string, string>;
   cache: CacheMode;
   provenance: boolean;
-  /** Push by digest (tags come after, in order); without push, load the image locally with `tags`. */
+  /**
+   * With push, the build pushes under `tags` (only the immutable tag: moving tags come after it);
+   * without, it loads the image locally under them.
+   */
   push: boolean;
   tags: string[];
   metadataFile: string;
@@ -33,8 +36,10 @@ export const cacheTag = 'buildcache';
  * The argv of `docker buildx build` for a request: a pure function, so every flag is tested with
  * tables and the build runs in exactly one place (the docker adapter).
  *
- * A pushed build goes out by digest only: the tags are created afterwards, version tag first, so a
- * failure part-way never leaves a moving tag on an image that has no version tag.
+ * A pushed build goes out under its immutable tag only; the moving tags are pointed at its digest
+ * afterwards, so a failure part-way never leaves a moving tag on an image with no version tag. (The
+ * registry shows a tag only once the whole index is uploaded. buildx's push-by-digest would avoid
+ * even that tag, but the docker driver, the one that needs no builder image, does not implement it.)
  */
 export function buildxBuildArgs(req: BuildRequest): string[] {
   const args = ['buildx', 'build', '--platform', req.platforms.join(','), '--metadata-file', req.metadataFile];
@@ -46,19 +51,18 @@ export function buildxBuildArgs(req: BuildRequest): string[] {
   // On the per-platform manifests and on the index, as the OCI image spec reads them. A build for
   // one platform has no index of its own, and BuildKit fails the export ("index annotations not
   // supported for single platform export") when asked for one.
-  const levels = req.platforms.length > 1 ? 'index,manifest' : 'manifest';
+  // One flag per level: buildx before 0.14 (Debian's 0.13 among them) reads `index,manifest:` as
+  // part of the key.
+  const levels = req.platforms.length > 1 ? ['index', 'manifest'] : ['manifest'];
   for (const [key, value] of Object.entries(req.labels)) {
     args.push('--label', `${key}=${value}`);
-    args.push('--annotation', `${levels}:${key}=${value}`);
+    for (const level of levels) args.push('--annotation', `${level}:${key}=${value}`);
   }
   args.push(`--provenance=${req.provenance}`, '--sbom=false');
   args.push(...cacheArgs(req.image, req.cache, req.push));
-  if (req.push) {
-    args.push('--output', `type=image,name=${req.image.name},push-by-digest=true,name-canonical=true,push=true`);
-  } else {
-    for (const tag of req.tags) args.push('--tag', `${req.image.name}:${tag}`);
-    args.push('--load');
-  }
+  for (const tag of req.tags) args.push('--tag', `${req.image.name}:${tag}`);
+  // OCI media types: a Docker manifest list cannot carry the index annotations.
+  args.push(req.push ? '--output=type=registry,oci-mediatypes=true' : '--load');
   args.push(req.context);
   return args;
 }

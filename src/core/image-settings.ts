@@ -12,8 +12,9 @@ export interface RawImageSettings {
   main?: boolean | undefined;
   platforms?: string | undefined;
   cache?: string | undefined;
-  buildArgs?: string | undefined;
-  labels?: string | undefined;
+  /** One `KEY=VALUE` text (lines; commas on a single line) or entries that are one pair each. */
+  buildArgs?: string | string[] | undefined;
+  labels?: string | string[] | undefined;
 }
 
 export type ImageSettingNames = Record<keyof RawImageSettings, string>;
@@ -48,9 +49,15 @@ export function imageSettings(raw: RawImageSettings, names: ImageSettingNames): 
     target,
     platforms: parsePlatforms(raw.platforms ?? '', names.platforms),
     cache,
-    buildArgs: parseKeyValues(raw.buildArgs ?? '', names.buildArgs),
-    labels: parseKeyValues(raw.labels ?? '', names.labels),
+    buildArgs: keyValues(raw.buildArgs, names.buildArgs),
+    labels: keyValues(raw.labels, names.labels),
   };
+}
+
+/** A repeated CLI flag gives one pair per entry, so `--label 'd=Hello, world'` keeps its comma. */
+function keyValues(raw: string | string[] | undefined, input: string): Record<string, string> {
+  if (Array.isArray(raw)) return Object.assign({}, ...raw.map((entry) => parseKeyValues(entry, input, { lines: true })));
+  return parseKeyValues(raw ?? '', input);
 }
 
 /**

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { InputError } from './errors.js';
+import { isValidTag } from './image-ref.js';
 
 /** What an image build publishes: a release version, or the head of main. */
 export type ImageTarget = { kind: 'version'; version: string } | { kind: 'main' };
@@ -35,6 +36,9 @@ export function imageTags(target: ImageTarget, options: ImageTagOptions): ImageT
   const version = semver.parse(target.version);
   if (!version) throw new InputError('version', target.version, 'a semantic version such as 1.4.0 (or v1.4.0)');
   const exact = `${prefix}${version.version}`;
+  if (!isValidTag(exact)) {
+    throw new InputError('tag-prefix', prefix, 'a prefix that makes a valid image tag (letters, digits, _ . -; no "/"), such as v');
+  }
   const stable = version.prerelease.length === 0;
   const moving: string[] = [];
   if (options.floating && stable) {

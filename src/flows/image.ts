@@ -56,9 +56,9 @@ export class ImmutableTagError extends Error {
 }
 
 /**
- * Builds the image for all platforms and publishes it: by digest first, then the immutable tag,
- * then the moving tags; a version tag that exists is never overwritten and `latest` only moves to
- * a descendant of the commit it was built from.
+ * Builds the image for all platforms and publishes it: under its immutable tag first, then the
+ * moving tags; a version tag that exists is never overwritten and `latest` only moves to a
+ * descendant of the commit it was built from.
  */
 export async function publishImage(docker: Docker, registry: RegistryClient, git: Git, req: ImageRequest): Promise<ImageOutcome> {
   await checkBuildInputs(req);
@@ -95,7 +95,7 @@ export async function publishImage(docker: Docker, registry: RegistryClient, git
       cache: req.cache,
       provenance: req.provenance,
       push: req.push,
-      tags: [...tags.immutable, ...tags.moving],
+      tags: req.push ? tags.immutable : [...tags.immutable, ...tags.moving],
       metadataFile,
     });
     req.log(`Building ${req.image.name} for ${req.platforms.join(', ')}`);
@@ -117,13 +117,10 @@ export async function publishImage(docker: Docker, registry: RegistryClient, git
   }
   if (!outcome.digest) throw new Error('buildx did not report the digest of the pushed image (containerimage.digest in --metadata-file)');
 
-  // Immutable first: a moving tag must never point at an image that has no version tag.
-  for (const tag of tags.immutable) {
-    await docker.run(imagetoolsCreateArgs(req.image, outcome.digest, tag));
-    req.log(`Tagged ${req.image.name}:${tag}`);
-    outcome.tags.push(tag);
-  }
+  // The build pushed the immutable tag; only now may moving tags point at the same digest.
+  outcome.tags.push(...tags.immutable);
   outcome.pushed = true;
+  req.log(`Pushed ${tags.immutable.map((t) => `${req.image.name}:${t}`).join(', ')} (${outcome.digest})`);
   await moveTags(docker, registry, git, req, outcome.digest, tags.moving, outcome);
   return withRefs(req.image, outcome);
 }

@@ -42,8 +42,8 @@ export const imageCommand: Command = {
         main: flag(args, 'main'),
         platforms: stringValue(args, 'platforms'),
         cache: stringValue(args, 'cache'),
-        buildArgs: list(args, 'build-arg').join('\n'),
-        labels: list(args, 'label').join('\n'),
+        buildArgs: list(args, 'build-arg'),
+        labels: list(args, 'label'),
       },
       { image: '--image', version: '--version', main: '--main', platforms: '--platforms', cache: '--cache', buildArgs: '--build-arg', labels: '--label' },
     );
