@@ -32704,7 +32704,14 @@ function imageSummary(summary, name, outcome) {
         ...outcome.tags.map((tag) => [`${name}:${tag}`, outcome.digest ?? '—']),
         ...outcome.held.map((h) => [`${name}:${h.tag}`, `not moved: ${h.reason}`]),
     ]);
+    if (outcome.sizes.length) {
+        summary.addTable([
+            [{ data: 'platform', header: true }, { data: 'manifest', header: true }, { data: 'size', header: true }],
+            ...outcome.sizes.map((p) => [p.platform, p.digest, megabytes(p.size)]),
+        ]);
+    }
 }
+const megabytes = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 
 /***/ }),
@@ -38849,7 +38856,22 @@ function createRegistryClient(options = {}) {
         const label = config?.config?.Labels?.[_core_oci_labels_js__WEBPACK_IMPORTED_MODULE_3__/* .revisionLabel */ .w];
         return { digest: ref.digest, revision: typeof label === 'string' && label !== '' ? label : null };
     }
-    return { resolveTag, revisionOf };
+    async function platformsOf(image, digest) {
+        const top = await getManifest(image, digest, digest);
+        const entries = indexTypes.has(top.mediaType) ? (top.body.manifests ?? []).filter(isPlatformManifest) : [{ digest, platform: undefined }];
+        const sizes = [];
+        for (const entry of entries) {
+            const entryDigest = descriptorDigest(image, entry, `a platform manifest of ${digest}`);
+            const manifest = entryDigest === digest ? top : await getManifest(image, entryDigest, entryDigest);
+            const parts = [manifest.body.config, ...(manifest.body.layers ?? [])];
+            const size = parts.reduce((sum, part) => sum + (typeof part?.size === 'number' ? part.size : 0), 0);
+            const p = entry.platform;
+            const platform = p ? [p.os, p.architecture, p.variant].filter((x) => typeof x === 'string' && x).join('/') : 'unknown';
+            sizes.push({ platform, digest: entryDigest, size });
+        }
+        return sizes;
+    }
+    return { resolveTag, revisionOf, platformsOf };
 }
 function annotation(body) {
     const value = body.annotations?.[_core_oci_labels_js__WEBPACK_IMPORTED_MODULE_3__/* .revisionLabel */ .w];
@@ -40317,7 +40339,7 @@ async function publishImage(docker, registry, git, req) {
     const tags = imageTags(req.target, { sha: req.sha, tagPrefix: req.tagPrefix, floating: req.floating, released: req.released });
     const version = req.target.kind === 'version' ? tags.immutable[0].slice(req.tagPrefix.length) : `sha-${req.sha.slice(0, 7)}`;
     const labels = (0,oci_labels/* ociLabels */.T)({ ...req.facts, version, revision: req.sha }, req.extraLabels);
-    const outcome = { digest: null, tags: [], refs: [], platforms: req.platforms, pushed: false, existing: false, held: [], cacheHits: 0 };
+    const outcome = { digest: null, tags: [], refs: [], platforms: req.platforms, pushed: false, existing: false, held: [], cacheHits: 0, sizes: [] };
     if (req.push) {
         const existing = await existingImmutableTag(registry, req, tags.immutable[0]);
         if (existing) {
@@ -40326,7 +40348,7 @@ async function publishImage(docker, registry, git, req) {
             outcome.digest = existing;
             outcome.tags.push(tags.immutable[0]);
             await moveTags(docker, registry, git, req, existing, tags.moving, outcome);
-            return withRefs(req.image, outcome);
+            return withSizes(registry, req, withRefs(req.image, outcome));
         }
     }
     const scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'release-flow-build-'));
@@ -40374,7 +40396,19 @@ async function publishImage(docker, registry, git, req) {
     outcome.pushed = true;
     req.log(`Pushed ${tags.immutable.map((t) => `${req.image.name}:${t}`).join(', ')} (${outcome.digest})`);
     await moveTags(docker, registry, git, req, outcome.digest, tags.moving, outcome);
-    return withRefs(req.image, outcome);
+    return withSizes(registry, req, withRefs(req.image, outcome));
+}
+/** Sizes are for the summary only: a registry that will not tell does not fail a published image. */
+async function withSizes(registry, req, outcome) {
+    if (!outcome.digest)
+        return outcome;
+    try {
+        outcome.sizes = await registry.platformsOf(req.image, outcome.digest);
+    }
+    catch (error) {
+        req.log(`Could not read the platform sizes: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return outcome;
 }
 async function checkBuildInputs(req) {
     const names = req.names ?? { context: 'context', file: 'file' };

@@ -11,4 +11,12 @@ export function imageSummary(summary: typeof core.summary, name: string, outcome
     ...outcome.tags.map((tag) => [`${name}:${tag}`, outcome.digest ?? '—']),
     ...outcome.held.map((h) => [`${name}:${h.tag}`, `not moved: ${h.reason}`]),
   ]);
+  if (outcome.sizes.length) {
+    summary.addTable([
+      [{ data: 'platform', header: true }, { data: 'manifest', header: true }, { data: 'size', header: true }],
+      ...outcome.sizes.map((p) => [p.platform, p.digest, megabytes(p.size)]),
+    ]);
+  }
 }
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

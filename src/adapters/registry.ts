@@ -20,6 +20,16 @@ export interface RegistryClient {
    * null when the tag does not exist; `revision: null` when the image has no such label.
    */
   revisionOf(image: ImageName, tag: string): Promise<{ digest: string; revision: string | null } | null>;
+  /** Each platform of a pushed image (index or single manifest, by digest) with its compressed size. */
+  platformsOf(image: ImageName, digest: string): Promise<PlatformSize[]>;
+}
+
+export interface PlatformSize {
+  /** `linux/arm64`, with the variant when there is one. */
+  platform: string;
+  digest: string;
+  /** Config plus layers, as pulled (compressed) bytes. */
+  size: number;
 }
 
 export interface RegistryClientOptions {
@@ -317,13 +327,30 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     return { digest: ref.digest, revision: typeof label === 'string' && label !== '' ? label : null };
   }
 
-  return { resolveTag, revisionOf };
+  async function platformsOf(image: ImageName, digest: string): Promise<PlatformSize[]> {
+    const top = await getManifest(image, digest, digest);
+    const entries = indexTypes.has(top.mediaType) ? (top.body.manifests ?? []).filter(isPlatformManifest) : [{ digest, platform: undefined }];
+    const sizes: PlatformSize[] = [];
+    for (const entry of entries) {
+      const entryDigest = descriptorDigest(image, entry, `a platform manifest of ${digest}`);
+      const manifest = entryDigest === digest ? top : await getManifest(image, entryDigest, entryDigest);
+      const parts = [manifest.body.config, ...(manifest.body.layers ?? [])];
+      const size = parts.reduce((sum, part) => sum + (typeof part?.size === 'number' ? part.size : 0), 0);
+      const p = entry.platform;
+      const platform = p ? [p.os, p.architecture, p.variant].filter((x) => typeof x === 'string' && x).join('/') : 'unknown';
+      sizes.push({ platform, digest: entryDigest, size });
+    }
+    return sizes;
+  }
+
+  return { resolveTag, revisionOf, platformsOf };
 }
 
 interface Descriptor {
   mediaType?: unknown;
   digest?: unknown;
-  platform?: { os?: unknown; architecture?: unknown };
+  size?: unknown;
+  platform?: { os?: unknown; architecture?: unknown; variant?: unknown };
   annotations?: Record<string, unknown>;
 }
 
@@ -331,6 +358,7 @@ interface ManifestBody {
   mediaType?: unknown;
   manifests?: Descriptor[];
   config?: Descriptor;
+  layers?: Descriptor[];
   annotations?: Record<string, unknown>;
 }
 

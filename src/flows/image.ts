@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Docker } from '../adapters/docker.js';
 import type { Git } from '../adapters/git.js';
-import type { RegistryClient } from '../adapters/registry.js';
+import type { PlatformSize, RegistryClient } from '../adapters/registry.js';
 import { buildxBuildArgs, imagetoolsCreateArgs, type BuildSecret, type CacheMode } from '../core/buildx.js';
 import { InputError } from '../core/errors.js';
 import type { ImageName } from '../core/image-ref.js';
@@ -49,6 +49,8 @@ export interface ImageOutcome {
   /** Moving tags left where they were, with the reason. */
   held: { tag: string; reason: string }[];
   cacheHits: number;
+  /** Each platform of the pushed image with its size; empty when not pushed. */
+  sizes: PlatformSize[];
 }
 
 export class ImmutableTagError extends Error {
@@ -65,7 +67,7 @@ export async function publishImage(docker: Docker, registry: RegistryClient, git
   const tags = imageTags(req.target, { sha: req.sha, tagPrefix: req.tagPrefix, floating: req.floating, released: req.released });
   const version = req.target.kind === 'version' ? tags.immutable[0]!.slice(req.tagPrefix.length) : `sha-${req.sha.slice(0, 7)}`;
   const labels = ociLabels({ ...req.facts, version, revision: req.sha }, req.extraLabels);
-  const outcome: ImageOutcome = { digest: null, tags: [], refs: [], platforms: req.platforms, pushed: false, existing: false, held: [], cacheHits: 0 };
+  const outcome: ImageOutcome = { digest: null, tags: [], refs: [], platforms: req.platforms, pushed: false, existing: false, held: [], cacheHits: 0, sizes: [] };
 
   if (req.push) {
     const existing = await existingImmutableTag(registry, req, tags.immutable[0]!);
@@ -75,7 +77,7 @@ export async function publishImage(docker: Docker, registry: RegistryClient, git
       outcome.digest = existing;
       outcome.tags.push(tags.immutable[0]!);
       await moveTags(docker, registry, git, req, existing, tags.moving, outcome);
-      return withRefs(req.image, outcome);
+      return withSizes(registry, req, withRefs(req.image, outcome));
     }
   }
 
@@ -122,7 +124,18 @@ export async function publishImage(docker: Docker, registry: RegistryClient, git
   outcome.pushed = true;
   req.log(`Pushed ${tags.immutable.map((t) => `${req.image.name}:${t}`).join(', ')} (${outcome.digest})`);
   await moveTags(docker, registry, git, req, outcome.digest, tags.moving, outcome);
-  return withRefs(req.image, outcome);
+  return withSizes(registry, req, withRefs(req.image, outcome));
+}
+
+/** Sizes are for the summary only: a registry that will not tell does not fail a published image. */
+async function withSizes(registry: RegistryClient, req: ImageRequest, outcome: ImageOutcome): Promise<ImageOutcome> {
+  if (!outcome.digest) return outcome;
+  try {
+    outcome.sizes = await registry.platformsOf(req.image, outcome.digest);
+  } catch (error) {
+    req.log(`Could not read the platform sizes: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return outcome;
 }
 
 async function checkBuildInputs(req: ImageRequest): Promise<void> {
