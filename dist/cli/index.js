@@ -3245,7 +3245,7 @@ module.exports = validRange
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(976);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(103);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
@@ -3260,7 +3260,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 976:
+/***/ 103:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3663,7 +3663,66 @@ function ociLabels(facts, extra = {}) {
     return merged;
 }
 
+;// CONCATENATED MODULE: ./build/src/adapters/retry.js
+// The one place where HTTP adapters retry (modelled on actions/checkout's retry helper): a bounded
+// attempt loop with exponential backoff, a server's own wait (Retry-After, a rate-limit reset)
+// taking precedence, every wait capped, one log line per retry. What counts as retryable, what
+// a failure is called and the final error stay with each adapter, which knows its API.
+function retryPolicy(options, defaults) {
+    return {
+        attempts: (options.retries ?? defaults.retries) + 1,
+        baseDelayMs: options.retryBaseDelayMs ?? defaults.baseDelayMs,
+        maxDelayMs: options.maxRetryDelayMs ?? defaults.maxDelayMs,
+        timeoutMs: options.requestTimeoutMs ?? defaults.timeoutMs,
+    };
+}
+/**
+ * The wait before the attempt after `attemptNumber` (1 for the first): the server's hint when it
+ * gave one, else the base delay doubled per retry; never negative, at most `maxDelayMs`, whole ms.
+ */
+function retryDelayMs(policy, attemptNumber, hintMs) {
+    const backoff = policy.baseDelayMs * 2 ** (attemptNumber - 1);
+    return Math.round(Math.min(Math.max(hintMs ?? backoff, 0), policy.maxDelayMs));
+}
+/** Retry-After is either delay-seconds or an HTTP date; undefined when absent or unreadable. */
+function retryAfterMs(header, now = Date.now()) {
+    if (header === undefined || header === null || header.trim() === '')
+        return undefined;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds))
+        return seconds * 1000;
+    const date = Date.parse(header);
+    return Number.isNaN(date) ? undefined : date - now;
+}
+/** `250ms`, `1s`, `1.5s`. */
+function formatDelay(ms) {
+    return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
+}
+const sleepFor = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Runs `attempt` until it resolves, each time with a signal that aborts after `policy.timeoutMs`.
+ * A failure the handlers deem retryable is logged as
+ * `<summary>, retrying in 1s (attempt 2 of 4)` and retried after the delay, while attempts remain.
+ */
+async function withRetries(policy, attempt, handlers) {
+    const sleep = handlers.sleep ?? sleepFor;
+    for (let attemptNumber = 1;; attemptNumber++) {
+        try {
+            return await attempt(AbortSignal.timeout(policy.timeoutMs));
+        }
+        catch (error) {
+            const failure = handlers.classify(error);
+            if (!failure.retryable || attemptNumber >= policy.attempts)
+                throw handlers.giveUp(failure, attemptNumber);
+            const delayMs = retryDelayMs(policy, attemptNumber, failure.delayHintMs);
+            handlers.log(`${failure.summary}, retrying in ${formatDelay(delayMs)} (attempt ${attemptNumber + 1} of ${policy.attempts})`);
+            await sleep(delayMs);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./build/src/adapters/registry.js
+
 
 
 
@@ -3748,12 +3807,7 @@ function parseAuthChallenges(header) {
     return challenges;
 }
 function createRegistryClient(options = {}) {
-    const policy = {
-        attempts: (options.retries ?? 3) + 1,
-        baseDelayMs: options.retryBaseDelayMs ?? 500,
-        maxDelayMs: options.maxRetryDelayMs ?? 10_000,
-        timeoutMs: options.requestTimeoutMs ?? 30_000,
-    };
+    const policy = retryPolicy(options, { retries: 3, baseDelayMs: 500, maxDelayMs: 10_000, timeoutMs: 30_000 });
     // Every password, basic string and token the client handles, so no message can carry one.
     // Strings under 4 characters are skipped: masking them would garble messages, not protect anything.
     const secrets = new Set();
@@ -4005,59 +4059,50 @@ function errorDetail(reply) {
         .join('; ');
     return text ? `: ${text.slice(0, 300)}` : '';
 }
+/** Thrown inside an attempt so that the shared loop retries an answer with a retryable status. */
+class RetryableReply {
+    reply;
+    constructor(reply) {
+        this.reply = reply;
+    }
+}
 /**
  * One request, retried on 5xx, 429, network errors and timeouts with exponential backoff; any
  * other status is returned for the caller to judge. The body is read inside the attempt, so a
  * connection cut mid-body is retried too.
  */
-async function exchange(http, where, call, url, method, headers) {
-    const { policy } = http;
-    for (let attempt = 1;; attempt++) {
-        let failure;
-        let reply;
-        try {
-            const response = await fetch(url, { method, headers, signal: AbortSignal.timeout(policy.timeoutMs) });
-            // On HEAD, Content-Length is the manifest's size and no body follows.
-            const length = method === 'HEAD' ? 0 : Number(response.headers.get('content-length') ?? 0);
-            if (length > maxBodyBytes) {
-                await response.body?.cancel();
-                throw http.fail(`${where} answered ${call} with ${length} bytes; expected a manifest or config of at most ${maxBodyBytes}`, response.status, call);
-            }
-            reply = { status: response.status, statusText: response.statusText, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
-            if (!isRetryable(reply.status))
-                return reply;
-            failure = statusText(reply);
+function exchange(http, where, call, url, method, headers) {
+    return withRetries(http.policy, async (signal) => {
+        const response = await fetch(url, { method, headers, signal });
+        // On HEAD, Content-Length is the manifest's size and no body follows.
+        const length = method === 'HEAD' ? 0 : Number(response.headers.get('content-length') ?? 0);
+        if (length > maxBodyBytes) {
+            await response.body?.cancel();
+            throw http.fail(`${where} answered ${call} with ${length} bytes; expected a manifest or config of at most ${maxBodyBytes}`, response.status, call);
         }
-        catch (error) {
-            if (error instanceof RegistryError)
-                throw error;
-            failure = networkFailure(error, policy.timeoutMs);
-        }
-        const delayMs = retryDelayMs(reply, attempt, policy);
-        if (attempt >= policy.attempts) {
-            throw http.fail(`${where} did not answer ${call} after ${attempt} attempts (last: ${failure})`, reply?.status, call);
-        }
-        http.log(`${where}: ${failure} on ${call}, retrying in ${formatDelay(delayMs)} (attempt ${attempt + 1} of ${policy.attempts})`);
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
+        const reply = { status: response.status, statusText: response.statusText, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+        if (isRetryable(reply.status))
+            throw new RetryableReply(reply);
+        return reply;
+    }, {
+        classify: (error) => {
+            const reply = error instanceof RetryableReply ? error.reply : undefined;
+            const what = reply ? statusText(reply) : networkFailure(error, http.policy.timeoutMs);
+            return {
+                what,
+                status: reply?.status,
+                error,
+                summary: `${where}: ${what} on ${call}`,
+                retryable: !(error instanceof RegistryError),
+                delayHintMs: retryAfterMs(reply?.headers.get('retry-after')),
+            };
+        },
+        giveUp: (failure, attempts) => failure.retryable ? http.fail(`${where} did not answer ${call} after ${attempts} attempts (last: ${failure.what})`, failure.status, call) : failure.error,
+        log: http.log,
+    });
 }
 function isRetryable(status) {
     return status >= 500 || status === 429;
-}
-function retryDelayMs(reply, attempt, policy) {
-    const backoff = policy.baseDelayMs * 2 ** (attempt - 1);
-    const retryAfter = retryAfterMs(reply?.headers.get('retry-after') ?? undefined);
-    return Math.round(Math.min(Math.max(retryAfter ?? backoff, 0), policy.maxDelayMs));
-}
-/** Retry-After is either delay-seconds or an HTTP date. */
-function retryAfterMs(header) {
-    if (header === undefined || header.trim() === '')
-        return undefined;
-    const seconds = Number(header);
-    if (Number.isFinite(seconds))
-        return seconds * 1000;
-    const date = Date.parse(header);
-    return Number.isNaN(date) ? undefined : date - Date.now();
 }
 /** fetch reports "fetch failed" with the reason in `cause` (ECONNREFUSED, ECONNRESET…). */
 function networkFailure(error, timeoutMs) {
@@ -4069,9 +4114,6 @@ function networkFailure(error, timeoutMs) {
     if (typeof cause?.message === 'string')
         return cause.message;
     return error instanceof Error ? error.message : String(error);
-}
-function formatDelay(ms) {
-    return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
 }
 
 // EXTERNAL MODULE: ./node_modules/semver/index.js

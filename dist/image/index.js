@@ -32723,7 +32723,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
 /* harmony import */ var _adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(920);
 /* harmony import */ var _adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3003);
-/* harmony import */ var _adapters_registry_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6635);
+/* harmony import */ var _adapters_registry_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8769);
 /* harmony import */ var _core_image_settings_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9292);
 /* harmony import */ var _flows_image_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2175);
 /* harmony import */ var _flows_image_context_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2987);
@@ -37811,6 +37811,7 @@ function github_getOctokit(token, options, ...additionalPlugins) {
 //# sourceMappingURL=github.js.map
 ;// CONCATENATED MODULE: ./build/src/adapters/github.js
 
+
 /** A GitHub API call that failed for good; the message never contains the token. */
 class GitHubApiError extends Error {
     status;
@@ -37834,20 +37835,19 @@ const apiVersionHeaders = { 'x-github-api-version': '2022-11-28' };
 // Why not @octokit/plugin-retry / plugin-throttling (both support @octokit/core 7): plugin-retry
 // ignores retry-after and has no hook to report a retry; plugin-throttling only retries 429 when it
 // also looks like a rate limit, waits for the full reset time with no cap, and spaces all writes of
-// the process one second apart. The policy asked for here fits in the small loop below.
+// the process one second apart. The policy asked for here fits the shared loop of ./retry.ts.
 function github_createGitHubReleases(options) {
     const apiUrl = (options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
-    const policy = {
-        attempts: (options.retries ?? 3) + 1,
-        baseDelayMs: options.retryBaseDelayMs ?? 1000,
-        maxDelayMs: options.maxRetryDelayMs ?? 60_000,
-    };
-    const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    const policy = retryPolicy(options, { retries: 3, baseDelayMs: 1000, maxDelayMs: 60_000, timeoutMs: 30_000 });
     const redact = redactor(options.token);
     const log = (line) => options.log?.(redact(line));
     const octokit = getOctokit(options.token, { baseUrl: apiUrl });
     function send(call, perform) {
-        return withRetries(call, () => perform(AbortSignal.timeout(requestTimeoutMs)), policy, log, redact);
+        return withRetries(policy, perform, {
+            classify: (error) => classify(call, readFailure(error)),
+            giveUp: (failure, attempts) => new GitHubApiError(redact(describeFailure(call, failure, failure.retryable ? `gave up after ${attempts} attempts` : hintFor(failure))), failure.status, call, failure.apiErrors.flatMap((entry) => (entry.code ? [entry.code] : []))),
+            log,
+        });
     }
     async function findByTag(req) {
         const { owner, repo, tag } = req;
@@ -37917,54 +37917,24 @@ function github_createGitHubReleases(options) {
         },
     };
 }
-async function withRetries(call, attempt, policy, log, redact) {
-    for (let attemptNumber = 1;; attemptNumber++) {
-        try {
-            return await attempt();
-        }
-        catch (error) {
-            const failure = readFailure(error);
-            const delayMs = retryDelayMs(failure, attemptNumber, policy);
-            if (delayMs === undefined || attemptNumber >= policy.attempts) {
-                const retryable = delayMs !== undefined;
-                throw new GitHubApiError(redact(describeFailure(call, failure, retryable ? `gave up after ${attemptNumber} attempts` : hintFor(failure))), failure.status, call, failure.apiErrors.flatMap((entry) => (entry.code ? [entry.code] : [])));
-            }
-            log(`${statusLabel(failure)} on ${call}, retrying in ${formatDelay(delayMs)} (attempt ${attemptNumber + 1} of ${policy.attempts})`);
-            await new Promise((resolve) => setTimeout(resolve, delayMs));
-        }
-    }
+function classify(call, failure) {
+    return { ...failure, summary: `${statusLabel(failure)} on ${call}`, ...retryVerdict(failure) };
 }
-/** Undefined when the failure is not worth retrying. */
-function retryDelayMs(failure, attemptNumber, policy) {
-    const backoff = policy.baseDelayMs * 2 ** (attemptNumber - 1);
+/** 5xx, 429, network errors and rate-limited 403s are retried, after the wait GitHub asks for if any. */
+function retryVerdict(failure) {
     const retryAfter = retryAfterMs(failure.headers['retry-after']);
     const { status } = failure;
-    let delay;
-    if (status === undefined || status >= 500) {
-        delay = retryAfter ?? backoff;
-    }
-    else if (status === 429) {
-        delay = retryAfter ?? backoff;
-    }
-    else if (status === 403) {
+    if (status === undefined || status >= 500 || status === 429)
+        return { retryable: true, delayHintMs: retryAfter };
+    if (status === 403) {
         const primaryLimitHit = failure.headers['x-ratelimit-remaining'] === '0';
         const secondaryLimitHit = retryAfter !== undefined || /secondary rate limit/i.test(failure.apiMessage);
         if (primaryLimitHit && retryAfter === undefined)
-            delay = untilReset(failure.headers['x-ratelimit-reset']) ?? backoff;
-        else if (primaryLimitHit || secondaryLimitHit)
-            delay = retryAfter ?? backoff;
+            return { retryable: true, delayHintMs: untilReset(failure.headers['x-ratelimit-reset']) };
+        if (primaryLimitHit || secondaryLimitHit)
+            return { retryable: true, delayHintMs: retryAfter };
     }
-    return delay === undefined ? undefined : Math.round(Math.min(Math.max(delay, 0), policy.maxDelayMs));
-}
-/** retry-after is either delay-seconds or an HTTP date. */
-function retryAfterMs(header) {
-    if (header === undefined || header.trim() === '')
-        return undefined;
-    const seconds = Number(header);
-    if (Number.isFinite(seconds))
-        return seconds * 1000;
-    const date = Date.parse(header);
-    return Number.isNaN(date) ? undefined : date - Date.now();
+    return { retryable: false };
 }
 /** x-ratelimit-reset is the epoch second at which the quota refills. */
 function untilReset(header) {
@@ -38031,9 +38001,6 @@ function describeErrorEntry(entry) {
 }
 function statusLabel(failure) {
     return failure.status === undefined ? 'GitHub API request failed (no response)' : `GitHub API ${failure.status}`;
-}
-function formatDelay(ms) {
-    return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
 }
 // Belt and braces: Octokit already redacts the Authorization header in its errors, but an API
 // message or a proxy's error page could still echo the token back.
@@ -38558,17 +38525,85 @@ function createDocker(options = {}) {
 
 /***/ }),
 
-/***/ 6635:
+/***/ 8769:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Hn: () => (/* binding */ createRegistryClient)
-/* harmony export */ });
-/* unused harmony exports RegistryError, mediaTypes, registryBaseUrl, isLoopbackHost, parseAuthChallenges */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3026);
-/* harmony import */ var _core_image_ref_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7515);
-/* harmony import */ var _core_oci_labels_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2730);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Hn: () => (/* binding */ createRegistryClient)
+});
+
+// UNUSED EXPORTS: RegistryError, isLoopbackHost, mediaTypes, parseAuthChallenges, registryBaseUrl
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./build/src/core/errors.js
+var errors = __nccwpck_require__(3026);
+// EXTERNAL MODULE: ./build/src/core/image-ref.js
+var image_ref = __nccwpck_require__(7515);
+// EXTERNAL MODULE: ./build/src/core/oci-labels.js
+var oci_labels = __nccwpck_require__(2730);
+;// CONCATENATED MODULE: ./build/src/adapters/retry.js
+// The one place where HTTP adapters retry (modelled on actions/checkout's retry helper): a bounded
+// attempt loop with exponential backoff, a server's own wait (Retry-After, a rate-limit reset)
+// taking precedence, every wait capped, one log line per retry. What counts as retryable, what
+// a failure is called and the final error stay with each adapter, which knows its API.
+function retryPolicy(options, defaults) {
+    return {
+        attempts: (options.retries ?? defaults.retries) + 1,
+        baseDelayMs: options.retryBaseDelayMs ?? defaults.baseDelayMs,
+        maxDelayMs: options.maxRetryDelayMs ?? defaults.maxDelayMs,
+        timeoutMs: options.requestTimeoutMs ?? defaults.timeoutMs,
+    };
+}
+/**
+ * The wait before the attempt after `attemptNumber` (1 for the first): the server's hint when it
+ * gave one, else the base delay doubled per retry; never negative, at most `maxDelayMs`, whole ms.
+ */
+function retryDelayMs(policy, attemptNumber, hintMs) {
+    const backoff = policy.baseDelayMs * 2 ** (attemptNumber - 1);
+    return Math.round(Math.min(Math.max(hintMs ?? backoff, 0), policy.maxDelayMs));
+}
+/** Retry-After is either delay-seconds or an HTTP date; undefined when absent or unreadable. */
+function retryAfterMs(header, now = Date.now()) {
+    if (header === undefined || header === null || header.trim() === '')
+        return undefined;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds))
+        return seconds * 1000;
+    const date = Date.parse(header);
+    return Number.isNaN(date) ? undefined : date - now;
+}
+/** `250ms`, `1s`, `1.5s`. */
+function formatDelay(ms) {
+    return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
+}
+const sleepFor = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Runs `attempt` until it resolves, each time with a signal that aborts after `policy.timeoutMs`.
+ * A failure the handlers deem retryable is logged as
+ * `<summary>, retrying in 1s (attempt 2 of 4)` and retried after the delay, while attempts remain.
+ */
+async function withRetries(policy, attempt, handlers) {
+    const sleep = handlers.sleep ?? sleepFor;
+    for (let attemptNumber = 1;; attemptNumber++) {
+        try {
+            return await attempt(AbortSignal.timeout(policy.timeoutMs));
+        }
+        catch (error) {
+            const failure = handlers.classify(error);
+            if (!failure.retryable || attemptNumber >= policy.attempts)
+                throw handlers.giveUp(failure, attemptNumber);
+            const delayMs = retryDelayMs(policy, attemptNumber, failure.delayHintMs);
+            handlers.log(`${failure.summary}, retrying in ${formatDelay(delayMs)} (attempt ${attemptNumber + 1} of ${policy.attempts})`);
+            await sleep(delayMs);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/registry.js
+
 
 
 
@@ -38653,12 +38688,7 @@ function parseAuthChallenges(header) {
     return challenges;
 }
 function createRegistryClient(options = {}) {
-    const policy = {
-        attempts: (options.retries ?? 3) + 1,
-        baseDelayMs: options.retryBaseDelayMs ?? 500,
-        maxDelayMs: options.maxRetryDelayMs ?? 10_000,
-        timeoutMs: options.requestTimeoutMs ?? 30_000,
-    };
+    const policy = retryPolicy(options, { retries: 3, baseDelayMs: 500, maxDelayMs: 10_000, timeoutMs: 30_000 });
     // Every password, basic string and token the client handles, so no message can carry one.
     // Strings under 4 characters are skipped: masking them would garble messages, not protect anything.
     const secrets = new Set();
@@ -38767,8 +38797,8 @@ function createRegistryClient(options = {}) {
         return fail(`${where} answered ${statusText(reply)} to ${call}${errorDetail(reply)}`, reply.status, call);
     }
     async function resolveTag(image, tag) {
-        if (!(0,_core_image_ref_js__WEBPACK_IMPORTED_MODULE_2__/* .isValidTag */ .r)(tag))
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
+        if (!(0,image_ref/* isValidTag */.r)(tag))
+            throw new errors/* InputError */.dz('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
         const path = `/v2/${image.repository}/manifests/${tag}`;
         const reply = await send(image, 'HEAD', path, manifestAccept);
         if (reply.status === 404)
@@ -38808,13 +38838,13 @@ function createRegistryClient(options = {}) {
     }
     /** Rejects content that is not what was asked for: fail closed rather than trust a bad answer. */
     function verifiedDigest(body, expected, what) {
-        const sha256 = `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(body).digest('hex')}`;
+        const sha256 = `sha256:${(0,external_node_crypto_.createHash)('sha256').update(body).digest('hex')}`;
         if (expected === undefined)
             return sha256;
         const algorithm = expected.slice(0, expected.indexOf(':'));
         if (algorithm !== 'sha256' && algorithm !== 'sha512')
             return expected;
-        const actual = algorithm === 'sha256' ? sha256 : `sha512:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha512').update(body).digest('hex')}`;
+        const actual = algorithm === 'sha256' ? sha256 : `sha512:${(0,external_node_crypto_.createHash)('sha512').update(body).digest('hex')}`;
         if (actual !== expected)
             throw fail(`the registry sent content for ${what} whose digest is ${actual}, not ${expected}`);
         return expected;
@@ -38853,7 +38883,7 @@ function createRegistryClient(options = {}) {
         }
         const configDigest = descriptorDigest(image, manifest.body.config, `the config of ${manifest.digest}`);
         const config = (await getConfigBlob(image, configDigest));
-        const label = config?.config?.Labels?.[_core_oci_labels_js__WEBPACK_IMPORTED_MODULE_3__/* .revisionLabel */ .w];
+        const label = config?.config?.Labels?.[oci_labels/* revisionLabel */.w];
         return { digest: ref.digest, revision: typeof label === 'string' && label !== '' ? label : null };
     }
     async function platformsOf(image, digest) {
@@ -38874,7 +38904,7 @@ function createRegistryClient(options = {}) {
     return { resolveTag, revisionOf, platformsOf };
 }
 function annotation(body) {
-    const value = body.annotations?.[_core_oci_labels_js__WEBPACK_IMPORTED_MODULE_3__/* .revisionLabel */ .w];
+    const value = body.annotations?.[oci_labels/* revisionLabel */.w];
     return typeof value === 'string' && value !== '' ? value : null;
 }
 /** buildx lists attestations (provenance, SBOM) as `unknown/unknown` manifests in the index. */
@@ -38910,59 +38940,50 @@ function errorDetail(reply) {
         .join('; ');
     return text ? `: ${text.slice(0, 300)}` : '';
 }
+/** Thrown inside an attempt so that the shared loop retries an answer with a retryable status. */
+class RetryableReply {
+    reply;
+    constructor(reply) {
+        this.reply = reply;
+    }
+}
 /**
  * One request, retried on 5xx, 429, network errors and timeouts with exponential backoff; any
  * other status is returned for the caller to judge. The body is read inside the attempt, so a
  * connection cut mid-body is retried too.
  */
-async function exchange(http, where, call, url, method, headers) {
-    const { policy } = http;
-    for (let attempt = 1;; attempt++) {
-        let failure;
-        let reply;
-        try {
-            const response = await fetch(url, { method, headers, signal: AbortSignal.timeout(policy.timeoutMs) });
-            // On HEAD, Content-Length is the manifest's size and no body follows.
-            const length = method === 'HEAD' ? 0 : Number(response.headers.get('content-length') ?? 0);
-            if (length > maxBodyBytes) {
-                await response.body?.cancel();
-                throw http.fail(`${where} answered ${call} with ${length} bytes; expected a manifest or config of at most ${maxBodyBytes}`, response.status, call);
-            }
-            reply = { status: response.status, statusText: response.statusText, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
-            if (!isRetryable(reply.status))
-                return reply;
-            failure = statusText(reply);
+function exchange(http, where, call, url, method, headers) {
+    return withRetries(http.policy, async (signal) => {
+        const response = await fetch(url, { method, headers, signal });
+        // On HEAD, Content-Length is the manifest's size and no body follows.
+        const length = method === 'HEAD' ? 0 : Number(response.headers.get('content-length') ?? 0);
+        if (length > maxBodyBytes) {
+            await response.body?.cancel();
+            throw http.fail(`${where} answered ${call} with ${length} bytes; expected a manifest or config of at most ${maxBodyBytes}`, response.status, call);
         }
-        catch (error) {
-            if (error instanceof RegistryError)
-                throw error;
-            failure = networkFailure(error, policy.timeoutMs);
-        }
-        const delayMs = retryDelayMs(reply, attempt, policy);
-        if (attempt >= policy.attempts) {
-            throw http.fail(`${where} did not answer ${call} after ${attempt} attempts (last: ${failure})`, reply?.status, call);
-        }
-        http.log(`${where}: ${failure} on ${call}, retrying in ${formatDelay(delayMs)} (attempt ${attempt + 1} of ${policy.attempts})`);
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
+        const reply = { status: response.status, statusText: response.statusText, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+        if (isRetryable(reply.status))
+            throw new RetryableReply(reply);
+        return reply;
+    }, {
+        classify: (error) => {
+            const reply = error instanceof RetryableReply ? error.reply : undefined;
+            const what = reply ? statusText(reply) : networkFailure(error, http.policy.timeoutMs);
+            return {
+                what,
+                status: reply?.status,
+                error,
+                summary: `${where}: ${what} on ${call}`,
+                retryable: !(error instanceof RegistryError),
+                delayHintMs: retryAfterMs(reply?.headers.get('retry-after')),
+            };
+        },
+        giveUp: (failure, attempts) => failure.retryable ? http.fail(`${where} did not answer ${call} after ${attempts} attempts (last: ${failure.what})`, failure.status, call) : failure.error,
+        log: http.log,
+    });
 }
 function isRetryable(status) {
     return status >= 500 || status === 429;
-}
-function retryDelayMs(reply, attempt, policy) {
-    const backoff = policy.baseDelayMs * 2 ** (attempt - 1);
-    const retryAfter = retryAfterMs(reply?.headers.get('retry-after') ?? undefined);
-    return Math.round(Math.min(Math.max(retryAfter ?? backoff, 0), policy.maxDelayMs));
-}
-/** Retry-After is either delay-seconds or an HTTP date. */
-function retryAfterMs(header) {
-    if (header === undefined || header.trim() === '')
-        return undefined;
-    const seconds = Number(header);
-    if (Number.isFinite(seconds))
-        return seconds * 1000;
-    const date = Date.parse(header);
-    return Number.isNaN(date) ? undefined : date - Date.now();
 }
 /** fetch reports "fetch failed" with the reason in `cause` (ECONNREFUSED, ECONNRESET…). */
 function networkFailure(error, timeoutMs) {
@@ -38974,9 +38995,6 @@ function networkFailure(error, timeoutMs) {
     if (typeof cause?.message === 'string')
         return cause.message;
     return error instanceof Error ? error.message : String(error);
-}
-function formatDelay(ms) {
-    return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
 }
 
 

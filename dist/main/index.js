@@ -32674,7 +32674,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 227:
+/***/ 8198:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37696,7 +37696,66 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
+;// CONCATENATED MODULE: ./build/src/adapters/retry.js
+// The one place where HTTP adapters retry (modelled on actions/checkout's retry helper): a bounded
+// attempt loop with exponential backoff, a server's own wait (Retry-After, a rate-limit reset)
+// taking precedence, every wait capped, one log line per retry. What counts as retryable, what
+// a failure is called and the final error stay with each adapter, which knows its API.
+function retryPolicy(options, defaults) {
+    return {
+        attempts: (options.retries ?? defaults.retries) + 1,
+        baseDelayMs: options.retryBaseDelayMs ?? defaults.baseDelayMs,
+        maxDelayMs: options.maxRetryDelayMs ?? defaults.maxDelayMs,
+        timeoutMs: options.requestTimeoutMs ?? defaults.timeoutMs,
+    };
+}
+/**
+ * The wait before the attempt after `attemptNumber` (1 for the first): the server's hint when it
+ * gave one, else the base delay doubled per retry; never negative, at most `maxDelayMs`, whole ms.
+ */
+function retryDelayMs(policy, attemptNumber, hintMs) {
+    const backoff = policy.baseDelayMs * 2 ** (attemptNumber - 1);
+    return Math.round(Math.min(Math.max(hintMs ?? backoff, 0), policy.maxDelayMs));
+}
+/** Retry-After is either delay-seconds or an HTTP date; undefined when absent or unreadable. */
+function retryAfterMs(header, now = Date.now()) {
+    if (header === undefined || header === null || header.trim() === '')
+        return undefined;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds))
+        return seconds * 1000;
+    const date = Date.parse(header);
+    return Number.isNaN(date) ? undefined : date - now;
+}
+/** `250ms`, `1s`, `1.5s`. */
+function formatDelay(ms) {
+    return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
+}
+const sleepFor = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Runs `attempt` until it resolves, each time with a signal that aborts after `policy.timeoutMs`.
+ * A failure the handlers deem retryable is logged as
+ * `<summary>, retrying in 1s (attempt 2 of 4)` and retried after the delay, while attempts remain.
+ */
+async function withRetries(policy, attempt, handlers) {
+    const sleep = handlers.sleep ?? sleepFor;
+    for (let attemptNumber = 1;; attemptNumber++) {
+        try {
+            return await attempt(AbortSignal.timeout(policy.timeoutMs));
+        }
+        catch (error) {
+            const failure = handlers.classify(error);
+            if (!failure.retryable || attemptNumber >= policy.attempts)
+                throw handlers.giveUp(failure, attemptNumber);
+            const delayMs = retryDelayMs(policy, attemptNumber, failure.delayHintMs);
+            handlers.log(`${failure.summary}, retrying in ${formatDelay(delayMs)} (attempt ${attemptNumber + 1} of ${policy.attempts})`);
+            await sleep(delayMs);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./build/src/adapters/github.js
+
 
 /** A GitHub API call that failed for good; the message never contains the token. */
 class GitHubApiError extends Error {
@@ -37721,20 +37780,19 @@ const apiVersionHeaders = { 'x-github-api-version': '2022-11-28' };
 // Why not @octokit/plugin-retry / plugin-throttling (both support @octokit/core 7): plugin-retry
 // ignores retry-after and has no hook to report a retry; plugin-throttling only retries 429 when it
 // also looks like a rate limit, waits for the full reset time with no cap, and spaces all writes of
-// the process one second apart. The policy asked for here fits in the small loop below.
+// the process one second apart. The policy asked for here fits the shared loop of ./retry.ts.
 function createGitHubReleases(options) {
     const apiUrl = (options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
-    const policy = {
-        attempts: (options.retries ?? 3) + 1,
-        baseDelayMs: options.retryBaseDelayMs ?? 1000,
-        maxDelayMs: options.maxRetryDelayMs ?? 60_000,
-    };
-    const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    const policy = retryPolicy(options, { retries: 3, baseDelayMs: 1000, maxDelayMs: 60_000, timeoutMs: 30_000 });
     const redact = redactor(options.token);
     const log = (line) => options.log?.(redact(line));
     const octokit = getOctokit(options.token, { baseUrl: apiUrl });
     function send(call, perform) {
-        return withRetries(call, () => perform(AbortSignal.timeout(requestTimeoutMs)), policy, log, redact);
+        return withRetries(policy, perform, {
+            classify: (error) => classify(call, readFailure(error)),
+            giveUp: (failure, attempts) => new GitHubApiError(redact(describeFailure(call, failure, failure.retryable ? `gave up after ${attempts} attempts` : hintFor(failure))), failure.status, call, failure.apiErrors.flatMap((entry) => (entry.code ? [entry.code] : []))),
+            log,
+        });
     }
     async function findByTag(req) {
         const { owner, repo, tag } = req;
@@ -37804,54 +37862,24 @@ function createGitHubReleases(options) {
         },
     };
 }
-async function withRetries(call, attempt, policy, log, redact) {
-    for (let attemptNumber = 1;; attemptNumber++) {
-        try {
-            return await attempt();
-        }
-        catch (error) {
-            const failure = readFailure(error);
-            const delayMs = retryDelayMs(failure, attemptNumber, policy);
-            if (delayMs === undefined || attemptNumber >= policy.attempts) {
-                const retryable = delayMs !== undefined;
-                throw new GitHubApiError(redact(describeFailure(call, failure, retryable ? `gave up after ${attemptNumber} attempts` : hintFor(failure))), failure.status, call, failure.apiErrors.flatMap((entry) => (entry.code ? [entry.code] : [])));
-            }
-            log(`${statusLabel(failure)} on ${call}, retrying in ${formatDelay(delayMs)} (attempt ${attemptNumber + 1} of ${policy.attempts})`);
-            await new Promise((resolve) => setTimeout(resolve, delayMs));
-        }
-    }
+function classify(call, failure) {
+    return { ...failure, summary: `${statusLabel(failure)} on ${call}`, ...retryVerdict(failure) };
 }
-/** Undefined when the failure is not worth retrying. */
-function retryDelayMs(failure, attemptNumber, policy) {
-    const backoff = policy.baseDelayMs * 2 ** (attemptNumber - 1);
+/** 5xx, 429, network errors and rate-limited 403s are retried, after the wait GitHub asks for if any. */
+function retryVerdict(failure) {
     const retryAfter = retryAfterMs(failure.headers['retry-after']);
     const { status } = failure;
-    let delay;
-    if (status === undefined || status >= 500) {
-        delay = retryAfter ?? backoff;
-    }
-    else if (status === 429) {
-        delay = retryAfter ?? backoff;
-    }
-    else if (status === 403) {
+    if (status === undefined || status >= 500 || status === 429)
+        return { retryable: true, delayHintMs: retryAfter };
+    if (status === 403) {
         const primaryLimitHit = failure.headers['x-ratelimit-remaining'] === '0';
         const secondaryLimitHit = retryAfter !== undefined || /secondary rate limit/i.test(failure.apiMessage);
         if (primaryLimitHit && retryAfter === undefined)
-            delay = untilReset(failure.headers['x-ratelimit-reset']) ?? backoff;
-        else if (primaryLimitHit || secondaryLimitHit)
-            delay = retryAfter ?? backoff;
+            return { retryable: true, delayHintMs: untilReset(failure.headers['x-ratelimit-reset']) };
+        if (primaryLimitHit || secondaryLimitHit)
+            return { retryable: true, delayHintMs: retryAfter };
     }
-    return delay === undefined ? undefined : Math.round(Math.min(Math.max(delay, 0), policy.maxDelayMs));
-}
-/** retry-after is either delay-seconds or an HTTP date. */
-function retryAfterMs(header) {
-    if (header === undefined || header.trim() === '')
-        return undefined;
-    const seconds = Number(header);
-    if (Number.isFinite(seconds))
-        return seconds * 1000;
-    const date = Date.parse(header);
-    return Number.isNaN(date) ? undefined : date - Date.now();
+    return { retryable: false };
 }
 /** x-ratelimit-reset is the epoch second at which the quota refills. */
 function untilReset(header) {
@@ -37918,9 +37946,6 @@ function describeErrorEntry(entry) {
 }
 function statusLabel(failure) {
     return failure.status === undefined ? 'GitHub API request failed (no response)' : `GitHub API ${failure.status}`;
-}
-function formatDelay(ms) {
-    return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
 }
 // Belt and braces: Octokit already redacts the Authorization header in its errors, but an API
 // message or a proxy's error page could still echo the token back.
@@ -38042,7 +38067,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _flows_event_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4485);
 /* harmony import */ var _flows_publish_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1852);
 /* harmony import */ var _flows_repository_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4705);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(227);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8198);
 /* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1935);
 /* harmony import */ var _version_outputs_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2242);
 /* harmony import */ var _version_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7892);

@@ -1,4 +1,6 @@
 import { getOctokit } from '@actions/github';
+import { retryAfterMs, retryPolicy, withRetries } from './retry.js';
+import type { AttemptFailure, RetryOptions } from './retry.js';
 
 export interface ReleaseRequest {
   owner: string;
@@ -24,19 +26,15 @@ export interface GitHubReleases {
   upsertRelease(req: ReleaseRequest): Promise<ReleaseResult>;
 }
 
-export interface GitHubReleasesOptions {
+/**
+ * Retried: 5xx, 429, rate-limited 403 and network errors, waiting for retry-after or the rate-limit
+ * reset when GitHub names one. Defaults: `retries` 3, `retryBaseDelayMs` 1000, `maxRetryDelayMs`
+ * 60000 (retry-after and rate-limit reset included), `requestTimeoutMs` 30000.
+ */
+export interface GitHubReleasesOptions extends RetryOptions {
   token: string;
   /** Default: GITHUB_API_URL, else https://api.github.com. GHES: https://host/api/v3. */
   apiUrl?: string;
-  /** Retries after the first attempt for 5xx, 429, rate-limited 403 and network errors. Default 3. */
-  retries?: number;
-  /** First backoff delay, doubled on each retry. Default 1000. */
-  retryBaseDelayMs?: number;
-  /** Upper bound on any single wait, retry-after and rate-limit reset included. Default 60000. */
-  maxRetryDelayMs?: number;
-  /** A request that has not answered by then counts as a network error. Default 30000. */
-  requestTimeoutMs?: number;
-  log?: (line: string) => void;
 }
 
 /** A GitHub API call that failed for good; the message never contains the token. */
@@ -61,21 +59,26 @@ const apiVersionHeaders = { 'x-github-api-version': '2022-11-28' };
 // Why not @octokit/plugin-retry / plugin-throttling (both support @octokit/core 7): plugin-retry
 // ignores retry-after and has no hook to report a retry; plugin-throttling only retries 429 when it
 // also looks like a rate limit, waits for the full reset time with no cap, and spaces all writes of
-// the process one second apart. The policy asked for here fits in the small loop below.
+// the process one second apart. The policy asked for here fits the shared loop of ./retry.ts.
 export function createGitHubReleases(options: GitHubReleasesOptions): GitHubReleases {
   const apiUrl = (options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
-  const policy: RetryPolicy = {
-    attempts: (options.retries ?? 3) + 1,
-    baseDelayMs: options.retryBaseDelayMs ?? 1000,
-    maxDelayMs: options.maxRetryDelayMs ?? 60_000,
-  };
-  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const policy = retryPolicy(options, { retries: 3, baseDelayMs: 1000, maxDelayMs: 60_000, timeoutMs: 30_000 });
   const redact = redactor(options.token);
   const log = (line: string): void => options.log?.(redact(line));
   const octokit = getOctokit(options.token, { baseUrl: apiUrl });
 
   function send<T>(call: string, perform: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return withRetries(call, () => perform(AbortSignal.timeout(requestTimeoutMs)), policy, log, redact);
+    return withRetries(policy, perform, {
+      classify: (error) => classify(call, readFailure(error)),
+      giveUp: (failure, attempts) =>
+        new GitHubApiError(
+          redact(describeFailure(call, failure, failure.retryable ? `gave up after ${attempts} attempts` : hintFor(failure))),
+          failure.status,
+          call,
+          failure.apiErrors.flatMap((entry) => (entry.code ? [entry.code] : [])),
+        ),
+      log,
+    });
   }
 
   async function findByTag(req: ReleaseRequest): Promise<{ id: number } | undefined> {
@@ -150,13 +153,6 @@ export function createGitHubReleases(options: GitHubReleasesOptions): GitHubRele
   };
 }
 
-interface RetryPolicy {
-  /** First try included. */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
 /** What is known of a failed request, read from Octokit's RequestError without importing it. */
 interface Failure {
   status: number | undefined;
@@ -172,60 +168,22 @@ interface ApiErrorEntry {
   message?: string;
 }
 
-async function withRetries<T>(
-  call: string,
-  attempt: () => Promise<T>,
-  policy: RetryPolicy,
-  log: (line: string) => void,
-  redact: (text: string) => string,
-): Promise<T> {
-  for (let attemptNumber = 1; ; attemptNumber++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      const failure = readFailure(error);
-      const delayMs = retryDelayMs(failure, attemptNumber, policy);
-      if (delayMs === undefined || attemptNumber >= policy.attempts) {
-        const retryable = delayMs !== undefined;
-        throw new GitHubApiError(
-          redact(describeFailure(call, failure, retryable ? `gave up after ${attemptNumber} attempts` : hintFor(failure))),
-          failure.status,
-          call,
-          failure.apiErrors.flatMap((entry) => (entry.code ? [entry.code] : [])),
-        );
-      }
-      log(`${statusLabel(failure)} on ${call}, retrying in ${formatDelay(delayMs)} (attempt ${attemptNumber + 1} of ${policy.attempts})`);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
-  }
+function classify(call: string, failure: Failure): Failure & AttemptFailure {
+  return { ...failure, summary: `${statusLabel(failure)} on ${call}`, ...retryVerdict(failure) };
 }
 
-/** Undefined when the failure is not worth retrying. */
-function retryDelayMs(failure: Failure, attemptNumber: number, policy: RetryPolicy): number | undefined {
-  const backoff = policy.baseDelayMs * 2 ** (attemptNumber - 1);
+/** 5xx, 429, network errors and rate-limited 403s are retried, after the wait GitHub asks for if any. */
+function retryVerdict(failure: Failure): Pick<AttemptFailure, 'retryable' | 'delayHintMs'> {
   const retryAfter = retryAfterMs(failure.headers['retry-after']);
   const { status } = failure;
-  let delay: number | undefined;
-  if (status === undefined || status >= 500) {
-    delay = retryAfter ?? backoff;
-  } else if (status === 429) {
-    delay = retryAfter ?? backoff;
-  } else if (status === 403) {
+  if (status === undefined || status >= 500 || status === 429) return { retryable: true, delayHintMs: retryAfter };
+  if (status === 403) {
     const primaryLimitHit = failure.headers['x-ratelimit-remaining'] === '0';
     const secondaryLimitHit = retryAfter !== undefined || /secondary rate limit/i.test(failure.apiMessage);
-    if (primaryLimitHit && retryAfter === undefined) delay = untilReset(failure.headers['x-ratelimit-reset']) ?? backoff;
-    else if (primaryLimitHit || secondaryLimitHit) delay = retryAfter ?? backoff;
+    if (primaryLimitHit && retryAfter === undefined) return { retryable: true, delayHintMs: untilReset(failure.headers['x-ratelimit-reset']) };
+    if (primaryLimitHit || secondaryLimitHit) return { retryable: true, delayHintMs: retryAfter };
   }
-  return delay === undefined ? undefined : Math.round(Math.min(Math.max(delay, 0), policy.maxDelayMs));
-}
-
-/** retry-after is either delay-seconds or an HTTP date. */
-function retryAfterMs(header: string | undefined): number | undefined {
-  if (header === undefined || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : date - Date.now();
+  return { retryable: false };
 }
 
 /** x-ratelimit-reset is the epoch second at which the quota refills. */
@@ -298,10 +256,6 @@ function describeErrorEntry(entry: ApiErrorEntry): string {
 
 function statusLabel(failure: Failure): string {
   return failure.status === undefined ? 'GitHub API request failed (no response)' : `GitHub API ${failure.status}`;
-}
-
-function formatDelay(ms: number): string {
-  return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
 }
 
 // Belt and braces: Octokit already redacts the Authorization header in its errors, but an API

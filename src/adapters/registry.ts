@@ -4,6 +4,8 @@ import { isValidTag } from '../core/image-ref.js';
 import type { ImageName } from '../core/image-ref.js';
 import { revisionLabel } from '../core/oci-labels.js';
 import type { CredentialSource, Credentials } from './docker-credentials.js';
+import { formatDelay, retryAfterMs, retryPolicy, withRetries } from './retry.js';
+import type { AttemptFailure, RetryOptions, RetryPolicy } from './retry.js';
 
 export interface ManifestRef {
   /** `sha256:…` of the manifest or index the tag points at: what `image@digest` pins. */
@@ -32,18 +34,14 @@ export interface PlatformSize {
   size: number;
 }
 
-export interface RegistryClientOptions {
+/**
+ * Retried: 5xx, 429, network errors and timeouts, waiting for Retry-After when the registry sends
+ * one. Defaults: `retries` 3, `retryBaseDelayMs` 500, `maxRetryDelayMs` 10000 (Retry-After
+ * included), `requestTimeoutMs` 30000 for a request, body included.
+ */
+export interface RegistryClientOptions extends RetryOptions {
   /** Used when a registry asks for authentication; anonymous access is tried first. */
   credentials?: CredentialSource;
-  /** Retries after the first attempt for 5xx, 429, network errors and timeouts. Default 3. */
-  retries?: number;
-  /** First backoff delay, doubled on each retry. Default 500. */
-  retryBaseDelayMs?: number;
-  /** Upper bound on any single wait, Retry-After included. Default 10000. */
-  maxRetryDelayMs?: number;
-  /** A request (body included) that has not completed by then counts as a network error. Default 30000. */
-  requestTimeoutMs?: number;
-  log?: (line: string) => void;
 }
 
 /** A registry call that failed for good; the message never contains a password or token. */
@@ -132,12 +130,7 @@ export function parseAuthChallenges(header: string): AuthChallenge[] {
 }
 
 export function createRegistryClient(options: RegistryClientOptions = {}): RegistryClient {
-  const policy: RetryPolicy = {
-    attempts: (options.retries ?? 3) + 1,
-    baseDelayMs: options.retryBaseDelayMs ?? 500,
-    maxDelayMs: options.maxRetryDelayMs ?? 10_000,
-    timeoutMs: options.requestTimeoutMs ?? 30_000,
-  };
+  const policy = retryPolicy(options, { retries: 3, baseDelayMs: 500, maxDelayMs: 10_000, timeoutMs: 30_000 });
   // Every password, basic string and token the client handles, so no message can carry one.
   // Strings under 4 characters are skipped: masking them would garble messages, not protect anything.
   const secrets = new Set<string>();
@@ -412,14 +405,6 @@ function errorDetail(reply: Reply): string {
 
 // --- HTTP with bounded retries ------------------------------------------------------------------
 
-interface RetryPolicy {
-  /** First try included. */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  timeoutMs: number;
-}
-
 interface Http {
   policy: RetryPolicy;
   log: (line: string) => void;
@@ -433,57 +418,61 @@ interface Reply {
   body: Buffer;
 }
 
+/** Thrown inside an attempt so that the shared loop retries an answer with a retryable status. */
+class RetryableReply {
+  constructor(readonly reply: Reply) {}
+}
+
+interface ExchangeFailure extends AttemptFailure {
+  /** What went wrong, for the log and the final error: `503 Service Unavailable`, `ECONNREFUSED`. */
+  what: string;
+  status: number | undefined;
+  /** Thrown as it is when the failure is not retryable. */
+  error: unknown;
+}
+
 /**
  * One request, retried on 5xx, 429, network errors and timeouts with exponential backoff; any
  * other status is returned for the caller to judge. The body is read inside the attempt, so a
  * connection cut mid-body is retried too.
  */
-async function exchange(http: Http, where: string, call: string, url: string, method: string, headers: Record<string, string>): Promise<Reply> {
-  const { policy } = http;
-  for (let attempt = 1; ; attempt++) {
-    let failure: string;
-    let reply: Reply | undefined;
-    try {
-      const response = await fetch(url, { method, headers, signal: AbortSignal.timeout(policy.timeoutMs) });
+function exchange(http: Http, where: string, call: string, url: string, method: string, headers: Record<string, string>): Promise<Reply> {
+  return withRetries(
+    http.policy,
+    async (signal) => {
+      const response = await fetch(url, { method, headers, signal });
       // On HEAD, Content-Length is the manifest's size and no body follows.
       const length = method === 'HEAD' ? 0 : Number(response.headers.get('content-length') ?? 0);
       if (length > maxBodyBytes) {
         await response.body?.cancel();
         throw http.fail(`${where} answered ${call} with ${length} bytes; expected a manifest or config of at most ${maxBodyBytes}`, response.status, call);
       }
-      reply = { status: response.status, statusText: response.statusText, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
-      if (!isRetryable(reply.status)) return reply;
-      failure = statusText(reply);
-    } catch (error) {
-      if (error instanceof RegistryError) throw error;
-      failure = networkFailure(error, policy.timeoutMs);
-    }
-    const delayMs = retryDelayMs(reply, attempt, policy);
-    if (attempt >= policy.attempts) {
-      throw http.fail(`${where} did not answer ${call} after ${attempt} attempts (last: ${failure})`, reply?.status, call);
-    }
-    http.log(`${where}: ${failure} on ${call}, retrying in ${formatDelay(delayMs)} (attempt ${attempt + 1} of ${policy.attempts})`);
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
-  }
+      const reply = { status: response.status, statusText: response.statusText, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+      if (isRetryable(reply.status)) throw new RetryableReply(reply);
+      return reply;
+    },
+    {
+      classify: (error): ExchangeFailure => {
+        const reply = error instanceof RetryableReply ? error.reply : undefined;
+        const what = reply ? statusText(reply) : networkFailure(error, http.policy.timeoutMs);
+        return {
+          what,
+          status: reply?.status,
+          error,
+          summary: `${where}: ${what} on ${call}`,
+          retryable: !(error instanceof RegistryError),
+          delayHintMs: retryAfterMs(reply?.headers.get('retry-after')),
+        };
+      },
+      giveUp: (failure, attempts) =>
+        failure.retryable ? http.fail(`${where} did not answer ${call} after ${attempts} attempts (last: ${failure.what})`, failure.status, call) : failure.error,
+      log: http.log,
+    },
+  );
 }
 
 function isRetryable(status: number): boolean {
   return status >= 500 || status === 429;
-}
-
-function retryDelayMs(reply: Reply | undefined, attempt: number, policy: RetryPolicy): number {
-  const backoff = policy.baseDelayMs * 2 ** (attempt - 1);
-  const retryAfter = retryAfterMs(reply?.headers.get('retry-after') ?? undefined);
-  return Math.round(Math.min(Math.max(retryAfter ?? backoff, 0), policy.maxDelayMs));
-}
-
-/** Retry-After is either delay-seconds or an HTTP date. */
-function retryAfterMs(header: string | undefined): number | undefined {
-  if (header === undefined || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : date - Date.now();
 }
 
 /** fetch reports "fetch failed" with the reason in `cause` (ECONNREFUSED, ECONNRESET…). */
@@ -493,8 +482,4 @@ function networkFailure(error: unknown, timeoutMs: number): string {
   if (typeof cause?.code === 'string') return cause.code;
   if (typeof cause?.message === 'string') return cause.message;
   return error instanceof Error ? error.message : String(error);
-}
-
-function formatDelay(ms: number): string {
-  return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
 }
