@@ -4255,10 +4255,12 @@ function cacheArgs(image, cache, push) {
         case 'none':
             return [];
         case 'gha':
-            return ['--cache-from', `type=gha,scope=${image.name}`, ...(push ? ['--cache-to', `type=gha,scope=${image.name},mode=max`] : [])];
+            return ['--cache-from', `type=gha,scope=${image.name}`, ...(push ? ['--cache-to', `type=gha,scope=${image.name},mode=max,ignore-error=true`] : [])];
         case 'registry': {
             const ref = `${image.name}:${cacheTag}`;
-            return ['--cache-from', `type=registry,ref=${ref}`, ...(push ? ['--cache-to', `type=registry,ref=${ref},mode=max`] : [])];
+            // ignore-error: the docker driver may export the cache after the image; a cache that could
+            // not be written must not fail a release whose tag is already out.
+            return ['--cache-from', `type=registry,ref=${ref}`, ...(push ? ['--cache-to', `type=registry,ref=${ref},mode=max,ignore-error=true`] : [])];
         }
     }
 }
@@ -4280,7 +4282,7 @@ function imageTags(target, options) {
     if (target.kind === 'main') {
         if (!/^[0-9a-f]{7,40}$/.test(options.sha))
             throw new InputError('sha', options.sha, 'a commit sha of 7 to 40 hex characters');
-        return { immutable: [`sha-${options.sha.slice(0, 7)}`], moving: ['latest'] };
+        return { immutable: [`sha-${options.sha.slice(0, 7)}`], moving: ['latest'], held: [] };
     }
     // semver itself takes one optional leading `v` (and only one: `vv1.2.3` is not a version).
     const version = node_modules_semver.parse(target.version);
@@ -4292,15 +4294,22 @@ function imageTags(target, options) {
     }
     const stable = version.prerelease.length === 0;
     const moving = [];
+    const held = [];
     if (options.floating && stable) {
         const others = (options.released ?? []).map((v) => node_modules_semver.parse(v)).filter((v) => v !== null && v.prerelease.length === 0);
-        const newerIn = (sameLine) => others.some((v) => sameLine(v) && node_modules_semver.gt(v, version));
-        if (!newerIn((v) => v.major === version.major && v.minor === version.minor))
-            moving.push(`${prefix}${version.major}.${version.minor}`);
-        if (!newerIn((v) => v.major === version.major))
-            moving.push(`${prefix}${version.major}`);
+        const lines = [
+            [`${prefix}${version.major}.${version.minor}`, (v) => v.major === version.major && v.minor === version.minor],
+            [`${prefix}${version.major}`, (v) => v.major === version.major],
+        ];
+        for (const [tag, sameLine] of lines) {
+            const newer = others.filter((v) => sameLine(v) && node_modules_semver.gt(v, version)).sort(node_modules_semver.rcompare)[0];
+            if (newer)
+                held.push({ tag, reason: `${prefix}${newer.version} is a newer release of its line` });
+            else
+                moving.push(tag);
+        }
     }
-    return { immutable: [exact], moving };
+    return { immutable: [exact], moving, held };
 }
 
 ;// CONCATENATED MODULE: ./build/src/flows/image.js
@@ -4324,7 +4333,7 @@ async function publishImage(docker, registry, git, req) {
     const tags = imageTags(req.target, { sha: req.sha, tagPrefix: req.tagPrefix, floating: req.floating, released: req.released });
     const version = req.target.kind === 'version' ? tags.immutable[0].slice(req.tagPrefix.length) : `sha-${req.sha.slice(0, 7)}`;
     const labels = ociLabels({ ...req.facts, version, revision: req.sha }, req.extraLabels);
-    const outcome = { digest: null, tags: [], refs: [], platforms: req.platforms, pushed: false, existing: false, held: [], cacheHits: 0, sizes: [] };
+    const outcome = { digest: null, tags: [], refs: [], platforms: req.platforms, pushed: false, existing: false, held: [...tags.held], cacheHits: 0, sizes: [] };
     if (req.push) {
         const existing = await existingImmutableTag(registry, req, tags.immutable[0]);
         if (existing) {
@@ -4376,6 +4385,13 @@ async function publishImage(docker, registry, git, req) {
     }
     if (!outcome.digest)
         throw new Error('buildx did not report the digest of the pushed image (containerimage.digest in --metadata-file)');
+    // The registry cannot refuse an overwrite, so a run that pushed the same version at the same
+    // moment from another commit is caught here, before any moving tag follows the wrong image.
+    const landed = await registry.revisionOf(req.image, tags.immutable[0]);
+    if (landed?.revision !== req.sha || landed.digest !== outcome.digest) {
+        throw new ImmutableTagError(`${req.image.name}:${tags.immutable[0]} was pushed concurrently by another run (it now points at ${landed?.digest ?? 'nothing'}, ` +
+            `built from ${landed?.revision?.slice(0, 12) ?? 'an unknown commit'}); release tags are immutable, so no moving tag was moved. Check which build should stand.`);
+    }
     // The build pushed the immutable tag; only now may moving tags point at the same digest.
     outcome.tags.push(...tags.immutable);
     outcome.pushed = true;
@@ -5601,9 +5617,10 @@ function createGit(cwd, options = {}) {
             const { exitCode } = await exec(['merge-base', '--is-ancestor', operand(ancestor, 'revision'), operand(descendant, 'revision')], { okExitCodes: [1] });
             return exitCode === 0;
         },
-        async isDirty() {
+        async isDirty(dirtyOptions) {
             // Explicit --untracked-files: status.showUntrackedFiles=no must not hide new files.
-            return (await output(['status', '--porcelain', '--untracked-files=normal'])) !== '';
+            const untracked = dirtyOptions?.untracked === false ? 'no' : 'normal';
+            return (await output(['status', '--porcelain', `--untracked-files=${untracked}`])) !== '';
         },
         async tagExists(name) {
             const { exitCode } = await exec(['rev-parse', '--verify', '--quiet', `refs/tags/${name}`], { okExitCodes: [1] });
@@ -5771,12 +5788,19 @@ async function openRepository(dir, input, given = dir) {
 
 
 
+
 /**
  * Everything a build needs from the repository: the commit, its date for the `created` label (so a
  * rebuild of one commit carries the same labels), the repository's URL and the released versions.
  */
 async function imageRequest(git, env, options) {
-    const sha = await resolveRef(git, options.ref, 'ref');
+    await ensureFullHistory(git, options.shallow, options.log);
+    // The build context is the work tree, so the image is HEAD's only when no tracked file differs:
+    // otherwise its revision label, which immutability and `latest` trust, would not be true.
+    if (options.push && (await git.isDirty({ untracked: false }))) {
+        throw new PreconditionError('tracked files differ from HEAD, so the image would not be what its revision label says', 'commit or stash the changes (git stash), then build again');
+    }
+    const sha = await resolveRef(git, 'HEAD', 'ref');
     const { repository, serverUrl } = await repositoryContext(git, env);
     const source = repository ? `${serverUrl.replace(/\/+$/, '')}/${repository}` : undefined;
     const released = (await git.tags())
@@ -5922,7 +5946,6 @@ const imageCommand = {
         cache: { type: 'string', placeholder: 'MODE', help: 'registry (default: <image>:buildcache, mode=max), gha or none' },
         provenance: { type: 'boolean', help: 'attach provenance attestations (off: unknown/unknown entries confuse older engines)' },
         'tag-prefix': { type: 'string', placeholder: 'PREFIX', help: 'prefix of release tags (default: v)' },
-        ref: { type: 'string', placeholder: 'REF', help: 'the commit to build (default: HEAD)' },
         ...jsonOption,
         ...cwdOption,
     },
@@ -5941,7 +5964,7 @@ const imageCommand = {
         const log = (line) => io.stderr(`${line}\n`);
         const request = await imageRequest(git, io.env, {
             settings,
-            ref: stringValue(args, 'ref') ?? 'HEAD',
+            shallow: 'fail',
             context: stringValue(args, 'context') ?? '.',
             file: stringValue(args, 'file'),
             buildTarget: stringValue(args, 'target'),

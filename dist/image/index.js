@@ -32758,7 +32758,7 @@ await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_8__/* .runAction */ .C)(async (
     const git = await (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .repositoryFromInputs */ .wZ)();
     const request = await (0,_flows_image_context_js__WEBPACK_IMPORTED_MODULE_6__/* .imageRequest */ .z)(git, process.env, {
         settings,
-        ref: process.env.GITHUB_SHA || 'HEAD',
+        shallow: 'deepen',
         context: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('context') || '.',
         file: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('file') || undefined,
         buildTarget: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('target') || undefined,
@@ -40103,12 +40103,12 @@ async function ensureFullHistory(git, policy, log) {
     if (!(await git.isShallow()))
         return;
     if (policy === 'fail') {
-        throw new PreconditionError('this repository is a shallow clone, so the last release and the commits since it cannot be known', `${unshallowCommand}   (in actions/checkout: fetch-depth: 0)`);
+        throw new errors/* PreconditionError */.Rb('this repository is a shallow clone, so the last release and the commits since it cannot be known', `${unshallowCommand}   (in actions/checkout: fetch-depth: 0)`);
     }
     log(`Shallow clone detected: fetching the full history and tags (${unshallowCommand}).`);
     await git.deepen();
     if (await git.isShallow()) {
-        throw new PreconditionError('the clone is still shallow after fetching its history', `${unshallowCommand}, or fetch-depth: 0 in actions/checkout`);
+        throw new errors/* PreconditionError */.Rb('the clone is still shallow after fetching its history', `${unshallowCommand}, or fetch-depth: 0 in actions/checkout`);
     }
 }
 async function resolveRef(git, ref, input) {
@@ -40171,12 +40171,19 @@ var flows_repository = __nccwpck_require__(5556);
 
 
 
+
 /**
  * Everything a build needs from the repository: the commit, its date for the `created` label (so a
  * rebuild of one commit carries the same labels), the repository's URL and the released versions.
  */
 async function imageRequest(git, env, options) {
-    const sha = await resolveRef(git, options.ref, 'ref');
+    await ensureFullHistory(git, options.shallow, options.log);
+    // The build context is the work tree, so the image is HEAD's only when no tracked file differs:
+    // otherwise its revision label, which immutability and `latest` trust, would not be true.
+    if (options.push && (await git.isDirty({ untracked: false }))) {
+        throw new errors/* PreconditionError */.Rb('tracked files differ from HEAD, so the image would not be what its revision label says', 'commit or stash the changes (git stash), then build again');
+    }
+    const sha = await resolveRef(git, 'HEAD', 'ref');
     const { repository, serverUrl } = await (0,flows_repository/* repositoryContext */.A)(git, env);
     const source = repository ? `${serverUrl.replace(/\/+$/, '')}/${repository}` : undefined;
     const released = (await git.tags())
@@ -40280,10 +40287,12 @@ function cacheArgs(image, cache, push) {
         case 'none':
             return [];
         case 'gha':
-            return ['--cache-from', `type=gha,scope=${image.name}`, ...(push ? ['--cache-to', `type=gha,scope=${image.name},mode=max`] : [])];
+            return ['--cache-from', `type=gha,scope=${image.name}`, ...(push ? ['--cache-to', `type=gha,scope=${image.name},mode=max,ignore-error=true`] : [])];
         case 'registry': {
             const ref = `${image.name}:${cacheTag}`;
-            return ['--cache-from', `type=registry,ref=${ref}`, ...(push ? ['--cache-to', `type=registry,ref=${ref},mode=max`] : [])];
+            // ignore-error: the docker driver may export the cache after the image; a cache that could
+            // not be written must not fail a release whose tag is already out.
+            return ['--cache-from', `type=registry,ref=${ref}`, ...(push ? ['--cache-to', `type=registry,ref=${ref},mode=max,ignore-error=true`] : [])];
         }
     }
 }
@@ -40311,7 +40320,7 @@ function imageTags(target, options) {
     if (target.kind === 'main') {
         if (!/^[0-9a-f]{7,40}$/.test(options.sha))
             throw new errors/* InputError */.dz('sha', options.sha, 'a commit sha of 7 to 40 hex characters');
-        return { immutable: [`sha-${options.sha.slice(0, 7)}`], moving: ['latest'] };
+        return { immutable: [`sha-${options.sha.slice(0, 7)}`], moving: ['latest'], held: [] };
     }
     // semver itself takes one optional leading `v` (and only one: `vv1.2.3` is not a version).
     const version = semver.parse(target.version);
@@ -40323,15 +40332,22 @@ function imageTags(target, options) {
     }
     const stable = version.prerelease.length === 0;
     const moving = [];
+    const held = [];
     if (options.floating && stable) {
         const others = (options.released ?? []).map((v) => semver.parse(v)).filter((v) => v !== null && v.prerelease.length === 0);
-        const newerIn = (sameLine) => others.some((v) => sameLine(v) && semver.gt(v, version));
-        if (!newerIn((v) => v.major === version.major && v.minor === version.minor))
-            moving.push(`${prefix}${version.major}.${version.minor}`);
-        if (!newerIn((v) => v.major === version.major))
-            moving.push(`${prefix}${version.major}`);
+        const lines = [
+            [`${prefix}${version.major}.${version.minor}`, (v) => v.major === version.major && v.minor === version.minor],
+            [`${prefix}${version.major}`, (v) => v.major === version.major],
+        ];
+        for (const [tag, sameLine] of lines) {
+            const newer = others.filter((v) => sameLine(v) && semver.gt(v, version)).sort(semver.rcompare)[0];
+            if (newer)
+                held.push({ tag, reason: `${prefix}${newer.version} is a newer release of its line` });
+            else
+                moving.push(tag);
+        }
     }
-    return { immutable: [exact], moving };
+    return { immutable: [exact], moving, held };
 }
 
 // EXTERNAL MODULE: ./build/src/core/oci-labels.js
@@ -40357,7 +40373,7 @@ async function publishImage(docker, registry, git, req) {
     const tags = imageTags(req.target, { sha: req.sha, tagPrefix: req.tagPrefix, floating: req.floating, released: req.released });
     const version = req.target.kind === 'version' ? tags.immutable[0].slice(req.tagPrefix.length) : `sha-${req.sha.slice(0, 7)}`;
     const labels = (0,oci_labels/* ociLabels */.T)({ ...req.facts, version, revision: req.sha }, req.extraLabels);
-    const outcome = { digest: null, tags: [], refs: [], platforms: req.platforms, pushed: false, existing: false, held: [], cacheHits: 0, sizes: [] };
+    const outcome = { digest: null, tags: [], refs: [], platforms: req.platforms, pushed: false, existing: false, held: [...tags.held], cacheHits: 0, sizes: [] };
     if (req.push) {
         const existing = await existingImmutableTag(registry, req, tags.immutable[0]);
         if (existing) {
@@ -40409,6 +40425,13 @@ async function publishImage(docker, registry, git, req) {
     }
     if (!outcome.digest)
         throw new Error('buildx did not report the digest of the pushed image (containerimage.digest in --metadata-file)');
+    // The registry cannot refuse an overwrite, so a run that pushed the same version at the same
+    // moment from another commit is caught here, before any moving tag follows the wrong image.
+    const landed = await registry.revisionOf(req.image, tags.immutable[0]);
+    if (landed?.revision !== req.sha || landed.digest !== outcome.digest) {
+        throw new ImmutableTagError(`${req.image.name}:${tags.immutable[0]} was pushed concurrently by another run (it now points at ${landed?.digest ?? 'nothing'}, ` +
+            `built from ${landed?.revision?.slice(0, 12) ?? 'an unknown commit'}); release tags are immutable, so no moving tag was moved. Check which build should stand.`);
+    }
     // The build pushed the immutable tag; only now may moving tags point at the same digest.
     outcome.tags.push(...tags.immutable);
     outcome.pushed = true;
@@ -40744,9 +40767,10 @@ function createGit(cwd, options = {}) {
             const { exitCode } = await exec(['merge-base', '--is-ancestor', operand(ancestor, 'revision'), operand(descendant, 'revision')], { okExitCodes: [1] });
             return exitCode === 0;
         },
-        async isDirty() {
+        async isDirty(dirtyOptions) {
             // Explicit --untracked-files: status.showUntrackedFiles=no must not hide new files.
-            return (await output(['status', '--porcelain', '--untracked-files=normal'])) !== '';
+            const untracked = dirtyOptions?.untracked === false ? 'no' : 'normal';
+            return (await output(['status', '--porcelain', `--untracked-files=${untracked}`])) !== '';
         },
         async tagExists(name) {
             const { exitCode } = await exec(['rev-parse', '--verify', '--quiet', `refs/tags/${name}`], { okExitCodes: [1] });

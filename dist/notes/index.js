@@ -40092,9 +40092,10 @@ function createGit(cwd, options = {}) {
             const { exitCode } = await exec(['merge-base', '--is-ancestor', operand(ancestor, 'revision'), operand(descendant, 'revision')], { okExitCodes: [1] });
             return exitCode === 0;
         },
-        async isDirty() {
+        async isDirty(dirtyOptions) {
             // Explicit --untracked-files: status.showUntrackedFiles=no must not hide new files.
-            return (await output(['status', '--porcelain', '--untracked-files=normal'])) !== '';
+            const untracked = dirtyOptions?.untracked === false ? 'no' : 'normal';
+            return (await output(['status', '--porcelain', `--untracked-files=${untracked}`])) !== '';
         },
         async tagExists(name) {
             const { exitCode } = await exec(['rev-parse', '--verify', '--quiet', `refs/tags/${name}`], { okExitCodes: [1] });

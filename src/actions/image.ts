@@ -30,7 +30,7 @@ await runAction(async () => {
   const git = await repositoryFromInputs();
   const request = await imageRequest(git, process.env, {
     settings,
-    ref: process.env.GITHUB_SHA || 'HEAD',
+    shallow: 'deepen',
     context: input('context') || '.',
     file: input('file') || undefined,
     buildTarget: input('target') || undefined,

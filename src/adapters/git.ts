@@ -37,7 +37,8 @@ export interface Git {
   commitTimestamp(ref: string): Promise<string>;
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   /** Tracked changes (staged or not) or untracked files that are not ignored. */
-  isDirty(): Promise<boolean>;
+  /** Changes to tracked files, and (unless `untracked: false`) untracked files that are not ignored. */
+  isDirty(options?: { untracked?: boolean }): Promise<boolean>;
   tagExists(name: string): Promise<boolean>;
   /** Fetch URL of `remote` (after `insteadOf` rewriting), or null when there is no such remote. */
   remoteUrl(remote?: string): Promise<string | null>;
@@ -379,9 +380,10 @@ export function createGit(cwd: string, options: GitOptions = {}): Git {
       return exitCode === 0;
     },
 
-    async isDirty() {
+    async isDirty(dirtyOptions) {
       // Explicit --untracked-files: status.showUntrackedFiles=no must not hide new files.
-      return (await output(['status', '--porcelain', '--untracked-files=normal'])) !== '';
+      const untracked = dirtyOptions?.untracked === false ? 'no' : 'normal';
+      return (await output(['status', '--porcelain', `--untracked-files=${untracked}`])) !== '';
     },
 
     async tagExists(name) {

@@ -72,10 +72,12 @@ function cacheArgs(image: ImageName, cache: CacheMode, push: boolean): string[] 
     case 'none':
       return [];
     case 'gha':
-      return ['--cache-from', `type=gha,scope=${image.name}`, ...(push ? ['--cache-to', `type=gha,scope=${image.name},mode=max`] : [])];
+      return ['--cache-from', `type=gha,scope=${image.name}`, ...(push ? ['--cache-to', `type=gha,scope=${image.name},mode=max,ignore-error=true`] : [])];
     case 'registry': {
       const ref = `${image.name}:${cacheTag}`;
-      return ['--cache-from', `type=registry,ref=${ref}`, ...(push ? ['--cache-to', `type=registry,ref=${ref},mode=max`] : [])];
+      // ignore-error: the docker driver may export the cache after the image; a cache that could
+      // not be written must not fail a release whose tag is already out.
+      return ['--cache-from', `type=registry,ref=${ref}`, ...(push ? ['--cache-to', `type=registry,ref=${ref},mode=max,ignore-error=true`] : [])];
     }
   }
 }

@@ -10,6 +10,8 @@ export interface ImageTags {
   immutable: string[];
   /** Tags that follow the newest build: `latest` on main, `vX.Y` and `vX` for releases when asked. */
   moving: string[];
+  /** Floating tags left where they are because a newer release of their line exists. */
+  held: { tag: string; reason: string }[];
 }
 
 export interface ImageTagOptions {
@@ -30,7 +32,7 @@ export function imageTags(target: ImageTarget, options: ImageTagOptions): ImageT
   const prefix = options.tagPrefix ?? 'v';
   if (target.kind === 'main') {
     if (!/^[0-9a-f]{7,40}$/.test(options.sha)) throw new InputError('sha', options.sha, 'a commit sha of 7 to 40 hex characters');
-    return { immutable: [`sha-${options.sha.slice(0, 7)}`], moving: ['latest'] };
+    return { immutable: [`sha-${options.sha.slice(0, 7)}`], moving: ['latest'], held: [] };
   }
   // semver itself takes one optional leading `v` (and only one: `vv1.2.3` is not a version).
   const version = semver.parse(target.version);
@@ -41,11 +43,18 @@ export function imageTags(target: ImageTarget, options: ImageTagOptions): ImageT
   }
   const stable = version.prerelease.length === 0;
   const moving: string[] = [];
+  const held: ImageTags['held'] = [];
   if (options.floating && stable) {
     const others = (options.released ?? []).map((v) => semver.parse(v)).filter((v): v is semver.SemVer => v !== null && v.prerelease.length === 0);
-    const newerIn = (sameLine: (v: semver.SemVer) => boolean) => others.some((v) => sameLine(v) && semver.gt(v, version));
-    if (!newerIn((v) => v.major === version.major && v.minor === version.minor)) moving.push(`${prefix}${version.major}.${version.minor}`);
-    if (!newerIn((v) => v.major === version.major)) moving.push(`${prefix}${version.major}`);
+    const lines: [string, (v: semver.SemVer) => boolean][] = [
+      [`${prefix}${version.major}.${version.minor}`, (v) => v.major === version.major && v.minor === version.minor],
+      [`${prefix}${version.major}`, (v) => v.major === version.major],
+    ];
+    for (const [tag, sameLine] of lines) {
+      const newer = others.filter((v) => sameLine(v) && semver.gt(v, version)).sort(semver.rcompare)[0];
+      if (newer) held.push({ tag, reason: `${prefix}${newer.version} is a newer release of its line` });
+      else moving.push(tag);
+    }
   }
-  return { immutable: [exact], moving };
+  return { immutable: [exact], moving, held };
 }

@@ -3,13 +3,14 @@ import type { Git } from '../adapters/git.js';
 import type { ImageSettings } from '../core/image-settings.js';
 import { parseVersionTag } from '../core/tags.js';
 import type { ImageRequest } from './image.js';
-import { resolveRef } from './history.js';
+import { ensureFullHistory, resolveRef, type ShallowPolicy } from './history.js';
+import { PreconditionError } from '../core/errors.js';
 import { repositoryContext } from './repository.js';
 
 export interface ImageOptions {
   settings: ImageSettings;
-  /** The commit to build: GITHUB_SHA in an action, HEAD on a laptop. */
-  ref: string;
+  /** A shallow clone hides `latest`'s commit and newer releases: the action deepens, the CLI stops. */
+  shallow: ShallowPolicy;
   context: string;
   file?: string | undefined;
   buildTarget?: string | undefined;
@@ -29,7 +30,16 @@ export interface ImageOptions {
  * rebuild of one commit carries the same labels), the repository's URL and the released versions.
  */
 export async function imageRequest(git: Git, env: NodeJS.ProcessEnv, options: ImageOptions): Promise<ImageRequest> {
-  const sha = await resolveRef(git, options.ref, 'ref');
+  await ensureFullHistory(git, options.shallow, options.log);
+  // The build context is the work tree, so the image is HEAD's only when no tracked file differs:
+  // otherwise its revision label, which immutability and `latest` trust, would not be true.
+  if (options.push && (await git.isDirty({ untracked: false }))) {
+    throw new PreconditionError(
+      'tracked files differ from HEAD, so the image would not be what its revision label says',
+      'commit or stash the changes (git stash), then build again',
+    );
+  }
+  const sha = await resolveRef(git, 'HEAD', 'ref');
   const { repository, serverUrl } = await repositoryContext(git, env);
   const source = repository ? `${serverUrl.replace(/\/+$/, '')}/${repository}` : undefined;
   const released = (await git.tags())

@@ -67,7 +67,7 @@ export async function publishImage(docker: Docker, registry: RegistryClient, git
   const tags = imageTags(req.target, { sha: req.sha, tagPrefix: req.tagPrefix, floating: req.floating, released: req.released });
   const version = req.target.kind === 'version' ? tags.immutable[0]!.slice(req.tagPrefix.length) : `sha-${req.sha.slice(0, 7)}`;
   const labels = ociLabels({ ...req.facts, version, revision: req.sha }, req.extraLabels);
-  const outcome: ImageOutcome = { digest: null, tags: [], refs: [], platforms: req.platforms, pushed: false, existing: false, held: [], cacheHits: 0, sizes: [] };
+  const outcome: ImageOutcome = { digest: null, tags: [], refs: [], platforms: req.platforms, pushed: false, existing: false, held: [...tags.held], cacheHits: 0, sizes: [] };
 
   if (req.push) {
     const existing = await existingImmutableTag(registry, req, tags.immutable[0]!);
@@ -119,6 +119,15 @@ export async function publishImage(docker: Docker, registry: RegistryClient, git
   }
   if (!outcome.digest) throw new Error('buildx did not report the digest of the pushed image (containerimage.digest in --metadata-file)');
 
+  // The registry cannot refuse an overwrite, so a run that pushed the same version at the same
+  // moment from another commit is caught here, before any moving tag follows the wrong image.
+  const landed = await registry.revisionOf(req.image, tags.immutable[0]!);
+  if (landed?.revision !== req.sha || landed.digest !== outcome.digest) {
+    throw new ImmutableTagError(
+      `${req.image.name}:${tags.immutable[0]} was pushed concurrently by another run (it now points at ${landed?.digest ?? 'nothing'}, ` +
+        `built from ${landed?.revision?.slice(0, 12) ?? 'an unknown commit'}); release tags are immutable, so no moving tag was moved. Check which build should stand.`,
+    );
+  }
   // The build pushed the immutable tag; only now may moving tags point at the same digest.
   outcome.tags.push(...tags.immutable);
   outcome.pushed = true;

@@ -59,7 +59,7 @@ describe('buildxBuildArgs: golden argv', () => {
         '--annotation', 'manifest:org.opencontainers.image.version=sha-abc1234',
         '--provenance=false', '--sbom=false',
         '--cache-from', 'type=registry,ref=ghcr.io/owner/synapse:buildcache',
-        '--cache-to', 'type=registry,ref=ghcr.io/owner/synapse:buildcache,mode=max',
+        '--cache-to', 'type=registry,ref=ghcr.io/owner/synapse:buildcache,mode=max,ignore-error=true',
         '--tag', 'ghcr.io/owner/synapse:sha-abc1234',
         '--output=type=registry,oci-mediatypes=true',
         '/repo',
@@ -100,7 +100,7 @@ describe('buildxBuildArgs: golden argv', () => {
         '--annotation', 'manifest:org.opencontainers.image.title=svc',
         '--provenance=true', '--sbom=false',
         '--cache-from', 'type=gha,scope=127.0.0.1:5000/svc',
-        '--cache-to', 'type=gha,scope=127.0.0.1:5000/svc,mode=max',
+        '--cache-to', 'type=gha,scope=127.0.0.1:5000/svc,mode=max,ignore-error=true',
         '--tag', '127.0.0.1:5000/svc:v1.4.0',
         '--output=type=registry,oci-mediatypes=true',
         '/work/app',
@@ -282,14 +282,14 @@ describe('buildxBuildArgs: cache', () => {
   test.each<[CacheMode, string, boolean, string[], string[]]>([
     ['none', 'ghcr.io/owner/synapse', true, [], []],
     ['none', 'ghcr.io/owner/synapse', false, [], []],
-    ['registry', 'ghcr.io/owner/synapse', true, ['type=registry,ref=ghcr.io/owner/synapse:buildcache'], ['type=registry,ref=ghcr.io/owner/synapse:buildcache,mode=max']],
+    ['registry', 'ghcr.io/owner/synapse', true, ['type=registry,ref=ghcr.io/owner/synapse:buildcache'], ['type=registry,ref=ghcr.io/owner/synapse:buildcache,mode=max,ignore-error=true']],
     ['registry', 'ghcr.io/owner/synapse', false, ['type=registry,ref=ghcr.io/owner/synapse:buildcache'], []],
-    ['registry', '127.0.0.1:5000/svc', true, ['type=registry,ref=127.0.0.1:5000/svc:buildcache'], ['type=registry,ref=127.0.0.1:5000/svc:buildcache,mode=max']],
-    ['registry', 'nginx', true, ['type=registry,ref=nginx:buildcache'], ['type=registry,ref=nginx:buildcache,mode=max']],
+    ['registry', '127.0.0.1:5000/svc', true, ['type=registry,ref=127.0.0.1:5000/svc:buildcache'], ['type=registry,ref=127.0.0.1:5000/svc:buildcache,mode=max,ignore-error=true']],
+    ['registry', 'nginx', true, ['type=registry,ref=nginx:buildcache'], ['type=registry,ref=nginx:buildcache,mode=max,ignore-error=true']],
     ['registry', 'localhost:5000/a/b', false, ['type=registry,ref=localhost:5000/a/b:buildcache'], []],
-    ['gha', 'ghcr.io/owner/synapse', true, ['type=gha,scope=ghcr.io/owner/synapse'], ['type=gha,scope=ghcr.io/owner/synapse,mode=max']],
+    ['gha', 'ghcr.io/owner/synapse', true, ['type=gha,scope=ghcr.io/owner/synapse'], ['type=gha,scope=ghcr.io/owner/synapse,mode=max,ignore-error=true']],
     ['gha', 'ghcr.io/owner/synapse', false, ['type=gha,scope=ghcr.io/owner/synapse'], []],
-    ['gha', 'owner/app', true, ['type=gha,scope=owner/app'], ['type=gha,scope=owner/app,mode=max']],
+    ['gha', 'owner/app', true, ['type=gha,scope=owner/app'], ['type=gha,scope=owner/app,mode=max,ignore-error=true']],
   ])('%s for %s, push %s', (cache, image, push, from, to) => {
     const args = buildxBuildArgs(request({ image: parseImageName(image), cache, push }));
     expect(valuesOf(args, '--cache-from')).toEqual(from);

@@ -3,6 +3,10 @@ import { InputError } from '../../src/core/errors.js';
 import { isValidTag } from '../../src/core/image-ref.js';
 import { imageTags, type ImageTagOptions, type ImageTags } from '../../src/core/image-tags.js';
 
+/** What is pushed; `held` (what is not, and why) has tests of its own. */
+type Pushed = Pick<ImageTags, 'immutable' | 'moving'>;
+const pushed = (tags: ImageTags): Pushed => ({ immutable: tags.immutable, moving: tags.moving });
+
 const sha = '0123456789abcdef0123456789abcdef01234567';
 
 function inputError(run: () => unknown): InputError {
@@ -25,12 +29,12 @@ describe('imageTags on main: immutable sha-<7>, moving latest', () => {
     ['0000000', 'sha-0000000'],
     ['ffffffffffffffffffffffffffffffffffffffff', 'sha-fffffff'],
   ])('sha %s → %s and latest', (commit, immutable) => {
-    expect(imageTags({ kind: 'main' }, { sha: commit })).toEqual({ immutable: [immutable], moving: ['latest'] });
+    expect(pushed(imageTags({ kind: 'main' }, { sha: commit }))).toEqual({ immutable: [immutable], moving: ['latest'] });
   });
 
   test('floating, the prefix and released versions change nothing on main', () => {
     const options: ImageTagOptions = { sha, tagPrefix: 'synapse-v', floating: true, released: ['1.0.0', '2.0.0'] };
-    expect(imageTags({ kind: 'main' }, options)).toEqual({ immutable: ['sha-0123456'], moving: ['latest'] });
+    expect(pushed(imageTags({ kind: 'main' }, options))).toEqual({ immutable: ['sha-0123456'], moving: ['latest'] });
   });
 
   test.each<[string]>([
@@ -55,7 +59,7 @@ describe('imageTags on main: immutable sha-<7>, moving latest', () => {
 
 describe('imageTags for a version', () => {
   // [version, options (sha is added), expected]
-  test.each<[string, Omit<ImageTagOptions, 'sha'>, ImageTags]>([
+  test.each<[string, Omit<ImageTagOptions, 'sha'>, Pushed]>([
     // Only the immutable tag unless floating tags are asked for.
     ['1.4.0', {}, { immutable: ['v1.4.0'], moving: [] }],
     ['v1.4.0', {}, { immutable: ['v1.4.0'], moving: [] }],
@@ -83,7 +87,7 @@ describe('imageTags for a version', () => {
     ['v1.4.0', { tagPrefix: '' }, { immutable: ['1.4.0'], moving: [] }],
     ['1.3.0-rc.2', { tagPrefix: 'release-', floating: true }, { immutable: ['release-1.3.0-rc.2'], moving: [] }],
   ])('%s with %j', (version, options, expected) => {
-    expect(imageTags({ kind: 'version', version }, { sha, ...options })).toEqual(expected);
+    expect(pushed(imageTags({ kind: 'version', version }, { sha, ...options }))).toEqual(expected);
   });
 });
 
@@ -126,16 +130,16 @@ describe('imageTags: a floating tag only moves to the highest release of its lin
     ['1.4.3', ['0.1.0', '1.0.0', '1.3.9', '1.4.2'], ['v1.4', 'v1']],
   ])('%s with released %j → %j', (version, released, moving) => {
     const tags = imageTags({ kind: 'version', version }, { sha, floating: true, released });
-    expect(tags).toEqual({ immutable: [`v${version.replace(/^v/, '')}`], moving });
+    expect(pushed(tags)).toEqual({ immutable: [`v${version.replace(/^v/, '')}`], moving });
   });
 
   test('held back lines use the custom prefix too', () => {
     const tags = imageTags({ kind: 'version', version: '1.4.3' }, { sha, tagPrefix: 'synapse-v', floating: true, released: ['1.5.0'] });
-    expect(tags).toEqual({ immutable: ['synapse-v1.4.3'], moving: ['synapse-v1.4'] });
+    expect(pushed(tags)).toEqual({ immutable: ['synapse-v1.4.3'], moving: ['synapse-v1.4'] });
   });
 
   test('released is ignored without floating', () => {
-    expect(imageTags({ kind: 'version', version: '1.4.3' }, { sha, released: ['1.4.4'] })).toEqual({ immutable: ['v1.4.3'], moving: [] });
+    expect(pushed(imageTags({ kind: 'version', version: '1.4.3' }, { sha, released: ['1.4.4'] }))).toEqual({ immutable: ['v1.4.3'], moving: [] });
   });
 });
 
@@ -197,5 +201,23 @@ describe('imageTags: the tag prefix must make a valid image tag', () => {
 
   test.each(['v', '', 'release-', 'svc_v'])('%j is accepted', (prefix) => {
     expect(imageTags({ kind: 'version', version: '1.2.3' }, { sha: 'a'.repeat(40), tagPrefix: prefix }).immutable).toEqual([`${prefix}1.2.3`]);
+  });
+});
+
+describe('imageTags: a held floating tag says why', () => {
+  test.each<[string, string[], ImageTags['held']]>([
+    ['1.4.3', ['1.5.0', '1.5.2'], [{ tag: 'v1', reason: 'v1.5.2 is a newer release of its line' }]],
+    ['1.4.3', ['1.4.4'], [
+      { tag: 'v1.4', reason: 'v1.4.4 is a newer release of its line' },
+      { tag: 'v1', reason: 'v1.4.4 is a newer release of its line' },
+    ]],
+    ['1.4.3', ['1.4.2'], []],
+  ])('%s with released %j', (version, released, held) => {
+    expect(imageTags({ kind: 'version', version }, { sha, floating: true, released }).held).toEqual(held);
+  });
+
+  test('main and non-floating versions hold nothing', () => {
+    expect(imageTags({ kind: 'main' }, { sha }).held).toEqual([]);
+    expect(imageTags({ kind: 'version', version: '1.0.0' }, { sha, released: ['2.0.0'] }).held).toEqual([]);
   });
 });

@@ -30,7 +30,6 @@ export const imageCommand: Command = {
     cache: { type: 'string', placeholder: 'MODE', help: 'registry (default: <image>:buildcache, mode=max), gha or none' },
     provenance: { type: 'boolean', help: 'attach provenance attestations (off: unknown/unknown entries confuse older engines)' },
     'tag-prefix': { type: 'string', placeholder: 'PREFIX', help: 'prefix of release tags (default: v)' },
-    ref: { type: 'string', placeholder: 'REF', help: 'the commit to build (default: HEAD)' },
     ...jsonOption,
     ...cwdOption,
   },
@@ -52,7 +51,7 @@ export const imageCommand: Command = {
     const log = (line: string) => io.stderr(`${line}\n`);
     const request = await imageRequest(git, io.env, {
       settings,
-      ref: stringValue(args, 'ref') ?? 'HEAD',
+      shallow: 'fail',
       context: stringValue(args, 'context') ?? '.',
       file: stringValue(args, 'file'),
       buildTarget: stringValue(args, 'target'),
