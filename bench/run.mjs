@@ -1,11 +1,18 @@
-// `npm run bench`: times the release-flow CLI bundle on a synthetic 100,000-commit repository against
-// the floors it cannot beat (raw `git log`, node's own startup), and prints a Markdown table with the
-// performance targets. Targets are reported, never asserted: the exit code is non-zero only when
-// something failed to run or produced a wrong answer.
+// `npm run bench`: two parts, one after the other, each printing a Markdown table with its targets.
+//   version: times the release-flow CLI bundle on a synthetic 100,000-commit repository against the
+//     floors it cannot beat (raw `git log`, node's own startup).
+//   image: the multi-arch image build of the test service on the bed's engine and registry (cold, warm
+//     from the registry cache, the action against a bare `docker buildx build`); see bench/image.mjs.
+// Targets are reported, never asserted: the exit code is non-zero only when something failed to run or
+// produced a wrong answer.
 //
-// Options: --runs N (measured runs per figure, default 7, after one warm-up), --fresh (regenerate the
-// cached repository). The repository is cached in .bench/ (git-ignored), keyed by the generator's
-// parameters.
+// Options: --only version|image (run one part), --runs N (measured runs per versioning figure, default
+// 7, after one warm-up), --image-runs N (action and bare runs, default 5, after one warm-up), --fresh
+// (regenerate the cached repository). The repository is cached in .bench/ (git-ignored), keyed by the
+// generator's parameters.
+//
+// bench/last-run.md holds one section per part; a run rewrites the sections of the parts it ran and
+// keeps the others as they were (each section is dated).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,24 +20,39 @@ import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { fmtInt, fmtMb, fmtMs, status } from './format.mjs';
 import { DEFAULT_PARAMS, ensureRepos } from './generate.mjs';
+import { imageBench } from './image.mjs';
 import { BenchFailure, MAXRSS_PRELOAD, measureAll, rssSources } from './measure.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const distCli = join(root, 'dist/cli/index.js');
+const distImage = join(root, 'dist/image/index.js');
 /** The bundle the CLI rows run: a snapshot of dist/cli/index.js taken at start (see snapshotBundle). */
 let cli = distCli;
 const outFile = join(root, 'bench/last-run.md');
 const benchStarted = performance.now();
 
 const { values: opts } = parseArgs({
-  options: { runs: { type: 'string', default: process.env.BENCH_RUNS ?? '7' }, fresh: { type: 'boolean', default: false } },
+  options: {
+    runs: { type: 'string', default: process.env.BENCH_RUNS ?? '7' },
+    'image-runs': { type: 'string', default: process.env.BENCH_IMAGE_RUNS ?? '5' },
+    only: { type: 'string' },
+    fresh: { type: 'boolean', default: false },
+  },
 });
 const RUNS = Number(opts.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs: expected a positive integer, got ${opts.runs}`);
+const IMAGE_RUNS = Number(opts['image-runs']);
+if (!Number.isInteger(IMAGE_RUNS) || IMAGE_RUNS < 1) throw new Error(`--image-runs: expected a positive integer, got ${opts['image-runs']}`);
+const PARTS = ['version', 'image'];
+if (opts.only !== undefined && !PARTS.includes(opts.only)) throw new Error(`--only: expected one of ${PARTS.join(', ')}, got ${opts.only}`);
+const parts = opts.only ? [opts.only] : PARTS;
 
-/** The whole bench should stay under ~3 minutes; `notes --all` gets what the rest leaves. */
+/** Each part should stay under ~3 minutes; `notes --all` gets what the rest of its part leaves. */
 const TOTAL_BUDGET_MS = 170_000;
+/** The headings that start each part's section of bench/last-run.md. */
+const SECTION_HEADINGS = { version: '### Performance (', image: '### Image build (' };
 const NOTES_TIMEOUT_MS = 90_000;
 
 const TARGETS = {
@@ -40,10 +62,6 @@ const TARGETS = {
 };
 
 const log = (line) => process.stderr.write(`${line}\n`);
-const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
-const fmtMs = (ms) => (ms === null ? '—' : ms >= 100 ? `${fmtInt(ms)} ms` : `${ms.toFixed(1)} ms`);
-const fmtMb = (kb) => (kb === null || kb === undefined ? '—' : `${(kb / 1024).toFixed(1)} MB`);
-const status = (ok) => (ok === null ? '**not measured**' : ok ? '✅ met' : '❌ missed');
 
 function gitVersion() {
   const r = spawnSync('git', ['--version'], { encoding: 'utf8' });
@@ -81,21 +99,22 @@ function checkVersionJson(expected) {
   };
 }
 
-const bundleHash = () => createHash('sha256').update(readFileSync(distCli)).digest('hex').slice(0, 12);
+const bundleHash = (file) => createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 12);
 
 /**
- * Other people rebuild dist/ while the bench runs; every CLI figure must come from one build. The bundle
- * only imports node built-ins, so a copy next to a `"type": "module"` package.json runs the same code.
+ * Other people rebuild dist/ while the bench runs; every figure must come from one build. The bundles
+ * only import node built-ins, so a copy next to a `"type": "module"` package.json runs the same code.
  */
-function snapshotBundle() {
-  const code = readFileSync(distCli);
+function snapshotBundle(file, name) {
+  if (!existsSync(file)) throw new BenchFailure(`${relative(root, file)} is missing: run npm run build first`);
+  const code = readFileSync(file);
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 12);
   const benchDir = join(root, '.bench');
   mkdirSync(benchDir, { recursive: true });
   for (const old of readdirSync(benchDir)) {
-    if (old.startsWith('cli-') && old !== `cli-${hash}`) rmSync(join(benchDir, old), { recursive: true, force: true });
+    if (old.startsWith(`${name}-`) && old !== `${name}-${hash}`) rmSync(join(benchDir, old), { recursive: true, force: true });
   }
-  const dir = join(benchDir, `cli-${hash}`);
+  const dir = join(benchDir, `${name}-${hash}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
   writeFileSync(join(dir, 'index.js'), code);
@@ -107,14 +126,34 @@ function projectCommit() {
   return r.status === 0 ? r.stdout.trim() : 'unknown';
 }
 
-async function main() {
-  if (!existsSync(distCli)) throw new BenchFailure(`${relative(root, distCli)} is missing: run npm run build first`);
-  const snapshot = snapshotBundle();
+function machineDescription() {
+  const cpu = cpus()[0]?.model?.trim() ?? 'unknown CPU';
+  return `${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GB, ${platform()} ${release()}; Node ${process.versions.node}`;
+}
+
+/** The notes a section carries when a bundle ([file, sha256 at start] pairs) changed under it or the machine was busy. */
+function runNotices(bundles, loadAtStart) {
+  const notices = [];
+  for (const [file, hashAtStart] of bundles) {
+    const hashAtEnd = existsSync(file) ? bundleHash(file) : 'missing';
+    if (hashAtEnd === hashAtStart) continue;
+    const warning = `${relative(root, file)} was rebuilt during the bench (sha256 ${hashAtStart} → ${hashAtEnd}): these figures are those of the build at start (${hashAtStart}); run again for the new one.`;
+    log(`NOTE: ${warning}`);
+    notices.push(`Note: ${warning}`);
+  }
+  if (loadAtStart > cpus().length * 0.75) {
+    notices.push(`Note: the machine was busy when the bench started (load average ${loadAtStart.toFixed(2)} on ${cpus().length} cores); expect noisy figures.`);
+  }
+  return notices;
+}
+
+async function versionBench(snapshot) {
+  const partStarted = performance.now();
   cli = snapshot.path;
   const bundleAtStart = snapshot.hash;
   const loadAtStart = loadavg()[0];
 
-  log('release-flow bench');
+  log('release-flow bench: versioning');
   log(`- repository: ${DEFAULT_PARAMS.commits.toLocaleString('en-US')} commits, ${DEFAULT_PARAMS.tags} tags (cache in .bench/)`);
   const repos = await ensureRepos(join(root, '.bench'), DEFAULT_PARAMS, { fresh: opts.fresh, log });
   log(repos.cached ? `  cached: ${relative(root, repos.bigDir)}` : `  generated in ${(repos.generationMs / 1000).toFixed(1)} s`);
@@ -222,7 +261,7 @@ async function main() {
       },
     });
     const floorSpec = gitLog('gitlogTagged', '`git log --format=%H%x00%B` over all tagged history (50,000 commits)', bigDir, [lastTag.name]);
-    const deadline = benchStarted + TOTAL_BUDGET_MS - 5_000; // the floor's runs take a few seconds
+    const deadline = partStarted + TOTAL_BUDGET_MS - 5_000; // the floor's runs take a few seconds
     log(`- measuring notes --all (${Math.max(0, Math.round((deadline - performance.now()) / 1000))} s of budget left)`);
     const r = await measureAll([{ ...notesSpec, deadline, minRuns: 0 }, floorSpec], { runs: RUNS, log });
     notes = r.get('notesAll');
@@ -246,25 +285,14 @@ async function main() {
     return `| ${r.label} | ${commits} | ${median} | ${r.runs ? `${fmtMs(r.minMs)} – ${fmtMs(r.maxMs)}` : '—'} | ${fmtMb(r.peakKb)} | ${r.runs} | ${note} |`;
   };
 
-  const cpu = cpus()[0]?.model?.trim() ?? 'unknown CPU';
   const lines = [];
   lines.push(`### Performance (\`npm run bench\`, ${new Date().toISOString().slice(0, 10)})`);
   lines.push('');
-  const notices = [];
   lines.push(
-    `Machine: ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GB, ${platform()} ${release()}; ` +
-      `Node ${process.versions.node}; git ${gitVersion()}; load average ${loadAtStart.toFixed(2)} at start. ` +
+    `Machine: ${machineDescription()}; git ${gitVersion()}; load average ${loadAtStart.toFixed(2)} at start. ` +
       `release-flow at ${projectCommit()}, bundle \`dist/cli/index.js\` sha256 ${bundleAtStart} (run from a copy taken at start).`,
   );
-  const bundleAtEnd = bundleHash();
-  if (bundleAtEnd !== bundleAtStart) {
-    const warning = `dist/cli/index.js was rebuilt during the bench (sha256 ${bundleAtStart} → ${bundleAtEnd}): these figures are those of the build at start (${bundleAtStart}); run again for the new one.`;
-    log(`NOTE: ${warning}`);
-    notices.push(`Note: ${warning}`);
-  }
-  if (loadAtStart > cpus().length * 0.75) {
-    notices.push(`Note: the machine was busy when the bench started (load average ${loadAtStart.toFixed(2)} on ${cpus().length} cores); expect noisy figures.`);
-  }
+  const notices = runNotices([[distCli, bundleAtStart]], loadAtStart);
   lines.push(
     '',
     `Repository: synthetic, ${fmtInt(DEFAULT_PARAMS.commits)} Conventional Commits (feat/fix/perf/docs/chore/refactor, scopes, bodies, ` +
@@ -317,11 +345,66 @@ async function main() {
   lines.push(peakRow('`version`, 1,000 commits', v1));
   lines.push(peakRow('`notes --all`, 1,000 tags', notes));
   lines.push('');
-  const table = lines.join('\n');
+  log(`- versioning part took ${((performance.now() - partStarted) / 1000).toFixed(0)} s`);
+  return lines.join('\n');
+}
 
-  process.stdout.write(`\n${table}\n`);
-  writeFileSync(outFile, `${table}`);
-  log(`- written to ${relative(root, outFile)}; bench took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`);
+async function imagePart(cliSnapshot) {
+  const partStarted = performance.now();
+  const imageSnapshot = snapshotBundle(distImage, 'image');
+  const loadAtStart = loadavg()[0];
+  log('release-flow bench: image build');
+  const section = await imageBench({
+    root,
+    cli: cliSnapshot.path,
+    action: imageSnapshot.path,
+    runs: IMAGE_RUNS,
+    deadline: partStarted + TOTAL_BUDGET_MS,
+    log,
+    machine: {
+      description: `${machineDescription()}; release-flow at ${projectCommit()}`,
+      loadAtStart,
+      get notices() {
+        return runNotices([[distCli, cliSnapshot.hash], [distImage, imageSnapshot.hash]], loadAtStart);
+      },
+    },
+    bundles: { cli: cliSnapshot.hash, image: imageSnapshot.hash },
+  });
+  log(`- image part took ${((performance.now() - partStarted) / 1000).toFixed(0)} s`);
+  return section;
+}
+
+/** bench/last-run.md's sections by part, as the previous runs left them. */
+function previousSections() {
+  if (!existsSync(outFile)) return {};
+  const text = readFileSync(outFile, 'utf8');
+  const starts = PARTS.map((part) => ({ part, at: text.indexOf(SECTION_HEADINGS[part]) }))
+    .filter((s) => s.at >= 0)
+    .sort((a, b) => a.at - b.at);
+  return Object.fromEntries(starts.map((s, i) => [s.part, text.slice(s.at, starts[i + 1]?.at ?? text.length).trimEnd() + '\n']));
+}
+
+async function main() {
+  const cliSnapshot = snapshotBundle(distCli, 'cli');
+  const sections = previousSections();
+  const failures = [];
+  for (const part of parts) {
+    try {
+      sections[part] = part === 'version' ? await versionBench(cliSnapshot) : await imagePart(cliSnapshot);
+      process.stdout.write(`\n${sections[part]}\n`);
+    } catch (error) {
+      failures.push(part);
+      if (error instanceof BenchFailure) log(`\nBENCH FAILED (${part}): ${error.message}`);
+      else log(`\nBENCH FAILED (${part}): ${error?.stack ?? error}`);
+    }
+  }
+  const ran = parts.filter((part) => !failures.includes(part));
+  if (ran.length) {
+    writeFileSync(outFile, PARTS.filter((part) => sections[part]).map((part) => sections[part]).join('\n'));
+    const kept = PARTS.filter((part) => sections[part] && !ran.includes(part));
+    log(`- written to ${relative(root, outFile)} (${ran.join(', ')}${kept.length ? `; ${kept.join(', ')} kept from an earlier run` : ''}); bench took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`);
+  }
+  if (failures.length) process.exitCode = 1;
 }
 
 main().catch((error) => {
