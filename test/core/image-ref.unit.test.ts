@@ -1,17 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { InputError } from '../../src/core/errors.js';
+import { inputError } from '../support/input-error.js';
 import { isValidTag, parseImageName } from '../../src/core/image-ref.js';
 
-/** The InputError a call throws (fails the test when it throws nothing or something else). */
-function inputError(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError, nothing was thrown');
-}
 
 describe('parseImageName: accepted names', () => {
   // [text, registry, repository, name]

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { InputError } from '../../src/core/errors.js';
+import { inputError } from '../support/input-error.js';
 import { imageSettings, parseKeyValues, type ImageSettingNames, type ImageSettings, type RawImageSettings } from '../../src/core/image-settings.js';
 
 const actionNames: ImageSettingNames = {
@@ -21,15 +21,6 @@ const cliNames: ImageSettingNames = {
   labels: '--label',
 };
 
-function inputError(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError, nothing was thrown');
-}
 
 describe('imageSettings: valid settings', () => {
   const ghcr = { registry: 'ghcr.io', repository: 'owner/synapse', name: 'ghcr.io/owner/synapse' };

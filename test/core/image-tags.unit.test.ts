@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
+import { inputError } from '../support/input-error.js';
 import { isValidTag } from '../../src/core/image-ref.js';
 import { imageTags, type ImageTagOptions, type ImageTags } from '../../src/core/image-tags.js';
 
@@ -9,15 +10,6 @@ const pushed = (tags: ImageTags): Pushed => ({ immutable: tags.immutable, moving
 
 const sha = '0123456789abcdef0123456789abcdef01234567';
 
-function inputError(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError, nothing was thrown');
-}
 
 describe('imageTags on main: immutable sha-<7>, moving latest', () => {
   // [sha, immutable tag]

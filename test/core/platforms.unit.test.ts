@@ -1,16 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { InputError } from '../../src/core/errors.js';
+import { inputError } from '../support/input-error.js';
 import { defaultPlatforms, knownPlatforms, parsePlatforms } from '../../src/core/platforms.js';
 
-function inputError(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError, nothing was thrown');
-}
 
 describe('parsePlatforms', () => {
   // [text, platforms]
