@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { actionDir, projectRoot, readManifest } from './run-action.js';
@@ -7,7 +7,7 @@ import type { ActionName } from './run-action.js';
 // What the runner needs before it can start a step at all: an action.yml it can parse (a plain
 // scalar must not contain `: `, e.g. an unquoted "with `contents: write`"), node24, and the bundle.
 
-const actions: ActionName[] = ['main', 'version', 'notes'];
+const actions: ActionName[] = ['main', 'version', 'notes', 'image'];
 
 describe.each(actions)('%s action.yml', (action) => {
   const file = join(actionDir(action), 'action.yml');
@@ -32,5 +32,13 @@ describe.each(actions)('%s action.yml', (action) => {
       }
     }
     for (const [name, spec] of Object.entries(manifest.outputs)) expect(spec?.description, `outputs.${name}.description`).toBeTruthy();
+  });
+
+  test('the README documents every input and output', () => {
+    const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
+    const manifest = readManifest(action);
+    for (const name of [...Object.keys(manifest.inputs), ...Object.keys(manifest.outputs)]) {
+      expect(readme.includes(`\`${name}\``), `README.md mentions \`${name}\` of ${file}`).toBe(true);
+    }
   });
 });
