@@ -1,16 +1,25 @@
-// The image part of `npm run bench` (`npm run bench -- --only image` runs it alone): the test service
-// (test/fixtures/service) built for linux/amd64 and linux/arm64 and pushed to the bed's registry, through
-// the release-flow CLI and action bundles, with the flags src/core/buildx.ts gives buildx.
+// The image part of `npm run bench` (`npm run bench -- --only image` runs it alone): two-platform
+// (linux/amd64, linux/arm64) builds pushed to the bed's registry, through the release-flow CLI and action
+// bundles, with the flags src/core/buildx.ts gives buildx. Two build contexts:
+//   - heavy: bench/fixtures/heavy, the test service plus a RUN step doing 10-20 s of deterministic CPU work
+//     (under QEMU for arm64), standing in for a real service's dependency install or compile step. Its
+//     cold build is bound by that work, not by buildx's fixed cost: the warm/cold target is judged on it.
+//   - tiny: the test service itself (test/fixtures/service), whose cold build is mostly buildx's fixed
+//     cost (about a second per build whatever the Dockerfile); its rows are context, and its repository
+//     is the one the action and bare rows build.
 //
 //   1. cold: a fresh repository on the registry (no `<image>:buildcache` yet) and `docker buildx prune
 //      -af` just before: `release-flow image --version 1.0.0 --push` in a temporary git repository
-//      holding a copy of the service.
+//      holding a copy of the build context.
 //   2. warm: the local image removed and the build cache pruned again, a new commit that changes
 //      nothing in the context, `--version 1.0.1`: really built, with only the registry cache to help.
-//      Steps 1 and 2 run as pairs, each pair on a fresh repository.
+//      Steps 1 and 2 run as pairs, each pair on a fresh repository: the heavy context's first (fewer
+//      pairs, as the time budget allows), then the tiny one's.
 //   3. the action's overhead: `node dist/image/index.js` with equivalent inputs, against a bare
 //      `docker buildx build` with the very argv the action ran (taken from its first run, moved to a new
-//      version each run), both warm, interleaved, a new version each run (so neither short-circuits).
+//      version each run), both warm, interleaved, a new version each run (so neither short-circuits),
+//      on the tiny service (the overhead does not depend on what is built; the tiny build is the less
+//      noisy floor).
 //
 // The CLI and action runs carry `--import bench/trace.mjs`, which timestamps their child processes and
 // HTTP requests: the "where the time goes" table. Targets are reported, never asserted. Local images
@@ -35,13 +44,17 @@ export const IMAGE_TARGETS = {
 };
 
 const PLATFORMS = 'linux/amd64,linux/arm64';
-/** Cold/warm pairs, each on a fresh repository (more only while the budget allows). */
+/** Cold/warm pairs of the tiny service, each on a fresh repository (more only while the budget allows). */
 const COLD_WARM_PAIRS = 3;
+/** Cold/warm pairs of the heavy context (its cold build takes 10–30 s): the first always, the next while the budget allows. */
+const HEAVY_PAIRS = 2;
+/** What the heavy pairs leave of the part's budget: the tiny pairs, the action and bare rows, the context rows. */
+const AFTER_HEAVY_MS = 100_000;
 /** A cold build that found cached steps (another build filled the cache after the prune) is redone. */
 const COLD_ATTEMPTS = 3;
 /** Runs the action and bare rows get at least, even past the deadline. */
 const MIN_RUNS = 3;
-/** One build of this tiny service takes seconds; a hung one fails the bench instead of stalling it. */
+/** One build takes seconds (the heavy one tens of seconds); a hung one fails the bench instead of stalling it. */
 const RUN_TIMEOUT_MS = 180_000;
 
 const gitEnv = {
@@ -73,7 +86,7 @@ function docker(args, { allowFail = false } = {}) {
 const now = () => performance.timeOrigin + performance.now();
 
 /** The engine, buildx, the registry and the service's busybox binaries: what the bed provides. */
-async function preflight(registry, serviceDir) {
+async function preflight(registry, serviceDir, heavyDir) {
   const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}\t{{.Driver}}\t{{range .DriverStatus}}{{index . 1}} {{end}}'], { encoding: 'utf8' });
   if (info.error || info.status !== 0) {
     throw new BenchFailure(`no usable Docker engine (\`docker info\` failed: ${(info.stderr || String(info.error)).trim()}): start the bed with bash test/bed/engine.sh`);
@@ -92,6 +105,7 @@ async function preflight(registry, serviceDir) {
       throw new BenchFailure(`${join(serviceDir, `busybox-${arch}`)} is missing: run bash test/bed/fetch-busybox.sh (engine.sh runs it)`);
     }
   }
+  if (!existsSync(join(heavyDir, 'Dockerfile'))) throw new BenchFailure(`${join(heavyDir, 'Dockerfile')} is missing`);
   return { server, storage: `${storage}${storageDetail?.trim() ? ` (${storageDetail.trim()})` : ''}`, buildx, driver };
 }
 
@@ -111,9 +125,9 @@ function pruneBuildCache(log) {
   log(`  docker buildx prune -af (${fmtMs(now() - started)})`);
 }
 
-/** A git repository holding a copy of the service, one commit: what the CLI builds from. */
-function serviceRepository(serviceDir, dir) {
-  cpSync(serviceDir, dir, { recursive: true });
+/** A git repository holding a copy of a build context (`assemble` fills `dir`), one commit: what the CLI builds from. */
+function contextRepository(assemble, dir) {
+  assemble(dir);
   git(dir, ['init', '-q', '-b', 'main']);
   git(dir, ['add', '-A']);
   git(dir, ['commit', '-q', '-m', 'feat: the service']);
@@ -164,12 +178,16 @@ function unionMs(intervals, from, to) {
  * once. A step counts as cached when BuildKit says CACHED, or when all it shows is the download of its
  * layer (`#11 sha256:… 523B / 523B done`): BuildKit sometimes prints a cache hit whose layer it pulls
  * from the registry cache that way, without the CACHED line (the CLI's `cacheHits` then counts one less).
+ * `durations` are the `DONE <s>s` times of the steps that ran (not from a cache). BuildKit names a
+ * step with its platform only sometimes (`[linux/arm64 1/4] COPY …` but `[2/4] RUN …`): a step of a
+ * two-platform build may appear twice under the same name, once per platform.
  */
 function buildSteps(log) {
   const names = new Map();
   const cached = new Set();
   const pulled = new Set();
   const other = new Set();
+  const doneSeconds = new Map();
   for (const line of log.split('\n')) {
     const m = /^#(\d+) (.*)$/.exec(line);
     if (!m) continue;
@@ -179,11 +197,19 @@ function buildSteps(log) {
       if (!step[1].startsWith('internal') && !names.has(id)) names.set(id, `[${step[1]}] ${step[2]}`);
     } else if (/^CACHED\b/.test(rest)) cached.add(id);
     else if (/^sha256:[0-9a-f]{64} \S+ \/ \S+/.test(rest)) pulled.add(id);
-    else if (!/^DONE\b/.test(rest)) other.add(id);
+    else if (/^DONE\b/.test(rest)) {
+      const seconds = /^DONE (\d+(?:\.\d+)?)s$/.exec(rest);
+      if (seconds && !doneSeconds.has(id)) doneSeconds.set(id, Number(seconds[1]));
+    } else other.add(id);
   }
   const fromCache = (id) => cached.has(id) || (pulled.has(id) && !other.has(id));
   const ids = [...names.keys()];
-  return { total: ids.length, cached: ids.filter(fromCache).length, ran: ids.filter((id) => !fromCache(id)).map((id) => names.get(id)) };
+  return {
+    total: ids.length,
+    cached: ids.filter(fromCache).length,
+    ran: ids.filter((id) => !fromCache(id)).map((id) => names.get(id)),
+    durations: ids.filter((id) => !fromCache(id) && doneSeconds.has(id)).map((id) => ({ name: names.get(id), seconds: doneSeconds.get(id) })),
+  };
 }
 
 const isBuildxBuild = (e) => e.kind === 'spawn' && basename(e.cmd) === 'docker' && e.args[0] === 'buildx' && e.args[1] === 'build';
@@ -229,8 +255,9 @@ function summarize(samples) {
 export async function imageBench({ root, cli, action, runs, deadline, log, machine, bundles }) {
   const registry = process.env.BENCH_REGISTRY ?? '127.0.0.1:5000';
   const serviceDir = join(root, 'test/fixtures/service');
+  const heavyDir = join(root, 'bench/fixtures/heavy');
   const node = process.execPath;
-  const env = await preflight(registry, serviceDir);
+  const env = await preflight(registry, serviceDir, heavyDir);
   const loadAtStart = machine.loadAtStart;
   const runId = randomBytes(4).toString('hex');
   const scratch = mkdtempSync(join(tmpdir(), 'rf-bench-image-'));
@@ -279,24 +306,30 @@ export async function imageBench({ root, cli, action, runs, deadline, log, machi
     return json;
   };
 
-  try {
-    // -- 1 and 2: cold, then warm from the registry cache, in pairs on fresh repositories
+  /**
+   * Steps 1 and 2: cold, then warm from the registry cache, in pairs, each on a fresh repository
+   * `<registry>/release-flow-bench/<prefix>-<run id>-<pair>`. `mayStart(p, previousPairMs)` says
+   * whether pair p (from 1; pair 0 always runs) still fits the budget.
+   */
+  const coldWarmPairs = async ({ name: contextName, prefix, assemble, maxPairs, mayStart }) => {
     const pairs = [];
     let lastPair = null;
-    for (let p = 0; p < COLD_WARM_PAIRS; p++) {
-      if (p > 0 && performance.now() > deadline - 90_000) {
-        log(`- cold/warm: stopping after ${p} pair(s), to leave the overhead runs their time`);
+    for (let p = 0; p < maxPairs; p++) {
+      const previousMs = pairs.length ? pairs.at(-1).ms : 0;
+      if (p > 0 && !mayStart(p, previousMs)) {
+        log(`- ${contextName} cold/warm: stopping after ${p} pair(s), to stay within the time budget`);
         break;
       }
+      const pairStarted = performance.now();
       let cold = null;
       let dir;
       let image;
       for (let attempt = 1; attempt <= COLD_ATTEMPTS && !cold; attempt++) {
-        const name = `release-flow-bench/svc-${runId}-${p + 1}${attempt > 1 ? `-${attempt}` : ''}`;
+        const name = `release-flow-bench/${prefix}-${runId}-${p + 1}${attempt > 1 ? `-${attempt}` : ''}`;
         image = `${registry}/${name}`;
         images.push(image);
-        dir = serviceRepository(serviceDir, join(scratch, basename(name)));
-        log(`- pair ${p + 1}: cold build of ${image}`);
+        dir = contextRepository(assemble, join(scratch, basename(name)));
+        log(`- ${contextName} pair ${p + 1}: cold build of ${image}`);
         pruneBuildCache(log);
         const spec = cliSpec(`cold \`release-flow image --version 1.0.0 --push\` (${image})`, dir, image, '1.0.0');
         const result = await traced(spec);
@@ -310,12 +343,12 @@ export async function imageBench({ root, cli, action, runs, deadline, log, machi
         }
         cold = { result, json, steps };
       }
-      if (!cold) throw new BenchFailure(`cold build: every one of ${COLD_ATTEMPTS} attempts found cached steps (other builds keep filling the build cache of this engine)`);
+      if (!cold) throw new BenchFailure(`${contextName} cold build: every one of ${COLD_ATTEMPTS} attempts found cached steps (other builds keep filling the build cache of this engine)`);
 
       removeLocalImages([image], log);
       pruneBuildCache(log);
       git(dir, ['commit', '-q', '--allow-empty', '-m', 'chore: a commit that leaves the image alone']);
-      log(`- pair ${p + 1}: warm rebuild, new commit, --version 1.0.1`);
+      log(`- ${contextName} pair ${p + 1}: warm rebuild, new commit, --version 1.0.1`);
       const spec = cliSpec(`warm \`release-flow image --version 1.0.1 --push\` (${image})`, dir, image, '1.0.1');
       const result = await traced(spec);
       const json = cliOutcome(spec, result);
@@ -326,9 +359,37 @@ export async function imageBench({ root, cli, action, runs, deadline, log, machi
       if (json.cacheHits === 0 || steps.cached === 0) throw new BenchFailure(`${spec.label}: no step came from the registry cache ${image}:buildcache`);
       log(`  ${fmtMs(result.ms)}, ${steps.cached} of ${steps.total} steps cached${steps.ran.length ? `; ran: ${steps.ran.join('; ')}` : ''}`);
       removeLocalImages([image], log);
-      pairs.push({ cold: cold.result, coldSteps: cold.steps, warm: result, warmSteps: steps });
+      pairs.push({ cold: cold.result, coldSteps: cold.steps, warm: result, warmSteps: steps, ms: performance.now() - pairStarted });
       lastPair = { dir, image };
     }
+    return { pairs, lastPair };
+  };
+
+  try {
+    // -- 1 and 2, heavy: the test service's files and busybox binaries, with bench/fixtures/heavy's Dockerfile
+    const heavy = await coldWarmPairs({
+      name: 'heavy',
+      prefix: 'heavy',
+      assemble: (dir) => {
+        mkdirSync(dir, { recursive: true });
+        for (const file of ['entrypoint.sh', 'busybox-amd64', 'busybox-arm64']) cpSync(join(serviceDir, file), join(dir, file));
+        cpSync(heavyDir, dir, { recursive: true });
+      },
+      maxPairs: HEAVY_PAIRS,
+      // The next pair should take about as long as the one before.
+      mayStart: (p, previousMs) => performance.now() + previousMs < deadline - AFTER_HEAVY_MS,
+    });
+
+    // -- 1 and 2, tiny: the test service as it is
+    const tiny = await coldWarmPairs({
+      name: 'tiny',
+      prefix: 'svc',
+      assemble: (dir) => cpSync(serviceDir, dir, { recursive: true }),
+      maxPairs: COLD_WARM_PAIRS,
+      mayStart: () => performance.now() <= deadline - 90_000,
+    });
+    const pairs = tiny.pairs;
+    const lastPair = tiny.lastPair;
 
     // -- 3: the action against a bare buildx build with its argv, both warm, interleaved
     const { dir, image } = lastPair;
@@ -462,21 +523,40 @@ export async function imageBench({ root, cli, action, runs, deadline, log, machi
     );
 
     // -- Report
-    const cold = summarize(pairs.map((p) => p.cold.ms));
-    const warm = summarize(pairs.map((p) => p.warm.ms));
+    /** Cold and warm figures of one context's pairs. */
+    const coldWarmFigures = ({ pairs }) => {
+      const cold = summarize(pairs.map((p) => p.cold.ms));
+      const warm = summarize(pairs.map((p) => p.warm.ms));
+      // The step that took longest in any cold build, and its runs (one per platform) in each, longest first.
+      const all = pairs.flatMap((p) => p.coldSteps.durations);
+      const slowestName = all.length ? all.reduce((x, y) => (y.seconds > x.seconds ? y : x)).name : null;
+      const runsOf = pairs.map((p) => p.coldSteps.durations.filter((d) => d.name === slowestName).map((d) => d.seconds).sort((x, y) => y - x));
+      const slowestRuns = Array.from({ length: Math.min(...runsOf.map((r) => r.length)) }, (_, i) => median(runsOf.map((r) => r[i])));
+      return {
+        cold,
+        warm,
+        ratio: warm.medianMs / cold.medianMs,
+        coldSteps: pairs.map((p) => `${p.coldSteps.cached} of ${p.coldSteps.total}`).join(', '),
+        warmSteps: pairs.map((p) => `${p.warmSteps.cached} of ${p.warmSteps.total}`).join(', '),
+        ranAgain: [...new Set(pairs.flatMap((p) => p.warmSteps.ran))],
+        slowest: slowestName && {
+          name: slowestName.length > 80 ? `${slowestName.slice(0, slowestName.lastIndexOf(' ', 79)).trimEnd()} …` : slowestName,
+          runs: slowestRuns.map((x) => `${x.toFixed(1)} s`).join(' and '),
+        },
+      };
+    };
+    const h = coldWarmFigures(heavy);
+    const t = coldWarmFigures(tiny);
     const act = summarize(actionRuns.map((r) => r.ms));
     const bare = summarize(bareRuns.map((r) => r.ms));
-    const warmRatio = warm.medianMs / cold.medianMs;
     const breakdowns = (list) => list.map(breakdown).filter(Boolean);
     const overhead = act.medianMs - bare.medianMs;
     // Two runs' noise can hide (or invent) a difference of medians; the traced time outside the action's
     // own build is the other estimate. The status is judged on the larger of the two.
     const actionOutside = summarize(breakdowns(actionRuns).map((b) => b.outsideBuildx));
     const judgedOverhead = Math.max(overhead, actionOutside.medianMs ?? -Infinity);
-    const bareRatio = bare.medianMs / cold.medianMs;
+    const bareRatio = bare.medianMs / t.cold.medianMs;
     const medianOf = (list, key) => (list.length ? median(list.map((b) => b[key])) : null);
-    const cachedSteps = pairs.map((p) => `${p.warmSteps.cached} of ${p.warmSteps.total}`).join(', ');
-    const ranSteps = [...new Set(pairs.flatMap((p) => p.warmSteps.ran))];
 
     const range = (s) => (s.runs ? `${fmtMs(s.minMs)} – ${fmtMs(s.maxMs)}` : '—');
     const row = (label, s, note) => `| ${label} | ${fmtMs(s.medianMs)} | ${range(s)} | ${s.runs} | ${note} |`;
@@ -491,6 +571,7 @@ export async function imageBench({ root, cli, action, runs, deadline, log, machi
         `${fmtMs(medianOf(b, 'startup'))} | ${fmtMs(medianOf(b, 'node'))} | ${b.length} |`
       );
     };
+    const ranAgain = (f) => (f.ranAgain.length ? ` (ran again: ${f.ranAgain.join('; ')})` : '');
 
     const lines = [];
     lines.push(`### Image build (\`npm run bench\`, ${new Date().toISOString().slice(0, 10)})`);
@@ -503,22 +584,31 @@ export async function imageBench({ root, cli, action, runs, deadline, log, machi
     for (const notice of machine.notices ?? []) lines.push('', notice);
     lines.push(
       '',
-      `Built: \`test/fixtures/service\` (FROM scratch, a static busybox per platform, one \`RUN\` — emulated for arm64 —, ~1 MB per platform) ` +
-        `for ${PLATFORMS}, pushed to a fresh repository \`${registry}/release-flow-bench/svc-${runId}-…\` with the argv of src/core/buildx.ts: ` +
+      `Built, for ${PLATFORMS}: **heavy**, \`bench/fixtures/heavy\` (the test service's busybox and entrypoint plus a \`RUN\` standing in for a dependency ` +
+        'install or compile step: `seq 1 5000000 | gzip -9`, ~39 MB of text compressed to ~10.6 MB per platform, deterministic; ' +
+        (h.slowest
+          ? `its slowest step in the cold builds, \`${h.slowest.name}\`, ran ${h.slowest.runs} (median per build; one run per platform, side by side, the long one arm64 under QEMU); `
+          : '') +
+        `pushed to \`${registry}/release-flow-bench/heavy-${runId}-…\`), the context the warm/cold target is judged on; and **tiny**, ` +
+        `\`test/fixtures/service\` as it is (FROM scratch, a static busybox per platform, one \`RUN\` — emulated for arm64 —, ~1 MB per platform; ` +
+        `pushed to \`${registry}/release-flow-bench/svc-${runId}-…\`), whose cold build is mostly buildx's fixed cost, and on which the action and bare rows run. ` +
+        'Each with the argv of src/core/buildx.ts: ' +
         '`--output=type=registry,oci-mediatypes=true`, `--cache-from`/`--cache-to type=registry,ref=<image>:buildcache,mode=max`, labels and annotations, no provenance. ' +
-        'Cold: `docker buildx prune -af` just before, no `buildcache` in the registry yet. Warm: the local image removed, the build cache pruned again, ' +
+        'Cold: a fresh repository, `docker buildx prune -af` just before, no `buildcache` in the registry yet. Warm: the local image removed, the build cache pruned again, ' +
         'a new empty commit built as `--version 1.0.1`: nothing local to reuse, only the registry cache. ' +
-        `Action and bare: the build cache and \`buildcache\` warm from the rows before; a new version each run; the bare rows run the exact argv the action's ` +
+        `Action and bare (tiny): the build cache and \`buildcache\` warm from the rows before; a new version each run; the bare rows run the exact argv the action's ` +
         `first run gave \`docker\` (${actionBuilds} \`buildx build\`; tag, version label and metadata file moved to the run's version). ` +
         'Wall time of the whole process; the CLI and action rows run with `--import bench/trace.mjs` (see the context row).',
     );
     lines.push('');
     lines.push('| Measurement | Median | Min – max | Runs | |');
     lines.push('|---|---:|---:|---:|---|');
-    lines.push(row('Cold: `release-flow image --version 1.0.0 --push`, fresh repository, no build cache, no registry cache', cold, `each on a fresh repository; steps cached: ${pairs.map((p) => `${p.coldSteps.cached} of ${p.coldSteps.total}`).join(', ')}`));
-    lines.push(row('Warm: the same content as `--version 1.0.1` (new commit), build cache pruned, registry cache only', warm, `${fmtPct(warmRatio)} of cold; steps cached: ${cachedSteps}${ranSteps.length ? ` (ran again: ${ranSteps.join('; ')})` : ''}`));
-    lines.push(row('Action: `node dist/image/index.js` (inputs image, version, platforms, push, cache: registry), warm', act, `${fmtDeltaMs(overhead)} over bare`));
-    lines.push(row("Bare: `docker buildx build` with the action's argv, warm", bare, `floor; ${fmtPct(bareRatio)} of cold`));
+    lines.push(row('Heavy, cold: `release-flow image --version 1.0.0 --push`, fresh repository, no build cache, no registry cache', h.cold, `each on a fresh repository; steps cached: ${h.coldSteps}`));
+    lines.push(row('Heavy, warm: the same content as `--version 1.0.1` (new commit), build cache pruned, registry cache only', h.warm, `**${fmtPct(h.ratio)} of cold** (the target's figure); steps cached: ${h.warmSteps}${ranAgain(h)}`));
+    lines.push(row('Tiny, cold: `release-flow image --version 1.0.0 --push`, fresh repository, no build cache, no registry cache', t.cold, `context; each on a fresh repository; steps cached: ${t.coldSteps}`));
+    lines.push(row('Tiny, warm: the same content as `--version 1.0.1` (new commit), build cache pruned, registry cache only', t.warm, `context; ${fmtPct(t.ratio)} of cold; steps cached: ${t.warmSteps}${ranAgain(t)}`));
+    lines.push(row('Action (tiny): `node dist/image/index.js` (inputs image, version, platforms, push, cache: registry), warm', act, `${fmtDeltaMs(overhead)} over bare`));
+    lines.push(row("Bare (tiny): `docker buildx build` with the action's argv, warm", bare, `floor; ${fmtPct(bareRatio)} of the tiny cold build, ${fmtPct(bare.medianMs / h.cold.medianMs)} of the heavy one`));
     lines.push(ctxRow(context.get('buildxVersion')));
     lines.push(ctxRow(context.get('nodeTrace')));
     lines.push(
@@ -533,25 +623,35 @@ export async function imageBench({ root, cli, action, runs, deadline, log, machi
     lines.push('');
     lines.push('| Run | Whole process | `docker buildx build` | Outside the build | git | Registry HTTP | Node start | Node, the rest | Runs |');
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-    lines.push(splitRow('Cold (CLI)', pairs.map((p) => p.cold)));
-    lines.push(splitRow('Warm (CLI)', pairs.map((p) => p.warm)));
-    lines.push(splitRow('Action', actionRuns));
+    lines.push(splitRow('Heavy, cold (CLI)', heavy.pairs.map((p) => p.cold)));
+    lines.push(splitRow('Heavy, warm (CLI)', heavy.pairs.map((p) => p.warm)));
+    lines.push(splitRow('Tiny, cold (CLI)', tiny.pairs.map((p) => p.cold)));
+    lines.push(splitRow('Tiny, warm (CLI)', tiny.pairs.map((p) => p.warm)));
+    lines.push(splitRow('Action (tiny)', actionRuns));
     lines.push('');
     lines.push('| Target | Measured | Status |');
     lines.push('|---|---:|---|');
     lines.push(
-      `| Warm rebuild with no change at most ${fmtPct(IMAGE_TARGETS.warmRatio)} of the cold build | ${fmtMs(warm.medianMs)} / ${fmtMs(cold.medianMs)} = ${fmtPct(warmRatio)} | ${status(warmRatio <= IMAGE_TARGETS.warmRatio)} |`,
+      `| Warm rebuild with no change at most ${fmtPct(IMAGE_TARGETS.warmRatio)} of the cold build, judged on the **heavy** build (\`bench/fixtures/heavy\`; ` +
+        `the tiny service's ${fmtPct(t.ratio)} is context) | ${fmtMs(h.warm.medianMs)} / ${fmtMs(h.cold.medianMs)} = ${fmtPct(h.ratio)} | ${status(h.ratio <= IMAGE_TARGETS.warmRatio)} |`,
     );
     lines.push(
       `| Action overhead over a bare \`docker buildx build\` under ${fmtInt(IMAGE_TARGETS.overheadMs / 1000)} s | ${fmtMs(act.medianMs)} − ${fmtMs(bare.medianMs)} = ${fmtDeltaMs(overhead)} ` +
         `(per run, outside its own build: ${fmtMs(actionOutside.medianMs)}, ${range(actionOutside)}; judged on the larger) | ${status(judgedOverhead < IMAGE_TARGETS.overheadMs)} |`,
     );
     lines.push('');
-    if (warmRatio > IMAGE_TARGETS.warmRatio) {
+    lines.push(
+      `Why the target is judged on the heavy build: a warm build can only be as fast as buildx's fixed cost. The bare warm \`docker buildx build\` of the tiny ` +
+        `service above, with the local build cache kept, takes ${fmtMs(bare.medianMs)}, ${fmtPct(bareRatio)} of the tiny cold build: that build does little work beyond the ` +
+        `fixed cost, so ${fmtPct(IMAGE_TARGETS.warmRatio)} of it (${fmtMs(t.cold.medianMs * IMAGE_TARGETS.warmRatio)}) is out of reach of any warm build, and its ratio says ` +
+        `little about the registry cache. The heavy build's cold time is mostly its \`RUN\` step's work, as a real service's is; ${fmtPct(IMAGE_TARGETS.warmRatio)} of it is ` +
+        `${fmtMs(h.cold.medianMs * IMAGE_TARGETS.warmRatio)}.`,
+    );
+    lines.push('');
+    if (h.ratio > IMAGE_TARGETS.warmRatio) {
       lines.push(
-        `Note: a warm build can only be as fast as buildx's fixed cost. Even the bare warm \`docker buildx build\` above, with the local build cache ` +
-          `kept, takes ${fmtPct(bareRatio)} of this cold build: the service's cold build does little work beyond that fixed cost, so ` +
-          `${fmtPct(IMAGE_TARGETS.warmRatio)} of it (${fmtMs(cold.medianMs * IMAGE_TARGETS.warmRatio)}) is out of reach of any warm build here.`,
+        `Note: the heavy warm build (${fmtMs(h.warm.medianMs)}) is over ${fmtPct(IMAGE_TARGETS.warmRatio)} of its cold build; ` +
+          `${h.ranAgain.length ? `steps ran again instead of coming from the registry cache: ${h.ranAgain.join('; ')}.` : 'every step came from the registry cache, so the time went to buildx and the cache import and export (see "where the time goes").'}`,
       );
       lines.push('');
     }

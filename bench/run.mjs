@@ -1,8 +1,9 @@
 // `npm run bench`: two parts, one after the other, each printing a Markdown table with its targets.
 //   version: times the release-flow CLI bundle on a synthetic 100,000-commit repository against the
 //     floors it cannot beat (raw `git log`, node's own startup).
-//   image: the multi-arch image build of the test service on the bed's engine and registry (cold, warm
-//     from the registry cache, the action against a bare `docker buildx build`); see bench/image.mjs.
+//   image: multi-arch image builds on the bed's engine and registry (cold and warm from the registry
+//     cache, for the test service and for bench/fixtures/heavy, a build doing real work; the action
+//     against a bare `docker buildx build`); see bench/image.mjs.
 // Targets are reported, never asserted: the exit code is non-zero only when something failed to run or
 // produced a wrong answer.
 //
