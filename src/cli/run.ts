@@ -1,12 +1,13 @@
 import { isUsageError } from '../core/errors.js';
 import { commandHelp, parseCommandArgs, type CliIO, type Command } from './command.js';
+import { configCommand } from './commands/config.js';
 import { imageCommand } from './commands/image.js';
 import { notesCommand } from './commands/notes.js';
 import { planCommand } from './commands/plan.js';
 import { releaseCommand } from './commands/release.js';
 import { versionCommand } from './commands/version.js';
 
-export const commands: Command[] = [planCommand, versionCommand, notesCommand, releaseCommand, imageCommand];
+export const commands: Command[] = [planCommand, versionCommand, notesCommand, releaseCommand, imageCommand, configCommand];
 
 function topHelp(): string {
   const lines = [
