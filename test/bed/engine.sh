@@ -432,6 +432,10 @@ $(printf '  - %s\n' "$problems")"; }
   [ "$foreign" = "$FOREIGN_UNAME" ] || rf_die "docker run --platform $FOREIGN_PLATFORM $PROBE_IMAGE uname -m gave '$foreign', expected $FOREIGN_UNAME: emulation through $FOREIGN_QEMU does not work"
   rf_log "probe: linux/$(rf_deb_arch) -> $native, $FOREIGN_PLATFORM -> $foreign"
 
+  # The compose tests' stand-in for caddy:2 (Debian's caddy in a FROM scratch image); skipped
+  # when up to date.
+  bash "$here/build-caddy.sh"
+
   local server buildx compose driver
   server=$(dk info --format '{{.ServerVersion}}')
   driver="$(dk info --format '{{.Driver}}') ($(dk info --format '{{range .DriverStatus}}{{index . 1}} {{end}}' | sed 's/ $//'))"
