@@ -17210,6 +17210,8 @@ async function writeNotesFile(path, section, version) {
 ;// CONCATENATED MODULE: ./build/src/cli/notes-options.js
 
 
+
+
 const notesOptions = {
     'show-types': { type: 'string', placeholder: 'TYPES', help: 'also list these hidden types, e.g. "docs=Documentation, refactor=Refactoring"' },
 };
@@ -17217,9 +17219,18 @@ function notesOptionsFromArgs(args) {
     const shown = stringValue(args, 'show-types');
     return shown ? { shownTypes: parseShownTypes(shown, '--show-types') } : undefined;
 }
+/**
+ * What every command that writes notes starts from: the rule flags and notes flags checked first
+ * (bad input fails before anything is read), then the repository and where its links point.
+ */
+async function notesCommandContext(args, io) {
+    const settings = settingsFromArgs(args);
+    const notes = notesOptionsFromArgs(args);
+    const git = await repositoryFromArgs(args, io);
+    return { settings, notes, git, ...(await repositoryContext(git, io.env)) };
+}
 
 ;// CONCATENATED MODULE: ./build/src/cli/commands/notes.js
-
 
 
 
@@ -17243,13 +17254,10 @@ const notesCommand = {
         ...notesOptions,
     },
     async run(args, io) {
-        const settings = settingsFromArgs(args);
-        const notes = notesOptionsFromArgs(args);
         if (flag(args, 'all') && stringValue(args, 'from')) {
             throw new InputError('--from', stringValue(args, 'from'), 'no --from with --all: every release starts at the release before it');
         }
-        const git = await repositoryFromArgs(args, io);
-        const { links } = await repositoryContext(git, io.env);
+        const { settings, notes, git, links } = await notesCommandContext(args, io);
         const context = { settings, links, notes, shallow: 'fail', today: io.now() };
         const to = stringValue(args, 'to');
         const sections = flag(args, 'all')
@@ -17342,7 +17350,6 @@ function formatVersion(result) {
 
 
 
-
 const indent = (text) => text.trimEnd().split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
 const planCommand = {
     name: 'plan',
@@ -17350,10 +17357,8 @@ const planCommand = {
     usage: 'release-flow plan [--json] [--cwd DIR] [--tag-prefix v] [--prerelease ID] [--pre-major] [--release-rules RULES]',
     options: { ...jsonOption, ...cwdOption, ...versionRuleOptions, ...notesOptions },
     async run(args, io) {
-        const settings = settingsFromArgs(args);
-        const git = await repositoryFromArgs(args, io);
-        const { links, repository } = await repositoryContext(git, io.env);
-        const result = await plan(git, { settings, links, notes: notesOptionsFromArgs(args), shallow: 'fail', today: io.now() });
+        const { settings, notes, git, links, repository } = await notesCommandContext(args, io);
+        const result = await plan(git, { settings, links, notes, shallow: 'fail', today: io.now() });
         const { mainPush, tagPush } = result;
         if (flag(args, 'json')) {
             const tag = tagPush && { tag: tagPush.tag, version: tagPush.version, prerelease: tagPush.prerelease, makeLatest: tagPush.makeLatest, notes: tagPush.notes.markdown };
@@ -17517,7 +17522,6 @@ function release_forcedVersion(as, computed, settings) {
 
 
 
-
 const releaseCommand = {
     name: 'release',
     summary: 'Cut a release locally: compute the version, update release-notes.md, commit chore(release) and tag it.',
@@ -17534,10 +17538,7 @@ const releaseCommand = {
         ...notesOptions,
     },
     async run(args, io) {
-        const settings = settingsFromArgs(args);
-        const notes = notesOptionsFromArgs(args);
-        const git = await repositoryFromArgs(args, io);
-        const { links } = await repositoryContext(git, io.env);
+        const { settings, notes, git, links } = await notesCommandContext(args, io);
         const dryRun = flag(args, 'dry-run');
         const outcome = await cutRelease(git, {
             settings,

@@ -3,10 +3,9 @@ import { InputError } from '../../core/errors.js';
 import { parseVersionTag } from '../../core/tags.js';
 import { notesForAllTags, notesForRange, type NotesContext } from '../../flows/notes.js';
 import { writeNotesFile } from '../../flows/notes-file.js';
-import { repositoryContext } from '../../flows/repository.js';
 import { flag, stringValue, type Command } from '../command.js';
-import { notesOptions, notesOptionsFromArgs } from '../notes-options.js';
-import { cwdOption, jsonOption, repositoryFromArgs, settingsFromArgs, versionRuleOptions } from '../shared-options.js';
+import { notesCommandContext, notesOptions } from '../notes-options.js';
+import { cwdOption, jsonOption, versionRuleOptions } from '../shared-options.js';
 
 export const notesCommand: Command = {
   name: 'notes',
@@ -23,13 +22,10 @@ export const notesCommand: Command = {
     ...notesOptions,
   },
   async run(args, io) {
-    const settings = settingsFromArgs(args);
-    const notes = notesOptionsFromArgs(args);
     if (flag(args, 'all') && stringValue(args, 'from')) {
       throw new InputError('--from', stringValue(args, 'from'), 'no --from with --all: every release starts at the release before it');
     }
-    const git = await repositoryFromArgs(args, io);
-    const { links } = await repositoryContext(git, io.env);
+    const { settings, notes, git, links } = await notesCommandContext(args, io);
     const context: NotesContext = { settings, links, notes, shallow: 'fail', today: io.now() };
     const to = stringValue(args, 'to');
     const sections = flag(args, 'all')

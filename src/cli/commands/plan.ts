@@ -1,10 +1,9 @@
 import { plan } from '../../flows/plan.js';
-import { repositoryContext } from '../../flows/repository.js';
 import { versionJson } from '../../flows/version.js';
 import { flag, type Command } from '../command.js';
 import { formatVersion } from '../format.js';
-import { notesOptions, notesOptionsFromArgs } from '../notes-options.js';
-import { cwdOption, jsonOption, repositoryFromArgs, settingsFromArgs, versionRuleOptions } from '../shared-options.js';
+import { notesCommandContext, notesOptions } from '../notes-options.js';
+import { cwdOption, jsonOption, versionRuleOptions } from '../shared-options.js';
 
 const indent = (text: string) => text.trimEnd().split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
 
@@ -14,10 +13,8 @@ export const planCommand: Command = {
   usage: 'release-flow plan [--json] [--cwd DIR] [--tag-prefix v] [--prerelease ID] [--pre-major] [--release-rules RULES]',
   options: { ...jsonOption, ...cwdOption, ...versionRuleOptions, ...notesOptions },
   async run(args, io) {
-    const settings = settingsFromArgs(args);
-    const git = await repositoryFromArgs(args, io);
-    const { links, repository } = await repositoryContext(git, io.env);
-    const result = await plan(git, { settings, links, notes: notesOptionsFromArgs(args), shallow: 'fail', today: io.now() });
+    const { settings, notes, git, links, repository } = await notesCommandContext(args, io);
+    const result = await plan(git, { settings, links, notes, shallow: 'fail', today: io.now() });
     const { mainPush, tagPush } = result;
     if (flag(args, 'json')) {
       const tag = tagPush && { tag: tagPush.tag, version: tagPush.version, prerelease: tagPush.prerelease, makeLatest: tagPush.makeLatest, notes: tagPush.notes.markdown };

@@ -1,8 +1,7 @@
 import { cutRelease, type ReleaseOutcome } from '../../flows/release.js';
-import { repositoryContext } from '../../flows/repository.js';
 import { flag, stringValue, type Command } from '../command.js';
-import { notesOptions, notesOptionsFromArgs } from '../notes-options.js';
-import { cwdOption, jsonOption, repositoryFromArgs, settingsFromArgs, versionRuleOptions } from '../shared-options.js';
+import { notesCommandContext, notesOptions } from '../notes-options.js';
+import { cwdOption, jsonOption, versionRuleOptions } from '../shared-options.js';
 
 export const releaseCommand: Command = {
   name: 'release',
@@ -20,10 +19,7 @@ export const releaseCommand: Command = {
     ...notesOptions,
   },
   async run(args, io) {
-    const settings = settingsFromArgs(args);
-    const notes = notesOptionsFromArgs(args);
-    const git = await repositoryFromArgs(args, io);
-    const { links } = await repositoryContext(git, io.env);
+    const { settings, notes, git, links } = await notesCommandContext(args, io);
     const dryRun = flag(args, 'dry-run');
     const outcome = await cutRelease(git, {
       settings,
