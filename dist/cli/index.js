@@ -13135,7 +13135,7 @@ module.exports = {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5380);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2208);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
@@ -13150,7 +13150,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5380:
+/***/ 2208:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -13166,7 +13166,7 @@ __nccwpck_require__.d(__webpack_exports__, {
  * Bad usage or input: the CLI exits 2 and the action fails before changing anything.
  * The message always names the input, the bad value and what would be accepted.
  */
-class InputError extends Error {
+class errors_InputError extends Error {
     input;
     value;
     expected;
@@ -13179,7 +13179,7 @@ class InputError extends Error {
     }
 }
 /** A precondition of the repository is not met (shallow clone, dirty tree…); the fix is a command. */
-class PreconditionError extends Error {
+class errors_PreconditionError extends Error {
     fix;
     name = 'PreconditionError';
     constructor(message, fix) {
@@ -13189,7 +13189,7 @@ class PreconditionError extends Error {
 }
 /** True for errors that mean "the user must change something" rather than "the operation failed". */
 function isUsageError(error) {
-    return error instanceof InputError || error instanceof PreconditionError;
+    return error instanceof errors_InputError || error instanceof errors_PreconditionError;
 }
 
 ;// CONCATENATED MODULE: external "node:util"
@@ -13212,23 +13212,23 @@ function parseCommandArgs(command, argv) {
         });
         const max = command.positionals?.length ?? 0;
         if (!values.help && positionals.length > max) {
-            throw new InputError('argument', positionals[max], max ? `at most ${max} argument(s): ${command.usage}` : `no arguments: ${command.usage}`);
+            throw new errors_InputError('argument', positionals[max], max ? `at most ${max} argument(s): ${command.usage}` : `no arguments: ${command.usage}`);
         }
         return { values: values, positionals };
     }
     catch (error) {
-        if (error instanceof InputError)
+        if (error instanceof errors_InputError)
             throw error;
         // node:util's messages are long and quote a workaround that does not apply; keep the facts.
         const message = error instanceof Error ? error.message : String(error);
         const flags = Object.keys(options).map((o) => `--${o}`).join(', ');
         const unknown = /Unknown option '([^']+)'/.exec(message);
         if (unknown)
-            throw new InputError('option', unknown[1], `one of ${flags} (see release-flow ${command.name} --help)`);
+            throw new errors_InputError('option', unknown[1], `one of ${flags} (see release-flow ${command.name} --help)`);
         const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
         if (missing)
-            throw new InputError(missing[1], '', `a value after ${missing[1]} (see release-flow ${command.name} --help)`);
-        throw new InputError(`release-flow ${command.name}`, argv.join(' '), `${message.split('. ')[0]}. Usage: ${command.usage}`);
+            throw new errors_InputError(missing[1], '', `a value after ${missing[1]} (see release-flow ${command.name} --help)`);
+        throw new errors_InputError(`release-flow ${command.name}`, argv.join(' '), `${message.split('. ')[0]}. Usage: ${command.usage}`);
     }
 }
 function commandHelp(command) {
@@ -14404,10 +14404,10 @@ async function repositoryContext(git, env) {
 async function openRepository(dir, input, given = dir) {
     const isDirectory = await (0,promises_namespaceObject.stat)(dir).then((s) => s.isDirectory(), () => false);
     if (!isDirectory)
-        throw new InputError(input, given, `an existing directory (${dir} is not): the git repository to release`);
+        throw new errors_InputError(input, given, `an existing directory (${dir} is not): the git repository to release`);
     const git = createGit(dir);
     if (!(await git.isInsideWorkTree()))
-        throw new InputError(input, given, `a directory inside a git work tree (${dir} is not in one)`);
+        throw new errors_InputError(input, given, `a directory inside a git work tree (${dir} is not in one)`);
     return git;
 }
 
@@ -14437,7 +14437,7 @@ function parseReleaseRules(text, input = 'release-rules') {
     for (const entry of text.split(/[,\n]/).map((s) => s.trim()).filter(Boolean)) {
         const m = ruleEntry.exec(entry.replace(/\s+/g, ''));
         if (!m)
-            throw new InputError(input, entry, 'entries like "type=bump" or "type(scope)=bump" with bump major, minor, patch or none, e.g. "build(deps)=patch, docs=none"');
+            throw new errors_InputError(input, entry, 'entries like "type=bump" or "type(scope)=bump" with bump major, minor, patch or none, e.g. "build(deps)=patch, docs=none"');
         const [, type, scope, bump] = m;
         rules.push({ type: type.toLowerCase(), ...(scope ? { scope } : {}), bump: bump.toLowerCase() });
     }
@@ -14489,16 +14489,16 @@ const prereleaseId = /^(?!\d+$)[0-9A-Za-z-]+$/;
 function versionSettings(raw, names) {
     const tagPrefix = raw.tagPrefix ?? defaultVersionSettings.tagPrefix;
     if (badRefChars.test(tagPrefix) || tagPrefix.startsWith('-') || tagPrefix.startsWith('/')) {
-        throw new InputError(names.tagPrefix, tagPrefix, 'a tag prefix git accepts in a tag name, such as "v" or "synapse-v"');
+        throw new errors_InputError(names.tagPrefix, tagPrefix, 'a tag prefix git accepts in a tag name, such as "v" or "synapse-v"');
     }
     const initial = raw.initialVersion?.trim() || defaultVersionSettings.initialVersion;
     const initialVersion = node_modules_semver.valid(initial);
     if (!initialVersion || node_modules_semver.prerelease(initialVersion)) {
-        throw new InputError(names.initialVersion, initial, 'a stable semantic version such as 1.0.0 or 0.1.0');
+        throw new errors_InputError(names.initialVersion, initial, 'a stable semantic version such as 1.0.0 or 0.1.0');
     }
     const prerelease = raw.prerelease?.trim() || null;
     if (prerelease !== null && !prereleaseId.test(prerelease)) {
-        throw new InputError(names.prerelease, prerelease, 'a prerelease identifier of letters, digits and hyphens, such as rc or beta');
+        throw new errors_InputError(names.prerelease, prerelease, 'a prerelease identifier of letters, digits and hyphens, such as rc or beta');
     }
     return {
         tagPrefix,
@@ -14602,15 +14602,15 @@ const configCommand = {
     async run(args, io) {
         const environment = stringValue(args, 'env');
         if (!isConfigEnvironment(environment)) {
-            throw new InputError('--env', environment ?? '', `one of ${configEnvironments.join(', ')} (release-flow config --env dev)`);
+            throw new errors_InputError('--env', environment ?? '', `one of ${configEnvironments.join(', ')} (release-flow config --env dev)`);
         }
         const cwd = (0,external_node_path_namespaceObject.resolve)(io.cwd, stringValue(args, 'cwd') ?? '.');
         const files = localConfigFiles();
         if (!(await files.isDirectory(cwd)))
-            throw new InputError('--cwd', stringValue(args, 'cwd'), 'an existing directory');
+            throw new errors_InputError('--cwd', stringValue(args, 'cwd'), 'an existing directory');
         const given = stringValue(args, 'configs') ?? 'configs';
         if (!(await files.isDirectory((0,external_node_path_namespaceObject.resolve)(cwd, given)))) {
-            throw new InputError('--configs', given, `a directory holding synapse.json, synapse_${environment}.json and synapse.schema.json (relative to ${cwd})`);
+            throw new errors_InputError('--configs', given, `a directory holding synapse.json, synapse_${environment}.json and synapse.schema.json (relative to ${cwd})`);
         }
         const config = await effectiveConfig({ configDir: given, environment, env: io.env, cwd, files });
         if (flag(args, 'json'))
@@ -14628,8 +14628,6 @@ const configCommand = {
     },
 };
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./build/src/adapters/docker.js
 
 /** A docker command that failed: the argv (never a secret: those travel in the environment) and why. */
@@ -14853,6 +14851,624 @@ function firstLine(text) {
     return (text.trim().split('\n')[0] ?? '').trim().slice(0, 200);
 }
 
+;// CONCATENATED MODULE: ./build/src/core/preflight.js
+/**
+ * The deploy pre-flight, pure part: the result model, the severity policy per environment, the
+ * parsers of the raw host facts (cgroups, `ss`, /proc/net/tcp, `docker ps`, image manifests) and
+ * the decisions made on them. The facts are gathered by src/adapters/host-probes.ts; nothing here
+ * touches the host, so every rule is tested with tables of captured real outputs.
+ */
+/**
+ * How bad a failed check is in an environment. A missing memory cgroup only drops the limits (the
+ * engine warns and starts the container without them): tolerable on dev, a hard error on prod.
+ * Everything else would make the deploy itself fail, so it is an error everywhere.
+ */
+function severityFor(kind, env) {
+    if (kind === 'memory-cgroup')
+        return env === 'prod' ? 'error' : 'warning';
+    return 'error';
+}
+/** True when no failed check is an error: the deploy may go ahead (warnings are shown). */
+function preflightPassed(results) {
+    return !results.some((r) => !r.ok && r.severity === 'error');
+}
+function result(kind, env, name, ok, message, fix) {
+    return { name, ok, severity: severityFor(kind, env), message, ...(fix !== undefined && !ok && { fix }) };
+}
+/**
+ * Whether the memory controller is usable. cgroup v2 (a single `0::/…` line in /proc/self/cgroup):
+ * `memory` listed in cgroup.controllers. v1 or hybrid: the `memory` row of /proc/cgroups is enabled
+ * and mounted (hierarchy ≠ 0), or the controller sits in the unified hierarchy. A Raspberry Pi
+ * boots with `cgroup_disable=memory`: the row reads `memory 0 … 0` and cgroup.controllers lacks it.
+ */
+function parseMemoryCgroup(files) {
+    const lines = files.procSelfCgroup.split('\n').map((l) => l.trim()).filter(Boolean);
+    if (lines.length === 0)
+        throw new Error('/proc/self/cgroup is empty; expected lines like `0::/` (v2) or `4:memory:/` (v1)');
+    const v2Only = lines.every((l) => l.startsWith('0::'));
+    const unified = (files.controllers ?? '').split(/\s+/).filter(Boolean);
+    if (v2Only) {
+        if (files.controllers === undefined) {
+            throw new Error('cgroup v2 host without a readable cgroup.controllers; expected /sys/fs/cgroup/cgroup.controllers');
+        }
+        const enabled = unified.includes('memory');
+        return { version: 'v2', enabled, evidence: `cgroup.controllers: ${unified.join(' ') || '(empty)'}` };
+    }
+    if (unified.includes('memory'))
+        return { version: 'v1', enabled: true, evidence: 'memory in the unified hierarchy (cgroup.controllers)' };
+    const row = (files.procCgroups ?? '')
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .find((cols) => cols[0] === 'memory');
+    if (!row)
+        return { version: 'v1', enabled: false, evidence: '/proc/cgroups has no memory row' };
+    const [, hierarchy, , enabledCol] = row;
+    const enabled = enabledCol === '1' && hierarchy !== '0';
+    return { version: 'v1', enabled, evidence: `/proc/cgroups: ${row.join(' ')} (subsys hierarchy num_cgroups enabled)` };
+}
+const memoryCgroupFix = 'add `cgroup_enable=memory cgroup_memory=1` to the kernel command line (/boot/firmware/cmdline.txt on Raspberry Pi OS, one line) and reboot';
+/**
+ * `engineMemoryLimit` is `docker info`'s MemoryLimit when known: the engine's own view wins over
+ * the files (a rootless or remote engine may see other cgroups than this process).
+ */
+function checkMemoryCgroup(fact, env, engineMemoryLimit) {
+    const enabled = engineMemoryLimit ?? fact.enabled;
+    const consequence = env === 'prod' ? 'prod needs them' : 'dev runs without them';
+    const message = enabled
+        ? `memory cgroup enabled (cgroup ${fact.version}; ${fact.evidence})`
+        : `memory cgroup disabled (cgroup ${fact.version}; ${fact.evidence}${engineMemoryLimit === false ? '; docker info: MemoryLimit false' : ''}): compose would silently drop the memory limits; ${consequence}`;
+    return result('memory-cgroup', env, 'memory-cgroup', enabled, message, memoryCgroupFix);
+}
+/** `users:(("caddy",pid=123,fd=7),("caddy",pid=124,fd=7))` → processes, duplicates dropped. */
+function parseSsUsers(text) {
+    const out = [];
+    for (const m of text.matchAll(/\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=\d+\)/g)) {
+        const process = { name: m[1] ?? '', pid: Number(m[2]) };
+        if (!out.some((p) => p.pid === process.pid))
+            out.push(process);
+    }
+    return out;
+}
+/** `127.0.0.1:5000`, `[::]:80`, `*:22`, `127.0.0.53%lo:53`, `[fe80::1%eth0]:80` → address and port. */
+function parseSocketAddress(text) {
+    const m = /^(?:\[([^\]]+)\]|([^\s]*?)):(\d+|\*)$/.exec(text);
+    if (!m || m[3] === '*')
+        throw new Error(`socket address ${JSON.stringify(text)} is not valid; expected ADDRESS:PORT or [IPV6]:PORT`);
+    const raw = (m[1] ?? m[2] ?? '').replace(/%.*$/, '');
+    return { address: normalizeAddress(raw), port: Number(m[3]) };
+}
+function normalizeAddress(address) {
+    if (address === '' || address === '*')
+        return '*';
+    if (address.toLowerCase().startsWith('::ffff:') && address.includes('.'))
+        return address.slice(7);
+    return address.toLowerCase();
+}
+/**
+ * `ss -ltnpH` (listening TCP, numeric, processes, no header): one line per socket,
+ * `LISTEN 0 4096 127.0.0.1:5000 0.0.0.0:* users:(("docker-registry",pid=18612,fd=3))`.
+ * Lines of other states (an `ss -tanpH` output) are skipped.
+ */
+function parseSsListeners(output) {
+    const listeners = [];
+    for (const line of output.split('\n')) {
+        const cols = line.trim().split(/\s+/);
+        if (cols.length < 5 || cols[0] !== 'LISTEN')
+            continue;
+        const { address, port } = parseSocketAddress(cols[3] ?? '');
+        listeners.push({ address, port, processes: parseSsUsers(cols.slice(5).join(' ')) });
+    }
+    return listeners;
+}
+/**
+ * Listening sockets (state 0A) of /proc/net/tcp or /proc/net/tcp6. Addresses are hex in host
+ * byte order per 32-bit word (little-endian on arm64 and amd64): `0100007F:1388` is 127.0.0.1:5000.
+ */
+function parseProcNetTcp(text, family) {
+    const entries = [];
+    for (const line of text.split('\n').slice(1)) {
+        const cols = line.trim().split(/\s+/);
+        if (cols.length < 10 || cols[3] !== '0A')
+            continue;
+        const [hexAddress = '', hexPort = ''] = (cols[1] ?? '').split(':');
+        entries.push({ address: decodeProcAddress(hexAddress, family), port: parseInt(hexPort, 16), inode: Number(cols[9]) });
+    }
+    return entries;
+}
+function decodeProcAddress(hex, family) {
+    const bytes = [];
+    for (let word = 0; word < hex.length; word += 8) {
+        const chunk = hex.slice(word, word + 8);
+        for (let i = 6; i >= 0; i -= 2)
+            bytes.push(parseInt(chunk.slice(i, i + 2), 16));
+    }
+    if (family === 4)
+        return bytes.join('.');
+    if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff)
+        return bytes.slice(12).join('.');
+    const groups = [];
+    for (let i = 0; i < 16; i += 2)
+        groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
+    return compressIpv6(groups);
+}
+function compressIpv6(groups) {
+    let bestStart = -1;
+    let bestLength = 0;
+    for (let i = 0; i < groups.length;) {
+        if (groups[i] !== '0') {
+            i++;
+            continue;
+        }
+        let j = i;
+        while (j < groups.length && groups[j] === '0')
+            j++;
+        if (j - i > bestLength && j - i > 1)
+            [bestStart, bestLength] = [i, j - i];
+        i = j;
+    }
+    if (bestStart < 0)
+        return groups.join(':');
+    return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLength).join(':')}`;
+}
+/** `socket:[123456]` (a /proc/<pid>/fd link) → 123456; anything else → undefined. */
+function socketInode(link) {
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    return m ? Number(m[1]) : undefined;
+}
+/** /proc/net/tcp entries with the processes whose fds hold their inode. */
+function listenersFromProc(entries, owners) {
+    return entries.map((e) => ({ address: e.address, port: e.port, processes: owners.get(e.inode) ?? [] }));
+}
+/** The `docker ps` format `containersFromPs` reads: tab-separated, one container a line. */
+const psPortsFormat = '{{.ID}}\t{{.Names}}\t{{.Label "com.docker.compose.project"}}\t{{.Label "com.docker.compose.service"}}\t{{.Ports}}';
+/** argv of `docker ps` for the running containers' published ports, of one compose project or all. */
+function psPortsArgs(project) {
+    return ['ps', ...(project ? ['--filter', `label=com.docker.compose.project=${project}`] : []), '--no-trunc', '--format', psPortsFormat];
+}
+/**
+ * `docker ps`'s Ports column: `0.0.0.0:8002->8002/tcp, :::8002->8002/tcp`, ranges
+ * `127.0.0.1:8000-8001->80-81/tcp`, and exposed-only `8002/tcp` (skipped: nothing on the host).
+ */
+function parsePsPorts(text) {
+    const ports = [];
+    for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+        const m = /^(.*):(\d+)(?:-(\d+))?->(\d+)(?:-(\d+))?\/(\w+)$/.exec(item);
+        if (!m)
+            continue;
+        const hostIp = normalizeAddress((m[1] ?? '').replace(/^\[(.*)\]$/, '$1'));
+        const first = Number(m[2]);
+        const last = m[3] ? Number(m[3]) : first;
+        const containerFirst = Number(m[4]);
+        for (let port = first; port <= last; port++) {
+            ports.push({ hostIp: hostIp === '*' ? '0.0.0.0' : hostIp, hostPort: port, containerPort: containerFirst + (port - first), protocol: m[6] ?? 'tcp' });
+        }
+    }
+    return ports;
+}
+function containersFromPs(output) {
+    return output
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((line) => {
+        const [id = '', name = '', project = '', service = '', ports = ''] = line.split('\t');
+        return { id, name, project, service, ports: parsePsPorts(ports) };
+    });
+}
+function isWildcard(address) {
+    return address === '*' || address === '0.0.0.0' || address === '::';
+}
+/** Whether a bind of `wanted` would fail with EADDRINUSE because of a socket on `held` (same port). */
+function addressesOverlap(wanted, held) {
+    const a = normalizeAddress(wanted);
+    const b = normalizeAddress(held);
+    if (a === b || isWildcard(a) && isWildcard(b))
+        return true;
+    const family = (x) => (x.includes(':') ? 6 : 4);
+    // 0.0.0.0 clashes with every IPv4 address, `::` (dual-stack) with all, `*` with all.
+    if (a === '*' || b === '*' || a === '::' || b === '::')
+        return true;
+    if (a === '0.0.0.0')
+        return family(b) === 4;
+    if (b === '0.0.0.0')
+        return family(a) === 4;
+    return false;
+}
+const PROXY = 'docker-proxy';
+/**
+ * Who holds `wanted`: nobody, our compose project's containers (a redeploy replaces them), or
+ * something else. A listener counts as ours only when every process on it is docker-proxy (or
+ * invisible) and a container of `project` publishes that port; a proxy for another project's
+ * container is a conflict that names the container.
+ */
+function classifyPort(wanted, listeners, containers, project) {
+    const hostIp = wanted.hostIp ?? '0.0.0.0';
+    const publishing = (c) => c.ports.some((p) => p.protocol === 'tcp' && p.hostPort === wanted.port && addressesOverlap(hostIp, p.hostIp));
+    const ours = containers.filter((c) => c.project === project && publishing(c)).map((c) => c.name);
+    const theirs = containers.filter((c) => c.project !== project && publishing(c));
+    const holders = [];
+    for (const l of listeners) {
+        if (l.port !== wanted.port || !addressesOverlap(hostIp, l.address))
+            continue;
+        const at = `${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`;
+        const foreign = l.processes.filter((p) => p.name !== PROXY);
+        if (foreign.length > 0) {
+            holders.push(...foreign.map((p) => `${p.name} (pid ${p.pid}) on ${at}`));
+        }
+        else if (ours.length === 0) {
+            const who = l.processes.length > 0 ? l.processes.map((p) => `${p.name} (pid ${p.pid})`).join(', ') : 'a process this user cannot see (run as root to name it)';
+            const containersText = theirs.length > 0 ? ` for container ${theirs.map((c) => c.name + (c.project ? ` (compose project ${c.project})` : '')).join(', ')}` : '';
+            holders.push(`${who}${containersText} on ${at}`);
+        }
+    }
+    // A container publishing the port without a visible listener (userland proxy off: iptables only).
+    if (holders.length === 0 && theirs.length > 0 && !listeners.some((l) => l.port === wanted.port && addressesOverlap(hostIp, l.address))) {
+        holders.push(...theirs.map((c) => `container ${c.name}${c.project ? ` (compose project ${c.project})` : ''}`));
+    }
+    if (holders.length > 0)
+        return { state: 'conflict', holders: [...new Set(holders)] };
+    return ours.length > 0 ? { state: 'ours', containers: ours } : { state: 'free' };
+}
+function checkPort(wanted, state, env) {
+    const at = `${wanted.hostIp ?? '0.0.0.0'}:${wanted.port}`;
+    const name = `port ${wanted.port}`;
+    switch (state.state) {
+        case 'free':
+            return result('port', env, name, true, `${at} is free`);
+        case 'ours':
+            return result('port', env, name, true, `${at} is held by our own container ${state.containers.join(', ')} (replaced by the deploy)`);
+        case 'conflict':
+            return result('port', env, name, false, `${at} is in use by ${state.holders.join('; ')}; expected it free or held by this compose project's containers`, `stop that process or container, or publish the service on another port`);
+    }
+}
+/** needed + max(needed × margin, minimum free): what must be available before the pull. */
+function requiredFreeBytes(need) {
+    if (!Number.isFinite(need.neededBytes) || need.neededBytes < 0) {
+        throw new Error(`needed bytes ${need.neededBytes} is not valid; expected a number >= 0`);
+    }
+    const margin = need.neededBytes * (need.marginRatio ?? 0.2);
+    return Math.ceil(need.neededBytes + Math.max(margin, need.minFreeBytes ?? 512 * 1024 ** 2));
+}
+function formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+function checkDisk(path, availableBytes, need, env) {
+    const required = requiredFreeBytes(need);
+    const ok = availableBytes >= required;
+    const wanted = `${formatBytes(required)} (pull ${formatBytes(need.neededBytes)} plus margin)`;
+    const message = ok ? `${formatBytes(availableBytes)} free on ${path}; ${wanted} needed` : `${formatBytes(availableBytes)} free on ${path}; expected at least ${wanted}`;
+    return result('disk', env, 'disk', ok, message, `free space on ${path} (\`docker image prune\`, \`docker builder prune\`) or move Docker's data-root`);
+}
+/**
+ * Architecture names as `uname -m`, Node's process.arch, Go/OCI and Debian spell them → OCI
+ * (architecture and the variant the name implies).
+ */
+function normalizeArchitecture(name) {
+    const n = name.trim().toLowerCase();
+    switch (n) {
+        case 'x86_64':
+        case 'x64':
+        case 'amd64':
+            return { architecture: 'amd64' };
+        case 'aarch64':
+        case 'arm64':
+        case 'arm64/v8':
+        case 'armv8':
+        case 'armv8l':
+            return { architecture: 'arm64' };
+        case 'armv7l':
+        case 'armv7':
+        case 'armhf':
+        case 'arm/v7':
+            return { architecture: 'arm', variant: 'v7' };
+        case 'armv6l':
+        case 'armv6':
+        case 'armel':
+        case 'arm/v6':
+            return { architecture: 'arm', variant: 'v6' };
+        case 'arm':
+            return { architecture: 'arm' };
+        case 'i386':
+        case 'i686':
+        case 'x86':
+        case 'ia32':
+        case '386':
+            return { architecture: '386' };
+        default:
+            return { architecture: n };
+    }
+}
+/** `linux/arm64`, `linux/arm/v7`, `linux/arm64/v8` → Platform. */
+function parsePlatform(text) {
+    const [os = '', ...rest] = text.trim().split('/');
+    if (!os || rest.length === 0)
+        throw new Error(`platform ${JSON.stringify(text)} is not valid; expected OS/ARCH[/VARIANT] such as linux/arm64`);
+    const arch = normalizeArchitecture(rest.join('/'));
+    const variant = arch.architecture === 'arm64' ? undefined : (rest[1] ?? arch.variant);
+    return { os, architecture: arch.architecture, ...(variant && { variant }) };
+}
+function formatPlatform(p) {
+    return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
+/**
+ * The host as a platform, from `docker info`'s Architecture or `uname -m`: `x86_64` → linux/amd64,
+ * `aarch64` → linux/arm64, `armv7l` → linux/arm/v7.
+ */
+function hostPlatform(machine, os = 'linux') {
+    const arch = normalizeArchitecture(machine);
+    return { os, architecture: arch.architecture, ...(arch.variant && { variant: arch.variant }) };
+}
+/** Whether the host runs an image of `image` natively: same OS and architecture; an ARM host runs older variants (v7 runs v6). */
+function platformRuns(host, image) {
+    if (host.os !== image.os)
+        return false;
+    const hostArch = normalizeArchitecture(host.architecture).architecture;
+    const imageArch = normalizeArchitecture(image.architecture).architecture;
+    if (hostArch !== imageArch)
+        return false;
+    if (imageArch !== 'arm' || !image.variant || !host.variant)
+        return true;
+    return Number(image.variant.replace(/^v/, '')) <= Number(host.variant.replace(/^v/, ''));
+}
+const attestationType = 'vnd.docker.reference.type';
+/**
+ * The platforms of an image from `docker buildx imagetools inspect --raw`: an OCI index or Docker
+ * manifest list lists them (attestation manifests, `unknown/unknown`, are skipped); a single
+ * manifest carries none and returns undefined (its config says: see `platformsFromImageConfig`).
+ */
+function platformsFromRawManifest(raw) {
+    let json;
+    try {
+        json = JSON.parse(raw);
+    }
+    catch {
+        throw new Error(`image manifest is not JSON; expected the output of \`docker buildx imagetools inspect --raw\`, got ${JSON.stringify(raw.slice(0, 80))}`);
+    }
+    const manifests = json.manifests;
+    if (!Array.isArray(manifests))
+        return undefined;
+    const platforms = [];
+    for (const m of manifests) {
+        const p = m.platform;
+        if (!p?.os || !p.architecture || p.os === 'unknown' || m.annotations?.[attestationType])
+            continue;
+        platforms.push({ os: p.os, architecture: p.architecture, ...(p.variant && { variant: p.variant }) });
+    }
+    return platforms;
+}
+/**
+ * `docker buildx imagetools inspect --format '{{json .Image}}'`: one config (`{"architecture":…,"os":…}`)
+ * for a single manifest, or a map `"linux/amd64" → config` for an index.
+ */
+function platformsFromImageConfig(text) {
+    const json = JSON.parse(text);
+    const one = (c) => {
+        const { os, architecture, variant } = (c ?? {});
+        return os && architecture ? { os, architecture, ...(variant && { variant }) } : undefined;
+    };
+    const single = one(json);
+    if (single)
+        return [single];
+    return Object.values(json).map(one).filter((p) => p !== undefined && p.os !== 'unknown');
+}
+/** `docker image inspect --format …` (see `imageInspectPlatformArgs`): `linux/arm64` or `linux/arm/v7`. */
+function imageInspectPlatformArgs(ref) {
+    return ['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}{{if .Variant}}/{{.Variant}}{{end}}', ref];
+}
+function imagetoolsRawArgs(ref) {
+    return ['buildx', 'imagetools', 'inspect', '--raw', ref];
+}
+function imagetoolsConfigArgs(ref) {
+    return ['buildx', 'imagetools', 'inspect', '--format', '{{json .Image}}', ref];
+}
+function checkImage(ref, fact, host, env) {
+    const name = `image ${ref}`;
+    if (!fact.found) {
+        return result('image', env, name, false, `${ref} not found: ${fact.reason}`, 'check the reference and tag, push the image, or `docker login` to its registry');
+    }
+    const list = fact.platforms.map(formatPlatform).join(', ') || 'none';
+    const ok = fact.platforms.some((p) => platformRuns(host, p));
+    const message = ok
+        ? `${ref} (${fact.where}) has ${formatPlatform(host)} among ${list}`
+        : `${ref} (${fact.where}) is built for ${list}; expected ${formatPlatform(host)} (this host)`;
+    return result('image', env, name, ok, message, `build and push the image for ${formatPlatform(host)} (\`--platform ${formatPlatform(host)}\`)`);
+}
+function checkSecretFile(secret, path, fact, env) {
+    const name = `secret ${secret}`;
+    const fix = `write the secret to ${path} (one file, mode 600, owned by the deploy user)`;
+    switch (fact.kind) {
+        case 'file':
+            return fact.size > 0
+                ? result('secret', env, name, true, `${path} exists (${fact.size} bytes)`)
+                : result('secret', env, name, false, `${path} is empty; expected the secret's value`, fix);
+        case 'missing':
+            return result('secret', env, name, false, `${path} does not exist; expected a non-empty file`, fix);
+        case 'not-a-file':
+            return result('secret', env, name, false, `${path} is a ${fact.type}; expected a regular non-empty file`, fix);
+        case 'inaccessible':
+            return result('secret', env, name, false, `${path} cannot be checked (${fact.reason}); expected a readable path`, `give the deploy user access to ${path}`);
+    }
+}
+/** argv of `docker compose … config -q`: validates the files and their interpolation, prints nothing. */
+function composeConfigArgs(compose) {
+    if (compose.files.length === 0)
+        throw new Error('compose files: [] is not valid; expected at least one compose file');
+    const args = ['compose'];
+    for (const file of compose.files)
+        args.push('-f', file);
+    if (compose.projectName)
+        args.push('--project-name', compose.projectName);
+    for (const profile of compose.profiles ?? [])
+        args.push('--profile', profile);
+    for (const envFile of compose.envFiles ?? [])
+        args.push('--env-file', envFile);
+    args.push('config', '-q');
+    return args;
+}
+function checkComposeConfig(files, outcome, env) {
+    const which = files.join(', ');
+    if (outcome.ok)
+        return result('compose-config', env, 'compose-config', true, `${which}: valid`);
+    const detail = outcome.stderr.trim().split('\n').slice(-5).join('\n') || 'no message';
+    return result('compose-config', env, 'compose-config', false, `${which} is not a valid compose configuration: ${detail}`, `fix the file, then \`docker compose ${files.map((f) => `-f ${f}`).join(' ')} config -q\``);
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/host-probes.js
+
+
+
+
+
+
+const execFileAsync = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_namespaceObject.execFile);
+async function readOptional(path) {
+    try {
+        return await (0,promises_namespaceObject.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        if (isErrno(error, 'ENOENT', 'ENOTDIR'))
+            return undefined;
+        throw error;
+    }
+}
+function isErrno(error, ...codes) {
+    return error instanceof Error && codes.includes(error.code ?? '');
+}
+function lastLine(text) {
+    return text.trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
+}
+function createHostProbes(options = {}) {
+    const docker = options.docker ?? createDocker();
+    const root = options.root ?? '/';
+    const at = (path) => (0,external_node_path_namespaceObject.join)(root, path);
+    const ssPath = options.ssPath ?? 'ss';
+    async function memoryCgroup() {
+        const procSelfCgroup = await (0,promises_namespaceObject.readFile)(at('proc/self/cgroup'), 'utf8');
+        const procCgroups = await readOptional(at('proc/cgroups'));
+        const controllers = (await readOptional(at('sys/fs/cgroup/cgroup.controllers'))) ?? (await readOptional(at('sys/fs/cgroup/unified/cgroup.controllers')));
+        return parseMemoryCgroup({ procSelfCgroup, procCgroups, controllers });
+    }
+    async function engineInfo() {
+        const { stdout } = await docker.run(['info', '--format', '{{.Architecture}}\t{{.OSType}}\t{{.MemoryLimit}}\t{{.DockerRootDir}}']);
+        const [architecture = '', osType = '', memoryLimit = '', dockerRootDir = ''] = stdout.trim().split('\t');
+        if (!architecture || !['true', 'false'].includes(memoryLimit)) {
+            throw new Error(`docker info printed ${JSON.stringify(stdout.trim())}; expected ARCHITECTURE<TAB>OSTYPE<TAB>true|false<TAB>ROOTDIR`);
+        }
+        return { architecture, osType, memoryLimit: memoryLimit === 'true', dockerRootDir };
+    }
+    async function freeDisk(path) {
+        const s = await (0,promises_namespaceObject.statfs)(path).catch((error) => {
+            throw new Error(`free disk of ${path}: ${String(error)}; expected an existing path on the filesystem to check`, { cause: error });
+        });
+        return { path, availableBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+    }
+    async function listenersFromSs() {
+        try {
+            const { stdout } = await execFileAsync(ssPath, ['-ltnpH'], { maxBuffer: 16 * 1024 * 1024 });
+            return parseSsListeners(stdout);
+        }
+        catch {
+            return undefined;
+        }
+    }
+    async function socketOwners(inodes) {
+        const owners = new Map();
+        const pids = (await (0,promises_namespaceObject.readdir)(at('proc'))).filter((name) => /^\d+$/.test(name));
+        await Promise.all(pids.map(async (pid) => {
+            let fds;
+            try {
+                fds = await (0,promises_namespaceObject.readdir)(at(`proc/${pid}/fd`));
+            }
+            catch {
+                return; // another user's process, or gone
+            }
+            let name;
+            for (const fd of fds) {
+                const inode = socketInode(await (0,promises_namespaceObject.readlink)(at(`proc/${pid}/fd/${fd}`)).catch(() => ''));
+                if (inode === undefined || !inodes.has(inode))
+                    continue;
+                name ??= ((await readOptional(at(`proc/${pid}/comm`))) ?? '?').trim();
+                const list = owners.get(inode) ?? [];
+                if (!list.some((p) => p.pid === Number(pid)))
+                    list.push({ name, pid: Number(pid) });
+                owners.set(inode, list);
+            }
+        }));
+        return owners;
+    }
+    async function listenersFromProcFs() {
+        const v4 = await readOptional(at('proc/net/tcp'));
+        const v6 = await readOptional(at('proc/net/tcp6'));
+        if (v4 === undefined && v6 === undefined)
+            throw new Error(`neither ss nor ${at('proc/net/tcp')} is available; expected iproute2's ss or a /proc filesystem`);
+        const entries = [...parseProcNetTcp(v4 ?? '', 4), ...parseProcNetTcp(v6 ?? '', 6)];
+        const owners = await socketOwners(new Set(entries.map((e) => e.inode).filter((i) => i !== 0)));
+        return listenersFromProc(entries, owners);
+    }
+    async function tcpListeners() {
+        const fromSs = await listenersFromSs();
+        if (fromSs)
+            return { listeners: fromSs, source: 'ss' };
+        return { listeners: await listenersFromProcFs(), source: 'proc' };
+    }
+    async function publishedPorts(project) {
+        const { stdout } = await docker.run(psPortsArgs(project));
+        return containersFromPs(stdout);
+    }
+    async function portState(wanted, project) {
+        const [{ listeners }, containers] = await Promise.all([tcpListeners(), publishedPorts()]);
+        return classifyPort(wanted, listeners, containers, project);
+    }
+    async function imagePlatforms(ref, where) {
+        try {
+            if (where === 'local') {
+                const { stdout } = await docker.run(imageInspectPlatformArgs(ref));
+                return { found: true, where, platforms: [parsePlatform(stdout.trim())] };
+            }
+            const { stdout } = await docker.run(imagetoolsRawArgs(ref));
+            const platforms = platformsFromRawManifest(stdout) ?? platformsFromImageConfig((await docker.run(imagetoolsConfigArgs(ref))).stdout);
+            return { found: true, where, platforms };
+        }
+        catch (error) {
+            if (error instanceof DockerError)
+                return { found: false, reason: lastLine(error.stderr) || error.message };
+            throw error;
+        }
+    }
+    async function secretFile(path) {
+        try {
+            const s = await (0,promises_namespaceObject.stat)(path);
+            if (s.isFile())
+                return { kind: 'file', size: s.size };
+            const type = s.isDirectory() ? 'directory' : s.isFIFO() ? 'named pipe' : s.isSocket() ? 'socket' : s.isCharacterDevice() || s.isBlockDevice() ? 'device' : 'special file';
+            return { kind: 'not-a-file', type };
+        }
+        catch (error) {
+            if (isErrno(error, 'ENOENT', 'ENOTDIR'))
+                return { kind: 'missing' };
+            return { kind: 'inaccessible', reason: error.code ?? String(error) };
+        }
+    }
+    async function composeConfig(compose, runOptions = {}) {
+        try {
+            await docker.run(composeConfigArgs(compose), runOptions);
+            return { ok: true };
+        }
+        catch (error) {
+            if (error instanceof DockerError && error.exitCode !== null)
+                return { ok: false, stderr: error.stderr };
+            throw error;
+        }
+    }
+    return { memoryCgroup, engineInfo, freeDisk, tcpListeners, publishedPorts, portState, imagePlatforms, secretFile, composeConfig };
+}
+
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: ./build/src/core/image-ref.js
@@ -14871,10 +15487,10 @@ const dockerHubRegistries = new Set(['docker.io', 'index.docker.io']);
 function parseImageName(text, input = 'image') {
     const name = text.trim();
     if (name === '')
-        throw new InputError(input, text, 'an image name such as ghcr.io/owner/synapse');
+        throw new errors_InputError(input, text, 'an image name such as ghcr.io/owner/synapse');
     const last = name.slice(name.lastIndexOf('/') + 1);
     if (name.includes('@') || last.includes(':')) {
-        throw new InputError(input, text, 'an image name without a tag or digest (tags come from the version), such as ghcr.io/owner/synapse');
+        throw new errors_InputError(input, text, 'an image name without a tag or digest (tags come from the version), such as ghcr.io/owner/synapse');
     }
     const slash = name.indexOf('/');
     const first = slash === -1 ? '' : name.slice(0, slash);
@@ -14882,19 +15498,19 @@ function parseImageName(text, input = 'image') {
     const registry = hasRegistry ? first : 'docker.io';
     let repository = hasRegistry ? name.slice(slash + 1) : name;
     if (hasRegistry && !hostPattern.test(registry)) {
-        throw new InputError(input, text, 'a registry host such as ghcr.io or 127.0.0.1:5000 before the first "/"');
+        throw new errors_InputError(input, text, 'a registry host such as ghcr.io or 127.0.0.1:5000 before the first "/"');
     }
     if (repository !== repository.toLowerCase()) {
-        throw new InputError(input, text, `a lower-case repository name (registries refuse upper case): ${registry === 'docker.io' ? '' : `${registry}/`}${repository.toLowerCase()}`);
+        throw new errors_InputError(input, text, `a lower-case repository name (registries refuse upper case): ${registry === 'docker.io' ? '' : `${registry}/`}${repository.toLowerCase()}`);
     }
     if (!pathPattern.test(repository)) {
-        throw new InputError(input, text, 'a repository of lower-case letters, digits and separators (. _ -) in /-separated parts, such as ghcr.io/owner/synapse');
+        throw new errors_InputError(input, text, 'a repository of lower-case letters, digits and separators (. _ -) in /-separated parts, such as ghcr.io/owner/synapse');
     }
     // `nginx`, `docker.io/nginx` and `index.docker.io/nginx` are all Docker Hub's `library/nginx`.
     if (dockerHubRegistries.has(registry) && !repository.includes('/'))
         repository = `library/${repository}`;
     if (`${dockerHubRegistries.has(registry) ? 'docker.io' : registry}/${repository}`.length > nameMaxLength) {
-        throw new InputError(input, text, `an image name of at most ${nameMaxLength} characters (registry and repository)`);
+        throw new errors_InputError(input, text, `an image name of at most ${nameMaxLength} characters (registry and repository)`);
     }
     return { registry, repository, name };
 }
@@ -15174,7 +15790,7 @@ function createRegistryClient(options = {}) {
     }
     async function resolveTag(image, tag) {
         if (!isValidTag(tag))
-            throw new InputError('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
+            throw new errors_InputError('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
         const path = `/v2/${image.repository}/manifests/${tag}`;
         const reply = await send(image, 'HEAD', path, manifestAccept);
         if (reply.status === 404)
@@ -15373,6 +15989,1587 @@ function networkFailure(error, timeoutMs) {
     return error instanceof Error ? error.message : String(error);
 }
 
+;// CONCATENATED MODULE: ./build/src/adapters/deploy-lock.js
+// One deploy per host at a time. The lock is a kernel flock(2) lock, so it dies with the process
+// that holds it: a deploy killed with SIGKILL, or a reboot, never leaves a lock behind (the failure
+// mode of Kamal #185, whose lock is a directory that outlives the process that made it).
+//
+// Node has no flock(2), so util-linux's `flock` command takes the lock for us and keeps it while
+// `cat` reads a pipe from this process. When this process ends, however it ends, the kernel closes
+// the pipe, `cat` sees end of file and exits, and the kernel drops the lock. libuv opens that pipe
+// close-on-exec, so the containers and commands a deploy starts never inherit it and cannot keep
+// the lock alive after us.
+//
+// The `<lock>.holder` file says who holds the lock, for the "waiting for … held by …" message only:
+// the kernel lock is the truth, and the holder file may be stale after a crash.
+
+
+
+// EX_TEMPFAIL: flock's exit status when the lock is busy, told apart from its own failures.
+const CONFLICT_EXIT = 75;
+const ACQUIRED = 'acquired\n';
+// Runs under flock with the lock held: report, then hold it for as long as our pipe stays open.
+const HOLD_SCRIPT = `printf '${ACQUIRED.trim()}\\n'; exec cat >/dev/null`;
+function holderFilePath(lockPath) {
+    return `${lockPath}.holder`;
+}
+/**
+ * Takes the host's deploy lock at `path` (created when missing; its directory must exist).
+ * Fails with a PreconditionError naming the holder when it is not free within `timeoutMs`.
+ */
+async function acquireDeployLock(path, options) {
+    const command = options.flockCommand ?? 'flock';
+    const started = Date.now();
+    let attempt = await tryLock(command, path, null);
+    if (!attempt.acquired) {
+        options.onWait?.(await describeHolder(path));
+        const remainingMs = Math.max(0, options.timeoutMs - (Date.now() - started));
+        attempt = await tryLock(command, path, remainingMs);
+        if (!attempt.acquired) {
+            throw new errors_PreconditionError(`Another deploy holds the deploy lock ${path}: ${await describeHolder(path)}. ` +
+                `Waited ${formatSeconds(options.timeoutMs)} s for it.`, `wait for that deploy to finish and run again, or allow a longer lock timeout. If no deploy is ` +
+                `running, see which process holds the lock with \`lslocks --output PID,COMMAND,PATH | grep '${path}'\` ` +
+                `and stop it. Do not delete the lock file: that would let two deploys run at once.`);
+        }
+    }
+    const child = attempt.child;
+    await writeHolder(path, options.holder);
+    // The lock must not keep the process alive; the process ending is what releases it.
+    child.unref();
+    for (const stream of [child.stdin, child.stdout, child.stderr])
+        unrefStream(stream);
+    let released;
+    return {
+        release() {
+            released ??= releaseLock(path, child);
+            return released;
+        },
+    };
+}
+async function releaseLock(path, child) {
+    // Remove the holder file while we still hold the lock, so we never delete the next holder's.
+    await (0,promises_namespaceObject.unlink)(holderFilePath(path)).catch(() => undefined);
+    child.ref();
+    const exited = waitForExit(child);
+    child.stdin?.end();
+    await exited;
+}
+/** One flock run: `waitMs` null tries once without waiting. */
+function tryLock(command, path, waitMs) {
+    const waitArgs = waitMs === null ? ['--nonblock'] : ['--wait', formatSeconds(waitMs)];
+    const args = ['--exclusive', ...waitArgs, '--conflict-exit-code', String(CONFLICT_EXIT), path, 'sh', '-c', HOLD_SCRIPT];
+    return new Promise((resolve, reject) => {
+        let child;
+        try {
+            child = (0,external_node_child_process_namespaceObject.spawn)(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+        }
+        catch (error) {
+            reject(spawnError(command, error));
+            return;
+        }
+        let settled = false;
+        let stdout = '';
+        let stderr = '';
+        // Writing to the pipe never happens, but closing it after `cat` died must not crash us.
+        child.stdin?.on('error', () => undefined);
+        child.stdout?.setEncoding('utf8').on('data', (chunk) => {
+            stdout += chunk;
+            if (!settled && stdout.includes(ACQUIRED)) {
+                settled = true;
+                resolve({ acquired: true, child });
+            }
+        });
+        child.stderr?.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+        child.on('error', (error) => {
+            if (settled)
+                return;
+            settled = true;
+            reject(spawnError(command, error));
+        });
+        child.on('close', (code, signal) => {
+            if (settled)
+                return;
+            settled = true;
+            if (code === CONFLICT_EXIT) {
+                resolve({ acquired: false });
+                return;
+            }
+            const status = signal === null ? `exit status ${code}` : `signal ${signal}`;
+            reject(new errors_PreconditionError(`Could not take the deploy lock ${path}: flock failed with ${status}: ${stderr.trim() || '(no message)'}`, `make sure the directory of ${path} exists and is writable by this user.`));
+        });
+    });
+}
+function spawnError(command, error) {
+    if (deploy_lock_errorCode(error) === 'ENOENT') {
+        return new errors_PreconditionError(`The deploy lock needs the \`${command}\` command from util-linux, and it was not found.`, 'install it: sudo apt-get install util-linux');
+    }
+    return error instanceof Error ? error : new Error(String(error));
+}
+async function writeHolder(path, holder) {
+    const record = { holder, pid: process.pid, since: new Date().toISOString() };
+    const file = holderFilePath(path);
+    const temp = `${file}.${process.pid}.tmp`;
+    // Best effort: the record only improves a message, so failing to write it must not fail a deploy.
+    try {
+        await (0,promises_namespaceObject.writeFile)(temp, `${JSON.stringify(record)}\n`, { mode: 0o644 });
+        await (0,promises_namespaceObject.rename)(temp, file);
+    }
+    catch {
+        await (0,promises_namespaceObject.unlink)(temp).catch(() => undefined);
+    }
+}
+/** Who holds the lock, as well as the holder file can tell. */
+async function describeHolder(path) {
+    const file = holderFilePath(path);
+    let record;
+    try {
+        record = parseHolder(await (0,promises_namespaceObject.readFile)(file, 'utf8'));
+    }
+    catch {
+        return `an unknown process (no readable holder record in ${file})`;
+    }
+    const described = `"${record.holder}" (pid ${record.pid}, since ${record.since})`;
+    return isAlive(record.pid)
+        ? described
+        : `${described}; that process is no longer running, so the record is stale and another process holds the lock`;
+}
+function parseHolder(text) {
+    const value = JSON.parse(text);
+    if (typeof value !== 'object' || value === null)
+        throw new Error('not an object');
+    const { holder, pid, since } = value;
+    if (typeof holder !== 'string' || typeof pid !== 'number' || typeof since !== 'string') {
+        throw new Error('missing fields');
+    }
+    return { holder, pid, since };
+}
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        // EPERM: it exists but belongs to another user.
+        return deploy_lock_errorCode(error) === 'EPERM';
+    }
+}
+function waitForExit(child) {
+    if (child.exitCode !== null || child.signalCode !== null)
+        return Promise.resolve();
+    return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+function unrefStream(stream) {
+    const unref = stream?.unref;
+    if (typeof unref === 'function')
+        unref.call(stream);
+}
+function formatSeconds(ms) {
+    return (Math.max(0, ms) / 1000).toFixed(3).replace(/\.?0+$/, '') || '0';
+}
+function deploy_lock_errorCode(error) {
+    return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}
+
+;// CONCATENATED MODULE: external "node:sqlite"
+const external_node_sqlite_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:sqlite");
+;// CONCATENATED MODULE: ./build/src/core/backup-retention.js
+// Names, order and retention of data backups. A backup is a directory named
+// `<UTC timestamp>-<label>` (20261123T160700Z-v1.2.0): the fixed-width timestamp first makes the
+// names sort by age as plain strings, and the label (the version about to be deployed) lets a
+// rollback ask for "the backup taken before v1.2.0". Entries that do not parse (a half-made
+// `.partial-…` directory, a README someone left) are never listed, chosen or deleted.
+
+// A label becomes part of a directory name: no separators, no leading dot (hidden, and `..`),
+// nothing a shell would need quoting for. SemVer versions with a tag prefix fit.
+const LABEL = /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/;
+const NAME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-(.+)$/;
+const LABEL_EXPECTED = "letters, digits, '.', '_', '+' or '-', not starting with '.' or '-' (for example v1.2.0)";
+/** `20261123T160700Z`: UTC to the second, fixed width, so string order is time order. */
+function backup_retention_backupStamp(at) {
+    if (Number.isNaN(at.getTime()))
+        throw new errors_InputError('backup time', String(at), 'a valid date');
+    return at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}
+function backupName(at, label) {
+    if (!LABEL.test(label))
+        throw new errors_InputError('backup label', label, LABEL_EXPECTED);
+    return `${backup_retention_backupStamp(at)}-${label}`;
+}
+/** The parts of a backup name; null for anything that is not one (foreign entries). */
+function parseBackupName(name) {
+    const m = NAME.exec(name);
+    if (!m)
+        return null;
+    const [, y, mo, d, h, mi, s, label] = m;
+    if (!LABEL.test(label))
+        return null;
+    const createdAt = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
+    // Date.UTC rolls 20261332 over into the next year; a real stamp formats back to itself.
+    const stamp = `${y}${mo}${d}T${h}${mi}${s}Z`;
+    if (Number.isNaN(createdAt.getTime()) || backup_retention_backupStamp(createdAt) !== stamp)
+        return null;
+    return { name, stamp, createdAt, label };
+}
+/** The backups among `names`, newest first; foreign entries dropped. */
+function sortBackups(names) {
+    const parsed = [];
+    for (const name of names) {
+        const backup = parseBackupName(name);
+        if (backup)
+            parsed.push(backup);
+    }
+    // Same second: fall back to the whole name so the order is at least stable.
+    return parsed.sort((a, b) => (a.stamp === b.stamp ? cmp(b.name, a.name) : cmp(b.stamp, a.stamp)));
+}
+function validateKeep(keep) {
+    // Zero would delete the backup that was just made: there would be nothing to roll back to.
+    if (!Number.isInteger(keep) || keep < 1)
+        throw new errors_InputError('keep', keep, 'a whole number of backups, at least 1');
+    return keep;
+}
+/**
+ * The backups to delete so that the newest `keep` remain. `protect` (the backup just made) is
+ * never returned, even when a clock set back makes it look older than the rest.
+ */
+function backupsToPrune(names, keep, protect) {
+    validateKeep(keep);
+    const sorted = sortBackups(names).map((b) => b.name);
+    const kept = protect !== undefined && sorted.includes(protect) ? [protect] : [];
+    for (const name of sorted) {
+        if (kept.length >= keep)
+            break;
+        if (!kept.includes(name))
+            kept.push(name);
+    }
+    return sorted.filter((name) => !kept.includes(name));
+}
+/**
+ * The backup a rollback means: "latest", an exact backup name, or a version label (the newest
+ * backup with that label; `1.2.0` also finds `v1.2.0` and the other way round).
+ */
+function backup_retention_chooseBackup(names, selector) {
+    const sorted = sortBackups(names);
+    const wanted = selector.trim();
+    const found = wanted === 'latest'
+        ? sorted[0]
+        : (sorted.find((b) => b.name === wanted) ??
+            sorted.find((b) => b.label === wanted) ??
+            sorted.find((b) => stripV(b.label) === stripV(wanted)));
+    if (found)
+        return found;
+    const available = sorted.length === 0 ? 'there are no backups' : `available: ${sorted.map((b) => b.name).join(', ')}`;
+    throw new InputError('backup', selector, `"latest", a backup name or a version label; ${available}`);
+}
+function stripV(label) {
+    return label.replace(/^v(?=\d)/, '');
+}
+function cmp(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/data-backup.js
+// Backs up and restores a service's data directory (synapse: /opt/synapse/data with
+// semantic_index/ and the SQLite databases episodic.db, memory.db, metrics.db) on the deploy host.
+//
+// Live SQLite files are never copied raw: a database is detected by its header, not its name,
+// and copied through SQLite's online backup API from a connection of our own, so the copy is a
+// committed snapshot even while a container writes to it. Everything is written into a hidden
+// `.partial-…` directory and renamed into place at the end, so an interrupted backup never
+// looks like a complete one. Restores go the same way in reverse and keep the data they replace.
+
+
+
+
+
+
+const DEFAULT_KEEP = 5;
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+const COMPANIONS = ['-wal', '-shm', '-journal'];
+// One backup step for the whole database: SQLite restarts a stepwise backup whenever another
+// connection writes, so under a steady writer a small rate never finishes. A single step reads
+// one snapshot under one read transaction (WAL writers carry on meanwhile). Node rejects -1.
+const ONE_STEP = 2 ** 31 - 1;
+// A database in rollback-journal mode is locked for the instant of each commit; wait that out.
+const BUSY_TIMEOUT_MS = 10_000;
+function defaultBackupsDir(dataDir) {
+    return (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)((0,external_node_path_namespaceObject.resolve)(dataDir)), 'backups');
+}
+async function backupDataDir(options) {
+    const log = options.log ?? (() => { });
+    const keep = validateKeep(options.keep ?? DEFAULT_KEEP);
+    const dataDir = (0,external_node_path_namespaceObject.resolve)(options.dataDir);
+    const backupsDir = (0,external_node_path_namespaceObject.resolve)(options.backupsDir ?? defaultBackupsDir(dataDir));
+    await requireDirectory(dataDir);
+    if (backupsDir === dataDir || backupsDir.startsWith(dataDir + external_node_path_namespaceObject.sep)) {
+        throw new errors_InputError('backupsDir', backupsDir, `a directory outside the data directory ${dataDir}`);
+    }
+    const name = backupName((options.now ?? (() => new Date()))(), options.label);
+    // Backups hold everything the service knows: readable by the deploying user only.
+    await (0,promises_namespaceObject.mkdir)(backupsDir, { recursive: true, mode: 0o700 });
+    await (0,promises_namespaceObject.chmod)(backupsDir, 0o700);
+    const path = (0,external_node_path_namespaceObject.join)(backupsDir, name);
+    if (await exists(path)) {
+        throw new errors_PreconditionError(`a backup named ${name} already exists in ${backupsDir}`, 'wait a second and retry, or use another label');
+    }
+    const partial = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(backupsDir, `.partial-${name}-`));
+    const copied = { files: [], sqlite: [], bytes: 0 };
+    try {
+        await copyTree(dataDir, partial, '', { mode: 'live', log, onCopied: options.onCopied, out: copied });
+        // The backup's top directory stands for the data directory: a restore gives its mode and
+        // owner back to the directory the containers mount (the backups directory stays 0700).
+        await copyAttributes(partial, await (0,promises_namespaceObject.lstat)(dataDir));
+        await fsyncPath(partial);
+        await (0,promises_namespaceObject.rename)(partial, path);
+    }
+    catch (error) {
+        await (0,promises_namespaceObject.rm)(partial, { recursive: true, force: true });
+        throw error;
+    }
+    await fsyncPath(backupsDir);
+    log(`backup ${name}: ${copied.files.length} files (${copied.sqlite.length} SQLite databases), ${copied.bytes} bytes in ${path}`);
+    const pruned = backupsToPrune((await listBackups(backupsDir)).map((b) => b.name), keep, name);
+    for (const old of pruned) {
+        await removeBackup(backupsDir, old);
+        log(`backup ${old}: deleted (keeping the newest ${keep})`);
+    }
+    return { name, path, ...copied, pruned };
+}
+/** Complete backups, newest first; half-made or foreign entries are not listed. */
+async function listBackups(backupsDir) {
+    const dir = (0,external_node_path_namespaceObject.resolve)(backupsDir);
+    let entries;
+    try {
+        entries = await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true });
+    }
+    catch (error) {
+        if (code(error) === 'ENOENT')
+            return [];
+        throw error;
+    }
+    const names = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+    return sortBackups(names).map((b) => ({ name: b.name, path: (0,external_node_path_namespaceObject.join)(dir, b.name), label: b.label, createdAt: b.createdAt }));
+}
+/**
+ * Puts a backup in the data directory's place. The current data is renamed to
+ * `<dataDir>.before-restore-<timestamp>` and kept; the backup itself stays in the backups
+ * directory. Stop the containers first: they hold the old files open, and a bind mount keeps
+ * following the renamed directory until the container is recreated.
+ */
+async function restoreBackup(options) {
+    const log = options.log ?? (() => { });
+    const dataDir = resolve(options.dataDir);
+    const backupsDir = resolve(options.backupsDir ?? defaultBackupsDir(dataDir));
+    const chosen = chooseBackup((await listBackups(backupsDir)).map((b) => b.name), options.name);
+    const source = join(backupsDir, chosen.name);
+    const hadData = await exists(dataDir);
+    if (hadData)
+        await requireDirectory(dataDir);
+    const aside = `${dataDir}.before-restore-${backupStamp((options.now ?? (() => new Date()))())}`;
+    if (await exists(aside)) {
+        throw new PreconditionError(`${aside} already exists`, 'wait a second and retry; it holds data from an earlier restore');
+    }
+    // Staged beside the data directory, on its filesystem, so that both renames are atomic.
+    await mkdir(dirname(dataDir), { recursive: true });
+    const staging = await mkdtemp(`${dataDir}.restoring-`);
+    try {
+        await copyTree(source, staging, '', { mode: 'plain', log, out: { files: [], sqlite: [], bytes: 0 } });
+        await copyAttributes(staging, await lstat(source));
+        await fsyncPath(staging);
+    }
+    catch (error) {
+        await rm(staging, { recursive: true, force: true });
+        throw error;
+    }
+    // Linux has no portable directory swap in Node, so two renames; between them the data
+    // directory is briefly absent, and a failed second rename puts the old data back.
+    if (hadData) {
+        try {
+            await rename(dataDir, aside);
+        }
+        catch (error) {
+            await rm(staging, { recursive: true, force: true });
+            throw renameError(error, dataDir);
+        }
+    }
+    try {
+        await rename(staging, dataDir);
+    }
+    catch (error) {
+        if (hadData)
+            await rename(aside, dataDir);
+        await rm(staging, { recursive: true, force: true });
+        throw renameError(error, dataDir);
+    }
+    await fsyncPath(dirname(dataDir));
+    log(`restored backup ${chosen.name} into ${dataDir}${hadData ? `; the data it replaced is in ${aside}` : ''}`);
+    return { name: chosen.name, previous: hadData ? aside : null };
+}
+async function copyTree(src, dst, rel, ctx) {
+    const names = (await (0,promises_namespaceObject.readdir)(src)).sort();
+    const entries = [];
+    for (const name of names)
+        entries.push({ name, stats: await lstatOrNull((0,external_node_path_namespaceObject.join)(src, name)) });
+    const databases = new Set();
+    if (ctx.mode === 'live') {
+        for (const { name, stats } of entries)
+            if (stats?.isFile() && (await isSqlite((0,external_node_path_namespaceObject.join)(src, name))))
+                databases.add(name);
+    }
+    for (const { name, stats } of entries) {
+        const from = (0,external_node_path_namespaceObject.join)(src, name);
+        const to = (0,external_node_path_namespaceObject.join)(dst, name);
+        const relPath = rel === '' ? name : `${rel}/${name}`;
+        if (stats === null) {
+            ctx.log(`backup: ${relPath} disappeared while copying; skipped`);
+        }
+        else if (stats.isDirectory()) {
+            await (0,promises_namespaceObject.mkdir)(to);
+            await copyTree(from, to, relPath, ctx);
+            await copyAttributes(to, stats);
+        }
+        else if (stats.isSymbolicLink()) {
+            await (0,promises_namespaceObject.symlink)(await (0,promises_namespaceObject.readlink)(from), to);
+            await preserveOwner(to, stats);
+        }
+        else if (stats.isFile()) {
+            // The online copy holds every committed transaction; a WAL or journal beside it would be
+            // stale next to the copy, and restoring one could even corrupt it.
+            if (COMPANIONS.some((c) => name.endsWith(c) && databases.has(name.slice(0, -c.length))))
+                continue;
+            if (databases.has(name)) {
+                await copySqlite(from, to, stats);
+                ctx.out.sqlite.push(relPath);
+            }
+            else if (!(await copyPlain(from, to, stats))) {
+                ctx.log(`backup: ${relPath} disappeared while copying; skipped`);
+                continue;
+            }
+            await preserveOwner(to, stats);
+            ctx.out.files.push(relPath);
+            ctx.out.bytes += (await (0,promises_namespaceObject.lstat)(to)).size;
+            await ctx.onCopied?.(relPath);
+        }
+        else {
+            ctx.log(`backup: ${relPath} is not a file, directory or symlink (a socket or FIFO); skipped`);
+        }
+    }
+}
+async function copySqlite(from, to, stats) {
+    // Read-write on purpose: a read-only connection cannot remove the -wal/-shm it creates, and
+    // would leave them in the live directory. Opening does not write the database; if ours is the
+    // last connection, closing checkpoints it, as any SQLite client would.
+    const source = new external_node_sqlite_namespaceObject.DatabaseSync(from, { timeout: BUSY_TIMEOUT_MS });
+    try {
+        await (0,external_node_sqlite_namespaceObject.backup)(source, to, { rate: ONE_STEP });
+    }
+    catch (error) {
+        throw new Error(`SQLite backup of ${from} failed: ${error.message}`, { cause: error });
+    }
+    finally {
+        source.close();
+    }
+    // The copy must open cleanly, or it is no backup. Read-write again so that closing removes the
+    // -wal/-shm a WAL-mode copy gets on open.
+    const copy = new external_node_sqlite_namespaceObject.DatabaseSync(to);
+    try {
+        const result = copy.prepare('PRAGMA quick_check').all();
+        const first = result[0];
+        if (result.length !== 1 || first?.quick_check !== 'ok') {
+            throw new Error(`SQLite backup of ${from} fails quick_check: expected "ok", got ${JSON.stringify(result)}`);
+        }
+    }
+    finally {
+        copy.close();
+    }
+    await (0,promises_namespaceObject.chmod)(to, stats.mode & 0o7777);
+    await fsyncPath(to);
+}
+/** False when the file vanished before it could be copied (a service's temp file). */
+async function copyPlain(from, to, stats) {
+    try {
+        await (0,promises_namespaceObject.copyFile)(from, to);
+    }
+    catch (error) {
+        if (code(error) === 'ENOENT' && !(await exists(from)))
+            return false;
+        throw error;
+    }
+    await (0,promises_namespaceObject.utimes)(to, stats.atime, stats.mtime);
+    await fsyncPath(to);
+    return true;
+}
+async function isSqlite(path) {
+    const handle = await (0,promises_namespaceObject.open)(path, 'r').catch((error) => {
+        if (code(error) === 'ENOENT')
+            return null;
+        throw error;
+    });
+    if (handle === null)
+        return false;
+    try {
+        const header = Buffer.alloc(SQLITE_HEADER.length);
+        const { bytesRead } = await handle.read(header, 0, header.length, 0);
+        return bytesRead === header.length && header.equals(SQLITE_HEADER);
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** Renamed out of sight first, so a deletion cut short leaves no half backup in the list. */
+async function removeBackup(backupsDir, name) {
+    const doomed = (0,external_node_path_namespaceObject.join)(backupsDir, `.deleting-${name}-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`);
+    await (0,promises_namespaceObject.rename)((0,external_node_path_namespaceObject.join)(backupsDir, name), doomed);
+    await (0,promises_namespaceObject.rm)(doomed, { recursive: true, force: true });
+}
+async function copyAttributes(dir, stats) {
+    await (0,promises_namespaceObject.chmod)(dir, stats.mode & 0o7777);
+    await preserveOwner(dir, stats);
+}
+// The containers run as their own user; a backup taken or restored as root must not hand
+// the files to root. Only root can give files away, and only root needs to.
+async function preserveOwner(path, stats) {
+    if (process.getuid?.() === 0)
+        await (0,promises_namespaceObject.lchown)(path, stats.uid, stats.gid);
+}
+// Durable before it is renamed into place: the deploy host is a Raspberry Pi that may lose power.
+async function fsyncPath(path) {
+    const handle = await (0,promises_namespaceObject.open)(path, 'r');
+    try {
+        await handle.sync();
+    }
+    finally {
+        await handle.close();
+    }
+}
+async function requireDirectory(path) {
+    const stats = await lstatOrNull(path);
+    if (stats === null) {
+        throw new errors_PreconditionError(`data directory ${path} does not exist`, 'pass the directory the containers mount for their data');
+    }
+    if (!stats.isDirectory())
+        throw new errors_InputError('dataDir', path, 'a directory (not a file or symlink)');
+}
+function renameError(error, dataDir) {
+    const c = code(error);
+    if (c === 'EXDEV' || c === 'EBUSY') {
+        return new PreconditionError(`cannot swap ${dataDir} by rename (${c}): expected a plain directory on the same filesystem as ${dirname(dataDir)}, not a mount point`, `mount the parent (${dirname(dataDir)}) instead, or restore by hand from the backup directory`);
+    }
+    return error;
+}
+async function lstatOrNull(path) {
+    try {
+        return await (0,promises_namespaceObject.lstat)(path);
+    }
+    catch (error) {
+        if (code(error) === 'ENOENT')
+            return null;
+        throw error;
+    }
+}
+async function exists(path) {
+    return (await lstatOrNull(path)) !== null;
+}
+function code(error) {
+    return error?.code;
+}
+
+;// CONCATENATED MODULE: ./build/src/core/deploy-state.js
+// The host's record of what runs where: per environment the release serving now, the one before it
+// (the rollback target), the deploy in progress and a bounded history. Pure: the adapter in
+// src/adapters/state-file.ts reads and writes it, the deploy flow calls these transitions under the
+// deploy lock, so no two writers ever interleave.
+//
+// A deploy killed with SIGKILL, or cut by a reboot, leaves `deploying` set. The next run calls
+// `reconcile` with what it observes on the host before anything else, which records the stale
+// deploy as interrupted and makes `active` say what is really serving.
+
+const STATE_SCHEMA_VERSION = 1;
+const ENVIRONMENTS = ['dev', 'prod'];
+const DEFAULT_HISTORY_LIMIT = 20;
+function emptyState() {
+    const empty = () => ({ active: null, previous: null, deploying: null, history: [] });
+    return { schemaVersion: STATE_SCHEMA_VERSION, environments: { dev: empty(), prod: empty() } };
+}
+function withEnvironment(state, env, next) {
+    return { ...state, environments: { ...state.environments, [env]: next } };
+}
+function pushHistory(history, entry, limit) {
+    return [entry, ...history].slice(0, Math.max(1, limit));
+}
+/** Records that a deploy started. A deploy still recorded as running means `reconcile` was skipped. */
+function beginDeploy(state, env, deploy) {
+    const current = state.environments[env];
+    if (current.deploying !== null) {
+        const running = current.deploying;
+        throw new errors_PreconditionError(`${env}: deploy ${running.deployId} of ${running.version} (pid ${running.pid}, started ${running.startedAt}) ` +
+            `is still recorded as in progress; expected no deploy in progress before starting ${deploy.deployId}`, 'reconcile the state with what is serving before starting a deploy (the deploy command does this under the lock)');
+    }
+    const deploying = {
+        deployId: deploy.deployId,
+        version: deploy.version,
+        digest: deploy.digest,
+        ...(deploy.colour === undefined ? {} : { colour: deploy.colour }),
+        startedAt: deploy.startedAt,
+        pid: deploy.pid,
+    };
+    return withEnvironment(state, env, { ...current, deploying });
+}
+/**
+ * Closes the deploy in progress. On success the new release becomes active and the old active
+ * becomes the rollback target; otherwise the release that was serving stays active.
+ */
+function finishDeploy(state, env, outcome, finish) {
+    const current = state.environments[env];
+    const deploying = current.deploying;
+    if (deploying === null || deploying.deployId !== finish.deployId) {
+        const recorded = deploying === null ? 'no deploy in progress' : `deploy ${deploying.deployId} in progress`;
+        throw new errors_PreconditionError(`${env}: cannot finish deploy ${finish.deployId}: the state records ${recorded}; expected ${finish.deployId} in progress`, 'finish only the deploy that this run began');
+    }
+    const entry = {
+        deployId: deploying.deployId,
+        version: deploying.version,
+        digest: deploying.digest,
+        outcome,
+        at: finish.at,
+        detail: finish.detail,
+    };
+    const history = pushHistory(current.history, entry, finish.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+    if (outcome !== 'success')
+        return withEnvironment(state, env, { ...current, deploying: null, history });
+    return withEnvironment(state, env, {
+        active: releaseOf(deploying, finish.at),
+        previous: current.active,
+        deploying: null,
+        history,
+    });
+}
+function releaseOf(deploy, deployedAt) {
+    return {
+        version: deploy.version,
+        digest: deploy.digest,
+        ...(deploy.colour === undefined ? {} : { colour: deploy.colour }),
+        deployedAt,
+        deployId: deploy.deployId,
+    };
+}
+/**
+ * Makes the record agree with the host after a deploy that did not finish: a `deploying` record
+ * whose process is dead goes to the history as interrupted, and `active` becomes what serves.
+ * A live deploying process is left alone: it is not ours to judge.
+ */
+function reconcile(state, env, observed, options) {
+    const current = state.environments[env];
+    if (current.deploying !== null && observed.deployingPidAlive)
+        return { state, notes: [] };
+    const notes = [];
+    let { active, previous, history } = current;
+    const stale = current.deploying;
+    const serving = observed.servingDigest;
+    const limit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    if (stale !== null) {
+        const found = serving === null ? 'nothing serving' : serving === stale.digest ? 'it serving' : `${serving} serving`;
+        history = pushHistory(history, {
+            deployId: stale.deployId,
+            version: stale.version,
+            digest: stale.digest,
+            outcome: 'interrupted',
+            at: options.at,
+            detail: `the deploy (pid ${stale.pid}, started ${stale.startedAt}) stopped before finishing; found ${found}`,
+        }, limit);
+        notes.push(`${env}: deploy ${stale.deployId} of ${stale.version} was interrupted; recorded as interrupted`);
+    }
+    if (serving === null) {
+        // Keep the last known release as the rollback target rather than forget it.
+        if (active !== null) {
+            notes.push(`${env}: nothing is serving; ${active.version} was recorded as active and is now the previous release`);
+            previous = active;
+            active = null;
+        }
+    }
+    else if (active?.digest === serving) {
+        if (observed.servingColour !== undefined && active.colour !== observed.servingColour) {
+            notes.push(`${env}: ${active.version} serves from ${observed.servingColour}, not ${active.colour ?? 'no colour'}`);
+            active = { ...active, colour: observed.servingColour };
+        }
+    }
+    else if (stale !== null && stale.digest === serving) {
+        // Interrupted after the switch: the new release serves, so it is active, and the old one is
+        // the rollback target, exactly as a finished deploy would have left it.
+        notes.push(`${env}: ${stale.version} from the interrupted deploy is serving; recorded as active`);
+        previous = active;
+        active = releaseOf(observed.servingColour === undefined ? stale : { ...stale, colour: observed.servingColour }, options.at);
+    }
+    else if (previous?.digest === serving) {
+        notes.push(`${env}: the previous release ${previous.version} is serving; recorded as active`);
+        [active, previous] = [previous, active];
+    }
+    else {
+        const version = observed.servingVersion ?? 'unknown';
+        notes.push(`${env}: ${serving} (version ${version}) is serving but was not recorded; recorded as active`);
+        previous = active ?? previous;
+        active = {
+            version,
+            digest: serving,
+            ...(observed.servingColour === undefined ? {} : { colour: observed.servingColour }),
+            deployedAt: options.at,
+            deployId: `reconciled-${options.at}`,
+        };
+    }
+    if (notes.length === 0)
+        return { state, notes };
+    return { state: withEnvironment(state, env, { active, previous, deploying: null, history }), notes };
+}
+function serializeState(state) {
+    return `${JSON.stringify(state, null, 2)}\n`;
+}
+// Schema version N → N+1, applied in order when reading an older file. Version 1 is the first.
+const MIGRATIONS = {};
+/** Reads the state file's text; `file` names it in every error. Never falls back to an empty state. */
+function parseState(text, file) {
+    const moveAside = `move it aside to start a new record (mv '${file}' '${file}.broken'), or restore it from a backup`;
+    let raw;
+    try {
+        raw = JSON.parse(text);
+    }
+    catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new errors_PreconditionError(`${file} is not valid JSON (${reason}); expected the release-flow deploy state`, moveAside);
+    }
+    if (!isRecord(raw))
+        invalid(file, '(top level)', raw, 'an object', moveAside);
+    let doc = raw;
+    let version = doc.schemaVersion;
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+        invalid(file, 'schemaVersion', version, `a schema version from 1 to ${STATE_SCHEMA_VERSION}`, moveAside);
+    }
+    if (version > STATE_SCHEMA_VERSION) {
+        throw new errors_PreconditionError(`${file} has schema version ${version}, written by a newer release-flow; this release-flow reads versions 1 to ${STATE_SCHEMA_VERSION}`, 'run the deploy with the release-flow version that wrote the file, or a newer one');
+    }
+    while (version < STATE_SCHEMA_VERSION) {
+        const migrate = MIGRATIONS[version];
+        if (migrate === undefined) {
+            invalid(file, 'schemaVersion', version, `a schema version from 1 to ${STATE_SCHEMA_VERSION}`, moveAside);
+        }
+        doc = migrate(doc);
+        version += 1;
+    }
+    return readState(doc, new Reader(file, moveAside));
+}
+class Reader {
+    file;
+    fix;
+    constructor(file, fix) {
+        this.file = file;
+        this.fix = fix;
+    }
+    fail(path, value, expected) {
+        invalid(this.file, path, value, expected, this.fix);
+    }
+    record(value, path) {
+        return isRecord(value) ? value : this.fail(path, value, 'an object');
+    }
+    text(value, path) {
+        return typeof value === 'string' && value !== '' ? value : this.fail(path, value, 'a non-empty string');
+    }
+    digest(value, path) {
+        return typeof value === 'string' && /^sha256:[0-9a-f]{64}$/.test(value)
+            ? value
+            : this.fail(path, value, 'an image digest such as sha256:<64 hex digits>');
+    }
+    time(value, path) {
+        return typeof value === 'string' && !Number.isNaN(Date.parse(value))
+            ? value
+            : this.fail(path, value, 'an ISO 8601 time such as 2025-01-31T12:00:00.000Z');
+    }
+    pid(value, path) {
+        return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : this.fail(path, value, 'a process id');
+    }
+    colour(value, path) {
+        if (value === undefined)
+            return {};
+        return value === 'blue' || value === 'green' ? { colour: value } : this.fail(path, value, '"blue" or "green"');
+    }
+}
+const OUTCOMES = ['success', 'rolled-back', 'failed', 'interrupted'];
+function readState(raw, r) {
+    const environments = r.record(raw.environments, 'environments');
+    for (const name of Object.keys(environments)) {
+        if (!ENVIRONMENTS.includes(name))
+            r.fail(`environments.${name}`, name, `one of ${ENVIRONMENTS.join(', ')}`);
+    }
+    const state = emptyState();
+    for (const env of ENVIRONMENTS) {
+        // An environment never deployed may be absent.
+        if (environments[env] !== undefined)
+            state.environments[env] = readEnvironment(environments[env], `environments.${env}`, r);
+    }
+    return state;
+}
+function readEnvironment(value, path, r) {
+    const env = r.record(value, path);
+    const history = env.history ?? [];
+    if (!Array.isArray(history))
+        r.fail(`${path}.history`, history, 'an array');
+    return {
+        active: env.active == null ? null : readRelease(env.active, `${path}.active`, r),
+        previous: env.previous == null ? null : readRelease(env.previous, `${path}.previous`, r),
+        deploying: env.deploying == null ? null : readDeploying(env.deploying, `${path}.deploying`, r),
+        history: history.map((entry, i) => readHistoryEntry(entry, `${path}.history[${i}]`, r)),
+    };
+}
+function readRelease(value, path, r) {
+    const o = r.record(value, path);
+    return {
+        version: r.text(o.version, `${path}.version`),
+        digest: r.digest(o.digest, `${path}.digest`),
+        ...r.colour(o.colour, `${path}.colour`),
+        deployedAt: r.time(o.deployedAt, `${path}.deployedAt`),
+        deployId: r.text(o.deployId, `${path}.deployId`),
+    };
+}
+function readDeploying(value, path, r) {
+    const o = r.record(value, path);
+    return {
+        deployId: r.text(o.deployId, `${path}.deployId`),
+        version: r.text(o.version, `${path}.version`),
+        digest: r.digest(o.digest, `${path}.digest`),
+        ...r.colour(o.colour, `${path}.colour`),
+        startedAt: r.time(o.startedAt, `${path}.startedAt`),
+        pid: r.pid(o.pid, `${path}.pid`),
+    };
+}
+function readHistoryEntry(value, path, r) {
+    const o = r.record(value, path);
+    const outcome = o.outcome;
+    if (!OUTCOMES.includes(outcome))
+        r.fail(`${path}.outcome`, outcome, `one of ${OUTCOMES.join(', ')}`);
+    return {
+        deployId: r.text(o.deployId, `${path}.deployId`),
+        version: r.text(o.version, `${path}.version`),
+        digest: r.digest(o.digest, `${path}.digest`),
+        outcome: outcome,
+        at: r.time(o.at, `${path}.at`),
+        detail: typeof o.detail === 'string' ? o.detail : r.fail(`${path}.detail`, o.detail, 'a string'),
+    };
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function invalid(file, path, value, expected, fix) {
+    throw new errors_PreconditionError(`${file}: ${path} is ${JSON.stringify(value) ?? 'missing'}; expected ${expected}`, fix);
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/state-file.js
+// Reads and writes the deploy state (src/core/deploy-state.ts) on the host. The file sits beside the
+// data directory, not in it, so backups and restores of the data never roll the record back.
+//
+// Writes are atomic: a temporary file in the same directory (rename is only atomic within one file
+// system) is written, fsynced and renamed over the old file, then the directory is fsynced, so a
+// kill -9 or a power cut on the Pi leaves either the old state or the new one, never half of each.
+// Callers write under the deploy lock, so there is one writer at a time.
+
+
+
+
+
+const STATE_FILE_NAME = 'release-flow-state.json';
+/** `<parent of dataDir>/release-flow-state.json`. */
+function stateFilePath(dataDir) {
+    return (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)((0,external_node_path_namespaceObject.resolve)(dataDir)), STATE_FILE_NAME);
+}
+/** The recorded state; an empty state when the file does not exist yet. A corrupt file is an error. */
+async function readStateFile(path) {
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        if (state_file_errorCode(error) === 'ENOENT')
+            return emptyState();
+        throw new errors_PreconditionError(`Cannot read the deploy state ${path}: ${error instanceof Error ? error.message : String(error)}`, `make ${path} a file readable by the user that deploys`);
+    }
+    return parseState(text, path);
+}
+/** Replaces the state file atomically, readable and writable by its owner only (mode 0600). */
+async function writeStateFile(path, state) {
+    const dir = (0,external_node_path_namespaceObject.dirname)(path);
+    // Unique per writer, so a temp file left by a killed run never gets in the way.
+    const temp = (0,external_node_path_namespaceObject.join)(dir, `.${(0,external_node_path_namespaceObject.basename)(path)}.${process.pid}.${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}.tmp`);
+    try {
+        const handle = await (0,promises_namespaceObject.open)(temp, 'wx', 0o600);
+        try {
+            await handle.chmod(0o600); // the umask may only narrow the mode, but be exact
+            await handle.writeFile(serializeState(state), 'utf8');
+            await handle.sync();
+        }
+        finally {
+            await handle.close();
+        }
+        await (0,promises_namespaceObject.rename)(temp, path);
+    }
+    catch (error) {
+        await (0,promises_namespaceObject.unlink)(temp).catch(() => undefined);
+        throw new errors_PreconditionError(`Cannot write the deploy state ${path}: ${error instanceof Error ? error.message : String(error)}`, `make ${dir} an existing directory writable by the user that deploys`);
+    }
+    await syncDirectory(dir);
+}
+/** Makes the rename itself survive a power cut. */
+async function syncDirectory(dir) {
+    const handle = await (0,promises_namespaceObject.open)(dir, 'r');
+    try {
+        await handle.sync();
+    }
+    finally {
+        await handle.close();
+    }
+}
+function state_file_errorCode(error) {
+    return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}
+
+;// CONCATENATED MODULE: ./build/src/core/compose-commands.js
+// Pure argv builders for the compose commands of a deploy (Kamal-style command objects: each
+// returns the argv given to `docker`, never runs it), the text of caddy/upstreams.caddy for a
+// colour order, and the health wait derived from a service's healthcheck. The deploy flow
+// (src/flows/deploy.ts) runs them through src/adapters/docker.ts.
+const PROXY_SERVICE = 'synapse-prod';
+const DEV_SERVICE = 'synapse-dev';
+const ROLLOUT_PROFILE = 'rollout';
+const CADDYFILE = '/etc/caddy/Caddyfile';
+const COLOURS = (/* unused pure expression or super */ null && (['blue', 'green']));
+function colourService(colour) {
+    return `synapse-prod-${colour}`;
+}
+function otherColour(colour) {
+    return colour === 'blue' ? 'green' : 'blue';
+}
+/** The variable holding a colour's image reference: SYNAPSE_PROD_BLUE_IMAGE. */
+function colourImageVariable(colour) {
+    return `SYNAPSE_PROD_${colour.toUpperCase()}_IMAGE`;
+}
+/** Green only runs with the `rollout` profile. */
+function profilesFor(service) {
+    return service === colourService('green') ? ['--profile', ROLLOUT_PROFILE] : [];
+}
+function composeBase(target, profiles = []) {
+    return ['compose', '-f', target.file, '-p', target.project, ...(target.envFile ? ['--env-file', target.envFile] : []), ...profiles];
+}
+/** `docker compose … up -d --no-deps --wait --wait-timeout S SERVICE` (green with --profile rollout). */
+function upServiceArgs(target, service, waitTimeoutSeconds, options = {}) {
+    if (!Number.isInteger(waitTimeoutSeconds) || waitTimeoutSeconds < 1) {
+        throw new Error(`wait timeout ${waitTimeoutSeconds} is not valid; expected a whole number of seconds >= 1`);
+    }
+    return [
+        ...composeBase(target, profilesFor(service)),
+        'up',
+        '-d',
+        ...(options.noDeps === false ? [] : ['--no-deps']),
+        ...(options.forceRecreate ? ['--force-recreate'] : []),
+        '--wait',
+        '--wait-timeout',
+        String(waitTimeoutSeconds),
+        service,
+    ];
+}
+/** `docker compose … exec -T synapse-prod caddy reload --config /etc/caddy/Caddyfile`. */
+function caddyReloadArgs(target) {
+    return [...composeBase(target), 'exec', '-T', PROXY_SERVICE, 'caddy', 'reload', '--config', CADDYFILE];
+}
+/** `docker compose … --profile rollout ps --all --format json [SERVICE…]`: every colour, stopped ones too. */
+function psArgs(target, services = []) {
+    return [...composeBase(target, ['--profile', ROLLOUT_PROFILE]), 'ps', '--all', '--format', 'json', ...services];
+}
+function pullArgs(target, service) {
+    return [...composeBase(target, profilesFor(service)), 'pull', service];
+}
+function stopArgs(target, service, timeoutSeconds = 10) {
+    return [...composeBase(target, profilesFor(service)), 'stop', '--timeout', String(timeoutSeconds), service];
+}
+/** `docker compose … exec -T SERVICE CMD…` (the health probe of the watch). */
+function execArgs(target, service, command) {
+    return [...composeBase(target, profilesFor(service)), 'exec', '-T', service, ...command];
+}
+function logsArgs(target, service, tail = 10) {
+    return [...composeBase(target, profilesFor(service)), 'logs', '--no-color', '--tail', String(tail), service];
+}
+/** `docker compose … --profile rollout config --format json`: the resolved model (healthchecks, ports, secrets). */
+function configJsonArgs(target) {
+    return [...composeBase(target, ['--profile', ROLLOUT_PROFILE]), 'config', '--format', 'json'];
+}
+/** The text of upstreams.caddy: the live colour first, the hot standby second. */
+function upstreamsText(order) {
+    if (order.length !== 2 || order[0] === order[1])
+        throw new Error(`upstream order ${JSON.stringify(order)} is not valid; expected both colours once, e.g. ["green","blue"]`);
+    return `to ${order.map((c) => `${colourService(c)}:8002`).join(' ')}\n`;
+}
+/** The colour order of an upstreams.caddy text (comments ignored); undefined when it names no colour. */
+function parseUpstreams(text) {
+    const line = text.split('\n').find((l) => /^\s*to\s/.test(l));
+    if (!line)
+        return undefined;
+    const colours = [...line.matchAll(/synapse-prod-(blue|green)\b/g)].map((m) => m[1]);
+    return colours.length > 0 ? colours : undefined;
+}
+/** Go durations as compose prints them: `1m0s`, `10s`, `1.5s`, `500ms`, `1h2m3s` → seconds. */
+function parseGoDuration(text) {
+    if (text === '0')
+        return 0;
+    const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/gy;
+    let total = 0;
+    let matched = 0;
+    for (const m of text.matchAll(re)) {
+        const value = Number(m[1]);
+        const unit = m[2];
+        total += value * (unit === 'h' ? 3600 : unit === 'm' ? 60 : unit === 's' ? 1 : unit === 'ms' ? 1e-3 : unit === 'ns' ? 1e-9 : 1e-6);
+        matched += m[0].length;
+    }
+    if (matched === 0 || matched !== text.length)
+        throw new Error(`duration ${JSON.stringify(text)} is not valid; expected a Go duration such as 1m0s or 10s`);
+    return total;
+}
+/** Docker's defaults when a healthcheck leaves a field out. */
+const DEFAULT_INTERVAL_S = 30;
+const DEFAULT_RETRIES = 3;
+/**
+ * How long `up --wait` may wait for a service to turn healthy: start_period + interval × retries
+ * (+ timeout of the last probe) + margin, whole seconds. Past that, the engine itself would have
+ * called the container unhealthy.
+ */
+function healthWaitSeconds(healthcheck, marginSeconds = 10) {
+    if (!healthcheck || healthcheck.disable)
+        return 60 + marginSeconds;
+    const start = healthcheck.start_period ? parseGoDuration(healthcheck.start_period) : 0;
+    const interval = healthcheck.interval ? parseGoDuration(healthcheck.interval) : DEFAULT_INTERVAL_S;
+    const timeout = healthcheck.timeout ? parseGoDuration(healthcheck.timeout) : 0;
+    const retries = healthcheck.retries ?? DEFAULT_RETRIES;
+    return Math.ceil(start + interval * retries + timeout + marginSeconds);
+}
+/** The healthcheck of `service` in `docker compose config --format json` output. */
+function serviceHealthcheck(configJson, service) {
+    const model = JSON.parse(configJson);
+    const svc = model.services?.[service];
+    if (!svc)
+        throw new Error(`service ${service} is not in the compose configuration; expected one of ${Object.keys(model.services ?? {}).join(', ')}`);
+    return svc.healthcheck;
+}
+/** `ps --format json`: a JSON array (compose ≥ 2.21 prints NDJSON, older an array); both read. */
+function parsePs(output) {
+    const text = output.trim();
+    if (!text)
+        return [];
+    const raw = text.startsWith('[') ? JSON.parse(text) : text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+    return raw.map((r) => {
+        const o = r;
+        const s = (k) => (typeof o[k] === 'string' ? o[k] : '');
+        return { Service: s('Service'), Name: s('Name'), ID: s('ID'), State: s('State'), Health: s('Health'), Image: s('Image'), Status: s('Status'), CreatedAt: s('CreatedAt') };
+    });
+}
+/** Sets (or adds) KEY=value lines in an env file's text, keeping every other line as it is. */
+function setEnvLines(text, values) {
+    const pending = new Map(Object.entries(values));
+    const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
+    const out = lines.map((line) => {
+        const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line);
+        const key = m?.[1];
+        if (key !== undefined && pending.has(key)) {
+            const value = pending.get(key);
+            pending.delete(key);
+            return `${key}=${value}`;
+        }
+        return line;
+    });
+    for (const [key, value] of pending)
+        out.push(`${key}=${value}`);
+    return `${out.join('\n')}\n`;
+}
+/** KEY=value of an env file (last one wins); comments and blank lines skipped, surrounding quotes removed. */
+function readEnvLines(text) {
+    const out = {};
+    for (const line of text.split(/\r?\n/)) {
+        const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/.exec(line);
+        if (m?.[1] === undefined)
+            continue;
+        out[m[1]] = (m[2] ?? '').trim().replace(/^(['"])(.*)\1$/, '$2');
+    }
+    return out;
+}
+/** The `sha256:…` of an `image@sha256:…` reference, or undefined. */
+function digestOf(ref) {
+    return ref === undefined ? undefined : /@(sha256:[0-9a-f]{64})$/.exec(ref)?.[1];
+}
+/** Replaces every occurrence of each secret value (trimmed, non-empty) with `***`. */
+function redactSecrets(text, secrets) {
+    let out = text;
+    for (const s of secrets.map((x) => x.trim()).filter((x) => x.length >= 4))
+        out = out.split(s).join('***');
+    return out;
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/deploy.js
+// The deploy flow: prod blue/green behind Caddy (compose/docker-compose.yml), dev by recreate.
+// Every docker call goes through the Docker adapter with argv from core/compose-commands.ts; the
+// host facts come from the HostProbes adapter and the decisions on them from core/preflight.ts.
+//
+// prod: resolve the version's digest → lock → read + reconcile state → pre-flight (nothing changed
+// yet) → back up the data → beginDeploy → start the idle colour pinned by digest and wait for its
+// health → switch the proxy (upstreams.caddy + caddy reload) → watch → success, or switch back.
+// The old colour keeps running as the hot standby.
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** A deploy that rolled back: the CLI exits 1 with its message; the result is attached. */
+class DeployRolledBackError extends Error {
+    result;
+    name = 'DeployRolledBackError';
+    constructor(result) {
+        super(`${result.env} ${result.version} was rolled back: ${result.reason ?? 'unhealthy'}`);
+        this.result = result;
+    }
+}
+const DEFAULT_WATCH_SECONDS = 60;
+const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
+function normalizeVersion(version, env) {
+    if (version === undefined) {
+        if (env === 'prod')
+            throw new errors_InputError('--version', version ?? '', 'a release version X.Y.Z (vX.Y.Z) for a prod deploy');
+        return undefined;
+    }
+    const v = version.trim().replace(/^v/, '');
+    if (!/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.test(v))
+        throw new errors_InputError('--version', version, 'a version X.Y.Z or vX.Y.Z');
+    return v;
+}
+function sourceOf(model, service, target) {
+    return model.services?.[service]?.volumes?.find((v) => v.target === target)?.source;
+}
+async function deploy(deps, options) {
+    const log = options.log ?? (() => { });
+    const now = deps.now ?? (() => new Date());
+    const env = options.env;
+    const version = normalizeVersion(options.version, env);
+    const imageName = parseImageName(options.image, '--image');
+    const tag = version === undefined ? 'latest' : `v${version}`;
+    const composeFile = (0,external_node_path_namespaceObject.resolve)(options.composeFile);
+    const envFile = (0,external_node_path_namespaceObject.resolve)(options.envFile ?? (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(composeFile), '.env'));
+    const target = { file: composeFile, project: options.project, envFile };
+    const dc = (args) => deps.docker.run(args);
+    // 1. The digest, before anything else: a version that does not exist changes nothing.
+    log(`resolving ${imageName.name}:${tag}`);
+    const ref = await deps.registry.resolveTag(imageName, tag);
+    if (ref === null) {
+        throw new errors_InputError(version === undefined ? '--image' : '--version', version === undefined ? `${imageName.name}:latest` : options.version, `a version published as ${imageName.name}:${tag} in ${imageName.registry}`);
+    }
+    const digest = ref.digest;
+    const imageRef = env === 'prod' ? `${imageName.name}@${digest}` : `${imageName.name}:${tag}`;
+    const shownVersion = version ?? 'latest';
+    log(`${imageName.name}:${tag} is ${digest}`);
+    // 2. One deploy per host.
+    const lockModel = await composeModel(deps.docker, target, {});
+    const dataDir = (0,external_node_path_namespaceObject.resolve)(options.dataDir ?? sourceOf(lockModel, env === 'prod' ? colourService('blue') : DEV_SERVICE, '/app/data') ?? '/opt/synapse/data');
+    const lockPath = (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(dataDir), 'release-flow-deploy.lock');
+    const lock = options.dryRun
+        ? undefined
+        : await acquireDeployLock(lockPath, {
+            timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+            holder: `deploy ${env} ${shownVersion} (pid ${process.pid})`,
+            onWait: (heldBy) => log(`waiting for the deploy lock ${lockPath}, held by ${heldBy}`),
+        });
+    try {
+        return await deployLocked();
+    }
+    finally {
+        await lock?.release();
+    }
+    async function deployLocked() {
+        // 3. State, reconciled with what runs.
+        const stateFile = stateFilePath(dataDir);
+        let state = await readStateFile(stateFile);
+        const model = await composeModel(deps.docker, target, {});
+        const proxyConfigDir = (0,external_node_path_namespaceObject.resolve)(options.proxyConfigDir ?? sourceOf(model, PROXY_SERVICE, '/etc/caddy') ?? (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(composeFile), 'caddy'));
+        const upstreamsFile = (0,external_node_path_namespaceObject.join)(proxyConfigDir, 'upstreams.caddy');
+        const envText = await (0,promises_namespaceObject.readFile)(envFile, 'utf8').catch(() => '');
+        const envVars = readEnvLines(envText);
+        const ps = await listPs(deps.docker, target);
+        const running = (service) => ps.find((p) => p.Service === service && p.State === 'running');
+        const order = parseUpstreams(await (0,promises_namespaceObject.readFile)(upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
+        const proxyUp = running(PROXY_SERVICE) !== undefined;
+        const servingColour = env === 'prod' && proxyUp && order[0] && running(colourService(order[0])) ? order[0] : undefined;
+        const servingDigest = env === 'prod'
+            ? servingColour === undefined
+                ? null
+                : (digestOf(envVars[colourImageVariable(servingColour)]) ?? null)
+            : running(DEV_SERVICE)
+                ? (state.environments.dev.active?.digest ?? null)
+                : null;
+        const deployingPid = state.environments[env].deploying?.pid;
+        const reconciled = reconcile(state, env, { servingDigest, deployingPidAlive: deployingPid !== undefined && deploy_isAlive(deployingPid), ...(servingColour ? { servingColour } : {}) }, { at: now().toISOString() });
+        for (const note of reconciled.notes)
+            log(`state: ${note}`);
+        if (reconciled.notes.length > 0 && !options.dryRun)
+            await writeStateFile(stateFile, reconciled.state);
+        state = reconciled.state;
+        const previous = state.environments[env].active;
+        // 4. Which colour, what will happen.
+        const firstDeploy = env === 'prod' && !proxyUp;
+        const colour = env === 'prod' ? (firstDeploy ? 'blue' : otherColour(order[0] ?? 'blue')) : undefined;
+        const service = colour ? colourService(colour) : DEV_SERVICE;
+        const variable = colour ? colourImageVariable(colour) : 'SYNAPSE_DEV_IMAGE';
+        const proxyPort = model.services?.[env === 'prod' ? PROXY_SERVICE : DEV_SERVICE]?.ports?.[0];
+        const url = proxyPort ? `http://${hostForUrl(proxyPort.host_ip)}:${proxyPort.published}` : undefined;
+        const plan = env === 'prod'
+            ? [
+                `back up ${dataDir}`,
+                `${variable}=${imageRef} in ${envFile}`,
+                `start ${service} (${shownVersion}) and wait for its health check`,
+                ...(firstDeploy ? [`start the proxy ${PROXY_SERVICE}`] : []),
+                `switch ${upstreamsFile} to ${colour} first and reload Caddy`,
+                `watch ${service} for ${options.watchSeconds ?? DEFAULT_WATCH_SECONDS} s; on failure switch back to ${otherColour(colour)}`,
+            ]
+            : [`${variable}=${imageRef} in ${envFile}`, `pull ${service}`, `recreate ${service} and wait for its health check`];
+        // 5. Pre-flight, on the configuration as it will run.
+        const checks = await preflight(deps, model, target, { env, imageRef: `${imageName.name}@${digest}`, variable, value: imageRef, configDir: options.configDir, configEnv: options.configEnv ?? {}, composeFile, envFile });
+        for (const c of checks)
+            log(`pre-flight ${c.ok ? 'ok' : c.severity === 'error' ? 'FAILED' : 'warning'}: ${c.name}: ${c.message}`);
+        const base = {
+            env,
+            version: shownVersion,
+            digest,
+            imageRef,
+            previousVersion: previous?.version ?? null,
+            rolledBack: false,
+            outcome: 'planned',
+            ...(colour ? { colour } : {}),
+            ...(url ? { url } : {}),
+            checks,
+            plan,
+            stateFile,
+        };
+        if (!preflightPassed(checks)) {
+            const failed = checks.filter((c) => !c.ok && c.severity === 'error');
+            throw new errors_PreconditionError(`pre-flight failed for ${env} ${shownVersion}; nothing was changed:\n${failed.map((c) => `  ${c.name}: ${c.message}`).join('\n')}`, failed.map((c) => c.fix).filter(Boolean).join('; ') || 'fix the checks above and deploy again');
+        }
+        if (options.dryRun)
+            return base;
+        // 6. Changes start here.
+        let backup;
+        if (env === 'prod') {
+            const b = await backupDataDir({ dataDir, label: `v${shownVersion}`, log });
+            backup = b.path;
+            log(`backed up ${dataDir} to ${b.path}`);
+        }
+        const deployId = `${env}-${now().toISOString().replace(/[:.]/g, '')}-${(0,external_node_crypto_namespaceObject.randomBytes)(3).toString('hex')}`;
+        state = beginDeploy(state, env, { deployId, version: shownVersion, digest, ...(colour ? { colour } : {}), startedAt: now().toISOString(), pid: process.pid });
+        await writeStateFile(stateFile, state);
+        const finish = async (outcome, detail) => {
+            state = finishDeploy(state, env, outcome, { deployId, at: now().toISOString(), detail });
+            await writeStateFile(stateFile, state);
+        };
+        try {
+            await writeFileAtomic(envFile, setEnvLines(await (0,promises_namespaceObject.readFile)(envFile, 'utf8').catch(() => ''), { [variable]: imageRef }));
+            const waitTimeout = options.waitTimeoutSeconds ?? healthWaitSeconds(model.services?.[service]?.healthcheck);
+            if (env === 'dev') {
+                log(`pulling ${imageRef}`);
+                await dc(pullArgs(target, service));
+                log(`recreating ${service}`);
+                await dc(upServiceArgs(target, service, waitTimeout, { forceRecreate: true }));
+                await finish('success', `${service} recreated with ${imageRef}`);
+                log(`dev serves ${shownVersion} (${digest})`);
+                return { ...base, outcome: 'success', ...(backup ? { backup } : {}) };
+            }
+            // prod: the idle colour, pinned by digest, healthy before any traffic moves.
+            log(`starting ${service} with ${imageRef} (waiting up to ${waitTimeout} s for its health check)`);
+            try {
+                await dc(upServiceArgs(target, service, waitTimeout));
+            }
+            catch (error) {
+                const tail = await healthTail(deps.docker, target, service, model);
+                log(`${service} did not become healthy; traffic stays where it is; stopping ${service}`);
+                await dc(stopArgs(target, service, 5)).catch((e) => log(`stopping ${service} failed: ${String(e)}`));
+                const reason = `${service} did not become healthy within ${waitTimeout} s (${error instanceof DockerError ? `compose: ${deploy_lastLine(error.stderr) || `exit ${error.exitCode}`}` : String(error)})${tail ? `\nhealth log:\n${tail}` : ''}`;
+                await finish('rolled-back', reason.split('\n')[0] ?? reason);
+                throw new DeployRolledBackError({ ...base, outcome: 'rolled-back', rolledBack: true, reason, ...(backup ? { backup } : {}) });
+            }
+            const newOrder = [colour, otherColour(colour)];
+            await writeFileAtomic(upstreamsFile, upstreamsText(newOrder));
+            if (firstDeploy) {
+                log(`starting the proxy ${PROXY_SERVICE}`);
+                await dc(upServiceArgs(target, PROXY_SERVICE, healthWaitSeconds(model.services?.[PROXY_SERVICE]?.healthcheck)));
+            }
+            else {
+                log(`switching traffic to ${colour} (caddy reload)`);
+                await dc(caddyReloadArgs(target));
+            }
+            const watchSeconds = options.watchSeconds ?? DEFAULT_WATCH_SECONDS;
+            log(`watching ${service} for ${watchSeconds} s`);
+            const failure = await watch(deps.docker, target, service, model, watchSeconds);
+            if (failure !== undefined) {
+                const tail = await healthTail(deps.docker, target, service, model);
+                log(`${service} failed during the watch (${failure}); switching back to ${otherColour(colour)}`);
+                await writeFileAtomic(upstreamsFile, upstreamsText([otherColour(colour), colour]));
+                if (!firstDeploy)
+                    await dc(caddyReloadArgs(target));
+                await dc(stopArgs(target, service, 5)).catch((e) => log(`stopping ${service} failed: ${String(e)}`));
+                const reason = `${service} failed during the ${watchSeconds} s watch: ${failure}${tail ? `\nhealth log:\n${tail}` : ''}`;
+                await finish('rolled-back', reason.split('\n')[0] ?? reason);
+                throw new DeployRolledBackError({ ...base, outcome: 'rolled-back', rolledBack: true, reason, ...(backup ? { backup } : {}) });
+            }
+            await finish('success', `${service} serves ${shownVersion}; ${otherColour(colour)} is the hot standby`);
+            log(`prod serves ${shownVersion} from ${colour}${url ? ` at ${url}` : ''}`);
+            return { ...base, outcome: 'success', ...(backup ? { backup } : {}) };
+        }
+        catch (error) {
+            if (!(error instanceof DeployRolledBackError) && state.environments[env].deploying?.deployId === deployId) {
+                await finish('failed', error instanceof Error ? error.message.split('\n')[0] ?? 'failed' : String(error)).catch(() => undefined);
+            }
+            throw error;
+        }
+    }
+}
+function deploy_lastLine(text) {
+    return text.trim().split('\n').filter(Boolean).slice(-1)[0]?.trim() ?? '';
+}
+function hostForUrl(hostIp) {
+    return !hostIp || hostIp === '0.0.0.0' || hostIp === '::' ? 'localhost' : hostIp;
+}
+function deploy_isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+async function writeFileAtomic(path, text) {
+    const temp = `${path}.${process.pid}.new`;
+    await (0,promises_namespaceObject.writeFile)(temp, text);
+    await (0,promises_namespaceObject.rename)(temp, path);
+}
+async function composeModel(docker, target, env) {
+    const { stdout } = await docker.run(configJsonArgs(target), { env });
+    return JSON.parse(stdout);
+}
+async function listPs(docker, target, services = []) {
+    const { stdout } = await docker.run(psArgs(target, services));
+    return parsePs(stdout);
+}
+/** The secret values of the project, to redact from anything printed. */
+async function secretValues(model) {
+    const out = [];
+    for (const s of Object.values(model.secrets ?? {})) {
+        if (s.file)
+            out.push(await (0,promises_namespaceObject.readFile)(s.file, 'utf8').catch(() => ''));
+    }
+    return out;
+}
+/** The last health probe outputs of a service's container, secrets redacted. */
+async function healthTail(docker, target, service, model) {
+    try {
+        const entry = (await listPs(docker, target, [service]))[0];
+        if (!entry?.ID)
+            return '';
+        const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
+        const health = JSON.parse(stdout);
+        const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${l.Output.trim().split('\n').slice(-3).join(' | ')}`);
+        const logs = await docker.run(logsArgs(target, service)).then((r) => r.stdout.trim(), () => '');
+        return redactSecrets([`  status: ${health?.Status ?? 'unknown'}`, ...lines, ...(logs ? ['  container log:', ...logs.split('\n').map((l) => `    ${l}`)] : [])].join('\n'), await secretValues(model));
+    }
+    catch {
+        return '';
+    }
+}
+/**
+ * Polls the new colour for `seconds`: its container must keep running, not turn unhealthy, and
+ * pass its own health command (run with exec every second; two failures in a row fail the watch).
+ * Returns why it failed, or undefined.
+ */
+async function watch(docker, target, service, model, seconds) {
+    const test = model.services?.[service]?.healthcheck?.test;
+    const probe = test?.[0] === 'CMD-SHELL' ? ['sh', '-c', test.slice(1).join(' ')] : test?.[0] === 'CMD' ? test.slice(1) : undefined;
+    const until = Date.now() + seconds * 1000;
+    let failures = 0;
+    while (Date.now() < until) {
+        const entry = (await listPs(docker, target, [service]).catch(() => []))[0];
+        if (!entry || entry.State !== 'running')
+            return `${service} is ${entry?.State ?? 'gone'}`;
+        if (entry.Health === 'unhealthy')
+            return `${service} is unhealthy`;
+        if (probe) {
+            const ok = await docker.run(execArgs(target, service, probe)).then(() => true, () => false);
+            failures = ok ? 0 : failures + 1;
+            if (failures >= 2)
+                return `its health check failed ${failures} times in a row`;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, until - Date.now()))));
+    }
+    return undefined;
+}
+async function preflight(deps, model, target, input) {
+    const { env } = input;
+    const checks = [];
+    const outcome = await deps.probes.composeConfig({ files: [input.composeFile], projectName: target.project, envFiles: [input.envFile], profiles: ['rollout'] }, { env: { [input.variable]: input.value } });
+    checks.push(checkComposeConfig([input.composeFile], outcome, env));
+    const engine = await deps.probes.engineInfo();
+    const host = hostPlatform(engine.architecture);
+    checks.push(checkImage(input.imageRef, await deps.probes.imagePlatforms(input.imageRef, 'registry'), host, env));
+    checks.push(checkMemoryCgroup(await deps.probes.memoryCgroup(), env, engine.memoryLimit));
+    const portService = env === 'prod' ? PROXY_SERVICE : DEV_SERVICE;
+    for (const p of model.services?.[portService]?.ports ?? []) {
+        const port = Number(p.published);
+        if (!Number.isInteger(port))
+            continue;
+        const wanted = { port, hostIp: p.host_ip };
+        checks.push(checkPort(wanted, await deps.probes.portState(wanted, target.project), env));
+    }
+    const services = env === 'prod' ? [colourService('blue'), colourService('green')] : [DEV_SERVICE];
+    const secretNames = new Set();
+    for (const s of services)
+        for (const sec of model.services?.[s]?.secrets ?? [])
+            secretNames.add(typeof sec === 'string' ? sec : sec.source);
+    for (const name of secretNames) {
+        const file = model.secrets?.[name]?.file;
+        if (!file)
+            continue;
+        checks.push(checkSecretFile(name, file, await deps.probes.secretFile(file), env));
+    }
+    const configDir = input.configDir ?? sourceOf(model, services[0], '/app/configs');
+    if (configDir) {
+        const config = await effectiveConfig({ configDir, environment: env, env: input.configEnv });
+        checks.push({
+            name: 'configs',
+            ok: config.errors.length === 0,
+            severity: 'error',
+            message: config.errors.length === 0 ? `${config.files.base} + ${config.files.environment}: valid` : `${config.errors.length} problem(s) in the ${env} configuration`,
+            ...(config.errors.length === 0 ? {} : { fix: `run \`release-flow config --env ${env}\` to see them` }),
+        });
+    }
+    return checks;
+}
+
+;// CONCATENATED MODULE: ./build/src/cli/commands/deploy.js
+
+
+
+
+
+
+
+
+
+const composeOptions = {
+    compose: { type: 'string', placeholder: 'FILE', help: 'the compose file (default compose/docker-compose.yml)' },
+    project: { type: 'string', placeholder: 'NAME', help: 'the compose project (default synapse)' },
+    'env-file': { type: 'string', placeholder: 'FILE', help: 'the compose variables file (default .env beside the compose file)' },
+    'data-dir': { type: 'string', placeholder: 'DIR', help: 'the data directory (default: the one the compose file mounts); the state file sits beside it' },
+};
+function composeTargetFromArgs(args, io) {
+    const envFile = stringValue(args, 'env-file');
+    const dataDir = stringValue(args, 'data-dir');
+    return {
+        composeFile: (0,external_node_path_namespaceObject.resolve)(io.cwd, stringValue(args, 'compose') ?? 'compose/docker-compose.yml'),
+        project: stringValue(args, 'project') ?? 'synapse',
+        ...(envFile ? { envFile: (0,external_node_path_namespaceObject.resolve)(io.cwd, envFile) } : {}),
+        ...(dataDir ? { dataDir: (0,external_node_path_namespaceObject.resolve)(io.cwd, dataDir) } : {}),
+    };
+}
+function seconds(args, name) {
+    const text = stringValue(args, name);
+    if (text === undefined)
+        return undefined;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < 0)
+        throw new errors_InputError(`--${name}`, text, 'a number of seconds >= 0');
+    return n;
+}
+const deployCommand = {
+    name: 'deploy',
+    summary: 'Deploy a release: prod blue/green behind Caddy with health checks and automatic rollback, dev by recreate.',
+    usage: 'release-flow deploy --env dev|prod --image NAME [--version vX.Y.Z] [--compose FILE] [--project NAME] [--data-dir DIR] [--watch SECONDS] [--json] [--dry-run]',
+    options: {
+        env: { type: 'string', placeholder: 'ENV', help: 'dev or prod' },
+        version: { type: 'string', placeholder: 'vX.Y.Z', help: 'the release (required for prod; dev follows latest)' },
+        image: { type: 'string', placeholder: 'NAME', help: 'the image without tag, e.g. ghcr.io/owner/synapse (default $RELEASE_FLOW_IMAGE)' },
+        ...composeOptions,
+        watch: { type: 'string', placeholder: 'SECONDS', help: 'how long prod watches the new release after the switch (default 60)' },
+        'wait-timeout': { type: 'string', placeholder: 'SECONDS', help: 'health wait of the new release (default: from its healthcheck)' },
+        'lock-timeout': { type: 'string', placeholder: 'SECONDS', help: 'how long to wait for another deploy (default 600)' },
+        'dry-run': { type: 'boolean', help: 'resolve and run the pre-flight, print the plan, change nothing' },
+        ...jsonOption,
+    },
+    async run(args, io) {
+        const env = stringValue(args, 'env');
+        if (env !== 'dev' && env !== 'prod')
+            throw new errors_InputError('--env', env ?? '', 'dev or prod');
+        const image = stringValue(args, 'image') ?? io.env.RELEASE_FLOW_IMAGE;
+        if (!image)
+            throw new errors_InputError('--image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse');
+        const json = flag(args, 'json');
+        const log = (line) => io.stderr(`${line}\n`);
+        const docker = createDocker();
+        const lockTimeout = seconds(args, 'lock-timeout');
+        const waitTimeout = seconds(args, 'wait-timeout');
+        let result;
+        let code = 0;
+        try {
+            result = await deploy({ docker, registry: createRegistryClient({ credentials: dockerConfigCredentials(), log }), probes: createHostProbes({ docker }) }, {
+                env,
+                version: stringValue(args, 'version'),
+                image,
+                ...composeTargetFromArgs(args, io),
+                watchSeconds: seconds(args, 'watch'),
+                ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
+                ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
+                dryRun: flag(args, 'dry-run'),
+                log,
+            });
+        }
+        catch (error) {
+            if (!(error instanceof DeployRolledBackError))
+                throw error;
+            result = error.result;
+            code = 1;
+            io.stderr(`release-flow deploy: ${error.message}\n`);
+        }
+        if (json) {
+            io.stdout(`${JSON.stringify(outputs(result))}\n`);
+        }
+        else if (result.outcome === 'planned') {
+            io.stdout([`Plan for ${env} ${result.version} (${result.imageRef}), nothing changed:`, ...result.plan.map((p) => `  - ${p}`)].join('\n') + '\n');
+        }
+        else {
+            const lines = Object.entries(outputs(result)).map(([k, v]) => `${k}=${v ?? ''}`);
+            io.stdout(lines.join('\n') + '\n');
+        }
+        return code;
+    },
+};
+/** The outputs of a deploy, as the action sets them. */
+function outputs(r) {
+    return {
+        env: r.env,
+        version: r.version,
+        digest: r.digest,
+        'previous-version': r.previousVersion,
+        'rolled-back': r.rolledBack,
+        outcome: r.outcome,
+        url: r.url ?? null,
+        colour: r.colour ?? null,
+        ...(r.outcome === 'planned' ? { plan: r.plan, checks: r.checks } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./build/src/core/platforms.js
 
 /** What buildx and QEMU can build here and a Raspberry Pi or a cloud runner can run. */
@@ -15395,7 +17592,7 @@ function parsePlatforms(text, input = 'platforms') {
     for (const platform of platforms) {
         const normalized = platform === 'linux/arm64/v8' ? 'linux/arm64' : platform;
         if (!knownPlatforms.includes(normalized)) {
-            throw new InputError(input, platform, `platforms among ${knownPlatforms.join(', ')}`);
+            throw new errors_InputError(input, platform, `platforms among ${knownPlatforms.join(', ')}`);
         }
     }
     return [...new Set(platforms.map((p) => (p === 'linux/arm64/v8' ? 'linux/arm64' : p)))];
@@ -15409,22 +17606,22 @@ function parsePlatforms(text, input = 'platforms') {
 const cacheModes = ['registry', 'gha', 'none'];
 function imageSettings(raw, names) {
     if (!raw.image)
-        throw new InputError(names.image, raw.image ?? '', 'an image name such as ghcr.io/owner/synapse');
+        throw new errors_InputError(names.image, raw.image ?? '', 'an image name such as ghcr.io/owner/synapse');
     const image = parseImageName(raw.image, names.image);
     const version = raw.version?.trim() || '';
     if (version && raw.main)
-        throw new InputError(names.main, true, `either ${names.version} or ${names.main}, not both`);
+        throw new errors_InputError(names.main, true, `either ${names.version} or ${names.main}, not both`);
     if (!version && !raw.main)
-        throw new InputError(names.version, '', `a release version such as 1.4.0, or ${names.main} for a build of main`);
+        throw new errors_InputError(names.version, '', `a release version such as 1.4.0, or ${names.main} for a build of main`);
     // semver.valid takes one optional leading `v`: `1.4.0` and `v1.4.0`, not `vv1.4.0` or `V1.4.0`.
     const valid = version ? node_modules_semver.valid(version) : null;
     if (version && !valid) {
-        throw new InputError(names.version, version, 'a semantic version such as 1.4.0 or v1.4.0 (the version action\'s output)');
+        throw new errors_InputError(names.version, version, 'a semantic version such as 1.4.0 or v1.4.0 (the version action\'s output)');
     }
     const target = valid ? { kind: 'version', version: valid } : { kind: 'main' };
     const cache = (raw.cache?.trim() || 'registry');
     if (!cacheModes.includes(cache))
-        throw new InputError(names.cache, raw.cache, `one of ${cacheModes.join(', ')}`);
+        throw new errors_InputError(names.cache, raw.cache, `one of ${cacheModes.join(', ')}`);
     return {
         image,
         target,
@@ -15455,7 +17652,7 @@ function parseKeyValues(text, input, options = {}) {
         const eq = entry.indexOf('=');
         if (eq <= 0) {
             const shown = options.lines ? `line ${index + 1} (its text is not shown: it may hold a secret)` : entry;
-            throw new InputError(input, shown, 'KEY=VALUE entries, one per line');
+            throw new errors_InputError(input, shown, 'KEY=VALUE entries, one per line');
         }
         values[entry.slice(0, eq).trim()] = entry.slice(eq + 1);
     }
@@ -15536,16 +17733,16 @@ function imageTags(target, options) {
     const prefix = options.tagPrefix ?? 'v';
     if (target.kind === 'main') {
         if (!/^[0-9a-f]{7,40}$/.test(options.sha))
-            throw new InputError('sha', options.sha, 'a commit sha of 7 to 40 hex characters');
+            throw new errors_InputError('sha', options.sha, 'a commit sha of 7 to 40 hex characters');
         return { immutable: [`sha-${options.sha.slice(0, 7)}`], moving: ['latest'], held: [] };
     }
     // semver itself takes one optional leading `v` (and only one: `vv1.2.3` is not a version).
     const version = node_modules_semver.parse(target.version);
     if (!version)
-        throw new InputError('version', target.version, 'a semantic version such as 1.4.0 (or v1.4.0)');
+        throw new errors_InputError('version', target.version, 'a semantic version such as 1.4.0 (or v1.4.0)');
     const exact = `${prefix}${version.version}`;
     if (!isValidTag(exact)) {
-        throw new InputError('tag-prefix', prefix, 'a prefix that makes a valid image tag (letters, digits, _ . -; no "/"), such as v');
+        throw new errors_InputError('tag-prefix', prefix, 'a prefix that makes a valid image tag (letters, digits, _ . -; no "/"), such as v');
     }
     const stable = version.prerelease.length === 0;
     const moving = [];
@@ -15670,11 +17867,11 @@ async function checkBuildInputs(req) {
     const names = req.names ?? { context: 'context', file: 'file' };
     const context = (0,external_node_path_namespaceObject.resolve)(req.context);
     if (!(await (0,promises_namespaceObject.stat)(context).then((s) => s.isDirectory(), () => false))) {
-        throw new InputError(names.context, req.context, 'an existing directory to build from');
+        throw new errors_InputError(names.context, req.context, 'an existing directory to build from');
     }
     const file = (0,external_node_path_namespaceObject.resolve)(context, req.file ?? 'Dockerfile');
     if (!(await (0,promises_namespaceObject.stat)(file).then((s) => s.isFile(), () => false))) {
-        throw new InputError(names.file, req.file ?? 'Dockerfile', `an existing Dockerfile (${file} does not exist)`);
+        throw new errors_InputError(names.file, req.file ?? 'Dockerfile', `an existing Dockerfile (${file} does not exist)`);
     }
 }
 /** The digest of the immutable tag when it exists from this commit; an error when from another. */
@@ -16517,12 +18714,12 @@ async function ensureFullHistory(git, policy, log) {
     if (!(await git.isShallow()))
         return;
     if (policy === 'fail') {
-        throw new PreconditionError('this repository is a shallow clone, so the last release and the commits since it cannot be known', `${unshallowCommand}   (in actions/checkout: fetch-depth: 0)`);
+        throw new errors_PreconditionError('this repository is a shallow clone, so the last release and the commits since it cannot be known', `${unshallowCommand}   (in actions/checkout: fetch-depth: 0)`);
     }
     log(`Shallow clone detected: fetching the full history and tags (${unshallowCommand}).`);
     await git.deepen();
     if (await git.isShallow()) {
-        throw new PreconditionError('the clone is still shallow after fetching its history', `${unshallowCommand}, or fetch-depth: 0 in actions/checkout`);
+        throw new errors_PreconditionError('the clone is still shallow after fetching its history', `${unshallowCommand}, or fetch-depth: 0 in actions/checkout`);
     }
 }
 async function resolveRef(git, ref, input) {
@@ -16530,8 +18727,8 @@ async function resolveRef(git, ref, input) {
     if (sha)
         return sha;
     if (ref === 'HEAD')
-        throw new PreconditionError('HEAD has no commit yet: there is no history to version', 'commit something first, e.g. git commit --allow-empty -m "chore: start"');
-    throw new InputError(input, ref, 'a commit, branch or tag that exists in this repository');
+        throw new errors_PreconditionError('HEAD has no commit yet: there is no history to version', 'commit something first, e.g. git commit --allow-empty -m "chore: start"');
+    throw new errors_InputError(input, ref, 'a commit, branch or tag that exists in this repository');
 }
 /** The last release before `to` and the analysis of the commits since it, streamed from git. */
 async function describeRange(git, options) {
@@ -16593,7 +18790,7 @@ async function imageRequest(git, env, options) {
     // The build context is the work tree, so the image is HEAD's only when no tracked file differs:
     // otherwise its revision label, which immutability and `latest` trust, would not be true.
     if (options.push && (await git.isDirty({ untracked: false }))) {
-        throw new PreconditionError('tracked files differ from HEAD, so the image would not be what its revision label says', 'commit or stash the changes (git stash), then build again');
+        throw new errors_PreconditionError('tracked files differ from HEAD, so the image would not be what its revision label says', 'commit or stash the changes (git stash), then build again');
     }
     const sha = await resolveRef(git, 'HEAD', 'ref');
     const { repository, serverUrl } = await repositoryContext(git, env);
@@ -16718,19 +18915,19 @@ function cliSecret(spec, io) {
     const fields = Object.fromEntries(spec.split(',').map((part) => part.split('=', 2)));
     const id = fields.id;
     if (!id || (fields.env === undefined) === (fields.src === undefined)) {
-        throw new InputError('--secret', spec, 'id=ID,env=VARIABLE or id=ID,src=FILE');
+        throw new errors_InputError('--secret', spec, 'id=ID,env=VARIABLE or id=ID,src=FILE');
     }
     if (fields.env !== undefined) {
         const value = io.env[fields.env];
         if (value === undefined)
-            throw new InputError('--secret', spec, `an environment variable ${fields.env} that is set`);
+            throw new errors_InputError('--secret', spec, `an environment variable ${fields.env} that is set`);
         return [id, value];
     }
     try {
         return [id, (0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.resolve)(io.cwd, fields.src), 'utf8')];
     }
     catch {
-        throw new InputError('--secret', spec, `a readable file ${fields.src}`);
+        throw new errors_InputError('--secret', spec, `a readable file ${fields.src}`);
     }
 }
 
@@ -16795,7 +18992,7 @@ function parseShownTypes(text, input = 'shown-types') {
     for (const item of text.split(/[,\n]/).map((s) => s.trim()).filter(Boolean)) {
         const m = /^([\w-]+)\s*=\s*(\S.*)$/.exec(item);
         if (!m)
-            throw new InputError(input, item, 'entries of the form "type=Section title", e.g. "docs=Documentation, refactor=Refactoring"');
+            throw new errors_InputError(input, item, 'entries of the form "type=Section title", e.g. "docs=Documentation, refactor=Refactoring"');
         const type = m[1].toLowerCase();
         const title = m[2].trim();
         const existing = sections.find((section) => section.title === title);
@@ -16914,9 +19111,9 @@ function forcedVersion(previous, releaseAs) {
     const input = `Release-As footer of commit ${releaseAs.sha.slice(0, 7)}`;
     const version = node_modules_semver.valid(releaseAs.value);
     if (!version)
-        throw new InputError(input, releaseAs.value, 'a semantic version such as 2.0.0');
+        throw new errors_InputError(input, releaseAs.value, 'a semantic version such as 2.0.0');
     if (previous !== null && !node_modules_semver.gt(version, previous)) {
-        throw new InputError(input, releaseAs.value, `a version greater than the last release ${previous}`);
+        throw new errors_InputError(input, releaseAs.value, `a version greater than the last release ${previous}`);
     }
     return { version, bump: bumpBetween(previous, version) };
 }
@@ -16997,7 +19194,7 @@ async function notesForTag(git, tag, context) {
     const { settings } = context;
     const parsed = parseVersionTag(tag, settings.tagPrefix);
     if (!parsed)
-        throw new InputError('tag', tag, `a release tag of the form ${settings.tagPrefix}X.Y.Z`);
+        throw new errors_InputError('tag', tag, `a release tag of the form ${settings.tagPrefix}X.Y.Z`);
     await ensureFullHistory(git, context.shallow, context.log ?? (() => { }));
     const exists = await git.tagExists(tag);
     const to = exists ? `refs/tags/${tag}` : (context.ref ?? 'HEAD');
@@ -17041,7 +19238,7 @@ async function notesForAllTags(git, context) {
     await ensureFullHistory(git, context.shallow, context.log ?? (() => { }));
     const head = await git.resolveCommit(context.to ?? 'HEAD');
     if (!head)
-        throw new InputError('to', context.to, 'a commit, branch or tag that exists in this repository');
+        throw new errors_InputError('to', context.to, 'a commit, branch or tag that exists in this repository');
     const releases = (await git.tagCommits({ mergedInto: head }))
         .map((t) => ({ ...t, parsed: parseVersionTag(t.name, settings.tagPrefix) }))
         .filter((t) => t.parsed !== null)
@@ -17255,7 +19452,7 @@ const notesCommand = {
     },
     async run(args, io) {
         if (flag(args, 'all') && stringValue(args, 'from')) {
-            throw new InputError('--from', stringValue(args, 'from'), 'no --from with --all: every release starts at the release before it');
+            throw new errors_InputError('--from', stringValue(args, 'from'), 'no --from with --all: every release starts at the release before it');
         }
         const { settings, notes, git, links } = await notesCommandContext(args, io);
         const context = { settings, links, notes, shallow: 'fail', today: io.now() };
@@ -17266,7 +19463,7 @@ const notesCommand = {
         const file = stringValue(args, 'write');
         const unreleased = sections.find((s) => !parseVersionTag(s.tag, settings.tagPrefix));
         if (file && unreleased) {
-            throw new InputError('--write', file, 'a range that ends at a release tag (--to vX.Y.Z): an unreleased range has no version to file its section under');
+            throw new errors_InputError('--write', file, 'a range that ends at a release tag (--to vX.Y.Z): an unreleased range has no version to file its section under');
         }
         if (file) {
             const path = (0,external_node_path_namespaceObject.resolve)(git.cwd, file);
@@ -17444,22 +19641,22 @@ function checkPushedTag(input) {
 async function cutRelease(git, options) {
     const branch = await git.currentBranch();
     if (branch === null)
-        throw new PreconditionError('HEAD is detached: a release commit needs a branch', 'git switch main');
+        throw new errors_PreconditionError('HEAD is detached: a release commit needs a branch', 'git switch main');
     if (await git.isDirty()) {
-        throw new PreconditionError('the working tree has uncommitted changes, which the release commit would not contain', 'commit them, or git stash --include-untracked');
+        throw new errors_PreconditionError('the working tree has uncommitted changes, which the release commit would not contain', 'commit them, or git stash --include-untracked');
     }
     const root = await git.topLevel();
     const path = (0,external_node_path_namespaceObject.resolve)(root, options.file);
     if ((0,external_node_path_namespaceObject.relative)(root, path).startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)((0,external_node_path_namespaceObject.relative)(root, path))) {
-        throw new InputError('--file', options.file, `a path inside the repository ${root}, such as release-notes.md`);
+        throw new errors_InputError('--file', options.file, `a path inside the repository ${root}, such as release-notes.md`);
     }
     const computed = await computeVersion(git, { settings: options.settings, shallow: 'fail', collect: true, log: options.log });
     const result = options.as ? { ...computed, ...release_forcedVersion(options.as, computed, options.settings) } : computed;
     if (!result.released || !result.version || !result.tag) {
-        throw new PreconditionError(`nothing to release: no feat, fix, perf, revert or breaking commit in ${result.commits} commit(s) since ${result.previousTag ?? 'the start of history'}`, 'commit a releasable change, or force a version with --as X.Y.Z');
+        throw new errors_PreconditionError(`nothing to release: no feat, fix, perf, revert or breaking commit in ${result.commits} commit(s) since ${result.previousTag ?? 'the start of history'}`, 'commit a releasable change, or force a version with --as X.Y.Z');
     }
     if (await git.tagExists(result.tag)) {
-        throw new PreconditionError(`tag ${result.tag} already exists`, `choose another version with --as, or delete the tag if it was a mistake: git tag -d ${result.tag}`);
+        throw new errors_PreconditionError(`tag ${result.tag} already exists`, `choose another version with --as, or delete the tag if it was a mistake: git tag -d ${result.tag}`);
     }
     const notes = notesForVersion(result, options);
     const commitMessage = `chore(release): ${result.tag}`;
@@ -17502,7 +19699,7 @@ function release_forcedVersion(as, computed, settings) {
     const version = node_modules_semver.valid(as);
     const previous = computed.previousVersion;
     if (!version)
-        throw new InputError('--as', as, 'a semantic version such as 1.4.0');
+        throw new errors_InputError('--as', as, 'a semantic version such as 1.4.0');
     const tag = `${settings.tagPrefix}${version}`;
     const problem = checkPushedTag({
         tag,
@@ -17513,7 +19710,7 @@ function release_forcedVersion(as, computed, settings) {
         forced: computed.releaseAs,
     });
     if (problem)
-        throw new InputError('--as', as, `a version the tag check accepts (${problem.message})`);
+        throw new errors_InputError('--as', as, `a version the tag check accepts (${problem.message})`);
     return { version, tag, bump: bumpBetween(previous, version), released: true };
 }
 
@@ -17581,6 +19778,75 @@ function outcomeJson(outcome) {
     return { version, tag, previousTag, bump, branch, commitMessage, file, commit, pushed, dryRun, notes: outcome.notes.markdown };
 }
 
+;// CONCATENATED MODULE: ./build/src/flows/status.js
+// `release-flow status`: the state file read beside the data directory, and what compose says runs.
+
+
+
+
+async function deployStatus(docker, options) {
+    const composeFile = (0,external_node_path_namespaceObject.resolve)(options.composeFile);
+    const target = { file: composeFile, project: options.project, envFile: options.envFile ?? (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(composeFile), '.env') };
+    const model = JSON.parse((await docker.run(configJsonArgs(target))).stdout);
+    const source = (service, path) => model.services?.[service]?.volumes?.find((v) => v.target === path)?.source;
+    const dataDir = (0,external_node_path_namespaceObject.resolve)(options.dataDir ?? source(colourService('blue'), '/app/data') ?? '/opt/synapse/data');
+    const stateFile = stateFilePath(dataDir);
+    const state = await readStateFile(stateFile);
+    const ps = parsePs((await docker.run(psArgs(target))).stdout);
+    const health = (service) => {
+        const e = ps.find((p) => p.Service === service);
+        if (!e)
+            return { health: 'absent', uptime: null };
+        return { health: e.State !== 'running' ? 'stopped' : e.Health || 'running', uptime: e.State === 'running' ? e.Status : null };
+    };
+    const dev = state.environments.dev;
+    const prod = state.environments.prod;
+    const proxyDir = source(PROXY_SERVICE, '/etc/caddy') ?? (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(composeFile), 'caddy');
+    const order = parseUpstreams(await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(proxyDir, 'upstreams.caddy'), 'utf8').catch(() => '')) ?? ['blue', 'green'];
+    const [live = 'blue', standby = 'green'] = order;
+    const versionOf = (c) => (prod.active?.colour === c ? prod.active.version : prod.previous?.colour === c ? prod.previous.version : null);
+    const proxy = health(PROXY_SERVICE);
+    const liveHealth = health(colourService(live));
+    return {
+        stateFile,
+        environments: [
+            { env: 'dev', version: dev.active?.version ?? null, digest: dev.active?.digest ?? null, ...health(DEV_SERVICE) },
+            {
+                env: 'prod',
+                version: prod.active?.version ?? null,
+                digest: prod.active?.digest ?? null,
+                health: proxy.health === 'healthy' ? liveHealth.health : `proxy ${proxy.health}`,
+                uptime: liveHealth.uptime,
+                colour: live,
+                standby: { colour: standby, health: health(colourService(standby)).health, version: versionOf(standby) },
+            },
+        ],
+    };
+}
+
+;// CONCATENATED MODULE: ./build/src/cli/commands/status.js
+
+
+
+
+
+const statusCommand = {
+    name: 'status',
+    summary: 'What runs where: per environment the version, digest, health, uptime and (prod) the colour serving.',
+    usage: 'release-flow status [--compose FILE] [--project NAME] [--data-dir DIR] [--json]',
+    options: { ...composeOptions, ...jsonOption },
+    async run(args, io) {
+        const status = await deployStatus(createDocker(), composeTargetFromArgs(args, io));
+        if (flag(args, 'json')) {
+            io.stdout(`${JSON.stringify(status)}\n`);
+            return 0;
+        }
+        const line = (s) => `${s.env.padEnd(5)} ${(s.version ?? '-').padEnd(10)} ${s.health.padEnd(10)} ${s.colour ? `colour ${s.colour} ` : ''}${s.uptime ? `up ${s.uptime} ` : ''}${s.digest ?? ''}`;
+        io.stdout([`state: ${status.stateFile}`, ...status.environments.map(line)].join('\n') + '\n');
+        return 0;
+    },
+};
+
 ;// CONCATENATED MODULE: ./build/src/cli/commands/version.js
 
 
@@ -17609,7 +19875,9 @@ const versionCommand = {
 
 
 
-const commands = [planCommand, versionCommand, notesCommand, releaseCommand, imageCommand, configCommand];
+
+
+const commands = [planCommand, versionCommand, notesCommand, releaseCommand, imageCommand, configCommand, deployCommand, statusCommand];
 function topHelp() {
     const lines = [
         'release-flow: from commit to running container.',

@@ -1,13 +1,15 @@
 import { isUsageError } from '../core/errors.js';
 import { commandHelp, parseCommandArgs, type CliIO, type Command } from './command.js';
 import { configCommand } from './commands/config.js';
+import { deployCommand } from './commands/deploy.js';
 import { imageCommand } from './commands/image.js';
 import { notesCommand } from './commands/notes.js';
 import { planCommand } from './commands/plan.js';
 import { releaseCommand } from './commands/release.js';
+import { statusCommand } from './commands/status.js';
 import { versionCommand } from './commands/version.js';
 
-export const commands: Command[] = [planCommand, versionCommand, notesCommand, releaseCommand, imageCommand, configCommand];
+export const commands: Command[] = [planCommand, versionCommand, notesCommand, releaseCommand, imageCommand, configCommand, deployCommand, statusCommand];
 
 function topHelp(): string {
   const lines = [
