@@ -17,6 +17,7 @@ export const entries = {
   notes: 'actions/notes.js',
   main: 'actions/main.js',
   image: 'actions/image.js',
+  deploy: 'actions/deploy.js',
 };
 
 export async function bundle(name, { buildDir = join(root, 'build'), outDir = join(root, 'dist') } = {}) {

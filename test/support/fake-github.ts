@@ -31,6 +31,28 @@ export interface FakeRelease {
   published_at: string | null;
 }
 
+export interface FakeDeploymentStatus {
+  id: number;
+  state: string;
+  description: string | null;
+  environment_url: string | null;
+  log_url: string | null;
+}
+
+export interface FakeDeployment {
+  id: number;
+  owner: string;
+  repo: string;
+  ref: string;
+  environment: string;
+  description: string | null;
+  /** As the client sent them. */
+  auto_merge: unknown;
+  required_contexts: unknown;
+  production_environment: unknown;
+  statuses: FakeDeploymentStatus[];
+}
+
 export interface FakeGitHub {
   /** Base URL to use as GITHUB_API_URL; `${url}/api/v3` works as well, as on GHES. */
   url: string;
@@ -38,6 +60,8 @@ export interface FakeGitHub {
   requests: RecordedRequest[];
   /** Releases keyed by `releaseKey(owner, repo, tag)`; tests may seed or inspect it directly. */
   releases: Map<string, FakeRelease>;
+  /** Deployments in creation order, each with its statuses. */
+  deployments: FakeDeployment[];
   /**
    * The next `count` requests (matching `only`, when given) get `status` with `headers` and
    * `body` instead of being served. The body defaults to `{"message": <reason phrase>}`.
@@ -82,6 +106,7 @@ interface Route {
 interface FakeState {
   baseUrl: string;
   releases: Map<string, FakeRelease>;
+  deployments: FakeDeployment[];
   nextId: number;
 }
 
@@ -167,11 +192,69 @@ const routes: Route[] = [
       return { status: 200, body: releaseJson(release, state) };
     },
   },
+  {
+    method: 'POST',
+    pattern: '/repos/:owner/:repo/deployments',
+    handle({ params, body, state }) {
+      const input = asObject(body);
+      if (typeof input.ref !== 'string' || input.ref === '') return validationFailed({ resource: 'Deployment', code: 'missing_field', field: 'ref' });
+      const deployment: FakeDeployment = {
+        id: state.nextId++,
+        owner: params.owner!,
+        repo: params.repo!,
+        ref: input.ref,
+        environment: typeof input.environment === 'string' ? input.environment : 'production',
+        description: typeof input.description === 'string' ? input.description : null,
+        auto_merge: input.auto_merge,
+        required_contexts: input.required_contexts,
+        production_environment: input.production_environment,
+        statuses: [],
+      };
+      state.deployments.push(deployment);
+      return { status: 201, body: deploymentJson(deployment, state) };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/repos/:owner/:repo/deployments/:id/statuses',
+    handle({ params, body, state }) {
+      const deployment = state.deployments.find((d) => d.id === Number(params.id) && d.owner === params.owner && d.repo === params.repo);
+      if (!deployment) return notFound;
+      const input = asObject(body);
+      const states = ['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success'];
+      if (typeof input.state !== 'string' || !states.includes(input.state)) return validationFailed({ resource: 'DeploymentStatus', code: 'invalid', field: 'state' });
+      const text = (v: unknown) => (typeof v === 'string' ? v : null);
+      const status: FakeDeploymentStatus = { id: state.nextId++, state: input.state, description: text(input.description), environment_url: text(input.environment_url), log_url: text(input.log_url) };
+      deployment.statuses.push(status);
+      return { status: 201, body: { url: `${state.baseUrl}/repos/${deployment.owner}/${deployment.repo}/deployments/${deployment.id}/statuses/${status.id}`, ...status } };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/repos/:owner/:repo/deployments/:id/statuses',
+    handle({ params, state }) {
+      const deployment = state.deployments.find((d) => d.id === Number(params.id) && d.owner === params.owner && d.repo === params.repo);
+      return deployment ? { status: 200, body: [...deployment.statuses].reverse() } : notFound;
+    },
+  },
 ];
+
+function deploymentJson(deployment: FakeDeployment, state: FakeState): Record<string, unknown> {
+  const { owner, repo, statuses: _statuses, auto_merge: _autoMerge, required_contexts: _contexts, ...fields } = deployment;
+  return {
+    url: `${state.baseUrl}/repos/${owner}/${repo}/deployments/${deployment.id}`,
+    statuses_url: `${state.baseUrl}/repos/${owner}/${repo}/deployments/${deployment.id}/statuses`,
+    node_id: `DE_fake${deployment.id}`,
+    sha: deployment.ref,
+    task: 'deploy',
+    creator: { login: 'github-actions[bot]', id: 41898282, type: 'Bot' },
+    ...fields,
+  };
+}
 
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const requests: RecordedRequest[] = [];
-  const state: FakeState = { baseUrl: '', releases: new Map(), nextId: 1 };
+  const state: FakeState = { baseUrl: '', releases: new Map(), deployments: [], nextId: 1 };
   const failures: Array<RouteReply & { only: RequestMatch | undefined }> = [];
   const compiled = routes.map((route) => ({ route, regex: compilePattern(route.pattern) }));
 
@@ -230,6 +313,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     url: state.baseUrl,
     requests,
     releases: state.releases,
+    deployments: state.deployments,
     failNext(count, status, headers = {}, body, only) {
       const replyBody = body ?? { message: reasonPhrase(status) };
       for (let i = 0; i < count; i++) failures.push({ status, headers, body: replyBody, only });
