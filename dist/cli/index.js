@@ -13135,7 +13135,7 @@ module.exports = {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2208);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4299);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
@@ -13150,7 +13150,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2208:
+/***/ 4299:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -13166,7 +13166,7 @@ __nccwpck_require__.d(__webpack_exports__, {
  * Bad usage or input: the CLI exits 2 and the action fails before changing anything.
  * The message always names the input, the bad value and what would be accepted.
  */
-class errors_InputError extends Error {
+class InputError extends Error {
     input;
     value;
     expected;
@@ -13179,7 +13179,7 @@ class errors_InputError extends Error {
     }
 }
 /** A precondition of the repository is not met (shallow clone, dirty tree…); the fix is a command. */
-class errors_PreconditionError extends Error {
+class PreconditionError extends Error {
     fix;
     name = 'PreconditionError';
     constructor(message, fix) {
@@ -13189,7 +13189,7 @@ class errors_PreconditionError extends Error {
 }
 /** True for errors that mean "the user must change something" rather than "the operation failed". */
 function isUsageError(error) {
-    return error instanceof errors_InputError || error instanceof errors_PreconditionError;
+    return error instanceof InputError || error instanceof PreconditionError;
 }
 
 ;// CONCATENATED MODULE: external "node:util"
@@ -13212,23 +13212,23 @@ function parseCommandArgs(command, argv) {
         });
         const max = command.positionals?.length ?? 0;
         if (!values.help && positionals.length > max) {
-            throw new errors_InputError('argument', positionals[max], max ? `at most ${max} argument(s): ${command.usage}` : `no arguments: ${command.usage}`);
+            throw new InputError('argument', positionals[max], max ? `at most ${max} argument(s): ${command.usage}` : `no arguments: ${command.usage}`);
         }
         return { values: values, positionals };
     }
     catch (error) {
-        if (error instanceof errors_InputError)
+        if (error instanceof InputError)
             throw error;
         // node:util's messages are long and quote a workaround that does not apply; keep the facts.
         const message = error instanceof Error ? error.message : String(error);
         const flags = Object.keys(options).map((o) => `--${o}`).join(', ');
         const unknown = /Unknown option '([^']+)'/.exec(message);
         if (unknown)
-            throw new errors_InputError('option', unknown[1], `one of ${flags} (see release-flow ${command.name} --help)`);
+            throw new InputError('option', unknown[1], `one of ${flags} (see release-flow ${command.name} --help)`);
         const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
         if (missing)
-            throw new errors_InputError(missing[1], '', `a value after ${missing[1]} (see release-flow ${command.name} --help)`);
-        throw new errors_InputError(`release-flow ${command.name}`, argv.join(' '), `${message.split('. ')[0]}. Usage: ${command.usage}`);
+            throw new InputError(missing[1], '', `a value after ${missing[1]} (see release-flow ${command.name} --help)`);
+        throw new InputError(`release-flow ${command.name}`, argv.join(' '), `${message.split('. ')[0]}. Usage: ${command.usage}`);
     }
 }
 function commandHelp(command) {
@@ -14404,10 +14404,10 @@ async function repositoryContext(git, env) {
 async function openRepository(dir, input, given = dir) {
     const isDirectory = await (0,promises_namespaceObject.stat)(dir).then((s) => s.isDirectory(), () => false);
     if (!isDirectory)
-        throw new errors_InputError(input, given, `an existing directory (${dir} is not): the git repository to release`);
+        throw new InputError(input, given, `an existing directory (${dir} is not): the git repository to release`);
     const git = createGit(dir);
     if (!(await git.isInsideWorkTree()))
-        throw new errors_InputError(input, given, `a directory inside a git work tree (${dir} is not in one)`);
+        throw new InputError(input, given, `a directory inside a git work tree (${dir} is not in one)`);
     return git;
 }
 
@@ -14437,7 +14437,7 @@ function parseReleaseRules(text, input = 'release-rules') {
     for (const entry of text.split(/[,\n]/).map((s) => s.trim()).filter(Boolean)) {
         const m = ruleEntry.exec(entry.replace(/\s+/g, ''));
         if (!m)
-            throw new errors_InputError(input, entry, 'entries like "type=bump" or "type(scope)=bump" with bump major, minor, patch or none, e.g. "build(deps)=patch, docs=none"');
+            throw new InputError(input, entry, 'entries like "type=bump" or "type(scope)=bump" with bump major, minor, patch or none, e.g. "build(deps)=patch, docs=none"');
         const [, type, scope, bump] = m;
         rules.push({ type: type.toLowerCase(), ...(scope ? { scope } : {}), bump: bump.toLowerCase() });
     }
@@ -14489,16 +14489,16 @@ const prereleaseId = /^(?!\d+$)[0-9A-Za-z-]+$/;
 function versionSettings(raw, names) {
     const tagPrefix = raw.tagPrefix ?? defaultVersionSettings.tagPrefix;
     if (badRefChars.test(tagPrefix) || tagPrefix.startsWith('-') || tagPrefix.startsWith('/')) {
-        throw new errors_InputError(names.tagPrefix, tagPrefix, 'a tag prefix git accepts in a tag name, such as "v" or "synapse-v"');
+        throw new InputError(names.tagPrefix, tagPrefix, 'a tag prefix git accepts in a tag name, such as "v" or "synapse-v"');
     }
     const initial = raw.initialVersion?.trim() || defaultVersionSettings.initialVersion;
     const initialVersion = node_modules_semver.valid(initial);
     if (!initialVersion || node_modules_semver.prerelease(initialVersion)) {
-        throw new errors_InputError(names.initialVersion, initial, 'a stable semantic version such as 1.0.0 or 0.1.0');
+        throw new InputError(names.initialVersion, initial, 'a stable semantic version such as 1.0.0 or 0.1.0');
     }
     const prerelease = raw.prerelease?.trim() || null;
     if (prerelease !== null && !prereleaseId.test(prerelease)) {
-        throw new errors_InputError(names.prerelease, prerelease, 'a prerelease identifier of letters, digits and hyphens, such as rc or beta');
+        throw new InputError(names.prerelease, prerelease, 'a prerelease identifier of letters, digits and hyphens, such as rc or beta');
     }
     return {
         tagPrefix,
@@ -14602,15 +14602,15 @@ const configCommand = {
     async run(args, io) {
         const environment = stringValue(args, 'env');
         if (!isConfigEnvironment(environment)) {
-            throw new errors_InputError('--env', environment ?? '', `one of ${configEnvironments.join(', ')} (release-flow config --env dev)`);
+            throw new InputError('--env', environment ?? '', `one of ${configEnvironments.join(', ')} (release-flow config --env dev)`);
         }
         const cwd = (0,external_node_path_namespaceObject.resolve)(io.cwd, stringValue(args, 'cwd') ?? '.');
         const files = localConfigFiles();
         if (!(await files.isDirectory(cwd)))
-            throw new errors_InputError('--cwd', stringValue(args, 'cwd'), 'an existing directory');
+            throw new InputError('--cwd', stringValue(args, 'cwd'), 'an existing directory');
         const given = stringValue(args, 'configs') ?? 'configs';
         if (!(await files.isDirectory((0,external_node_path_namespaceObject.resolve)(cwd, given)))) {
-            throw new errors_InputError('--configs', given, `a directory holding synapse.json, synapse_${environment}.json and synapse.schema.json (relative to ${cwd})`);
+            throw new InputError('--configs', given, `a directory holding synapse.json, synapse_${environment}.json and synapse.schema.json (relative to ${cwd})`);
         }
         const config = await effectiveConfig({ configDir: given, environment, env: io.env, cwd, files });
         if (flag(args, 'json'))
@@ -15487,10 +15487,10 @@ const dockerHubRegistries = new Set(['docker.io', 'index.docker.io']);
 function parseImageName(text, input = 'image') {
     const name = text.trim();
     if (name === '')
-        throw new errors_InputError(input, text, 'an image name such as ghcr.io/owner/synapse');
+        throw new InputError(input, text, 'an image name such as ghcr.io/owner/synapse');
     const last = name.slice(name.lastIndexOf('/') + 1);
     if (name.includes('@') || last.includes(':')) {
-        throw new errors_InputError(input, text, 'an image name without a tag or digest (tags come from the version), such as ghcr.io/owner/synapse');
+        throw new InputError(input, text, 'an image name without a tag or digest (tags come from the version), such as ghcr.io/owner/synapse');
     }
     const slash = name.indexOf('/');
     const first = slash === -1 ? '' : name.slice(0, slash);
@@ -15498,19 +15498,19 @@ function parseImageName(text, input = 'image') {
     const registry = hasRegistry ? first : 'docker.io';
     let repository = hasRegistry ? name.slice(slash + 1) : name;
     if (hasRegistry && !hostPattern.test(registry)) {
-        throw new errors_InputError(input, text, 'a registry host such as ghcr.io or 127.0.0.1:5000 before the first "/"');
+        throw new InputError(input, text, 'a registry host such as ghcr.io or 127.0.0.1:5000 before the first "/"');
     }
     if (repository !== repository.toLowerCase()) {
-        throw new errors_InputError(input, text, `a lower-case repository name (registries refuse upper case): ${registry === 'docker.io' ? '' : `${registry}/`}${repository.toLowerCase()}`);
+        throw new InputError(input, text, `a lower-case repository name (registries refuse upper case): ${registry === 'docker.io' ? '' : `${registry}/`}${repository.toLowerCase()}`);
     }
     if (!pathPattern.test(repository)) {
-        throw new errors_InputError(input, text, 'a repository of lower-case letters, digits and separators (. _ -) in /-separated parts, such as ghcr.io/owner/synapse');
+        throw new InputError(input, text, 'a repository of lower-case letters, digits and separators (. _ -) in /-separated parts, such as ghcr.io/owner/synapse');
     }
     // `nginx`, `docker.io/nginx` and `index.docker.io/nginx` are all Docker Hub's `library/nginx`.
     if (dockerHubRegistries.has(registry) && !repository.includes('/'))
         repository = `library/${repository}`;
     if (`${dockerHubRegistries.has(registry) ? 'docker.io' : registry}/${repository}`.length > nameMaxLength) {
-        throw new errors_InputError(input, text, `an image name of at most ${nameMaxLength} characters (registry and repository)`);
+        throw new InputError(input, text, `an image name of at most ${nameMaxLength} characters (registry and repository)`);
     }
     return { registry, repository, name };
 }
@@ -15790,7 +15790,7 @@ function createRegistryClient(options = {}) {
     }
     async function resolveTag(image, tag) {
         if (!isValidTag(tag))
-            throw new errors_InputError('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
+            throw new InputError('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
         const path = `/v2/${image.repository}/manifests/${tag}`;
         const reply = await send(image, 'HEAD', path, manifestAccept);
         if (reply.status === 404)
@@ -16026,7 +16026,7 @@ async function acquireDeployLock(path, options) {
         const remainingMs = Math.max(0, options.timeoutMs - (Date.now() - started));
         attempt = await tryLock(command, path, remainingMs);
         if (!attempt.acquired) {
-            throw new errors_PreconditionError(`Another deploy holds the deploy lock ${path}: ${await describeHolder(path)}. ` +
+            throw new PreconditionError(`Another deploy holds the deploy lock ${path}: ${await describeHolder(path)}. ` +
                 `Waited ${formatSeconds(options.timeoutMs)} s for it.`, `wait for that deploy to finish and run again, or allow a longer lock timeout. If no deploy is ` +
                 `running, see which process holds the lock with \`lslocks --output PID,COMMAND,PATH | grep '${path}'\` ` +
                 `and stop it. Do not delete the lock file: that would let two deploys run at once.`);
@@ -16095,13 +16095,13 @@ function tryLock(command, path, waitMs) {
                 return;
             }
             const status = signal === null ? `exit status ${code}` : `signal ${signal}`;
-            reject(new errors_PreconditionError(`Could not take the deploy lock ${path}: flock failed with ${status}: ${stderr.trim() || '(no message)'}`, `make sure the directory of ${path} exists and is writable by this user.`));
+            reject(new PreconditionError(`Could not take the deploy lock ${path}: flock failed with ${status}: ${stderr.trim() || '(no message)'}`, `make sure the directory of ${path} exists and is writable by this user.`));
         });
     });
 }
 function spawnError(command, error) {
     if (deploy_lock_errorCode(error) === 'ENOENT') {
-        return new errors_PreconditionError(`The deploy lock needs the \`${command}\` command from util-linux, and it was not found.`, 'install it: sudo apt-get install util-linux');
+        return new PreconditionError(`The deploy lock needs the \`${command}\` command from util-linux, and it was not found.`, 'install it: sudo apt-get install util-linux');
     }
     return error instanceof Error ? error : new Error(String(error));
 }
@@ -16185,15 +16185,15 @@ const LABEL = /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/;
 const NAME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-(.+)$/;
 const LABEL_EXPECTED = "letters, digits, '.', '_', '+' or '-', not starting with '.' or '-' (for example v1.2.0)";
 /** `20261123T160700Z`: UTC to the second, fixed width, so string order is time order. */
-function backup_retention_backupStamp(at) {
+function backupStamp(at) {
     if (Number.isNaN(at.getTime()))
-        throw new errors_InputError('backup time', String(at), 'a valid date');
+        throw new InputError('backup time', String(at), 'a valid date');
     return at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
 }
 function backupName(at, label) {
     if (!LABEL.test(label))
-        throw new errors_InputError('backup label', label, LABEL_EXPECTED);
-    return `${backup_retention_backupStamp(at)}-${label}`;
+        throw new InputError('backup label', label, LABEL_EXPECTED);
+    return `${backupStamp(at)}-${label}`;
 }
 /** The parts of a backup name; null for anything that is not one (foreign entries). */
 function parseBackupName(name) {
@@ -16206,7 +16206,7 @@ function parseBackupName(name) {
     const createdAt = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
     // Date.UTC rolls 20261332 over into the next year; a real stamp formats back to itself.
     const stamp = `${y}${mo}${d}T${h}${mi}${s}Z`;
-    if (Number.isNaN(createdAt.getTime()) || backup_retention_backupStamp(createdAt) !== stamp)
+    if (Number.isNaN(createdAt.getTime()) || backupStamp(createdAt) !== stamp)
         return null;
     return { name, stamp, createdAt, label };
 }
@@ -16224,7 +16224,7 @@ function sortBackups(names) {
 function validateKeep(keep) {
     // Zero would delete the backup that was just made: there would be nothing to roll back to.
     if (!Number.isInteger(keep) || keep < 1)
-        throw new errors_InputError('keep', keep, 'a whole number of backups, at least 1');
+        throw new InputError('keep', keep, 'a whole number of backups, at least 1');
     return keep;
 }
 /**
@@ -16247,7 +16247,7 @@ function backupsToPrune(names, keep, protect) {
  * The backup a rollback means: "latest", an exact backup name, or a version label (the newest
  * backup with that label; `1.2.0` also finds `v1.2.0` and the other way round).
  */
-function backup_retention_chooseBackup(names, selector) {
+function chooseBackup(names, selector) {
     const sorted = sortBackups(names);
     const wanted = selector.trim();
     const found = wanted === 'latest'
@@ -16301,7 +16301,7 @@ async function backupDataDir(options) {
     const backupsDir = (0,external_node_path_namespaceObject.resolve)(options.backupsDir ?? defaultBackupsDir(dataDir));
     await requireDirectory(dataDir);
     if (backupsDir === dataDir || backupsDir.startsWith(dataDir + external_node_path_namespaceObject.sep)) {
-        throw new errors_InputError('backupsDir', backupsDir, `a directory outside the data directory ${dataDir}`);
+        throw new InputError('backupsDir', backupsDir, `a directory outside the data directory ${dataDir}`);
     }
     const name = backupName((options.now ?? (() => new Date()))(), options.label);
     // Backups hold everything the service knows: readable by the deploying user only.
@@ -16309,7 +16309,7 @@ async function backupDataDir(options) {
     await (0,promises_namespaceObject.chmod)(backupsDir, 0o700);
     const path = (0,external_node_path_namespaceObject.join)(backupsDir, name);
     if (await exists(path)) {
-        throw new errors_PreconditionError(`a backup named ${name} already exists in ${backupsDir}`, 'wait a second and retry, or use another label');
+        throw new PreconditionError(`a backup named ${name} already exists in ${backupsDir}`, 'wait a second and retry, or use another label');
     }
     const partial = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(backupsDir, `.partial-${name}-`));
     const copied = { files: [], sqlite: [], bytes: 0 };
@@ -16357,10 +16357,10 @@ async function listBackups(backupsDir) {
  */
 async function restoreBackup(options) {
     const log = options.log ?? (() => { });
-    const dataDir = resolve(options.dataDir);
-    const backupsDir = resolve(options.backupsDir ?? defaultBackupsDir(dataDir));
+    const dataDir = (0,external_node_path_namespaceObject.resolve)(options.dataDir);
+    const backupsDir = (0,external_node_path_namespaceObject.resolve)(options.backupsDir ?? defaultBackupsDir(dataDir));
     const chosen = chooseBackup((await listBackups(backupsDir)).map((b) => b.name), options.name);
-    const source = join(backupsDir, chosen.name);
+    const source = (0,external_node_path_namespaceObject.join)(backupsDir, chosen.name);
     const hadData = await exists(dataDir);
     if (hadData)
         await requireDirectory(dataDir);
@@ -16369,38 +16369,38 @@ async function restoreBackup(options) {
         throw new PreconditionError(`${aside} already exists`, 'wait a second and retry; it holds data from an earlier restore');
     }
     // Staged beside the data directory, on its filesystem, so that both renames are atomic.
-    await mkdir(dirname(dataDir), { recursive: true });
-    const staging = await mkdtemp(`${dataDir}.restoring-`);
+    await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(dataDir), { recursive: true });
+    const staging = await (0,promises_namespaceObject.mkdtemp)(`${dataDir}.restoring-`);
     try {
         await copyTree(source, staging, '', { mode: 'plain', log, out: { files: [], sqlite: [], bytes: 0 } });
-        await copyAttributes(staging, await lstat(source));
+        await copyAttributes(staging, await (0,promises_namespaceObject.lstat)(source));
         await fsyncPath(staging);
     }
     catch (error) {
-        await rm(staging, { recursive: true, force: true });
+        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
         throw error;
     }
     // Linux has no portable directory swap in Node, so two renames; between them the data
     // directory is briefly absent, and a failed second rename puts the old data back.
     if (hadData) {
         try {
-            await rename(dataDir, aside);
+            await (0,promises_namespaceObject.rename)(dataDir, aside);
         }
         catch (error) {
-            await rm(staging, { recursive: true, force: true });
+            await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
             throw renameError(error, dataDir);
         }
     }
     try {
-        await rename(staging, dataDir);
+        await (0,promises_namespaceObject.rename)(staging, dataDir);
     }
     catch (error) {
         if (hadData)
-            await rename(aside, dataDir);
-        await rm(staging, { recursive: true, force: true });
+            await (0,promises_namespaceObject.rename)(aside, dataDir);
+        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
         throw renameError(error, dataDir);
     }
-    await fsyncPath(dirname(dataDir));
+    await fsyncPath((0,external_node_path_namespaceObject.dirname)(dataDir));
     log(`restored backup ${chosen.name} into ${dataDir}${hadData ? `; the data it replaced is in ${aside}` : ''}`);
     return { name: chosen.name, previous: hadData ? aside : null };
 }
@@ -16544,15 +16544,15 @@ async function fsyncPath(path) {
 async function requireDirectory(path) {
     const stats = await lstatOrNull(path);
     if (stats === null) {
-        throw new errors_PreconditionError(`data directory ${path} does not exist`, 'pass the directory the containers mount for their data');
+        throw new PreconditionError(`data directory ${path} does not exist`, 'pass the directory the containers mount for their data');
     }
     if (!stats.isDirectory())
-        throw new errors_InputError('dataDir', path, 'a directory (not a file or symlink)');
+        throw new InputError('dataDir', path, 'a directory (not a file or symlink)');
 }
 function renameError(error, dataDir) {
     const c = code(error);
     if (c === 'EXDEV' || c === 'EBUSY') {
-        return new PreconditionError(`cannot swap ${dataDir} by rename (${c}): expected a plain directory on the same filesystem as ${dirname(dataDir)}, not a mount point`, `mount the parent (${dirname(dataDir)}) instead, or restore by hand from the backup directory`);
+        return new PreconditionError(`cannot swap ${dataDir} by rename (${c}): expected a plain directory on the same filesystem as ${(0,external_node_path_namespaceObject.dirname)(dataDir)}, not a mount point`, `mount the parent (${(0,external_node_path_namespaceObject.dirname)(dataDir)}) instead, or restore by hand from the backup directory`);
     }
     return error;
 }
@@ -16601,7 +16601,7 @@ function beginDeploy(state, env, deploy) {
     const current = state.environments[env];
     if (current.deploying !== null) {
         const running = current.deploying;
-        throw new errors_PreconditionError(`${env}: deploy ${running.deployId} of ${running.version} (pid ${running.pid}, started ${running.startedAt}) ` +
+        throw new PreconditionError(`${env}: deploy ${running.deployId} of ${running.version} (pid ${running.pid}, started ${running.startedAt}) ` +
             `is still recorded as in progress; expected no deploy in progress before starting ${deploy.deployId}`, 'reconcile the state with what is serving before starting a deploy (the deploy command does this under the lock)');
     }
     const deploying = {
@@ -16623,7 +16623,7 @@ function finishDeploy(state, env, outcome, finish) {
     const deploying = current.deploying;
     if (deploying === null || deploying.deployId !== finish.deployId) {
         const recorded = deploying === null ? 'no deploy in progress' : `deploy ${deploying.deployId} in progress`;
-        throw new errors_PreconditionError(`${env}: cannot finish deploy ${finish.deployId}: the state records ${recorded}; expected ${finish.deployId} in progress`, 'finish only the deploy that this run began');
+        throw new PreconditionError(`${env}: cannot finish deploy ${finish.deployId}: the state records ${recorded}; expected ${finish.deployId} in progress`, 'finish only the deploy that this run began');
     }
     const entry = {
         deployId: deploying.deployId,
@@ -16733,7 +16733,7 @@ function parseState(text, file) {
     }
     catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw new errors_PreconditionError(`${file} is not valid JSON (${reason}); expected the release-flow deploy state`, moveAside);
+        throw new PreconditionError(`${file} is not valid JSON (${reason}); expected the release-flow deploy state`, moveAside);
     }
     if (!isRecord(raw))
         invalid(file, '(top level)', raw, 'an object', moveAside);
@@ -16743,7 +16743,7 @@ function parseState(text, file) {
         invalid(file, 'schemaVersion', version, `a schema version from 1 to ${STATE_SCHEMA_VERSION}`, moveAside);
     }
     if (version > STATE_SCHEMA_VERSION) {
-        throw new errors_PreconditionError(`${file} has schema version ${version}, written by a newer release-flow; this release-flow reads versions 1 to ${STATE_SCHEMA_VERSION}`, 'run the deploy with the release-flow version that wrote the file, or a newer one');
+        throw new PreconditionError(`${file} has schema version ${version}, written by a newer release-flow; this release-flow reads versions 1 to ${STATE_SCHEMA_VERSION}`, 'run the deploy with the release-flow version that wrote the file, or a newer one');
     }
     while (version < STATE_SCHEMA_VERSION) {
         const migrate = MIGRATIONS[version];
@@ -16856,7 +16856,7 @@ function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 function invalid(file, path, value, expected, fix) {
-    throw new errors_PreconditionError(`${file}: ${path} is ${JSON.stringify(value) ?? 'missing'}; expected ${expected}`, fix);
+    throw new PreconditionError(`${file}: ${path} is ${JSON.stringify(value) ?? 'missing'}; expected ${expected}`, fix);
 }
 
 ;// CONCATENATED MODULE: ./build/src/adapters/state-file.js
@@ -16886,7 +16886,7 @@ async function readStateFile(path) {
     catch (error) {
         if (state_file_errorCode(error) === 'ENOENT')
             return emptyState();
-        throw new errors_PreconditionError(`Cannot read the deploy state ${path}: ${error instanceof Error ? error.message : String(error)}`, `make ${path} a file readable by the user that deploys`);
+        throw new PreconditionError(`Cannot read the deploy state ${path}: ${error instanceof Error ? error.message : String(error)}`, `make ${path} a file readable by the user that deploys`);
     }
     return parseState(text, path);
 }
@@ -16909,7 +16909,7 @@ async function writeStateFile(path, state) {
     }
     catch (error) {
         await (0,promises_namespaceObject.unlink)(temp).catch(() => undefined);
-        throw new errors_PreconditionError(`Cannot write the deploy state ${path}: ${error instanceof Error ? error.message : String(error)}`, `make ${dir} an existing directory writable by the user that deploys`);
+        throw new PreconditionError(`Cannot write the deploy state ${path}: ${error instanceof Error ? error.message : String(error)}`, `make ${dir} an existing directory writable by the user that deploys`);
     }
     await syncDirectory(dir);
 }
@@ -17141,12 +17141,12 @@ const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
 function normalizeVersion(version, env) {
     if (version === undefined) {
         if (env === 'prod')
-            throw new errors_InputError('--version', version ?? '', 'a release version X.Y.Z (vX.Y.Z) for a prod deploy');
+            throw new InputError('--version', version ?? '', 'a release version X.Y.Z (vX.Y.Z) for a prod deploy');
         return undefined;
     }
     const v = version.trim().replace(/^v/, '');
     if (!/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.test(v))
-        throw new errors_InputError('--version', version, 'a version X.Y.Z or vX.Y.Z');
+        throw new InputError('--version', version, 'a version X.Y.Z or vX.Y.Z');
     return v;
 }
 function sourceOf(model, service, target) {
@@ -17165,9 +17165,9 @@ async function deploy(deps, options) {
     const dc = (args) => deps.docker.run(args);
     // 1. The digest, before anything else: a version that does not exist changes nothing.
     log(`resolving ${imageName.name}:${tag}`);
-    const ref = await deps.registry.resolveTag(imageName, tag);
+    const ref = options.digest !== undefined ? { digest: options.digest } : await deps.registry.resolveTag(imageName, tag);
     if (ref === null) {
-        throw new errors_InputError(version === undefined ? '--image' : '--version', version === undefined ? `${imageName.name}:latest` : options.version, `a version published as ${imageName.name}:${tag} in ${imageName.registry}`);
+        throw new InputError(version === undefined ? '--image' : '--version', version === undefined ? `${imageName.name}:latest` : options.version, `a version published as ${imageName.name}:${tag} in ${imageName.registry}`);
     }
     const digest = ref.digest;
     const imageRef = env === 'prod' ? `${imageName.name}@${digest}` : `${imageName.name}:${tag}`;
@@ -17256,7 +17256,7 @@ async function deploy(deps, options) {
         };
         if (!preflightPassed(checks)) {
             const failed = checks.filter((c) => !c.ok && c.severity === 'error');
-            throw new errors_PreconditionError(`pre-flight failed for ${env} ${shownVersion}; nothing was changed:\n${failed.map((c) => `  ${c.name}: ${c.message}`).join('\n')}`, failed.map((c) => c.fix).filter(Boolean).join('; ') || 'fix the checks above and deploy again');
+            throw new PreconditionError(`pre-flight failed for ${env} ${shownVersion}; nothing was changed:\n${failed.map((c) => `  ${c.name}: ${c.message}`).join('\n')}`, failed.map((c) => c.fix).filter(Boolean).join('; ') || 'fix the checks above and deploy again');
         }
         if (options.dryRun)
             return base;
@@ -17488,7 +17488,7 @@ function seconds(args, name) {
         return undefined;
     const n = Number(text);
     if (!Number.isFinite(n) || n < 0)
-        throw new errors_InputError(`--${name}`, text, 'a number of seconds >= 0');
+        throw new InputError(`--${name}`, text, 'a number of seconds >= 0');
     return n;
 }
 const deployCommand = {
@@ -17509,10 +17509,10 @@ const deployCommand = {
     async run(args, io) {
         const env = stringValue(args, 'env');
         if (env !== 'dev' && env !== 'prod')
-            throw new errors_InputError('--env', env ?? '', 'dev or prod');
+            throw new InputError('--env', env ?? '', 'dev or prod');
         const image = stringValue(args, 'image') ?? io.env.RELEASE_FLOW_IMAGE;
         if (!image)
-            throw new errors_InputError('--image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse');
+            throw new InputError('--image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse');
         const json = flag(args, 'json');
         const log = (line) => io.stderr(`${line}\n`);
         const docker = createDocker();
@@ -17592,7 +17592,7 @@ function parsePlatforms(text, input = 'platforms') {
     for (const platform of platforms) {
         const normalized = platform === 'linux/arm64/v8' ? 'linux/arm64' : platform;
         if (!knownPlatforms.includes(normalized)) {
-            throw new errors_InputError(input, platform, `platforms among ${knownPlatforms.join(', ')}`);
+            throw new InputError(input, platform, `platforms among ${knownPlatforms.join(', ')}`);
         }
     }
     return [...new Set(platforms.map((p) => (p === 'linux/arm64/v8' ? 'linux/arm64' : p)))];
@@ -17606,22 +17606,22 @@ function parsePlatforms(text, input = 'platforms') {
 const cacheModes = ['registry', 'gha', 'none'];
 function imageSettings(raw, names) {
     if (!raw.image)
-        throw new errors_InputError(names.image, raw.image ?? '', 'an image name such as ghcr.io/owner/synapse');
+        throw new InputError(names.image, raw.image ?? '', 'an image name such as ghcr.io/owner/synapse');
     const image = parseImageName(raw.image, names.image);
     const version = raw.version?.trim() || '';
     if (version && raw.main)
-        throw new errors_InputError(names.main, true, `either ${names.version} or ${names.main}, not both`);
+        throw new InputError(names.main, true, `either ${names.version} or ${names.main}, not both`);
     if (!version && !raw.main)
-        throw new errors_InputError(names.version, '', `a release version such as 1.4.0, or ${names.main} for a build of main`);
+        throw new InputError(names.version, '', `a release version such as 1.4.0, or ${names.main} for a build of main`);
     // semver.valid takes one optional leading `v`: `1.4.0` and `v1.4.0`, not `vv1.4.0` or `V1.4.0`.
     const valid = version ? node_modules_semver.valid(version) : null;
     if (version && !valid) {
-        throw new errors_InputError(names.version, version, 'a semantic version such as 1.4.0 or v1.4.0 (the version action\'s output)');
+        throw new InputError(names.version, version, 'a semantic version such as 1.4.0 or v1.4.0 (the version action\'s output)');
     }
     const target = valid ? { kind: 'version', version: valid } : { kind: 'main' };
     const cache = (raw.cache?.trim() || 'registry');
     if (!cacheModes.includes(cache))
-        throw new errors_InputError(names.cache, raw.cache, `one of ${cacheModes.join(', ')}`);
+        throw new InputError(names.cache, raw.cache, `one of ${cacheModes.join(', ')}`);
     return {
         image,
         target,
@@ -17652,7 +17652,7 @@ function parseKeyValues(text, input, options = {}) {
         const eq = entry.indexOf('=');
         if (eq <= 0) {
             const shown = options.lines ? `line ${index + 1} (its text is not shown: it may hold a secret)` : entry;
-            throw new errors_InputError(input, shown, 'KEY=VALUE entries, one per line');
+            throw new InputError(input, shown, 'KEY=VALUE entries, one per line');
         }
         values[entry.slice(0, eq).trim()] = entry.slice(eq + 1);
     }
@@ -17733,16 +17733,16 @@ function imageTags(target, options) {
     const prefix = options.tagPrefix ?? 'v';
     if (target.kind === 'main') {
         if (!/^[0-9a-f]{7,40}$/.test(options.sha))
-            throw new errors_InputError('sha', options.sha, 'a commit sha of 7 to 40 hex characters');
+            throw new InputError('sha', options.sha, 'a commit sha of 7 to 40 hex characters');
         return { immutable: [`sha-${options.sha.slice(0, 7)}`], moving: ['latest'], held: [] };
     }
     // semver itself takes one optional leading `v` (and only one: `vv1.2.3` is not a version).
     const version = node_modules_semver.parse(target.version);
     if (!version)
-        throw new errors_InputError('version', target.version, 'a semantic version such as 1.4.0 (or v1.4.0)');
+        throw new InputError('version', target.version, 'a semantic version such as 1.4.0 (or v1.4.0)');
     const exact = `${prefix}${version.version}`;
     if (!isValidTag(exact)) {
-        throw new errors_InputError('tag-prefix', prefix, 'a prefix that makes a valid image tag (letters, digits, _ . -; no "/"), such as v');
+        throw new InputError('tag-prefix', prefix, 'a prefix that makes a valid image tag (letters, digits, _ . -; no "/"), such as v');
     }
     const stable = version.prerelease.length === 0;
     const moving = [];
@@ -17867,11 +17867,11 @@ async function checkBuildInputs(req) {
     const names = req.names ?? { context: 'context', file: 'file' };
     const context = (0,external_node_path_namespaceObject.resolve)(req.context);
     if (!(await (0,promises_namespaceObject.stat)(context).then((s) => s.isDirectory(), () => false))) {
-        throw new errors_InputError(names.context, req.context, 'an existing directory to build from');
+        throw new InputError(names.context, req.context, 'an existing directory to build from');
     }
     const file = (0,external_node_path_namespaceObject.resolve)(context, req.file ?? 'Dockerfile');
     if (!(await (0,promises_namespaceObject.stat)(file).then((s) => s.isFile(), () => false))) {
-        throw new errors_InputError(names.file, req.file ?? 'Dockerfile', `an existing Dockerfile (${file} does not exist)`);
+        throw new InputError(names.file, req.file ?? 'Dockerfile', `an existing Dockerfile (${file} does not exist)`);
     }
 }
 /** The digest of the immutable tag when it exists from this commit; an error when from another. */
@@ -18714,12 +18714,12 @@ async function ensureFullHistory(git, policy, log) {
     if (!(await git.isShallow()))
         return;
     if (policy === 'fail') {
-        throw new errors_PreconditionError('this repository is a shallow clone, so the last release and the commits since it cannot be known', `${unshallowCommand}   (in actions/checkout: fetch-depth: 0)`);
+        throw new PreconditionError('this repository is a shallow clone, so the last release and the commits since it cannot be known', `${unshallowCommand}   (in actions/checkout: fetch-depth: 0)`);
     }
     log(`Shallow clone detected: fetching the full history and tags (${unshallowCommand}).`);
     await git.deepen();
     if (await git.isShallow()) {
-        throw new errors_PreconditionError('the clone is still shallow after fetching its history', `${unshallowCommand}, or fetch-depth: 0 in actions/checkout`);
+        throw new PreconditionError('the clone is still shallow after fetching its history', `${unshallowCommand}, or fetch-depth: 0 in actions/checkout`);
     }
 }
 async function resolveRef(git, ref, input) {
@@ -18727,8 +18727,8 @@ async function resolveRef(git, ref, input) {
     if (sha)
         return sha;
     if (ref === 'HEAD')
-        throw new errors_PreconditionError('HEAD has no commit yet: there is no history to version', 'commit something first, e.g. git commit --allow-empty -m "chore: start"');
-    throw new errors_InputError(input, ref, 'a commit, branch or tag that exists in this repository');
+        throw new PreconditionError('HEAD has no commit yet: there is no history to version', 'commit something first, e.g. git commit --allow-empty -m "chore: start"');
+    throw new InputError(input, ref, 'a commit, branch or tag that exists in this repository');
 }
 /** The last release before `to` and the analysis of the commits since it, streamed from git. */
 async function describeRange(git, options) {
@@ -18790,7 +18790,7 @@ async function imageRequest(git, env, options) {
     // The build context is the work tree, so the image is HEAD's only when no tracked file differs:
     // otherwise its revision label, which immutability and `latest` trust, would not be true.
     if (options.push && (await git.isDirty({ untracked: false }))) {
-        throw new errors_PreconditionError('tracked files differ from HEAD, so the image would not be what its revision label says', 'commit or stash the changes (git stash), then build again');
+        throw new PreconditionError('tracked files differ from HEAD, so the image would not be what its revision label says', 'commit or stash the changes (git stash), then build again');
     }
     const sha = await resolveRef(git, 'HEAD', 'ref');
     const { repository, serverUrl } = await repositoryContext(git, env);
@@ -18915,19 +18915,19 @@ function cliSecret(spec, io) {
     const fields = Object.fromEntries(spec.split(',').map((part) => part.split('=', 2)));
     const id = fields.id;
     if (!id || (fields.env === undefined) === (fields.src === undefined)) {
-        throw new errors_InputError('--secret', spec, 'id=ID,env=VARIABLE or id=ID,src=FILE');
+        throw new InputError('--secret', spec, 'id=ID,env=VARIABLE or id=ID,src=FILE');
     }
     if (fields.env !== undefined) {
         const value = io.env[fields.env];
         if (value === undefined)
-            throw new errors_InputError('--secret', spec, `an environment variable ${fields.env} that is set`);
+            throw new InputError('--secret', spec, `an environment variable ${fields.env} that is set`);
         return [id, value];
     }
     try {
         return [id, (0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.resolve)(io.cwd, fields.src), 'utf8')];
     }
     catch {
-        throw new errors_InputError('--secret', spec, `a readable file ${fields.src}`);
+        throw new InputError('--secret', spec, `a readable file ${fields.src}`);
     }
 }
 
@@ -18992,7 +18992,7 @@ function parseShownTypes(text, input = 'shown-types') {
     for (const item of text.split(/[,\n]/).map((s) => s.trim()).filter(Boolean)) {
         const m = /^([\w-]+)\s*=\s*(\S.*)$/.exec(item);
         if (!m)
-            throw new errors_InputError(input, item, 'entries of the form "type=Section title", e.g. "docs=Documentation, refactor=Refactoring"');
+            throw new InputError(input, item, 'entries of the form "type=Section title", e.g. "docs=Documentation, refactor=Refactoring"');
         const type = m[1].toLowerCase();
         const title = m[2].trim();
         const existing = sections.find((section) => section.title === title);
@@ -19111,9 +19111,9 @@ function forcedVersion(previous, releaseAs) {
     const input = `Release-As footer of commit ${releaseAs.sha.slice(0, 7)}`;
     const version = node_modules_semver.valid(releaseAs.value);
     if (!version)
-        throw new errors_InputError(input, releaseAs.value, 'a semantic version such as 2.0.0');
+        throw new InputError(input, releaseAs.value, 'a semantic version such as 2.0.0');
     if (previous !== null && !node_modules_semver.gt(version, previous)) {
-        throw new errors_InputError(input, releaseAs.value, `a version greater than the last release ${previous}`);
+        throw new InputError(input, releaseAs.value, `a version greater than the last release ${previous}`);
     }
     return { version, bump: bumpBetween(previous, version) };
 }
@@ -19194,7 +19194,7 @@ async function notesForTag(git, tag, context) {
     const { settings } = context;
     const parsed = parseVersionTag(tag, settings.tagPrefix);
     if (!parsed)
-        throw new errors_InputError('tag', tag, `a release tag of the form ${settings.tagPrefix}X.Y.Z`);
+        throw new InputError('tag', tag, `a release tag of the form ${settings.tagPrefix}X.Y.Z`);
     await ensureFullHistory(git, context.shallow, context.log ?? (() => { }));
     const exists = await git.tagExists(tag);
     const to = exists ? `refs/tags/${tag}` : (context.ref ?? 'HEAD');
@@ -19238,7 +19238,7 @@ async function notesForAllTags(git, context) {
     await ensureFullHistory(git, context.shallow, context.log ?? (() => { }));
     const head = await git.resolveCommit(context.to ?? 'HEAD');
     if (!head)
-        throw new errors_InputError('to', context.to, 'a commit, branch or tag that exists in this repository');
+        throw new InputError('to', context.to, 'a commit, branch or tag that exists in this repository');
     const releases = (await git.tagCommits({ mergedInto: head }))
         .map((t) => ({ ...t, parsed: parseVersionTag(t.name, settings.tagPrefix) }))
         .filter((t) => t.parsed !== null)
@@ -19452,7 +19452,7 @@ const notesCommand = {
     },
     async run(args, io) {
         if (flag(args, 'all') && stringValue(args, 'from')) {
-            throw new errors_InputError('--from', stringValue(args, 'from'), 'no --from with --all: every release starts at the release before it');
+            throw new InputError('--from', stringValue(args, 'from'), 'no --from with --all: every release starts at the release before it');
         }
         const { settings, notes, git, links } = await notesCommandContext(args, io);
         const context = { settings, links, notes, shallow: 'fail', today: io.now() };
@@ -19463,7 +19463,7 @@ const notesCommand = {
         const file = stringValue(args, 'write');
         const unreleased = sections.find((s) => !parseVersionTag(s.tag, settings.tagPrefix));
         if (file && unreleased) {
-            throw new errors_InputError('--write', file, 'a range that ends at a release tag (--to vX.Y.Z): an unreleased range has no version to file its section under');
+            throw new InputError('--write', file, 'a range that ends at a release tag (--to vX.Y.Z): an unreleased range has no version to file its section under');
         }
         if (file) {
             const path = (0,external_node_path_namespaceObject.resolve)(git.cwd, file);
@@ -19641,22 +19641,22 @@ function checkPushedTag(input) {
 async function cutRelease(git, options) {
     const branch = await git.currentBranch();
     if (branch === null)
-        throw new errors_PreconditionError('HEAD is detached: a release commit needs a branch', 'git switch main');
+        throw new PreconditionError('HEAD is detached: a release commit needs a branch', 'git switch main');
     if (await git.isDirty()) {
-        throw new errors_PreconditionError('the working tree has uncommitted changes, which the release commit would not contain', 'commit them, or git stash --include-untracked');
+        throw new PreconditionError('the working tree has uncommitted changes, which the release commit would not contain', 'commit them, or git stash --include-untracked');
     }
     const root = await git.topLevel();
     const path = (0,external_node_path_namespaceObject.resolve)(root, options.file);
     if ((0,external_node_path_namespaceObject.relative)(root, path).startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)((0,external_node_path_namespaceObject.relative)(root, path))) {
-        throw new errors_InputError('--file', options.file, `a path inside the repository ${root}, such as release-notes.md`);
+        throw new InputError('--file', options.file, `a path inside the repository ${root}, such as release-notes.md`);
     }
     const computed = await computeVersion(git, { settings: options.settings, shallow: 'fail', collect: true, log: options.log });
     const result = options.as ? { ...computed, ...release_forcedVersion(options.as, computed, options.settings) } : computed;
     if (!result.released || !result.version || !result.tag) {
-        throw new errors_PreconditionError(`nothing to release: no feat, fix, perf, revert or breaking commit in ${result.commits} commit(s) since ${result.previousTag ?? 'the start of history'}`, 'commit a releasable change, or force a version with --as X.Y.Z');
+        throw new PreconditionError(`nothing to release: no feat, fix, perf, revert or breaking commit in ${result.commits} commit(s) since ${result.previousTag ?? 'the start of history'}`, 'commit a releasable change, or force a version with --as X.Y.Z');
     }
     if (await git.tagExists(result.tag)) {
-        throw new errors_PreconditionError(`tag ${result.tag} already exists`, `choose another version with --as, or delete the tag if it was a mistake: git tag -d ${result.tag}`);
+        throw new PreconditionError(`tag ${result.tag} already exists`, `choose another version with --as, or delete the tag if it was a mistake: git tag -d ${result.tag}`);
     }
     const notes = notesForVersion(result, options);
     const commitMessage = `chore(release): ${result.tag}`;
@@ -19699,7 +19699,7 @@ function release_forcedVersion(as, computed, settings) {
     const version = node_modules_semver.valid(as);
     const previous = computed.previousVersion;
     if (!version)
-        throw new errors_InputError('--as', as, 'a semantic version such as 1.4.0');
+        throw new InputError('--as', as, 'a semantic version such as 1.4.0');
     const tag = `${settings.tagPrefix}${version}`;
     const problem = checkPushedTag({
         tag,
@@ -19710,7 +19710,7 @@ function release_forcedVersion(as, computed, settings) {
         forced: computed.releaseAs,
     });
     if (problem)
-        throw new errors_InputError('--as', as, `a version the tag check accepts (${problem.message})`);
+        throw new InputError('--as', as, `a version the tag check accepts (${problem.message})`);
     return { version, tag, bump: bumpBetween(previous, version), released: true };
 }
 
@@ -19777,6 +19777,381 @@ function outcomeJson(outcome) {
     const { version, tag, previousTag, bump, branch, commitMessage, file, commit, pushed, dryRun } = outcome;
     return { version, tag, previousTag, bump, branch, commitMessage, file, commit, pushed, dryRun, notes: outcome.notes.markdown };
 }
+
+;// CONCATENATED MODULE: external "node:readline/promises"
+const external_node_readline_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline/promises");
+;// CONCATENATED MODULE: ./build/src/flows/rollback.js
+// `release-flow rollback --env prod`: back to the previous release, and data restores.
+//
+// Instant rollback: the previous release still runs as the hot standby (the colour listed second in
+// upstreams.caddy), so a rollback is the deploy's switch in reverse: rewrite upstreams.caddy with
+// the standby first and reload Caddy gracefully, under the deploy lock, then record it in the state
+// (active ↔ previous, a history entry). It works at any time after the switch, not only during it
+// (docker-rollout's flaw). When the standby is gone or holds something else, the previous release's
+// recorded digest is deployed through the deploy flow. `--to vX.Y.Z` deploys that version.
+//
+// Data restore: choose a backup, stop the app containers, put the backup in place, recreate them.
+
+
+
+
+
+
+
+
+
+
+
+const rollback_DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
+async function projectPaths(docker, options) {
+    const composeFile = (0,external_node_path_namespaceObject.resolve)(options.composeFile);
+    const envFile = (0,external_node_path_namespaceObject.resolve)(options.envFile ?? (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(composeFile), '.env'));
+    const target = { file: composeFile, project: options.project, envFile };
+    const model = JSON.parse((await docker.run(configJsonArgs(target))).stdout);
+    const source = (service, path) => model.services?.[service]?.volumes?.find((v) => v.target === path)?.source;
+    const dataDir = (0,external_node_path_namespaceObject.resolve)(options.dataDir ?? source(colourService('blue'), '/app/data') ?? '/opt/synapse/data');
+    const proxyDir = (0,external_node_path_namespaceObject.resolve)(options.proxyConfigDir ?? source(PROXY_SERVICE, '/etc/caddy') ?? (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(composeFile), 'caddy'));
+    return {
+        target,
+        composeFile,
+        envFile,
+        dataDir,
+        stateFile: stateFilePath(dataDir),
+        lockPath: (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(dataDir), 'release-flow-deploy.lock'),
+        upstreamsFile: (0,external_node_path_namespaceObject.join)(proxyDir, 'upstreams.caddy'),
+        model,
+    };
+}
+/** The URL an environment answers on, from its published port (the proxy for prod). */
+function environmentUrl(model, env) {
+    const port = model.services?.[env === 'prod' ? PROXY_SERVICE : DEV_SERVICE]?.ports?.[0];
+    if (!port)
+        return undefined;
+    const host = !port.host_ip || port.host_ip === '0.0.0.0' || port.host_ip === '::' ? 'localhost' : port.host_ip;
+    return `http://${host}:${port.published}`;
+}
+async function listServices(docker, target) {
+    return parsePs((await docker.run(psArgs(target))).stdout);
+}
+/** Running, and healthy when the service has a health check. */
+function isUp(entry) {
+    return entry !== undefined && entry.State === 'running' && (entry.Health === '' || entry.Health === 'healthy');
+}
+async function rollback_writeFileAtomic(path, text) {
+    const temp = `${path}.${process.pid}.new`;
+    await (0,promises_namespaceObject.writeFile)(temp, text);
+    await (0,promises_namespaceObject.rename)(temp, path);
+}
+function rollback_isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+async function observeProd(docker, paths) {
+    const ps = await listServices(docker, paths.target);
+    const running = (service) => ps.find((p) => p.Service === service && p.State === 'running');
+    const envVars = readEnvLines(await (0,promises_namespaceObject.readFile)(paths.envFile, 'utf8').catch(() => ''));
+    const order = parseUpstreams(await (0,promises_namespaceObject.readFile)(paths.upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
+    const proxyUp = running(PROXY_SERVICE) !== undefined;
+    const servingColour = proxyUp && order[0] && running(colourService(order[0])) ? order[0] : undefined;
+    const servingDigest = servingColour === undefined ? null : (digestOf(envVars[colourImageVariable(servingColour)]) ?? null);
+    return { order, proxyUp, ps, envVars, servingColour, servingDigest };
+}
+/** Reads the state and reconciles prod with what serves (as the deploy does first). */
+async function reconciledState(paths, seen, at, log) {
+    const state = await readStateFile(paths.stateFile);
+    const deployingPid = state.environments.prod.deploying?.pid;
+    const r = reconcile(state, 'prod', { servingDigest: seen.servingDigest, deployingPidAlive: deployingPid !== undefined && rollback_isAlive(deployingPid), ...(seen.servingColour ? { servingColour: seen.servingColour } : {}) }, { at });
+    for (const note of r.notes)
+        log(`state: ${note}`);
+    if (r.notes.length > 0)
+        await writeStateFile(paths.stateFile, r.state);
+    return r.state;
+}
+function requireProd(env) {
+    if (env === 'prod')
+        return 'prod';
+    if (env === 'dev')
+        throw new InputError('--env', env, 'prod: dev follows latest and has no rollback; run `release-flow deploy --env dev` (or `--version vX.Y.Z`)');
+    throw new InputError('--env', env, 'prod');
+}
+function deployOptions(options, version, extra = {}) {
+    if (!options.image)
+        throw new InputError('--image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse (needed to deploy a release)');
+    return {
+        env: 'prod',
+        version,
+        image: options.image,
+        composeFile: options.composeFile,
+        project: options.project,
+        envFile: options.envFile,
+        dataDir: options.dataDir,
+        proxyConfigDir: options.proxyConfigDir,
+        watchSeconds: options.watchSeconds,
+        lockTimeoutMs: options.lockTimeoutMs,
+        waitTimeoutSeconds: options.waitTimeoutSeconds,
+        ...(options.log ? { log: options.log } : {}),
+        ...extra,
+    };
+}
+function fromDeploy(r) {
+    return {
+        env: 'prod',
+        mode: 'deploy',
+        version: r.version,
+        digest: r.digest,
+        previousVersion: r.previousVersion,
+        ...(r.colour ? { colour: r.colour } : {}),
+        ...(r.url ? { url: r.url } : {}),
+        stateFile: r.stateFile,
+        deploy: r,
+    };
+}
+async function rollback(deps, options) {
+    requireProd(options.env);
+    const log = options.log ?? (() => { });
+    const now = deps.now ?? (() => new Date());
+    if (options.to !== undefined) {
+        log(`rolling prod to ${options.to} through the deploy flow`);
+        return fromDeploy(await deploy(deps, deployOptions(options, options.to)));
+    }
+    const paths = await projectPaths(deps.docker, options);
+    const lock = await acquireDeployLock(paths.lockPath, {
+        timeoutMs: options.lockTimeoutMs ?? rollback_DEFAULT_LOCK_TIMEOUT_MS,
+        holder: `rollback prod (pid ${process.pid})`,
+        onWait: (heldBy) => log(`waiting for the deploy lock ${paths.lockPath}, held by ${heldBy}`),
+    });
+    let fallback;
+    try {
+        const seen = await observeProd(deps.docker, paths);
+        let state = await reconciledState(paths, seen, now().toISOString(), log);
+        const prod = state.environments.prod;
+        const previous = prod.previous;
+        if (previous === null) {
+            throw new PreconditionError('prod has no previous release recorded; there is nothing to roll back to', 'name a release: release-flow rollback --env prod --to vX.Y.Z');
+        }
+        const [live, standby] = seen.order;
+        const standbyEntry = standby ? seen.ps.find((p) => p.Service === colourService(standby)) : undefined;
+        const standbyDigest = standby ? digestOf(seen.envVars[colourImageVariable(standby)]) : undefined;
+        const instant = seen.proxyUp && live !== undefined && standby !== undefined && isUp(standbyEntry) && standbyDigest === previous.digest;
+        if (instant) {
+            log(`${colourService(standby)} holds ${previous.version} and is ${standbyEntry.Health || 'running'}: switching traffic back to it (caddy reload)`);
+            await rollback_writeFileAtomic(paths.upstreamsFile, upstreamsText([standby, live]));
+            try {
+                await deps.docker.run(caddyReloadArgs(paths.target));
+            }
+            catch (error) {
+                await rollback_writeFileAtomic(paths.upstreamsFile, upstreamsText([live, standby]));
+                throw error;
+            }
+            const deployId = `prod-rollback-${now().toISOString().replace(/[:.]/g, '')}-${(0,external_node_crypto_namespaceObject.randomBytes)(3).toString('hex')}`;
+            const from = prod.active;
+            state = beginDeploy(state, 'prod', { deployId, version: previous.version, digest: previous.digest, colour: standby, startedAt: now().toISOString(), pid: process.pid });
+            state = finishDeploy(state, 'prod', 'success', {
+                deployId,
+                at: now().toISOString(),
+                detail: `instant rollback: ${colourService(standby)} serves ${previous.version} again${from ? `; ${from.version} on ${colourService(live)} is the hot standby` : ''}`,
+            });
+            await writeStateFile(paths.stateFile, state);
+            const url = environmentUrl(paths.model, 'prod');
+            log(`prod serves ${previous.version} from ${standby}${url ? ` at ${url}` : ''}`);
+            return {
+                env: 'prod',
+                mode: 'instant',
+                version: previous.version,
+                digest: previous.digest,
+                previousVersion: from?.version ?? null,
+                colour: standby,
+                ...(url ? { url } : {}),
+                stateFile: paths.stateFile,
+            };
+        }
+        const why = !seen.proxyUp
+            ? 'the proxy is not running'
+            : standbyEntry === undefined
+                ? `the standby ${standby ? colourService(standby) : 'colour'} is gone`
+                : !isUp(standbyEntry)
+                    ? `the standby ${colourService(standby)} is ${standbyEntry.State}${standbyEntry.Health ? ` (${standbyEntry.Health})` : ''}`
+                    : `the standby ${colourService(standby)} holds another release`;
+        fallback = { version: previous.version, digest: previous.digest, why };
+    }
+    finally {
+        await lock.release();
+    }
+    // The deploy flow takes the lock itself.
+    log(`${fallback.why}: redeploying ${fallback.version} (${fallback.digest}) through the deploy flow`);
+    return fromDeploy(await deploy(deps, deployOptions(options, fallback.version, { digest: fallback.digest })));
+}
+/** The backup a selector names, without changing anything (for the confirmation prompt). */
+async function chooseRestore(docker, options) {
+    const paths = await projectPaths(docker, options);
+    const dir = (0,external_node_path_namespaceObject.resolve)(options.backupsDir ?? defaultBackupsDir(paths.dataDir));
+    const chosen = chooseBackup((await listBackups(dir)).map((b) => b.name), options.backup);
+    return { name: chosen.name, path: (0,external_node_path_namespaceObject.join)(dir, chosen.name), dataDir: paths.dataDir };
+}
+const APP_SERVICES = [DEV_SERVICE, colourService('blue'), colourService('green')];
+/** Stops the app containers, restores the backup into the data directory, recreates them. */
+async function restoreData(docker, options) {
+    const log = options.log ?? (() => { });
+    const paths = await projectPaths(docker, options);
+    const chosen = await chooseRestore(docker, options);
+    const lock = await acquireDeployLock(paths.lockPath, {
+        timeoutMs: options.lockTimeoutMs ?? rollback_DEFAULT_LOCK_TIMEOUT_MS,
+        holder: `rollback --restore-data ${chosen.name} (pid ${process.pid})`,
+        onWait: (heldBy) => log(`waiting for the deploy lock ${paths.lockPath}, held by ${heldBy}`),
+    });
+    try {
+        const ps = await listServices(docker, paths.target);
+        const running = APP_SERVICES.filter((s) => ps.some((p) => p.Service === s && p.State === 'running'));
+        for (const service of running) {
+            log(`stopping ${service}`);
+            await docker.run(stopArgs(paths.target, service, 10));
+        }
+        // The state file lives in the data directory's parent, so it is not part of the restore.
+        const restored = await restoreBackup({
+            dataDir: paths.dataDir,
+            ...(options.backupsDir ? { backupsDir: options.backupsDir } : {}),
+            name: chosen.name,
+            log,
+            ...(options.now ? { now: options.now } : {}),
+        });
+        log(`restored ${chosen.name} into ${paths.dataDir}${restored.previous ? `; the replaced data is in ${restored.previous}` : ''}`);
+        // Recreated, not restarted: a bind mount keeps following the renamed directory until then.
+        // Prod's serving colour first, so the proxy gets an upstream back as soon as possible.
+        const order = parseUpstreams(await (0,promises_namespaceObject.readFile)(paths.upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
+        const first = order.map(colourService).filter((s) => running.includes(s));
+        for (const service of [...first, ...running.filter((s) => !first.includes(s))]) {
+            log(`recreating ${service}`);
+            await docker.run(upServiceArgs(paths.target, service, healthWaitSeconds(paths.model.services?.[service]?.healthcheck), { forceRecreate: true }));
+        }
+        return { backup: restored.name, backupPath: chosen.path, dataDir: paths.dataDir, previousData: restored.previous, restarted: running };
+    }
+    finally {
+        await lock.release();
+    }
+}
+
+;// CONCATENATED MODULE: ./build/src/cli/commands/rollback.js
+
+
+
+
+
+
+
+
+
+
+
+function rollback_seconds(args, name) {
+    const text = stringValue(args, name);
+    if (text === undefined)
+        return undefined;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < 0)
+        throw new InputError(`--${name}`, text, 'a number of seconds >= 0');
+    return n;
+}
+const terminalConfirm = async (question) => {
+    const rl = (0,external_node_readline_promises_namespaceObject.createInterface)({ input: process.stdin, output: process.stderr });
+    try {
+        return /^y(es)?$/i.test((await rl.question(question)).trim());
+    }
+    finally {
+        rl.close();
+    }
+};
+function rollbackCommandWith(confirm, isTty) {
+    return {
+        name: 'rollback',
+        summary: 'Roll prod back: instantly to the previous release (the hot standby), to a named version, or restore a data backup.',
+        usage: 'release-flow rollback --env prod [--to vX.Y.Z] [--restore-data NAME|latest [--yes]] [--image NAME] [--compose FILE] [--project NAME] [--env-file FILE] [--data-dir DIR] [--json]',
+        options: {
+            env: { type: 'string', placeholder: 'ENV', help: 'prod (dev follows latest: use deploy --env dev)' },
+            to: { type: 'string', placeholder: 'vX.Y.Z', help: 'deploy this release instead of the previous one' },
+            'restore-data': { type: 'string', placeholder: 'NAME', help: 'restore a data backup: "latest", a backup name or a version label' },
+            yes: { type: 'boolean', short: 'y', help: 'restore without asking for confirmation' },
+            image: { type: 'string', placeholder: 'NAME', help: 'the image without tag, when a release must be deployed (default $RELEASE_FLOW_IMAGE)' },
+            ...composeOptions,
+            watch: { type: 'string', placeholder: 'SECONDS', help: 'how long a deployed release is watched after the switch (default 60)' },
+            'wait-timeout': { type: 'string', placeholder: 'SECONDS', help: 'health wait of a deployed release (default: from its healthcheck)' },
+            'lock-timeout': { type: 'string', placeholder: 'SECONDS', help: 'how long to wait for another deploy (default 600)' },
+            ...jsonOption,
+        },
+        async run(args, io) {
+            const env = stringValue(args, 'env');
+            requireProd(env ?? '');
+            const json = flag(args, 'json');
+            const log = (line) => io.stderr(`${line}\n`);
+            const docker = createDocker();
+            const target = composeTargetFromArgs(args, io);
+            const lockTimeout = rollback_seconds(args, 'lock-timeout');
+            const restore = stringValue(args, 'restore-data');
+            if (restore !== undefined) {
+                if (stringValue(args, 'to') !== undefined)
+                    throw new InputError('--to', stringValue(args, 'to'), 'no --to with --restore-data (restore the data, then roll back the release separately)');
+                const chosen = await chooseRestore(docker, { ...target, backup: restore });
+                if (!flag(args, 'yes')) {
+                    if (!isTty())
+                        throw new InputError('--yes', '', `--yes to restore ${chosen.name} without a prompt (stdin is not a terminal)`);
+                    const ok = await confirm(`Restore ${chosen.name} into ${chosen.dataDir}? The app containers stop meanwhile; the current data is kept aside. [y/N] `);
+                    if (!ok) {
+                        io.stderr('release-flow rollback: restore cancelled; nothing was changed\n');
+                        return 1;
+                    }
+                }
+                const r = await restoreData(docker, { ...target, backup: chosen.name, ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}), log });
+                if (json)
+                    io.stdout(`${JSON.stringify({ outcome: 'restored', ...r })}\n`);
+                else
+                    io.stdout([`restored ${r.backup} into ${r.dataDir}`, `previous data kept in ${r.previousData ?? '(there was none)'}`, `recreated: ${r.restarted.join(', ') || 'nothing was running'}`].join('\n') + '\n');
+                return 0;
+            }
+            const waitTimeout = rollback_seconds(args, 'wait-timeout');
+            let result;
+            try {
+                result = await rollback({ docker, registry: createRegistryClient({ credentials: dockerConfigCredentials(), log }), probes: createHostProbes({ docker }) }, {
+                    env: 'prod',
+                    to: stringValue(args, 'to'),
+                    image: stringValue(args, 'image') ?? io.env.RELEASE_FLOW_IMAGE,
+                    ...target,
+                    watchSeconds: rollback_seconds(args, 'watch'),
+                    ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
+                    ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
+                    log,
+                });
+            }
+            catch (error) {
+                if (!(error instanceof DeployRolledBackError))
+                    throw error;
+                io.stderr(`release-flow rollback: ${error.message}\n`);
+                if (json)
+                    io.stdout(`${JSON.stringify({ env: 'prod', mode: 'deploy', outcome: 'rolled-back', version: error.result.version })}\n`);
+                return 1;
+            }
+            const out = {
+                env: result.env,
+                mode: result.mode,
+                outcome: 'success',
+                version: result.version,
+                digest: result.digest,
+                'previous-version': result.previousVersion,
+                colour: result.colour ?? null,
+                url: result.url ?? null,
+            };
+            if (json)
+                io.stdout(`${JSON.stringify(out)}\n`);
+            else
+                io.stdout(Object.entries(out).map(([k, v]) => `${k}=${v ?? ''}`).join('\n') + '\n');
+            return 0;
+        },
+    };
+}
+const rollbackCommand = rollbackCommandWith(terminalConfirm, () => process.stdin.isTTY === true);
 
 ;// CONCATENATED MODULE: ./build/src/flows/status.js
 // `release-flow status`: the state file read beside the data directory, and what compose says runs.
@@ -19847,6 +20222,173 @@ const statusCommand = {
     },
 };
 
+;// CONCATENATED MODULE: ./build/src/flows/switch.js
+// `release-flow switch dev|prod` (scripts/switch_env.sh): makes an environment the active one.
+//
+// The target is brought up at its recorded version (prod: the state's active release, pinned by
+// digest, or `--version` through the deploy flow, which makes a switch a rollback too; dev: latest),
+// then SYNAPSE_ACTIVE_ENV=<env> is recorded in the compose variables file, every other line kept.
+// Each environment's configuration comes with it: compose gives each service its own
+// SYNAPSE_CONFIG_PATH (configs/synapse_<env>.json), so nobody edits a port or a config by hand.
+
+
+
+
+
+
+
+
+const ACTIVE_ENV_VARIABLE = 'SYNAPSE_ACTIVE_ENV';
+function parseEnvironment(value) {
+    if (value !== undefined && ENVIRONMENTS.includes(value))
+        return value;
+    throw new InputError('environment', value ?? '', `one of ${ENVIRONMENTS.join(', ')}`);
+}
+async function switchEnvironment(deps, options) {
+    const env = parseEnvironment(options.env);
+    const log = options.log ?? (() => { });
+    const paths = await projectPaths(deps.docker, options);
+    const image = () => {
+        if (!options.image)
+            throw new InputError('--image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse (or set RELEASE_FLOW_IMAGE)');
+        return options.image;
+    };
+    const run = (version, digest) => deploy(deps, {
+        env,
+        version,
+        image: image(),
+        composeFile: paths.composeFile,
+        project: options.project,
+        envFile: paths.envFile,
+        dataDir: options.dataDir,
+        proxyConfigDir: options.proxyConfigDir,
+        watchSeconds: options.watchSeconds,
+        lockTimeoutMs: options.lockTimeoutMs,
+        waitTimeoutSeconds: options.waitTimeoutSeconds,
+        ...(digest ? { digest } : {}),
+        log,
+    });
+    let deployed;
+    if (options.version !== undefined) {
+        log(`switching to ${env} at ${options.version}`);
+        deployed = await run(options.version);
+    }
+    else if (env === 'prod') {
+        const state = await readStateFile(paths.stateFile);
+        const recorded = state.environments.prod.active ?? state.environments.prod.previous;
+        const seen = await observeProd(deps.docker, paths);
+        const serving = seen.servingColour !== undefined && isUp(seen.ps.find((p) => p.Service === colourService(seen.servingColour)));
+        if (recorded === null) {
+            throw new PreconditionError('prod has no recorded release to bring up', 'name one: release-flow switch prod --version vX.Y.Z');
+        }
+        if (serving && seen.servingDigest === recorded.digest) {
+            log(`prod already serves ${recorded.version} from ${seen.servingColour}`);
+        }
+        else {
+            log(`bringing prod up at its recorded release ${recorded.version} (${recorded.digest})`);
+            deployed = await run(recorded.version, recorded.digest);
+        }
+    }
+    else {
+        log('bringing dev up at latest');
+        deployed = await run(undefined);
+    }
+    await rollback_writeFileAtomic(paths.envFile, setEnvLines(await (0,promises_namespaceObject.readFile)(paths.envFile, 'utf8').catch(() => ''), { [ACTIVE_ENV_VARIABLE]: env }));
+    log(`${ACTIVE_ENV_VARIABLE}=${env} in ${paths.envFile}`);
+    const status = await deployStatus(deps.docker, { composeFile: paths.composeFile, project: options.project, envFile: paths.envFile, dataDir: paths.dataDir });
+    const mine = status.environments.find((e) => e.env === env);
+    return {
+        active: env,
+        envFile: paths.envFile,
+        version: deployed?.version ?? mine?.version ?? null,
+        digest: deployed?.digest ?? mine?.digest ?? null,
+        url: environmentUrl(paths.model, env) ?? null,
+        config: `configs/synapse_${env}.json`,
+        action: deployed ? 'deployed' : 'already-up',
+        ...(deployed ? { deploy: deployed } : {}),
+        status,
+    };
+}
+/** The status lines a switch prints: what is active, and where each environment runs. */
+function switchSummary(r) {
+    const lines = [`active environment: ${r.active} (${ACTIVE_ENV_VARIABLE}=${r.active} in ${r.envFile})`];
+    lines.push(`  ${r.active} serves ${r.version ?? 'nothing recorded'}${r.url ? ` at ${r.url}` : ''}, configuration ${r.config}${r.action === 'already-up' ? ' (already up)' : ''}`);
+    for (const e of r.status.environments) {
+        const where = e.env === 'dev' ? DEV_SERVICE : `synapse-prod${e.colour ? ` -> ${colourService(e.colour)}` : ''}`;
+        lines.push(`  ${e.env === r.active ? '*' : ' '} ${e.env.padEnd(4)} ${(e.version ?? '-').padEnd(10)} ${e.health.padEnd(10)} ${where}`);
+    }
+    return lines.join('\n') + '\n';
+}
+
+;// CONCATENATED MODULE: ./build/src/cli/commands/switch.js
+
+
+
+
+
+
+
+
+
+
+function switch_seconds(args, name) {
+    const text = stringValue(args, name);
+    if (text === undefined)
+        return undefined;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < 0)
+        throw new InputError(`--${name}`, text, 'a number of seconds >= 0');
+    return n;
+}
+const switchCommand = {
+    name: 'switch',
+    summary: 'Make dev or prod the active environment (SYNAPSE_ACTIVE_ENV in .env), bring it up at its recorded version, show where it runs.',
+    usage: 'release-flow switch dev|prod [--version vX.Y.Z] [--image NAME] [--compose FILE] [--project NAME] [--env-file FILE] [--data-dir DIR] [--json]',
+    positionals: [{ name: 'dev|prod', help: 'the environment to make active', required: true }],
+    options: {
+        version: { type: 'string', placeholder: 'vX.Y.Z', help: 'bring the environment up at this release (prod default: the last good release; dev: latest)' },
+        image: { type: 'string', placeholder: 'NAME', help: 'the image without tag (default $RELEASE_FLOW_IMAGE)' },
+        ...composeOptions,
+        watch: { type: 'string', placeholder: 'SECONDS', help: 'how long prod watches a deployed release after the switch (default 60)' },
+        'wait-timeout': { type: 'string', placeholder: 'SECONDS', help: 'health wait of a deployed release (default: from its healthcheck)' },
+        'lock-timeout': { type: 'string', placeholder: 'SECONDS', help: 'how long to wait for another deploy (default 600)' },
+        ...jsonOption,
+    },
+    async run(args, io) {
+        const env = parseEnvironment(args.positionals[0]);
+        const json = flag(args, 'json');
+        const log = (line) => io.stderr(`${line}\n`);
+        const docker = createDocker();
+        const lockTimeout = switch_seconds(args, 'lock-timeout');
+        const waitTimeout = switch_seconds(args, 'wait-timeout');
+        try {
+            const r = await switchEnvironment({ docker, registry: createRegistryClient({ credentials: dockerConfigCredentials(), log }), probes: createHostProbes({ docker }) }, {
+                env,
+                version: stringValue(args, 'version'),
+                image: stringValue(args, 'image') ?? io.env.RELEASE_FLOW_IMAGE,
+                ...composeTargetFromArgs(args, io),
+                watchSeconds: switch_seconds(args, 'watch'),
+                ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
+                ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
+                log,
+            });
+            if (json) {
+                const { deploy: _d, ...rest } = r;
+                io.stdout(`${JSON.stringify(rest)}\n`);
+            }
+            else
+                io.stdout(switchSummary(r));
+            return 0;
+        }
+        catch (error) {
+            if (!(error instanceof DeployRolledBackError))
+                throw error;
+            io.stderr(`release-flow switch: ${error.message}; the active environment was not changed\n`);
+            return 1;
+        }
+    },
+};
+
 ;// CONCATENATED MODULE: ./build/src/cli/commands/version.js
 
 
@@ -19877,7 +20419,9 @@ const versionCommand = {
 
 
 
-const commands = [planCommand, versionCommand, notesCommand, releaseCommand, imageCommand, configCommand, deployCommand, statusCommand];
+
+
+const commands = [planCommand, versionCommand, notesCommand, releaseCommand, imageCommand, configCommand, deployCommand, rollbackCommand, switchCommand, statusCommand];
 function topHelp() {
     const lines = [
         'release-flow: from commit to running container.',

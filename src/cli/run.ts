@@ -6,10 +6,12 @@ import { imageCommand } from './commands/image.js';
 import { notesCommand } from './commands/notes.js';
 import { planCommand } from './commands/plan.js';
 import { releaseCommand } from './commands/release.js';
+import { rollbackCommand } from './commands/rollback.js';
 import { statusCommand } from './commands/status.js';
+import { switchCommand } from './commands/switch.js';
 import { versionCommand } from './commands/version.js';
 
-export const commands: Command[] = [planCommand, versionCommand, notesCommand, releaseCommand, imageCommand, configCommand, deployCommand, statusCommand];
+export const commands: Command[] = [planCommand, versionCommand, notesCommand, releaseCommand, imageCommand, configCommand, deployCommand, rollbackCommand, switchCommand, statusCommand];
 
 function topHelp(): string {
   const lines = [

@@ -86,6 +86,8 @@ export interface DeployOptions {
   waitTimeoutSeconds?: number | undefined;
   /** Resolve and pre-flight only; change nothing. */
   dryRun?: boolean | undefined;
+  /** Deploy this recorded digest (sha256:…) instead of the one the version's tag resolves to now (rollback, switch). */
+  digest?: string | undefined;
   /** The configs directory for the configs check (default: the source mounted at /app/configs). */
   configDir?: string | undefined;
   /** Environment variables for the configs check (precedence top layer). Default: none. */
@@ -163,7 +165,7 @@ export async function deploy(deps: DeployDeps, options: DeployOptions): Promise<
 
   // 1. The digest, before anything else: a version that does not exist changes nothing.
   log(`resolving ${imageName.name}:${tag}`);
-  const ref = await deps.registry.resolveTag(imageName, tag);
+  const ref = options.digest !== undefined ? { digest: options.digest } : await deps.registry.resolveTag(imageName, tag);
   if (ref === null) {
     throw new InputError(version === undefined ? '--image' : '--version', version === undefined ? `${imageName.name}:latest` : options.version, `a version published as ${imageName.name}:${tag} in ${imageName.registry}`);
   }
