@@ -18,6 +18,7 @@ export const entries = {
   main: 'actions/main.js',
   image: 'actions/image.js',
   deploy: 'actions/deploy.js',
+  switch: 'actions/switch.js',
 };
 
 export async function bundle(name, { buildDir = join(root, 'build'), outDir = join(root, 'dist') } = {}) {
