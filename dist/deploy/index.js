@@ -47422,6 +47422,12 @@ async function deploy(deps, options) {
             log(`starting ${service} with ${imageRef} (waiting up to ${waitTimeout} s for its health check)`);
             try {
                 await dc((0,compose_commands/* upServiceArgs */.SX)(target, service, waitTimeout));
+                // Traffic moves only to a colour the engine itself reports healthy: `up --wait` has been
+                // seen to return while a new container was still starting (compose 2.26, under load).
+                const started = (await listPs(deps.docker, target, [service]))[0];
+                if (started?.Health !== 'healthy') {
+                    throw new Error(`${service} reports ${started?.Health || started?.State || 'no container'} after compose's wait, not healthy`);
+                }
             }
             catch (error) {
                 const tail = await healthTail(deps.docker, target, service, model);

@@ -303,6 +303,12 @@ export async function deploy(deps: DeployDeps, options: DeployOptions): Promise<
       log(`starting ${service} with ${imageRef} (waiting up to ${waitTimeout} s for its health check)`);
       try {
         await dc(upServiceArgs(target, service, waitTimeout));
+        // Traffic moves only to a colour the engine itself reports healthy: `up --wait` has been
+        // seen to return while a new container was still starting (compose 2.26, under load).
+        const started = (await listPs(deps.docker, target, [service]))[0];
+        if (started?.Health !== 'healthy') {
+          throw new Error(`${service} reports ${started?.Health || started?.State || 'no container'} after compose's wait, not healthy`);
+        }
       } catch (error) {
         const tail = await healthTail(deps.docker, target, service, model);
         log(`${service} did not become healthy; traffic stays where it is; stopping ${service}`);
