@@ -42571,6 +42571,67 @@ module.exports = {
 
 /***/ }),
 
+/***/ 9530:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K: () => (/* binding */ deployTargetFromInputs),
+/* harmony export */   Z: () => (/* binding */ renamedInputError)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3026);
+/* harmony import */ var _core_image_ref_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7515);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4359);
+
+
+
+
+
+/** The flows name their inputs as CLI flags; the actions' inputs are named without dashes. */
+const flowInputNames = { '--version': 'version', '--image': 'image', '--env': 'environment' };
+/** A flow's InputError about a flag, renamed to the action's input; null for any other error. */
+function renamedInputError(error) {
+    if (error instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz && error.input in flowInputNames)
+        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(flowInputNames[error.input], error.value, error.expected);
+    return null;
+}
+function seconds(name) {
+    const text = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)(name);
+    if (text === '')
+        return undefined;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < 0)
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(name, text, 'a number of seconds >= 0');
+    return n;
+}
+/** The inputs the deploy and switch actions share: the image, the compose project and the timings. */
+function deployTargetFromInputs() {
+    const image = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('image');
+    if (!image)
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse');
+    (0,_core_image_ref_js__WEBPACK_IMPORTED_MODULE_3__/* .parseImageName */ .i)(image, 'image');
+    const workdir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(process.env.GITHUB_WORKSPACE ?? process.cwd(), (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('working-directory') || '.');
+    const dataDir = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('data-dir');
+    const watchSeconds = seconds('watch-seconds');
+    const waitTimeout = seconds('wait-timeout');
+    const lockTimeout = seconds('lock-timeout');
+    return {
+        version: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('version') || undefined,
+        image,
+        composeFile: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(workdir, (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('compose-file') || 'compose/docker-compose.yml'),
+        project: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('project') || 'synapse',
+        ...(dataDir ? { dataDir: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(workdir, dataDir) } : {}),
+        ...(watchSeconds !== undefined ? { watchSeconds } : {}),
+        ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
+        ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
+        log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq,
+    };
+}
+
+
+/***/ }),
+
 /***/ 2571:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -42627,19 +42688,17 @@ function deploySummary(summary, env, ending) {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var _adapters_docker_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(920);
-/* harmony import */ var _adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1785);
-/* harmony import */ var _adapters_github_deployments_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4946);
-/* harmony import */ var _adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3624);
-/* harmony import */ var _adapters_registry_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1186);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3026);
-/* harmony import */ var _core_image_ref_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7515);
-/* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6694);
-/* harmony import */ var _deploy_summary_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(2571);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4359);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(1935);
-
+/* harmony import */ var _adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(920);
+/* harmony import */ var _adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1785);
+/* harmony import */ var _adapters_github_deployments_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4946);
+/* harmony import */ var _adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3624);
+/* harmony import */ var _adapters_registry_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1186);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3026);
+/* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6694);
+/* harmony import */ var _deploy_summary_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(2571);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4359);
+/* harmony import */ var _deploy_inputs_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9530);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(1935);
 
 
 
@@ -42654,57 +42713,26 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 // A thin translator, as src/cli/commands/deploy.ts is for the CLI: inputs → the deploy flow →
 // outputs + job summary. The only thing of its own is the best-effort GitHub deployment status.
-/** The flow names its inputs as CLI flags; the action's inputs are named without dashes. */
-const flowInputNames = { '--version': 'version', '--image': 'image', '--env': 'environment' };
-function seconds(name) {
-    const text = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)(name);
-    if (text === '')
-        return undefined;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n < 0)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_7__/* .InputError */ .dz(name, text, 'a number of seconds >= 0');
-    return n;
-}
 function deployOptionsFromInputs() {
-    const env = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)('environment');
+    const env = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_8__/* .input */ .hF)('environment');
     if (env !== 'dev' && env !== 'prod')
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_7__/* .InputError */ .dz('environment', env, 'dev or prod');
-    const image = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)('image');
-    if (!image)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_7__/* .InputError */ .dz('image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse');
-    (0,_core_image_ref_js__WEBPACK_IMPORTED_MODULE_8__/* .parseImageName */ .i)(image, 'image');
-    const workdir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(process.env.GITHUB_WORKSPACE ?? process.cwd(), (0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)('working-directory') || '.');
-    const dataDir = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)('data-dir');
-    const watchSeconds = seconds('watch-seconds');
-    const waitTimeout = seconds('wait-timeout');
-    const lockTimeout = seconds('lock-timeout');
-    return {
-        env,
-        version: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)('version') || undefined,
-        image,
-        composeFile: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(workdir, (0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)('compose-file') || 'compose/docker-compose.yml'),
-        project: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)('project') || 'synapse',
-        ...(dataDir ? { dataDir: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(workdir, dataDir) } : {}),
-        ...(watchSeconds !== undefined ? { watchSeconds } : {}),
-        ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
-        ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
-        log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq,
-    };
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_6__/* .InputError */ .dz('environment', env, 'dev or prod');
+    return { env, ...(0,_deploy_inputs_js__WEBPACK_IMPORTED_MODULE_9__/* .deployTargetFromInputs */ .K)() };
 }
 /** Deployment statuses when `github-deployment` is on and there is a repository and a token. */
 function trackerFromInputs(options) {
-    if (!(0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .booleanInput */ .tE)('github-deployment', true))
-        return _adapters_github_deployments_js__WEBPACK_IMPORTED_MODULE_4__/* .noDeploymentTracking */ .Az;
-    const token = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)('token');
+    if (!(0,_inputs_js__WEBPACK_IMPORTED_MODULE_8__/* .booleanInput */ .tE)('github-deployment', true))
+        return _adapters_github_deployments_js__WEBPACK_IMPORTED_MODULE_3__/* .noDeploymentTracking */ .Az;
+    const token = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_8__/* .input */ .hF)('token');
     const [owner, repo] = (process.env.GITHUB_REPOSITORY ?? '').split('/');
     const sha = process.env.GITHUB_SHA;
     if (!token || !owner || !repo || !sha) {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq('GitHub deployment status skipped: no GITHUB_REPOSITORY, GITHUB_SHA or token');
-        return _adapters_github_deployments_js__WEBPACK_IMPORTED_MODULE_4__/* .noDeploymentTracking */ .Az;
+        return _adapters_github_deployments_js__WEBPACK_IMPORTED_MODULE_3__/* .noDeploymentTracking */ .Az;
     }
     const server = process.env.GITHUB_SERVER_URL ?? 'https://github.com';
     const runId = process.env.GITHUB_RUN_ID;
-    return (0,_adapters_github_deployments_js__WEBPACK_IMPORTED_MODULE_4__/* .trackDeployment */ .F3)((0,_adapters_github_deployments_js__WEBPACK_IMPORTED_MODULE_4__/* .createGitHubDeployments */ .EM)({ token, log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq }), {
+    return (0,_adapters_github_deployments_js__WEBPACK_IMPORTED_MODULE_3__/* .trackDeployment */ .F3)((0,_adapters_github_deployments_js__WEBPACK_IMPORTED_MODULE_3__/* .createGitHubDeployments */ .EM)({ token, log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq }), {
         owner,
         repo,
         ref: sha,
@@ -42721,34 +42749,35 @@ function setOutputs(r) {
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('rolled-back', String(r.rolledBack));
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('url', r.url ?? '');
 }
-await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_11__/* .runAction */ .C)(async () => {
+await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_10__/* .runAction */ .C)(async () => {
     const options = deployOptionsFromInputs();
     const tracker = trackerFromInputs(options);
     await tracker.start();
     let result;
     try {
-        result = await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(`Deploy ${options.env} ${options.version ?? 'latest'}`, () => (0,_flows_deploy_js__WEBPACK_IMPORTED_MODULE_9__/* .deploy */ .g)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_2__/* .createDocker */ .h)(), registry: (0,_adapters_registry_js__WEBPACK_IMPORTED_MODULE_6__/* .createRegistryClient */ .Hn)({ credentials: (0,_adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_3__/* .dockerConfigCredentials */ .D)(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq }), probes: (0,_adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_5__/* .createHostProbes */ .K)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_2__/* .createDocker */ .h)() }) }, options));
+        result = await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(`Deploy ${options.env} ${options.version ?? 'latest'}`, () => (0,_flows_deploy_js__WEBPACK_IMPORTED_MODULE_7__/* .deploy */ .g)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__/* .createDocker */ .h)(), registry: (0,_adapters_registry_js__WEBPACK_IMPORTED_MODULE_5__/* .createRegistryClient */ .Hn)({ credentials: (0,_adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_2__/* .dockerConfigCredentials */ .D)(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq }), probes: (0,_adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_4__/* .createHostProbes */ .K)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__/* .createDocker */ .h)() }) }, options));
     }
     catch (error) {
-        const rolledBack = error instanceof _flows_deploy_js__WEBPACK_IMPORTED_MODULE_9__/* .DeployRolledBackError */ .F ? error.result : undefined;
+        const rolledBack = error instanceof _flows_deploy_js__WEBPACK_IMPORTED_MODULE_7__/* .DeployRolledBackError */ .F ? error.result : undefined;
         if (rolledBack)
             setOutputs(rolledBack);
         await tracker.finish('failure', { description: rolledBack ? `rolled back: ${firstLine(rolledBack.reason ?? 'unhealthy')}` : 'failed', environmentUrl: rolledBack?.url });
         const message = error instanceof Error ? error.message : String(error);
-        await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_11__/* .writeSummary */ .S)((summary) => (0,_deploy_summary_js__WEBPACK_IMPORTED_MODULE_12__/* .deploySummary */ .e)(summary, options.env, { result: rolledBack, error: message }));
-        if (error instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_7__/* .InputError */ .dz && error.input in flowInputNames)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_7__/* .InputError */ .dz(flowInputNames[error.input], error.value, error.expected);
+        await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_10__/* .writeSummary */ .S)((summary) => (0,_deploy_summary_js__WEBPACK_IMPORTED_MODULE_11__/* .deploySummary */ .e)(summary, options.env, { result: rolledBack, error: message }));
+        const renamed = (0,_deploy_inputs_js__WEBPACK_IMPORTED_MODULE_9__/* .renamedInputError */ .Z)(error);
+        if (renamed)
+            throw renamed;
         if (rolledBack) {
             // The health and container log tail (redacted by the flow) go to the log and the summary;
             // the annotation keeps to one line.
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message);
-            throw new Error(`${firstLine(message)} (traffic stays on ${(0,_deploy_summary_js__WEBPACK_IMPORTED_MODULE_12__/* .servingText */ .M)(rolledBack)}; the health log is in the job summary)`);
+            throw new Error(`${firstLine(message)} (traffic stays on ${(0,_deploy_summary_js__WEBPACK_IMPORTED_MODULE_11__/* .servingText */ .M)(rolledBack)}; the health log is in the job summary)`);
         }
         throw error;
     }
     setOutputs(result);
     await tracker.finish('success', { description: `${options.env} serves ${result.version}`, environmentUrl: result.url });
-    await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_11__/* .writeSummary */ .S)((summary) => (0,_deploy_summary_js__WEBPACK_IMPORTED_MODULE_12__/* .deploySummary */ .e)(summary, options.env, { result }));
+    await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_10__/* .writeSummary */ .S)((summary) => (0,_deploy_summary_js__WEBPACK_IMPORTED_MODULE_11__/* .deploySummary */ .e)(summary, options.env, { result }));
 });
 function firstLine(text) {
     return text.split('\n')[0] ?? text;

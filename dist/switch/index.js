@@ -42571,6 +42571,67 @@ module.exports = {
 
 /***/ }),
 
+/***/ 9530:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K: () => (/* binding */ deployTargetFromInputs),
+/* harmony export */   Z: () => (/* binding */ renamedInputError)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3026);
+/* harmony import */ var _core_image_ref_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7515);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8310);
+
+
+
+
+
+/** The flows name their inputs as CLI flags; the actions' inputs are named without dashes. */
+const flowInputNames = { '--version': 'version', '--image': 'image', '--env': 'environment' };
+/** A flow's InputError about a flag, renamed to the action's input; null for any other error. */
+function renamedInputError(error) {
+    if (error instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz && error.input in flowInputNames)
+        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(flowInputNames[error.input], error.value, error.expected);
+    return null;
+}
+function seconds(name) {
+    const text = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)(name);
+    if (text === '')
+        return undefined;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < 0)
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(name, text, 'a number of seconds >= 0');
+    return n;
+}
+/** The inputs the deploy and switch actions share: the image, the compose project and the timings. */
+function deployTargetFromInputs() {
+    const image = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('image');
+    if (!image)
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse');
+    (0,_core_image_ref_js__WEBPACK_IMPORTED_MODULE_3__/* .parseImageName */ .i)(image, 'image');
+    const workdir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(process.env.GITHUB_WORKSPACE ?? process.cwd(), (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('working-directory') || '.');
+    const dataDir = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('data-dir');
+    const watchSeconds = seconds('watch-seconds');
+    const waitTimeout = seconds('wait-timeout');
+    const lockTimeout = seconds('lock-timeout');
+    return {
+        version: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('version') || undefined,
+        image,
+        composeFile: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(workdir, (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('compose-file') || 'compose/docker-compose.yml'),
+        project: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('project') || 'synapse',
+        ...(dataDir ? { dataDir: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(workdir, dataDir) } : {}),
+        ...(watchSeconds !== undefined ? { watchSeconds } : {}),
+        ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
+        ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
+        log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq,
+    };
+}
+
+
+/***/ }),
+
 /***/ 8310:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -48454,20 +48515,16 @@ async function writeSummary(build) {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var _adapters_docker_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(920);
-/* harmony import */ var _adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1785);
-/* harmony import */ var _adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3624);
-/* harmony import */ var _adapters_registry_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6952);
-/* harmony import */ var _core_compose_commands_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(260);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3026);
-/* harmony import */ var _core_image_ref_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7515);
-/* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(848);
-/* harmony import */ var _flows_switch_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3097);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8310);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(1935);
-
-
+/* harmony import */ var _adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(920);
+/* harmony import */ var _adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1785);
+/* harmony import */ var _adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3624);
+/* harmony import */ var _adapters_registry_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6952);
+/* harmony import */ var _core_compose_commands_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(260);
+/* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(848);
+/* harmony import */ var _flows_switch_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3097);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8310);
+/* harmony import */ var _deploy_inputs_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9530);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(1935);
 
 
 
@@ -48481,40 +48538,9 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 // A thin translator, as src/cli/commands/switch.ts is for the CLI: inputs → the switch flow →
 // outputs + job summary (what is active, and where each environment runs).
-/** The flow names its inputs as CLI flags; the action's inputs are named without dashes. */
-const flowInputNames = { '--version': 'version', '--image': 'image', '--env': 'environment' };
-function seconds(name) {
-    const text = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)(name);
-    if (text === '')
-        return undefined;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n < 0)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_6__/* .InputError */ .dz(name, text, 'a number of seconds >= 0');
-    return n;
-}
 function switchOptionsFromInputs() {
-    const env = (0,_flows_switch_js__WEBPACK_IMPORTED_MODULE_9__/* .parseEnvironment */ .Nq)((0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)('environment'));
-    const image = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)('image');
-    if (!image)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_6__/* .InputError */ .dz('image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse');
-    (0,_core_image_ref_js__WEBPACK_IMPORTED_MODULE_7__/* .parseImageName */ .i)(image, 'image');
-    const workdir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(process.env.GITHUB_WORKSPACE ?? process.cwd(), (0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)('working-directory') || '.');
-    const dataDir = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)('data-dir');
-    const watchSeconds = seconds('watch-seconds');
-    const waitTimeout = seconds('wait-timeout');
-    const lockTimeout = seconds('lock-timeout');
-    return {
-        env,
-        version: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)('version') || undefined,
-        image,
-        composeFile: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(workdir, (0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)('compose-file') || 'compose/docker-compose.yml'),
-        project: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_10__/* .input */ .hF)('project') || 'synapse',
-        ...(dataDir ? { dataDir: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(workdir, dataDir) } : {}),
-        ...(watchSeconds !== undefined ? { watchSeconds } : {}),
-        ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
-        ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
-        log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq,
-    };
+    const env = (0,_flows_switch_js__WEBPACK_IMPORTED_MODULE_6__/* .parseEnvironment */ .Nq)((0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('environment'));
+    return { env, ...(0,_deploy_inputs_js__WEBPACK_IMPORTED_MODULE_8__/* .deployTargetFromInputs */ .K)() };
 }
 /** What is active (version, digest, url, configuration) and where every environment runs. */
 function switchSummary(summary, env, ending) {
@@ -48528,7 +48554,7 @@ function switchSummary(summary, env, ending) {
     summary.addHeading(`Switch: ${r.active} is active`, 2);
     summary.addTable([
         [{ data: 'field', header: true }, { data: 'value', header: true }],
-        ['active environment', `${r.active} (${_flows_switch_js__WEBPACK_IMPORTED_MODULE_9__/* .ACTIVE_ENV_VARIABLE */ .g$}=${r.active} in ${r.envFile})`],
+        ['active environment', `${r.active} (${_flows_switch_js__WEBPACK_IMPORTED_MODULE_6__/* .ACTIVE_ENV_VARIABLE */ .g$}=${r.active} in ${r.envFile})`],
         ['version', r.version ?? '—'],
         ['digest', r.digest ?? '—'],
         ['url', r.url ?? '—'],
@@ -48541,22 +48567,23 @@ function switchSummary(summary, env, ending) {
             e.env === r.active ? `${e.env} (active)` : e.env,
             e.version ?? '—',
             e.health,
-            e.env === 'dev' ? _core_compose_commands_js__WEBPACK_IMPORTED_MODULE_12__/* .DEV_SERVICE */ .i : `synapse-prod${e.colour ? ` → ${(0,_core_compose_commands_js__WEBPACK_IMPORTED_MODULE_12__/* .colourService */ .Qx)(e.colour)}` : ''}`,
+            e.env === 'dev' ? _core_compose_commands_js__WEBPACK_IMPORTED_MODULE_10__/* .DEV_SERVICE */ .i : `synapse-prod${e.colour ? ` → ${(0,_core_compose_commands_js__WEBPACK_IMPORTED_MODULE_10__/* .colourService */ .Qx)(e.colour)}` : ''}`,
         ]),
     ]);
 }
-await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_11__/* .runAction */ .C)(async () => {
+await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_9__/* .runAction */ .C)(async () => {
     const options = switchOptionsFromInputs();
     let result;
     try {
-        result = await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(`Switch to ${options.env}${options.version ? ` at ${options.version}` : ''}`, () => (0,_flows_switch_js__WEBPACK_IMPORTED_MODULE_9__/* .switchEnvironment */ .UM)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_2__/* .createDocker */ .h)(), registry: (0,_adapters_registry_js__WEBPACK_IMPORTED_MODULE_5__/* .createRegistryClient */ .Hn)({ credentials: (0,_adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_3__/* .dockerConfigCredentials */ .D)(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq }), probes: (0,_adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_4__/* .createHostProbes */ .K)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_2__/* .createDocker */ .h)() }) }, options));
+        result = await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(`Switch to ${options.env}${options.version ? ` at ${options.version}` : ''}`, () => (0,_flows_switch_js__WEBPACK_IMPORTED_MODULE_6__/* .switchEnvironment */ .UM)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__/* .createDocker */ .h)(), registry: (0,_adapters_registry_js__WEBPACK_IMPORTED_MODULE_4__/* .createRegistryClient */ .Hn)({ credentials: (0,_adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_2__/* .dockerConfigCredentials */ .D)(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq }), probes: (0,_adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_3__/* .createHostProbes */ .K)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__/* .createDocker */ .h)() }) }, options));
     }
     catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_11__/* .writeSummary */ .S)((summary) => switchSummary(summary, options.env, { error: message }));
-        if (error instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_6__/* .InputError */ .dz && error.input in flowInputNames)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_6__/* .InputError */ .dz(flowInputNames[error.input], error.value, error.expected);
-        if (error instanceof _flows_deploy_js__WEBPACK_IMPORTED_MODULE_8__/* .DeployRolledBackError */ .F) {
+        await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_9__/* .writeSummary */ .S)((summary) => switchSummary(summary, options.env, { error: message }));
+        const renamed = (0,_deploy_inputs_js__WEBPACK_IMPORTED_MODULE_8__/* .renamedInputError */ .Z)(error);
+        if (renamed)
+            throw renamed;
+        if (error instanceof _flows_deploy_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployRolledBackError */ .F) {
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message);
             throw new Error(`${message.split('\n')[0] ?? message}; the active environment was not changed (the health log is in the job summary)`);
         }
@@ -48566,7 +48593,7 @@ await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_11__/* .runAction */ .C)(async 
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('version', result.version ?? '');
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('digest', result.digest ?? '');
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('url', result.url ?? '');
-    await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_11__/* .writeSummary */ .S)((summary) => switchSummary(summary, options.env, { result }));
+    await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_9__/* .writeSummary */ .S)((summary) => switchSummary(summary, options.env, { result }));
 });
 
 __webpack_async_result__();

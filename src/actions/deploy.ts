@@ -1,54 +1,23 @@
 import * as core from '@actions/core';
-import { resolve } from 'node:path';
 import { createDocker } from '../adapters/docker.js';
 import { dockerConfigCredentials } from '../adapters/docker-credentials.js';
 import { createGitHubDeployments, noDeploymentTracking, trackDeployment, type DeploymentTracker } from '../adapters/github-deployments.js';
 import { createHostProbes } from '../adapters/host-probes.js';
 import { createRegistryClient } from '../adapters/registry.js';
 import { InputError } from '../core/errors.js';
-import { parseImageName } from '../core/image-ref.js';
 import { deploy, DeployRolledBackError, type DeployOptions, type DeployResult } from '../flows/deploy.js';
 import { deploySummary, servingText } from './deploy-summary.js';
 import { booleanInput, input } from './inputs.js';
+import { deployTargetFromInputs, renamedInputError } from './deploy-inputs.js';
 import { runAction, writeSummary } from './run-action.js';
 
 // A thin translator, as src/cli/commands/deploy.ts is for the CLI: inputs → the deploy flow →
 // outputs + job summary. The only thing of its own is the best-effort GitHub deployment status.
 
-/** The flow names its inputs as CLI flags; the action's inputs are named without dashes. */
-const flowInputNames: Record<string, string> = { '--version': 'version', '--image': 'image', '--env': 'environment' };
-
-function seconds(name: string): number | undefined {
-  const text = input(name);
-  if (text === '') return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new InputError(name, text, 'a number of seconds >= 0');
-  return n;
-}
-
 function deployOptionsFromInputs(): DeployOptions {
   const env = input('environment');
   if (env !== 'dev' && env !== 'prod') throw new InputError('environment', env, 'dev or prod');
-  const image = input('image');
-  if (!image) throw new InputError('image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse');
-  parseImageName(image, 'image');
-  const workdir = resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), input('working-directory') || '.');
-  const dataDir = input('data-dir');
-  const watchSeconds = seconds('watch-seconds');
-  const waitTimeout = seconds('wait-timeout');
-  const lockTimeout = seconds('lock-timeout');
-  return {
-    env,
-    version: input('version') || undefined,
-    image,
-    composeFile: resolve(workdir, input('compose-file') || 'compose/docker-compose.yml'),
-    project: input('project') || 'synapse',
-    ...(dataDir ? { dataDir: resolve(workdir, dataDir) } : {}),
-    ...(watchSeconds !== undefined ? { watchSeconds } : {}),
-    ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
-    ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
-    log: core.info,
-  };
+  return { env, ...deployTargetFromInputs() };
 }
 
 /** Deployment statuses when `github-deployment` is on and there is a repository and a token. */
@@ -102,7 +71,8 @@ await runAction(async () => {
     await tracker.finish('failure', { description: rolledBack ? `rolled back: ${firstLine(rolledBack.reason ?? 'unhealthy')}` : 'failed', environmentUrl: rolledBack?.url });
     const message = error instanceof Error ? error.message : String(error);
     await writeSummary((summary) => deploySummary(summary, options.env, { result: rolledBack, error: message }));
-    if (error instanceof InputError && error.input in flowInputNames) throw new InputError(flowInputNames[error.input]!, error.value, error.expected);
+    const renamed = renamedInputError(error);
+    if (renamed) throw renamed;
     if (rolledBack) {
       // The health and container log tail (redacted by the flow) go to the log and the summary;
       // the annotation keeps to one line.
