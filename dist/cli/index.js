@@ -13135,7 +13135,7 @@ module.exports = {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4299);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7437);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
@@ -13150,7 +13150,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4299:
+/***/ 7437:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -14628,1367 +14628,8 @@ const configCommand = {
     },
 };
 
-;// CONCATENATED MODULE: ./build/src/adapters/docker.js
-
-/** A docker command that failed: the argv (never a secret: those travel in the environment) and why. */
-class DockerError extends Error {
-    args;
-    exitCode;
-    stderr;
-    name = 'DockerError';
-    constructor(args, exitCode, stderr, options) {
-        const tail = stderr.trim().split('\n').slice(-15).join('\n');
-        super(`docker ${args.slice(0, 3).join(' ')} failed (${exitCode === null ? 'could not run' : `exit ${exitCode}`})${tail ? `:\n${tail}` : ''}`, options);
-        this.args = args;
-        this.exitCode = exitCode;
-        this.stderr = stderr;
-    }
-}
-/** Keeps what explains a failure without letting a chatty build grow memory without bound. */
-const docker_STDERR_LIMIT = 256 * 1024;
-function createDocker(options = {}) {
-    const dockerPath = options.dockerPath ?? 'docker';
-    return {
-        run(args, runOptions = {}) {
-            return new Promise((resolve, reject) => {
-                const child = (0,external_node_child_process_namespaceObject.spawn)(dockerPath, args, {
-                    cwd: runOptions.cwd,
-                    stdio: ['ignore', 'pipe', 'pipe'],
-                    env: { ...process.env, ...runOptions.env },
-                });
-                let stdout = '';
-                let stderr = '';
-                let partial = '';
-                child.stdout.setEncoding('utf8');
-                child.stdout.on('data', (data) => (stdout += data));
-                child.stderr.setEncoding('utf8');
-                child.stderr.on('data', (data) => {
-                    stderr = (stderr + data).slice(-docker_STDERR_LIMIT);
-                    if (!runOptions.onLine)
-                        return;
-                    const lines = (partial + data).split('\n');
-                    partial = lines.pop() ?? '';
-                    for (const line of lines)
-                        runOptions.onLine(line);
-                });
-                child.once('error', (error) => reject(new DockerError(args, null, String(error), { cause: error })));
-                child.once('close', (exitCode) => {
-                    if (partial && runOptions.onLine)
-                        runOptions.onLine(partial);
-                    if (exitCode === 0)
-                        resolve({ stdout, stderr });
-                    else
-                        reject(new DockerError(args, exitCode, stderr));
-                });
-            });
-        },
-    };
-}
-
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./build/src/adapters/docker-credentials.js
-
-
-
-
-/** Credentials were configured but could not be read; the message never holds a secret. */
-class CredentialsError extends Error {
-    name = 'CredentialsError';
-}
-// Docker keys Docker Hub's credentials by its v1 index URL, whatever name the image uses.
-const dockerHubServer = 'https://index.docker.io/v1/';
-const dockerHubHosts = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-// docker-credential-helpers' fixed answer when it has nothing for a server (any helper, any OS).
-const notFoundMessage = 'credentials not found';
-/**
- * Reads credentials the way the docker CLI does: a per-registry `credHelpers` entry wins, then the
- * global `credsStore`, then the base64 `auth` of `auths` in config.json. The file is read on each
- * call, so a `docker login` made meanwhile is seen.
- */
-function dockerConfigCredentials(options = {}) {
-    return {
-        async get(registry) {
-            const configDir = options.configDir ?? (process.env.DOCKER_CONFIG || (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.homedir)(), '.docker'));
-            const file = (0,external_node_path_namespaceObject.join)(configDir, 'config.json');
-            const config = await readConfig(file);
-            if (!config)
-                return null;
-            const server = serverAddress(registry);
-            const helper = helperFor(config, registry, server, file);
-            if (helper)
-                return runHelper(helper, server, options.helperTimeoutMs ?? 30_000);
-            return fromAuths(config, registry, file);
-        },
-    };
-}
-/** The address docker passes to helpers and uses as the `auths` key: the host, or Hub's index URL. */
-function serverAddress(registry) {
-    return dockerHubHosts.has(registry) ? dockerHubServer : registry;
-}
-async function readConfig(file) {
-    let text;
-    try {
-        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return null;
-        throw new CredentialsError(`cannot read ${file}: ${error.message}`);
-    }
-    let parsed;
-    try {
-        parsed = JSON.parse(text);
-    }
-    catch {
-        // JSON.parse's own message quotes the text around the error, which may be an `auth` value.
-        throw new CredentialsError(`${file} is not valid JSON; expected the docker CLI's config file (fix it, or run \`docker login\` again)`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new CredentialsError(`${file} holds ${Array.isArray(parsed) ? 'an array' : typeof parsed}; expected a JSON object as \`docker login\` writes it`);
-    }
-    return parsed;
-}
-/** The helper's name (`osxkeychain` for docker-credential-osxkeychain), or null to use `auths`. */
-function helperFor(config, registry, server, file) {
-    const helpers = config.credHelpers ?? {};
-    const perRegistry = matchingKey(Object.keys(helpers), registry, server);
-    const name = perRegistry === undefined ? config.credsStore : helpers[perRegistry];
-    if (name === undefined || name === '')
-        return null;
-    if (typeof name !== 'string' || !/^[A-Za-z0-9][\w.-]*$/.test(name)) {
-        throw new CredentialsError(`${file}: the credential helper for ${registry} is ${JSON.stringify(name)}; expected a helper name such as "osxkeychain" or "pass"`);
-    }
-    return name;
-}
-/** The key docker would use: exact match first, then any key whose host part is the registry's. */
-function matchingKey(keys, registry, server) {
-    const wanted = dockerHubHosts.has(registry) ? dockerHubHosts : new Set([registry]);
-    return keys.find((key) => key === server || key === registry) ?? keys.find((key) => wanted.has(hostOf(key)));
-}
-/** `https://ghcr.io/v2/` → `ghcr.io`, as the docker CLI's ConvertToHostname does. */
-function hostOf(key) {
-    return key.replace(/^https?:\/\//, '').split('/')[0] ?? '';
-}
-function fromAuths(config, registry, file) {
-    const auths = config.auths ?? {};
-    const key = matchingKey(Object.keys(auths), registry, serverAddress(registry));
-    const entry = key === undefined ? undefined : auths[key];
-    if (!entry)
-        return null;
-    if (typeof entry.auth === 'string' && entry.auth !== '') {
-        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-        const colon = decoded.indexOf(':');
-        if (colon <= 0) {
-            throw new CredentialsError(`${file}: auths["${key}"].auth is not base64 of "user:password"; run \`docker login ${registry}\` again`);
-        }
-        return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-    }
-    // Older clients and other tools write the two fields apart.
-    if (typeof entry.username === 'string' && typeof entry.password === 'string' && entry.username !== '') {
-        return { username: entry.username, password: entry.password };
-    }
-    // An empty entry is what `docker login` leaves beside a credential store: nothing here.
-    return null;
-}
-/** Runs `docker-credential-<name> get` with the server on stdin, per the docker-credential-helpers protocol. */
-function runHelper(name, server, timeoutMs) {
-    const program = `docker-credential-${name}`;
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(program, ['get'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (data) => (stdout += data));
-        child.stderr.setEncoding('utf8').on('data', (data) => (stderr = (stderr + data).slice(-4096)));
-        // A helper that exits before reading stdin makes the write fail; its exit status tells why.
-        child.stdin.on('error', () => { });
-        child.stdin.end(server);
-        child.once('error', (error) => {
-            // No such helper installed: docker itself then has nothing either, so neither do we.
-            if (error.code === 'ENOENT')
-                resolve(null);
-            else
-                reject(new CredentialsError(`${program} get could not run for ${server}: ${error.message}`));
-        });
-        child.once('close', (code, signal) => {
-            if (code === 0) {
-                try {
-                    resolve(parseHelperOutput(program, server, stdout));
-                }
-                catch (error) {
-                    reject(error);
-                }
-                return;
-            }
-            // Helpers print their error on stdout; on success stdout holds the secret, never quoted here.
-            const said = firstLine(stdout) || firstLine(stderr);
-            if (said.toLowerCase().includes(notFoundMessage)) {
-                resolve(null);
-                return;
-            }
-            const why = signal ? `was stopped (${signal}${signal === 'SIGTERM' ? `, no answer within ${timeoutMs}ms` : ''})` : `exited with ${code}`;
-            reject(new CredentialsError(`${program} get ${why} for ${server}${said && !said.includes('Secret') ? `: ${said}` : ''}`));
-        });
-    });
-}
-function parseHelperOutput(program, server, stdout) {
-    let parsed;
-    try {
-        parsed = JSON.parse(stdout);
-    }
-    catch {
-        throw new CredentialsError(`${program} get answered for ${server} with something that is not JSON; expected {"Username": …, "Secret": …}`);
-    }
-    const { Username: username, Secret: password } = (typeof parsed === 'object' && parsed !== null ? parsed : {});
-    if (typeof username !== 'string' || typeof password !== 'string') {
-        throw new CredentialsError(`${program} get answered for ${server} without string "Username" and "Secret" fields`);
-    }
-    if (username === '' && password === '')
-        return null;
-    return { username, password };
-}
-function firstLine(text) {
-    return (text.trim().split('\n')[0] ?? '').trim().slice(0, 200);
-}
-
-;// CONCATENATED MODULE: ./build/src/core/preflight.js
-/**
- * The deploy pre-flight, pure part: the result model, the severity policy per environment, the
- * parsers of the raw host facts (cgroups, `ss`, /proc/net/tcp, `docker ps`, image manifests) and
- * the decisions made on them. The facts are gathered by src/adapters/host-probes.ts; nothing here
- * touches the host, so every rule is tested with tables of captured real outputs.
- */
-/**
- * How bad a failed check is in an environment. A missing memory cgroup only drops the limits (the
- * engine warns and starts the container without them): tolerable on dev, a hard error on prod.
- * Everything else would make the deploy itself fail, so it is an error everywhere.
- */
-function severityFor(kind, env) {
-    if (kind === 'memory-cgroup')
-        return env === 'prod' ? 'error' : 'warning';
-    return 'error';
-}
-/** True when no failed check is an error: the deploy may go ahead (warnings are shown). */
-function preflightPassed(results) {
-    return !results.some((r) => !r.ok && r.severity === 'error');
-}
-function result(kind, env, name, ok, message, fix) {
-    return { name, ok, severity: severityFor(kind, env), message, ...(fix !== undefined && !ok && { fix }) };
-}
-/**
- * Whether the memory controller is usable. cgroup v2 (a single `0::/…` line in /proc/self/cgroup):
- * `memory` listed in cgroup.controllers. v1 or hybrid: the `memory` row of /proc/cgroups is enabled
- * and mounted (hierarchy ≠ 0), or the controller sits in the unified hierarchy. A Raspberry Pi
- * boots with `cgroup_disable=memory`: the row reads `memory 0 … 0` and cgroup.controllers lacks it.
- */
-function parseMemoryCgroup(files) {
-    const lines = files.procSelfCgroup.split('\n').map((l) => l.trim()).filter(Boolean);
-    if (lines.length === 0)
-        throw new Error('/proc/self/cgroup is empty; expected lines like `0::/` (v2) or `4:memory:/` (v1)');
-    const v2Only = lines.every((l) => l.startsWith('0::'));
-    const unified = (files.controllers ?? '').split(/\s+/).filter(Boolean);
-    if (v2Only) {
-        if (files.controllers === undefined) {
-            throw new Error('cgroup v2 host without a readable cgroup.controllers; expected /sys/fs/cgroup/cgroup.controllers');
-        }
-        const enabled = unified.includes('memory');
-        return { version: 'v2', enabled, evidence: `cgroup.controllers: ${unified.join(' ') || '(empty)'}` };
-    }
-    if (unified.includes('memory'))
-        return { version: 'v1', enabled: true, evidence: 'memory in the unified hierarchy (cgroup.controllers)' };
-    const row = (files.procCgroups ?? '')
-        .split('\n')
-        .map((l) => l.trim().split(/\s+/))
-        .find((cols) => cols[0] === 'memory');
-    if (!row)
-        return { version: 'v1', enabled: false, evidence: '/proc/cgroups has no memory row' };
-    const [, hierarchy, , enabledCol] = row;
-    const enabled = enabledCol === '1' && hierarchy !== '0';
-    return { version: 'v1', enabled, evidence: `/proc/cgroups: ${row.join(' ')} (subsys hierarchy num_cgroups enabled)` };
-}
-const memoryCgroupFix = 'add `cgroup_enable=memory cgroup_memory=1` to the kernel command line (/boot/firmware/cmdline.txt on Raspberry Pi OS, one line) and reboot';
-/**
- * `engineMemoryLimit` is `docker info`'s MemoryLimit when known: the engine's own view wins over
- * the files (a rootless or remote engine may see other cgroups than this process).
- */
-function checkMemoryCgroup(fact, env, engineMemoryLimit) {
-    const enabled = engineMemoryLimit ?? fact.enabled;
-    const consequence = env === 'prod' ? 'prod needs them' : 'dev runs without them';
-    const message = enabled
-        ? `memory cgroup enabled (cgroup ${fact.version}; ${fact.evidence})`
-        : `memory cgroup disabled (cgroup ${fact.version}; ${fact.evidence}${engineMemoryLimit === false ? '; docker info: MemoryLimit false' : ''}): compose would silently drop the memory limits; ${consequence}`;
-    return result('memory-cgroup', env, 'memory-cgroup', enabled, message, memoryCgroupFix);
-}
-/** `users:(("caddy",pid=123,fd=7),("caddy",pid=124,fd=7))` → processes, duplicates dropped. */
-function parseSsUsers(text) {
-    const out = [];
-    for (const m of text.matchAll(/\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=\d+\)/g)) {
-        const process = { name: m[1] ?? '', pid: Number(m[2]) };
-        if (!out.some((p) => p.pid === process.pid))
-            out.push(process);
-    }
-    return out;
-}
-/** `127.0.0.1:5000`, `[::]:80`, `*:22`, `127.0.0.53%lo:53`, `[fe80::1%eth0]:80` → address and port. */
-function parseSocketAddress(text) {
-    const m = /^(?:\[([^\]]+)\]|([^\s]*?)):(\d+|\*)$/.exec(text);
-    if (!m || m[3] === '*')
-        throw new Error(`socket address ${JSON.stringify(text)} is not valid; expected ADDRESS:PORT or [IPV6]:PORT`);
-    const raw = (m[1] ?? m[2] ?? '').replace(/%.*$/, '');
-    return { address: normalizeAddress(raw), port: Number(m[3]) };
-}
-function normalizeAddress(address) {
-    if (address === '' || address === '*')
-        return '*';
-    if (address.toLowerCase().startsWith('::ffff:') && address.includes('.'))
-        return address.slice(7);
-    return address.toLowerCase();
-}
-/**
- * `ss -ltnpH` (listening TCP, numeric, processes, no header): one line per socket,
- * `LISTEN 0 4096 127.0.0.1:5000 0.0.0.0:* users:(("docker-registry",pid=18612,fd=3))`.
- * Lines of other states (an `ss -tanpH` output) are skipped.
- */
-function parseSsListeners(output) {
-    const listeners = [];
-    for (const line of output.split('\n')) {
-        const cols = line.trim().split(/\s+/);
-        if (cols.length < 5 || cols[0] !== 'LISTEN')
-            continue;
-        const { address, port } = parseSocketAddress(cols[3] ?? '');
-        listeners.push({ address, port, processes: parseSsUsers(cols.slice(5).join(' ')) });
-    }
-    return listeners;
-}
-/**
- * Listening sockets (state 0A) of /proc/net/tcp or /proc/net/tcp6. Addresses are hex in host
- * byte order per 32-bit word (little-endian on arm64 and amd64): `0100007F:1388` is 127.0.0.1:5000.
- */
-function parseProcNetTcp(text, family) {
-    const entries = [];
-    for (const line of text.split('\n').slice(1)) {
-        const cols = line.trim().split(/\s+/);
-        if (cols.length < 10 || cols[3] !== '0A')
-            continue;
-        const [hexAddress = '', hexPort = ''] = (cols[1] ?? '').split(':');
-        entries.push({ address: decodeProcAddress(hexAddress, family), port: parseInt(hexPort, 16), inode: Number(cols[9]) });
-    }
-    return entries;
-}
-function decodeProcAddress(hex, family) {
-    const bytes = [];
-    for (let word = 0; word < hex.length; word += 8) {
-        const chunk = hex.slice(word, word + 8);
-        for (let i = 6; i >= 0; i -= 2)
-            bytes.push(parseInt(chunk.slice(i, i + 2), 16));
-    }
-    if (family === 4)
-        return bytes.join('.');
-    if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff)
-        return bytes.slice(12).join('.');
-    const groups = [];
-    for (let i = 0; i < 16; i += 2)
-        groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
-    return compressIpv6(groups);
-}
-function compressIpv6(groups) {
-    let bestStart = -1;
-    let bestLength = 0;
-    for (let i = 0; i < groups.length;) {
-        if (groups[i] !== '0') {
-            i++;
-            continue;
-        }
-        let j = i;
-        while (j < groups.length && groups[j] === '0')
-            j++;
-        if (j - i > bestLength && j - i > 1)
-            [bestStart, bestLength] = [i, j - i];
-        i = j;
-    }
-    if (bestStart < 0)
-        return groups.join(':');
-    return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLength).join(':')}`;
-}
-/** `socket:[123456]` (a /proc/<pid>/fd link) → 123456; anything else → undefined. */
-function socketInode(link) {
-    const m = /^socket:\[(\d+)\]$/.exec(link);
-    return m ? Number(m[1]) : undefined;
-}
-/** /proc/net/tcp entries with the processes whose fds hold their inode. */
-function listenersFromProc(entries, owners) {
-    return entries.map((e) => ({ address: e.address, port: e.port, processes: owners.get(e.inode) ?? [] }));
-}
-/** The `docker ps` format `containersFromPs` reads: tab-separated, one container a line. */
-const psPortsFormat = '{{.ID}}\t{{.Names}}\t{{.Label "com.docker.compose.project"}}\t{{.Label "com.docker.compose.service"}}\t{{.Ports}}';
-/** argv of `docker ps` for the running containers' published ports, of one compose project or all. */
-function psPortsArgs(project) {
-    return ['ps', ...(project ? ['--filter', `label=com.docker.compose.project=${project}`] : []), '--no-trunc', '--format', psPortsFormat];
-}
-/**
- * `docker ps`'s Ports column: `0.0.0.0:8002->8002/tcp, :::8002->8002/tcp`, ranges
- * `127.0.0.1:8000-8001->80-81/tcp`, and exposed-only `8002/tcp` (skipped: nothing on the host).
- */
-function parsePsPorts(text) {
-    const ports = [];
-    for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-        const m = /^(.*):(\d+)(?:-(\d+))?->(\d+)(?:-(\d+))?\/(\w+)$/.exec(item);
-        if (!m)
-            continue;
-        const hostIp = normalizeAddress((m[1] ?? '').replace(/^\[(.*)\]$/, '$1'));
-        const first = Number(m[2]);
-        const last = m[3] ? Number(m[3]) : first;
-        const containerFirst = Number(m[4]);
-        for (let port = first; port <= last; port++) {
-            ports.push({ hostIp: hostIp === '*' ? '0.0.0.0' : hostIp, hostPort: port, containerPort: containerFirst + (port - first), protocol: m[6] ?? 'tcp' });
-        }
-    }
-    return ports;
-}
-function containersFromPs(output) {
-    return output
-        .split('\n')
-        .filter((l) => l.trim())
-        .map((line) => {
-        const [id = '', name = '', project = '', service = '', ports = ''] = line.split('\t');
-        return { id, name, project, service, ports: parsePsPorts(ports) };
-    });
-}
-function isWildcard(address) {
-    return address === '*' || address === '0.0.0.0' || address === '::';
-}
-/** Whether a bind of `wanted` would fail with EADDRINUSE because of a socket on `held` (same port). */
-function addressesOverlap(wanted, held) {
-    const a = normalizeAddress(wanted);
-    const b = normalizeAddress(held);
-    if (a === b || isWildcard(a) && isWildcard(b))
-        return true;
-    const family = (x) => (x.includes(':') ? 6 : 4);
-    // 0.0.0.0 clashes with every IPv4 address, `::` (dual-stack) with all, `*` with all.
-    if (a === '*' || b === '*' || a === '::' || b === '::')
-        return true;
-    if (a === '0.0.0.0')
-        return family(b) === 4;
-    if (b === '0.0.0.0')
-        return family(a) === 4;
-    return false;
-}
-const PROXY = 'docker-proxy';
-/**
- * Who holds `wanted`: nobody, our compose project's containers (a redeploy replaces them), or
- * something else. A listener counts as ours only when every process on it is docker-proxy (or
- * invisible) and a container of `project` publishes that port; a proxy for another project's
- * container is a conflict that names the container.
- */
-function classifyPort(wanted, listeners, containers, project) {
-    const hostIp = wanted.hostIp ?? '0.0.0.0';
-    const publishing = (c) => c.ports.some((p) => p.protocol === 'tcp' && p.hostPort === wanted.port && addressesOverlap(hostIp, p.hostIp));
-    const ours = containers.filter((c) => c.project === project && publishing(c)).map((c) => c.name);
-    const theirs = containers.filter((c) => c.project !== project && publishing(c));
-    const holders = [];
-    for (const l of listeners) {
-        if (l.port !== wanted.port || !addressesOverlap(hostIp, l.address))
-            continue;
-        const at = `${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`;
-        const foreign = l.processes.filter((p) => p.name !== PROXY);
-        if (foreign.length > 0) {
-            holders.push(...foreign.map((p) => `${p.name} (pid ${p.pid}) on ${at}`));
-        }
-        else if (ours.length === 0) {
-            const who = l.processes.length > 0 ? l.processes.map((p) => `${p.name} (pid ${p.pid})`).join(', ') : 'a process this user cannot see (run as root to name it)';
-            const containersText = theirs.length > 0 ? ` for container ${theirs.map((c) => c.name + (c.project ? ` (compose project ${c.project})` : '')).join(', ')}` : '';
-            holders.push(`${who}${containersText} on ${at}`);
-        }
-    }
-    // A container publishing the port without a visible listener (userland proxy off: iptables only).
-    if (holders.length === 0 && theirs.length > 0 && !listeners.some((l) => l.port === wanted.port && addressesOverlap(hostIp, l.address))) {
-        holders.push(...theirs.map((c) => `container ${c.name}${c.project ? ` (compose project ${c.project})` : ''}`));
-    }
-    if (holders.length > 0)
-        return { state: 'conflict', holders: [...new Set(holders)] };
-    return ours.length > 0 ? { state: 'ours', containers: ours } : { state: 'free' };
-}
-function checkPort(wanted, state, env) {
-    const at = `${wanted.hostIp ?? '0.0.0.0'}:${wanted.port}`;
-    const name = `port ${wanted.port}`;
-    switch (state.state) {
-        case 'free':
-            return result('port', env, name, true, `${at} is free`);
-        case 'ours':
-            return result('port', env, name, true, `${at} is held by our own container ${state.containers.join(', ')} (replaced by the deploy)`);
-        case 'conflict':
-            return result('port', env, name, false, `${at} is in use by ${state.holders.join('; ')}; expected it free or held by this compose project's containers`, `stop that process or container, or publish the service on another port`);
-    }
-}
-/** needed + max(needed × margin, minimum free): what must be available before the pull. */
-function requiredFreeBytes(need) {
-    if (!Number.isFinite(need.neededBytes) || need.neededBytes < 0) {
-        throw new Error(`needed bytes ${need.neededBytes} is not valid; expected a number >= 0`);
-    }
-    const margin = need.neededBytes * (need.marginRatio ?? 0.2);
-    return Math.ceil(need.neededBytes + Math.max(margin, need.minFreeBytes ?? 512 * 1024 ** 2));
-}
-function formatBytes(bytes) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-function checkDisk(path, availableBytes, need, env) {
-    const required = requiredFreeBytes(need);
-    const ok = availableBytes >= required;
-    const wanted = `${formatBytes(required)} (pull ${formatBytes(need.neededBytes)} plus margin)`;
-    const message = ok ? `${formatBytes(availableBytes)} free on ${path}; ${wanted} needed` : `${formatBytes(availableBytes)} free on ${path}; expected at least ${wanted}`;
-    return result('disk', env, 'disk', ok, message, `free space on ${path} (\`docker image prune\`, \`docker builder prune\`) or move Docker's data-root`);
-}
-/**
- * Architecture names as `uname -m`, Node's process.arch, Go/OCI and Debian spell them → OCI
- * (architecture and the variant the name implies).
- */
-function normalizeArchitecture(name) {
-    const n = name.trim().toLowerCase();
-    switch (n) {
-        case 'x86_64':
-        case 'x64':
-        case 'amd64':
-            return { architecture: 'amd64' };
-        case 'aarch64':
-        case 'arm64':
-        case 'arm64/v8':
-        case 'armv8':
-        case 'armv8l':
-            return { architecture: 'arm64' };
-        case 'armv7l':
-        case 'armv7':
-        case 'armhf':
-        case 'arm/v7':
-            return { architecture: 'arm', variant: 'v7' };
-        case 'armv6l':
-        case 'armv6':
-        case 'armel':
-        case 'arm/v6':
-            return { architecture: 'arm', variant: 'v6' };
-        case 'arm':
-            return { architecture: 'arm' };
-        case 'i386':
-        case 'i686':
-        case 'x86':
-        case 'ia32':
-        case '386':
-            return { architecture: '386' };
-        default:
-            return { architecture: n };
-    }
-}
-/** `linux/arm64`, `linux/arm/v7`, `linux/arm64/v8` → Platform. */
-function parsePlatform(text) {
-    const [os = '', ...rest] = text.trim().split('/');
-    if (!os || rest.length === 0)
-        throw new Error(`platform ${JSON.stringify(text)} is not valid; expected OS/ARCH[/VARIANT] such as linux/arm64`);
-    const arch = normalizeArchitecture(rest.join('/'));
-    const variant = arch.architecture === 'arm64' ? undefined : (rest[1] ?? arch.variant);
-    return { os, architecture: arch.architecture, ...(variant && { variant }) };
-}
-function formatPlatform(p) {
-    return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
-}
-/**
- * The host as a platform, from `docker info`'s Architecture or `uname -m`: `x86_64` → linux/amd64,
- * `aarch64` → linux/arm64, `armv7l` → linux/arm/v7.
- */
-function hostPlatform(machine, os = 'linux') {
-    const arch = normalizeArchitecture(machine);
-    return { os, architecture: arch.architecture, ...(arch.variant && { variant: arch.variant }) };
-}
-/** Whether the host runs an image of `image` natively: same OS and architecture; an ARM host runs older variants (v7 runs v6). */
-function platformRuns(host, image) {
-    if (host.os !== image.os)
-        return false;
-    const hostArch = normalizeArchitecture(host.architecture).architecture;
-    const imageArch = normalizeArchitecture(image.architecture).architecture;
-    if (hostArch !== imageArch)
-        return false;
-    if (imageArch !== 'arm' || !image.variant || !host.variant)
-        return true;
-    return Number(image.variant.replace(/^v/, '')) <= Number(host.variant.replace(/^v/, ''));
-}
-const attestationType = 'vnd.docker.reference.type';
-/**
- * The platforms of an image from `docker buildx imagetools inspect --raw`: an OCI index or Docker
- * manifest list lists them (attestation manifests, `unknown/unknown`, are skipped); a single
- * manifest carries none and returns undefined (its config says: see `platformsFromImageConfig`).
- */
-function platformsFromRawManifest(raw) {
-    let json;
-    try {
-        json = JSON.parse(raw);
-    }
-    catch {
-        throw new Error(`image manifest is not JSON; expected the output of \`docker buildx imagetools inspect --raw\`, got ${JSON.stringify(raw.slice(0, 80))}`);
-    }
-    const manifests = json.manifests;
-    if (!Array.isArray(manifests))
-        return undefined;
-    const platforms = [];
-    for (const m of manifests) {
-        const p = m.platform;
-        if (!p?.os || !p.architecture || p.os === 'unknown' || m.annotations?.[attestationType])
-            continue;
-        platforms.push({ os: p.os, architecture: p.architecture, ...(p.variant && { variant: p.variant }) });
-    }
-    return platforms;
-}
-/**
- * `docker buildx imagetools inspect --format '{{json .Image}}'`: one config (`{"architecture":…,"os":…}`)
- * for a single manifest, or a map `"linux/amd64" → config` for an index.
- */
-function platformsFromImageConfig(text) {
-    const json = JSON.parse(text);
-    const one = (c) => {
-        const { os, architecture, variant } = (c ?? {});
-        return os && architecture ? { os, architecture, ...(variant && { variant }) } : undefined;
-    };
-    const single = one(json);
-    if (single)
-        return [single];
-    return Object.values(json).map(one).filter((p) => p !== undefined && p.os !== 'unknown');
-}
-/** `docker image inspect --format …` (see `imageInspectPlatformArgs`): `linux/arm64` or `linux/arm/v7`. */
-function imageInspectPlatformArgs(ref) {
-    return ['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}{{if .Variant}}/{{.Variant}}{{end}}', ref];
-}
-function imagetoolsRawArgs(ref) {
-    return ['buildx', 'imagetools', 'inspect', '--raw', ref];
-}
-function imagetoolsConfigArgs(ref) {
-    return ['buildx', 'imagetools', 'inspect', '--format', '{{json .Image}}', ref];
-}
-function checkImage(ref, fact, host, env) {
-    const name = `image ${ref}`;
-    if (!fact.found) {
-        return result('image', env, name, false, `${ref} not found: ${fact.reason}`, 'check the reference and tag, push the image, or `docker login` to its registry');
-    }
-    const list = fact.platforms.map(formatPlatform).join(', ') || 'none';
-    const ok = fact.platforms.some((p) => platformRuns(host, p));
-    const message = ok
-        ? `${ref} (${fact.where}) has ${formatPlatform(host)} among ${list}`
-        : `${ref} (${fact.where}) is built for ${list}; expected ${formatPlatform(host)} (this host)`;
-    return result('image', env, name, ok, message, `build and push the image for ${formatPlatform(host)} (\`--platform ${formatPlatform(host)}\`)`);
-}
-function checkSecretFile(secret, path, fact, env) {
-    const name = `secret ${secret}`;
-    const fix = `write the secret to ${path} (one file, mode 600, owned by the deploy user)`;
-    switch (fact.kind) {
-        case 'file':
-            return fact.size > 0
-                ? result('secret', env, name, true, `${path} exists (${fact.size} bytes)`)
-                : result('secret', env, name, false, `${path} is empty; expected the secret's value`, fix);
-        case 'missing':
-            return result('secret', env, name, false, `${path} does not exist; expected a non-empty file`, fix);
-        case 'not-a-file':
-            return result('secret', env, name, false, `${path} is a ${fact.type}; expected a regular non-empty file`, fix);
-        case 'inaccessible':
-            return result('secret', env, name, false, `${path} cannot be checked (${fact.reason}); expected a readable path`, `give the deploy user access to ${path}`);
-    }
-}
-/** argv of `docker compose … config -q`: validates the files and their interpolation, prints nothing. */
-function composeConfigArgs(compose) {
-    if (compose.files.length === 0)
-        throw new Error('compose files: [] is not valid; expected at least one compose file');
-    const args = ['compose'];
-    for (const file of compose.files)
-        args.push('-f', file);
-    if (compose.projectName)
-        args.push('--project-name', compose.projectName);
-    for (const profile of compose.profiles ?? [])
-        args.push('--profile', profile);
-    for (const envFile of compose.envFiles ?? [])
-        args.push('--env-file', envFile);
-    args.push('config', '-q');
-    return args;
-}
-function checkComposeConfig(files, outcome, env) {
-    const which = files.join(', ');
-    if (outcome.ok)
-        return result('compose-config', env, 'compose-config', true, `${which}: valid`);
-    const detail = outcome.stderr.trim().split('\n').slice(-5).join('\n') || 'no message';
-    return result('compose-config', env, 'compose-config', false, `${which} is not a valid compose configuration: ${detail}`, `fix the file, then \`docker compose ${files.map((f) => `-f ${f}`).join(' ')} config -q\``);
-}
-
-;// CONCATENATED MODULE: ./build/src/adapters/host-probes.js
-
-
-
-
-
-
-const execFileAsync = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_namespaceObject.execFile);
-async function readOptional(path) {
-    try {
-        return await (0,promises_namespaceObject.readFile)(path, 'utf8');
-    }
-    catch (error) {
-        if (isErrno(error, 'ENOENT', 'ENOTDIR'))
-            return undefined;
-        throw error;
-    }
-}
-function isErrno(error, ...codes) {
-    return error instanceof Error && codes.includes(error.code ?? '');
-}
-function lastLine(text) {
-    return text.trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
-}
-function createHostProbes(options = {}) {
-    const docker = options.docker ?? createDocker();
-    const root = options.root ?? '/';
-    const at = (path) => (0,external_node_path_namespaceObject.join)(root, path);
-    const ssPath = options.ssPath ?? 'ss';
-    async function memoryCgroup() {
-        const procSelfCgroup = await (0,promises_namespaceObject.readFile)(at('proc/self/cgroup'), 'utf8');
-        const procCgroups = await readOptional(at('proc/cgroups'));
-        const controllers = (await readOptional(at('sys/fs/cgroup/cgroup.controllers'))) ?? (await readOptional(at('sys/fs/cgroup/unified/cgroup.controllers')));
-        return parseMemoryCgroup({ procSelfCgroup, procCgroups, controllers });
-    }
-    async function engineInfo() {
-        const { stdout } = await docker.run(['info', '--format', '{{.Architecture}}\t{{.OSType}}\t{{.MemoryLimit}}\t{{.DockerRootDir}}']);
-        const [architecture = '', osType = '', memoryLimit = '', dockerRootDir = ''] = stdout.trim().split('\t');
-        if (!architecture || !['true', 'false'].includes(memoryLimit)) {
-            throw new Error(`docker info printed ${JSON.stringify(stdout.trim())}; expected ARCHITECTURE<TAB>OSTYPE<TAB>true|false<TAB>ROOTDIR`);
-        }
-        return { architecture, osType, memoryLimit: memoryLimit === 'true', dockerRootDir };
-    }
-    async function freeDisk(path) {
-        const s = await (0,promises_namespaceObject.statfs)(path).catch((error) => {
-            throw new Error(`free disk of ${path}: ${String(error)}; expected an existing path on the filesystem to check`, { cause: error });
-        });
-        return { path, availableBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
-    }
-    async function listenersFromSs() {
-        try {
-            const { stdout } = await execFileAsync(ssPath, ['-ltnpH'], { maxBuffer: 16 * 1024 * 1024 });
-            return parseSsListeners(stdout);
-        }
-        catch {
-            return undefined;
-        }
-    }
-    async function socketOwners(inodes) {
-        const owners = new Map();
-        const pids = (await (0,promises_namespaceObject.readdir)(at('proc'))).filter((name) => /^\d+$/.test(name));
-        await Promise.all(pids.map(async (pid) => {
-            let fds;
-            try {
-                fds = await (0,promises_namespaceObject.readdir)(at(`proc/${pid}/fd`));
-            }
-            catch {
-                return; // another user's process, or gone
-            }
-            let name;
-            for (const fd of fds) {
-                const inode = socketInode(await (0,promises_namespaceObject.readlink)(at(`proc/${pid}/fd/${fd}`)).catch(() => ''));
-                if (inode === undefined || !inodes.has(inode))
-                    continue;
-                name ??= ((await readOptional(at(`proc/${pid}/comm`))) ?? '?').trim();
-                const list = owners.get(inode) ?? [];
-                if (!list.some((p) => p.pid === Number(pid)))
-                    list.push({ name, pid: Number(pid) });
-                owners.set(inode, list);
-            }
-        }));
-        return owners;
-    }
-    async function listenersFromProcFs() {
-        const v4 = await readOptional(at('proc/net/tcp'));
-        const v6 = await readOptional(at('proc/net/tcp6'));
-        if (v4 === undefined && v6 === undefined)
-            throw new Error(`neither ss nor ${at('proc/net/tcp')} is available; expected iproute2's ss or a /proc filesystem`);
-        const entries = [...parseProcNetTcp(v4 ?? '', 4), ...parseProcNetTcp(v6 ?? '', 6)];
-        const owners = await socketOwners(new Set(entries.map((e) => e.inode).filter((i) => i !== 0)));
-        return listenersFromProc(entries, owners);
-    }
-    async function tcpListeners() {
-        const fromSs = await listenersFromSs();
-        if (fromSs)
-            return { listeners: fromSs, source: 'ss' };
-        return { listeners: await listenersFromProcFs(), source: 'proc' };
-    }
-    async function publishedPorts(project) {
-        const { stdout } = await docker.run(psPortsArgs(project));
-        return containersFromPs(stdout);
-    }
-    async function portState(wanted, project) {
-        const [{ listeners }, containers] = await Promise.all([tcpListeners(), publishedPorts()]);
-        return classifyPort(wanted, listeners, containers, project);
-    }
-    async function imagePlatforms(ref, where) {
-        try {
-            if (where === 'local') {
-                const { stdout } = await docker.run(imageInspectPlatformArgs(ref));
-                return { found: true, where, platforms: [parsePlatform(stdout.trim())] };
-            }
-            const { stdout } = await docker.run(imagetoolsRawArgs(ref));
-            const platforms = platformsFromRawManifest(stdout) ?? platformsFromImageConfig((await docker.run(imagetoolsConfigArgs(ref))).stdout);
-            return { found: true, where, platforms };
-        }
-        catch (error) {
-            if (error instanceof DockerError)
-                return { found: false, reason: lastLine(error.stderr) || error.message };
-            throw error;
-        }
-    }
-    async function secretFile(path) {
-        try {
-            const s = await (0,promises_namespaceObject.stat)(path);
-            if (s.isFile())
-                return { kind: 'file', size: s.size };
-            const type = s.isDirectory() ? 'directory' : s.isFIFO() ? 'named pipe' : s.isSocket() ? 'socket' : s.isCharacterDevice() || s.isBlockDevice() ? 'device' : 'special file';
-            return { kind: 'not-a-file', type };
-        }
-        catch (error) {
-            if (isErrno(error, 'ENOENT', 'ENOTDIR'))
-                return { kind: 'missing' };
-            return { kind: 'inaccessible', reason: error.code ?? String(error) };
-        }
-    }
-    async function composeConfig(compose, runOptions = {}) {
-        try {
-            await docker.run(composeConfigArgs(compose), runOptions);
-            return { ok: true };
-        }
-        catch (error) {
-            if (error instanceof DockerError && error.exitCode !== null)
-                return { ok: false, stderr: error.stderr };
-            throw error;
-        }
-    }
-    return { memoryCgroup, engineInfo, freeDisk, tcpListeners, publishedPorts, portState, imagePlatforms, secretFile, composeConfig };
-}
-
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-;// CONCATENATED MODULE: ./build/src/core/image-ref.js
-
-// The distribution spec's grammar (distribution/reference): path components of lower-case letters
-// and digits joined by `.`, `_`, `__` or `-`; a registry is a host (with a dot or a port, or localhost).
-const component = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
-const pathPattern = new RegExp(`^${component}(?:/${component})*$`);
-const hostPattern = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
-const tagPattern = /^[\w][\w.-]{0,127}$/;
-/** distribution/reference's NameTotalLengthMax, counted on the normalised `registry/repository`. */
-const nameMaxLength = 255;
-/** Docker Hub under the names docker normalises (`index.docker.io` is the legacy one). */
-const dockerHubRegistries = new Set(['docker.io', 'index.docker.io']);
-/** Parses `ghcr.io/owner/synapse`; a tag or digest in it is refused, since tags come from versions. */
-function parseImageName(text, input = 'image') {
-    const name = text.trim();
-    if (name === '')
-        throw new InputError(input, text, 'an image name such as ghcr.io/owner/synapse');
-    const last = name.slice(name.lastIndexOf('/') + 1);
-    if (name.includes('@') || last.includes(':')) {
-        throw new InputError(input, text, 'an image name without a tag or digest (tags come from the version), such as ghcr.io/owner/synapse');
-    }
-    const slash = name.indexOf('/');
-    const first = slash === -1 ? '' : name.slice(0, slash);
-    const hasRegistry = slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost');
-    const registry = hasRegistry ? first : 'docker.io';
-    let repository = hasRegistry ? name.slice(slash + 1) : name;
-    if (hasRegistry && !hostPattern.test(registry)) {
-        throw new InputError(input, text, 'a registry host such as ghcr.io or 127.0.0.1:5000 before the first "/"');
-    }
-    if (repository !== repository.toLowerCase()) {
-        throw new InputError(input, text, `a lower-case repository name (registries refuse upper case): ${registry === 'docker.io' ? '' : `${registry}/`}${repository.toLowerCase()}`);
-    }
-    if (!pathPattern.test(repository)) {
-        throw new InputError(input, text, 'a repository of lower-case letters, digits and separators (. _ -) in /-separated parts, such as ghcr.io/owner/synapse');
-    }
-    // `nginx`, `docker.io/nginx` and `index.docker.io/nginx` are all Docker Hub's `library/nginx`.
-    if (dockerHubRegistries.has(registry) && !repository.includes('/'))
-        repository = `library/${repository}`;
-    if (`${dockerHubRegistries.has(registry) ? 'docker.io' : registry}/${repository}`.length > nameMaxLength) {
-        throw new InputError(input, text, `an image name of at most ${nameMaxLength} characters (registry and repository)`);
-    }
-    return { registry, repository, name };
-}
-function isValidTag(tag) {
-    return tagPattern.test(tag);
-}
-
-;// CONCATENATED MODULE: ./build/src/core/oci-labels.js
-const revisionLabel = 'org.opencontainers.image.revision';
-/** OCI labels (and annotations: the same keys) for the per-platform manifests and the index. */
-function ociLabels(facts, extra = {}) {
-    const labels = {};
-    for (const key of ['title', 'description', 'source', 'url', 'version', 'revision', 'created', 'licenses']) {
-        const value = facts[key];
-        if (value)
-            labels[`org.opencontainers.image.${key}`] = value;
-    }
-    // Extra labels may add or override any fact but the revision: the registry checks (an immutable
-    // tag re-run, `latest` only moving forward) read the commit from it.
-    const merged = { ...labels, ...extra };
-    if (facts.revision)
-        merged[revisionLabel] = facts.revision;
-    return merged;
-}
-
-;// CONCATENATED MODULE: ./build/src/adapters/retry.js
-// The one place where HTTP adapters retry (modelled on actions/checkout's retry helper): a bounded
-// attempt loop with exponential backoff, a server's own wait (Retry-After, a rate-limit reset)
-// taking precedence, every wait capped, one log line per retry. What counts as retryable, what
-// a failure is called and the final error stay with each adapter, which knows its API.
-function retryPolicy(options, defaults) {
-    return {
-        attempts: (options.retries ?? defaults.retries) + 1,
-        baseDelayMs: options.retryBaseDelayMs ?? defaults.baseDelayMs,
-        maxDelayMs: options.maxRetryDelayMs ?? defaults.maxDelayMs,
-        timeoutMs: options.requestTimeoutMs ?? defaults.timeoutMs,
-    };
-}
-/**
- * The wait before the attempt after `attemptNumber` (1 for the first): the server's hint when it
- * gave one, else the base delay doubled per retry; never negative, at most `maxDelayMs`, whole ms.
- */
-function retryDelayMs(policy, attemptNumber, hintMs) {
-    const backoff = policy.baseDelayMs * 2 ** (attemptNumber - 1);
-    return Math.round(Math.min(Math.max(hintMs ?? backoff, 0), policy.maxDelayMs));
-}
-/** Retry-After is either delay-seconds or an HTTP date; undefined when absent or unreadable. */
-function retryAfterMs(header, now = Date.now()) {
-    if (header === undefined || header === null || header.trim() === '')
-        return undefined;
-    const seconds = Number(header);
-    if (Number.isFinite(seconds))
-        return seconds * 1000;
-    const date = Date.parse(header);
-    return Number.isNaN(date) ? undefined : date - now;
-}
-/** `250ms`, `1s`, `1.5s`. */
-function formatDelay(ms) {
-    return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
-}
-const sleepFor = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/**
- * Runs `attempt` until it resolves, each time with a signal that aborts after `policy.timeoutMs`.
- * A failure the handlers deem retryable is logged as
- * `<summary>, retrying in 1s (attempt 2 of 4)` and retried after the delay, while attempts remain.
- */
-async function withRetries(policy, attempt, handlers) {
-    const sleep = handlers.sleep ?? sleepFor;
-    for (let attemptNumber = 1;; attemptNumber++) {
-        try {
-            return await attempt(AbortSignal.timeout(policy.timeoutMs));
-        }
-        catch (error) {
-            const failure = handlers.classify(error);
-            if (!failure.retryable || attemptNumber >= policy.attempts)
-                throw handlers.giveUp(failure, attemptNumber);
-            const delayMs = retryDelayMs(policy, attemptNumber, failure.delayHintMs);
-            handlers.log(`${failure.summary}, retrying in ${formatDelay(delayMs)} (attempt ${attemptNumber + 1} of ${policy.attempts})`);
-            await sleep(delayMs);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./build/src/adapters/registry.js
-
-
-
-
-
-/** A registry call that failed for good; the message never contains a password or token. */
-class RegistryError extends Error {
-    status;
-    call;
-    name = 'RegistryError';
-    constructor(message, 
-    /** HTTP status of the last answer, or undefined when none arrived. */
-    status, 
-    /** e.g. "HEAD /v2/owner/app/manifests/v1.0.0" */
-    call) {
-        super(message);
-        this.status = status;
-        this.call = call;
-    }
-}
-const mediaTypes = {
-    ociIndex: 'application/vnd.oci.image.index.v1+json',
-    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-};
-const manifestAccept = [mediaTypes.ociIndex, mediaTypes.ociManifest, mediaTypes.dockerManifestList, mediaTypes.dockerManifest].join(', ');
-const indexTypes = new Set([mediaTypes.ociIndex, mediaTypes.dockerManifestList]);
-const imageManifestTypes = new Set([mediaTypes.ociManifest, mediaTypes.dockerManifest]);
-// The distribution spec lets registries refuse manifests over 4 MiB; config blobs are small JSON.
-// Anything far bigger is not what we asked for and is not read into memory.
-const maxBodyBytes = 16 * 1024 * 1024;
-const digestPattern = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-/** The base URL of a registry's API: plain http for loopback, as Docker treats those as insecure. */
-function registryBaseUrl(registry) {
-    if (registry === 'docker.io' || registry === 'index.docker.io')
-        return 'https://registry-1.docker.io';
-    return `${isLoopbackHost(registry) ? 'http' : 'https'}://${registry}`;
-}
-/** `localhost`, 127.0.0.0/8 or [::1], with or without a port. */
-function isLoopbackHost(hostWithPort) {
-    const host = hostWithPort.startsWith('[') ? hostWithPort.slice(0, hostWithPort.indexOf(']') + 1) : hostWithPort.replace(/:\d+$/, '');
-    return host === 'localhost' || host === '[::1]' || /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(host);
-}
-/** Parses a WWW-Authenticate header (RFC 9110 §11.6.1), which may hold several challenges. */
-function parseAuthChallenges(header) {
-    const challenges = [];
-    const token = /[!#$%&'*+.^_`|~0-9A-Za-z-]+/y;
-    let at = 0;
-    const skip = (pattern) => {
-        while (at < header.length && pattern.test(header[at]))
-            at++;
-    };
-    while (at < header.length) {
-        skip(/[\s,]/);
-        token.lastIndex = at;
-        const name = token.exec(header)?.[0];
-        if (name === undefined)
-            break;
-        at += name.length;
-        skip(/\s/);
-        if (header[at] !== '=') {
-            challenges.push({ scheme: name.toLowerCase(), params: {} });
-            continue;
-        }
-        at++;
-        skip(/\s/);
-        let value = '';
-        if (header[at] === '"') {
-            for (at++; at < header.length && header[at] !== '"'; at++)
-                value += header[at] === '\\' ? (header[++at] ?? '') : header[at];
-            at++;
-        }
-        else {
-            const end = header.slice(at).search(/[\s,]/);
-            value = end === -1 ? header.slice(at) : header.slice(at, at + end);
-            at += value.length;
-        }
-        const current = challenges.at(-1);
-        if (current)
-            current.params[name.toLowerCase()] = value;
-    }
-    return challenges;
-}
-function createRegistryClient(options = {}) {
-    const policy = retryPolicy(options, { retries: 3, baseDelayMs: 500, maxDelayMs: 10_000, timeoutMs: 30_000 });
-    // Every password, basic string and token the client handles, so no message can carry one.
-    // Strings under 4 characters are skipped: masking them would garble messages, not protect anything.
-    const secrets = new Set();
-    const keepSecret = (secret) => {
-        if (secret.length >= 4)
-            secrets.add(secret);
-    };
-    const redact = (text) => [...secrets].reduce((out, secret) => out.replaceAll(secret, '***'), text);
-    const log = (line) => options.log?.(redact(line));
-    const fail = (message, status, call) => new RegistryError(redact(message), status, call);
-    const http = { policy, log, fail };
-    /** Authorization header values by registry and scope, for the client's life. */
-    const authorizations = new Map();
-    const credentialLookups = new Map();
-    function credentialsFor(registry) {
-        let lookup = credentialLookups.get(registry);
-        if (!lookup) {
-            lookup = (options.credentials?.get(registry) ?? Promise.resolve(null)).then((found) => {
-                if (found) {
-                    keepSecret(found.password);
-                    keepSecret(basic(found).slice('Basic '.length));
-                }
-                return found;
-            });
-            credentialLookups.set(registry, lookup);
-        }
-        return lookup;
-    }
-    /** One GET or HEAD of the registry API, authenticating as the registry asks; 401/403 throw. */
-    async function send(image, method, path, accept) {
-        const scope = `repository:${image.repository}:pull`;
-        const key = `${image.registry} ${scope}`;
-        const call = `${method} ${path}`;
-        const url = registryBaseUrl(image.registry) + path;
-        const headers = (authorization) => ({
-            ...(accept && { accept }),
-            ...(authorization && { authorization }),
-        });
-        const where = `registry ${image.registry}`;
-        let reply = await exchange(http, where, call, url, method, headers(authorizations.get(key)));
-        // A 401 with a cached token means it expired: challenge again, once.
-        if (reply.status === 401) {
-            const authorization = await authenticate(image, scope, reply.headers.get('www-authenticate') ?? '');
-            authorizations.set(key, authorization);
-            reply = await exchange(http, where, call, url, method, headers(authorization));
-        }
-        if (reply.status === 401 || reply.status === 403) {
-            throw await notAuthorized(image, reply.status, call);
-        }
-        return reply;
-    }
-    async function notAuthorized(image, status, call) {
-        const had = await credentialsFor(image.registry).catch(() => null);
-        const login = image.registry === 'docker.io' ? 'docker login' : `docker login ${image.registry}`;
-        const why = had ? `the credentials for ${image.registry} were refused` : `no credentials for ${image.registry} were found`;
-        return fail(`not authorized to read ${image.name}: run \`${login}\` (${why})`, status, call);
-    }
-    /** The Authorization header value that answers the registry's challenge. */
-    async function authenticate(image, scope, header) {
-        const challenges = parseAuthChallenges(header);
-        const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
-        if (bearer)
-            return bearerToken(image, scope, bearer.params);
-        if (challenges.some((challenge) => challenge.scheme === 'basic')) {
-            const credentials = await credentialsFor(image.registry);
-            if (!credentials)
-                throw await notAuthorized(image, 401);
-            return basic(credentials);
-        }
-        const offered = challenges.map((challenge) => challenge.scheme).join(', ') || 'no WWW-Authenticate challenge';
-        throw fail(`registry ${image.registry} asked for authentication (${offered}); expected a Bearer or Basic challenge`, 401);
-    }
-    /** The token flow of the distribution spec: GET realm?service&scope, with Basic when we have credentials. */
-    async function bearerToken(image, scope, params) {
-        let realm;
-        try {
-            realm = new URL(params.realm ?? '');
-            if (realm.protocol !== 'https:' && realm.protocol !== 'http:')
-                throw new Error('not http(s)');
-        }
-        catch {
-            throw fail(`registry ${image.registry} sent a Bearer challenge whose realm ${JSON.stringify(params.realm ?? '')} is not an http(s) URL`, 401);
-        }
-        if (params.service !== undefined)
-            realm.searchParams.set('service', params.service);
-        realm.searchParams.set('scope', scope);
-        const credentials = await credentialsFor(image.registry);
-        if (credentials && realm.protocol === 'http:' && !isLoopbackHost(realm.host)) {
-            throw fail(`registry ${image.registry} sent its token realm over plain http (${realm.origin}); refusing to send credentials there`, 401);
-        }
-        const where = `token server ${realm.host}`;
-        const call = `GET ${realm.pathname}`;
-        const reply = await exchange(http, where, call, realm.href, 'GET', credentials ? { authorization: basic(credentials) } : {});
-        if (reply.status === 401 || reply.status === 403)
-            throw await notAuthorized(image, reply.status, call);
-        if (reply.status !== 200)
-            throw unexpected(where, call, reply);
-        const body = parseJson(reply.body);
-        const token = [body?.token, body?.access_token].find((value) => typeof value === 'string' && value !== '');
-        if (token === undefined)
-            throw fail(`${where} answered ${call} without a "token" or "access_token"`, reply.status, call);
-        keepSecret(token);
-        return `Bearer ${token}`;
-    }
-    function unexpected(where, call, reply) {
-        return fail(`${where} answered ${statusText(reply)} to ${call}${errorDetail(reply)}`, reply.status, call);
-    }
-    async function resolveTag(image, tag) {
-        if (!isValidTag(tag))
-            throw new InputError('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
-        const path = `/v2/${image.repository}/manifests/${tag}`;
-        const reply = await send(image, 'HEAD', path, manifestAccept);
-        if (reply.status === 404)
-            return null;
-        if (reply.status !== 200)
-            throw unexpected(`registry ${image.registry}`, `HEAD ${path}`, reply);
-        const digest = reply.headers.get('docker-content-digest');
-        const mediaType = contentType(reply);
-        if (digest && digestPattern.test(digest) && mediaType)
-            return { digest, mediaType };
-        // The spec only says SHOULD for both headers on HEAD: read the manifest and hash it instead.
-        const manifest = await getManifest(image, tag, undefined);
-        return { digest: manifest.digest, mediaType: manifest.mediaType };
-    }
-    /** GET a manifest by tag or digest; the content is checked against the digest asked or announced. */
-    async function getManifest(image, reference, expectedDigest) {
-        const path = `/v2/${image.repository}/manifests/${reference}`;
-        const reply = await send(image, 'GET', path, manifestAccept);
-        if (reply.status !== 200)
-            throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
-        const announced = reply.headers.get('docker-content-digest') ?? undefined;
-        const digest = verifiedDigest(reply.body, expectedDigest ?? announced, `${image.name}@${reference}`);
-        const json = parseJson(reply.body);
-        if (typeof json !== 'object' || json === null)
-            throw fail(`registry ${image.registry} answered GET ${path} with a body that is not a JSON manifest`, 200, `GET ${path}`);
-        const body = json;
-        const mediaType = (typeof body.mediaType === 'string' && body.mediaType) || contentType(reply) || (Array.isArray(body.manifests) ? mediaTypes.ociIndex : mediaTypes.ociManifest);
-        return { digest, mediaType, body };
-    }
-    async function getConfigBlob(image, digest) {
-        const path = `/v2/${image.repository}/blobs/${digest}`;
-        const reply = await send(image, 'GET', path);
-        if (reply.status !== 200)
-            throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
-        verifiedDigest(reply.body, digest, `${image.name}@${digest}`);
-        return parseJson(reply.body);
-    }
-    /** Rejects content that is not what was asked for: fail closed rather than trust a bad answer. */
-    function verifiedDigest(body, expected, what) {
-        const sha256 = `sha256:${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(body).digest('hex')}`;
-        if (expected === undefined)
-            return sha256;
-        const algorithm = expected.slice(0, expected.indexOf(':'));
-        if (algorithm !== 'sha256' && algorithm !== 'sha512')
-            return expected;
-        const actual = algorithm === 'sha256' ? sha256 : `sha512:${(0,external_node_crypto_namespaceObject.createHash)('sha512').update(body).digest('hex')}`;
-        if (actual !== expected)
-            throw fail(`the registry sent content for ${what} whose digest is ${actual}, not ${expected}`);
-        return expected;
-    }
-    function descriptorDigest(image, descriptor, what) {
-        const digest = descriptor?.digest;
-        if (typeof digest !== 'string' || !digestPattern.test(digest)) {
-            throw fail(`${image.name}: ${what} has no valid digest (${JSON.stringify(digest)}); expected algorithm:hex such as sha256:…`);
-        }
-        return digest;
-    }
-    async function revisionOf(image, tag) {
-        // HEAD first, so that 404 on it stays the one answer meaning "no such tag"; then read by
-        // digest, so that the content is the very one whose digest is reported even if the tag moves.
-        const ref = await resolveTag(image, tag);
-        if (!ref)
-            return null;
-        const top = await getManifest(image, ref.digest, ref.digest);
-        const fromTop = annotation(top.body);
-        if (fromTop !== null)
-            return { digest: ref.digest, revision: fromTop };
-        let manifest = top;
-        if (indexTypes.has(top.mediaType)) {
-            const entries = Array.isArray(top.body.manifests) ? top.body.manifests : [];
-            const first = entries.find(isPlatformManifest);
-            if (!first)
-                return { digest: ref.digest, revision: null };
-            const digest = descriptorDigest(image, first, `the first platform manifest of ${tag}`);
-            manifest = await getManifest(image, digest, digest);
-            const fromManifest = annotation(manifest.body);
-            if (fromManifest !== null)
-                return { digest: ref.digest, revision: fromManifest };
-        }
-        if (!imageManifestTypes.has(manifest.mediaType)) {
-            throw fail(`${image.name}:${tag} leads to a manifest of type ${manifest.mediaType}; expected an image manifest (${[...imageManifestTypes].join(' or ')})`);
-        }
-        const configDigest = descriptorDigest(image, manifest.body.config, `the config of ${manifest.digest}`);
-        const config = (await getConfigBlob(image, configDigest));
-        const label = config?.config?.Labels?.[revisionLabel];
-        return { digest: ref.digest, revision: typeof label === 'string' && label !== '' ? label : null };
-    }
-    async function platformsOf(image, digest) {
-        const top = await getManifest(image, digest, digest);
-        const entries = indexTypes.has(top.mediaType) ? (top.body.manifests ?? []).filter(isPlatformManifest) : [{ digest, platform: undefined }];
-        const sizes = [];
-        for (const entry of entries) {
-            const entryDigest = descriptorDigest(image, entry, `a platform manifest of ${digest}`);
-            const manifest = entryDigest === digest ? top : await getManifest(image, entryDigest, entryDigest);
-            const parts = [manifest.body.config, ...(manifest.body.layers ?? [])];
-            const size = parts.reduce((sum, part) => sum + (typeof part?.size === 'number' ? part.size : 0), 0);
-            const p = entry.platform;
-            const platform = p ? [p.os, p.architecture, p.variant].filter((x) => typeof x === 'string' && x).join('/') : 'unknown';
-            sizes.push({ platform, digest: entryDigest, size });
-        }
-        return sizes;
-    }
-    return { resolveTag, revisionOf, platformsOf };
-}
-function annotation(body) {
-    const value = body.annotations?.[revisionLabel];
-    return typeof value === 'string' && value !== '' ? value : null;
-}
-/** buildx lists attestations (provenance, SBOM) as `unknown/unknown` manifests in the index. */
-function isPlatformManifest(entry) {
-    if (entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
-        return false;
-    return !(entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown');
-}
-function basic(credentials) {
-    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-}
-function parseJson(body) {
-    try {
-        return JSON.parse(body.toString('utf8'));
-    }
-    catch {
-        return undefined;
-    }
-}
-function contentType(reply) {
-    return reply.headers.get('content-type')?.split(';')[0]?.trim() || undefined;
-}
-function statusText(reply) {
-    return `${reply.status}${reply.statusText ? ` ${reply.statusText}` : ''}`;
-}
-/** The distribution spec's error body, `{"errors":[{"code","message"}]}`, as one short line. */
-function errorDetail(reply) {
-    const body = parseJson(reply.body);
-    const errors = Array.isArray(body?.errors) ? body.errors : [];
-    const text = errors
-        .map((error) => [error.code, error.message].filter((part) => typeof part === 'string' && part !== '').join(': '))
-        .filter((line) => line !== '')
-        .join('; ');
-    return text ? `: ${text.slice(0, 300)}` : '';
-}
-/** Thrown inside an attempt so that the shared loop retries an answer with a retryable status. */
-class RetryableReply {
-    reply;
-    constructor(reply) {
-        this.reply = reply;
-    }
-}
-/**
- * One request, retried on 5xx, 429, network errors and timeouts with exponential backoff; any
- * other status is returned for the caller to judge. The body is read inside the attempt, so a
- * connection cut mid-body is retried too.
- */
-function exchange(http, where, call, url, method, headers) {
-    return withRetries(http.policy, async (signal) => {
-        const response = await fetch(url, { method, headers, signal });
-        // On HEAD, Content-Length is the manifest's size and no body follows.
-        const length = method === 'HEAD' ? 0 : Number(response.headers.get('content-length') ?? 0);
-        if (length > maxBodyBytes) {
-            await response.body?.cancel();
-            throw http.fail(`${where} answered ${call} with ${length} bytes; expected a manifest or config of at most ${maxBodyBytes}`, response.status, call);
-        }
-        const reply = { status: response.status, statusText: response.statusText, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
-        if (isRetryable(reply.status))
-            throw new RetryableReply(reply);
-        return reply;
-    }, {
-        classify: (error) => {
-            const reply = error instanceof RetryableReply ? error.reply : undefined;
-            const what = reply ? statusText(reply) : networkFailure(error, http.policy.timeoutMs);
-            return {
-                what,
-                status: reply?.status,
-                error,
-                summary: `${where}: ${what} on ${call}`,
-                retryable: !(error instanceof RegistryError),
-                delayHintMs: retryAfterMs(reply?.headers.get('retry-after')),
-            };
-        },
-        giveUp: (failure, attempts) => failure.retryable ? http.fail(`${where} did not answer ${call} after ${attempts} attempts (last: ${failure.what})`, failure.status, call) : failure.error,
-        log: http.log,
-    });
-}
-function isRetryable(status) {
-    return status >= 500 || status === 429;
-}
-/** fetch reports "fetch failed" with the reason in `cause` (ECONNREFUSED, ECONNRESET…). */
-function networkFailure(error, timeoutMs) {
-    if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError'))
-        return `no answer within ${formatDelay(timeoutMs)}`;
-    const cause = error?.cause;
-    if (typeof cause?.code === 'string')
-        return cause.code;
-    if (typeof cause?.message === 'string')
-        return cause.message;
-    return error instanceof Error ? error.message : String(error);
-}
-
 ;// CONCATENATED MODULE: ./build/src/adapters/deploy-lock.js
 // One deploy per host at a time. The lock is a kernel flock(2) lock, so it dies with the process
 // that holds it: a deploy killed with SIGKILL, or a reboot, never leaves a lock behind (the failure
@@ -16573,6 +15214,63 @@ function code(error) {
     return error?.code;
 }
 
+;// CONCATENATED MODULE: ./build/src/adapters/docker.js
+
+/** A docker command that failed: the argv (never a secret: those travel in the environment) and why. */
+class DockerError extends Error {
+    args;
+    exitCode;
+    stderr;
+    name = 'DockerError';
+    constructor(args, exitCode, stderr, options) {
+        const tail = stderr.trim().split('\n').slice(-15).join('\n');
+        super(`docker ${args.slice(0, 3).join(' ')} failed (${exitCode === null ? 'could not run' : `exit ${exitCode}`})${tail ? `:\n${tail}` : ''}`, options);
+        this.args = args;
+        this.exitCode = exitCode;
+        this.stderr = stderr;
+    }
+}
+/** Keeps what explains a failure without letting a chatty build grow memory without bound. */
+const docker_STDERR_LIMIT = 256 * 1024;
+function createDocker(options = {}) {
+    const dockerPath = options.dockerPath ?? 'docker';
+    return {
+        run(args, runOptions = {}) {
+            return new Promise((resolve, reject) => {
+                const child = (0,external_node_child_process_namespaceObject.spawn)(dockerPath, args, {
+                    cwd: runOptions.cwd,
+                    stdio: ['ignore', 'pipe', 'pipe'],
+                    env: { ...process.env, ...runOptions.env },
+                });
+                let stdout = '';
+                let stderr = '';
+                let partial = '';
+                child.stdout.setEncoding('utf8');
+                child.stdout.on('data', (data) => (stdout += data));
+                child.stderr.setEncoding('utf8');
+                child.stderr.on('data', (data) => {
+                    stderr = (stderr + data).slice(-docker_STDERR_LIMIT);
+                    if (!runOptions.onLine)
+                        return;
+                    const lines = (partial + data).split('\n');
+                    partial = lines.pop() ?? '';
+                    for (const line of lines)
+                        runOptions.onLine(line);
+                });
+                child.once('error', (error) => reject(new DockerError(args, null, String(error), { cause: error })));
+                child.once('close', (exitCode) => {
+                    if (partial && runOptions.onLine)
+                        runOptions.onLine(partial);
+                    if (exitCode === 0)
+                        resolve({ stdout, stderr });
+                    else
+                        reject(new DockerError(args, exitCode, stderr));
+                });
+            });
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./build/src/core/deploy-state.js
 // The host's record of what runs where: per environment the release serving now, the one before it
 // (the rollback target), the deploy in progress and a bounded history. Pure: the adapter in
@@ -17105,6 +15803,546 @@ function redactSecrets(text, secrets) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./build/src/core/image-ref.js
+
+// The distribution spec's grammar (distribution/reference): path components of lower-case letters
+// and digits joined by `.`, `_`, `__` or `-`; a registry is a host (with a dot or a port, or localhost).
+const component = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
+const pathPattern = new RegExp(`^${component}(?:/${component})*$`);
+const hostPattern = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
+const tagPattern = /^[\w][\w.-]{0,127}$/;
+/** distribution/reference's NameTotalLengthMax, counted on the normalised `registry/repository`. */
+const nameMaxLength = 255;
+/** Docker Hub under the names docker normalises (`index.docker.io` is the legacy one). */
+const dockerHubRegistries = new Set(['docker.io', 'index.docker.io']);
+/** Parses `ghcr.io/owner/synapse`; a tag or digest in it is refused, since tags come from versions. */
+function parseImageName(text, input = 'image') {
+    const name = text.trim();
+    if (name === '')
+        throw new InputError(input, text, 'an image name such as ghcr.io/owner/synapse');
+    const last = name.slice(name.lastIndexOf('/') + 1);
+    if (name.includes('@') || last.includes(':')) {
+        throw new InputError(input, text, 'an image name without a tag or digest (tags come from the version), such as ghcr.io/owner/synapse');
+    }
+    const slash = name.indexOf('/');
+    const first = slash === -1 ? '' : name.slice(0, slash);
+    const hasRegistry = slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+    const registry = hasRegistry ? first : 'docker.io';
+    let repository = hasRegistry ? name.slice(slash + 1) : name;
+    if (hasRegistry && !hostPattern.test(registry)) {
+        throw new InputError(input, text, 'a registry host such as ghcr.io or 127.0.0.1:5000 before the first "/"');
+    }
+    if (repository !== repository.toLowerCase()) {
+        throw new InputError(input, text, `a lower-case repository name (registries refuse upper case): ${registry === 'docker.io' ? '' : `${registry}/`}${repository.toLowerCase()}`);
+    }
+    if (!pathPattern.test(repository)) {
+        throw new InputError(input, text, 'a repository of lower-case letters, digits and separators (. _ -) in /-separated parts, such as ghcr.io/owner/synapse');
+    }
+    // `nginx`, `docker.io/nginx` and `index.docker.io/nginx` are all Docker Hub's `library/nginx`.
+    if (dockerHubRegistries.has(registry) && !repository.includes('/'))
+        repository = `library/${repository}`;
+    if (`${dockerHubRegistries.has(registry) ? 'docker.io' : registry}/${repository}`.length > nameMaxLength) {
+        throw new InputError(input, text, `an image name of at most ${nameMaxLength} characters (registry and repository)`);
+    }
+    return { registry, repository, name };
+}
+function isValidTag(tag) {
+    return tagPattern.test(tag);
+}
+
+;// CONCATENATED MODULE: ./build/src/core/preflight.js
+/**
+ * The deploy pre-flight, pure part: the result model, the severity policy per environment, the
+ * parsers of the raw host facts (cgroups, `ss`, /proc/net/tcp, `docker ps`, image manifests) and
+ * the decisions made on them. The facts are gathered by src/adapters/host-probes.ts; nothing here
+ * touches the host, so every rule is tested with tables of captured real outputs.
+ */
+/**
+ * How bad a failed check is in an environment. A missing memory cgroup only drops the limits (the
+ * engine warns and starts the container without them): tolerable on dev, a hard error on prod.
+ * Everything else would make the deploy itself fail, so it is an error everywhere.
+ */
+function severityFor(kind, env) {
+    if (kind === 'memory-cgroup')
+        return env === 'prod' ? 'error' : 'warning';
+    return 'error';
+}
+/** True when no failed check is an error: the deploy may go ahead (warnings are shown). */
+function preflightPassed(results) {
+    return !results.some((r) => !r.ok && r.severity === 'error');
+}
+function result(kind, env, name, ok, message, fix) {
+    return { name, ok, severity: severityFor(kind, env), message, ...(fix !== undefined && !ok && { fix }) };
+}
+/**
+ * Whether the memory controller is usable. cgroup v2 (a single `0::/…` line in /proc/self/cgroup):
+ * `memory` listed in cgroup.controllers. v1 or hybrid: the `memory` row of /proc/cgroups is enabled
+ * and mounted (hierarchy ≠ 0), or the controller sits in the unified hierarchy. A Raspberry Pi
+ * boots with `cgroup_disable=memory`: the row reads `memory 0 … 0` and cgroup.controllers lacks it.
+ */
+function parseMemoryCgroup(files) {
+    const lines = files.procSelfCgroup.split('\n').map((l) => l.trim()).filter(Boolean);
+    if (lines.length === 0)
+        throw new Error('/proc/self/cgroup is empty; expected lines like `0::/` (v2) or `4:memory:/` (v1)');
+    const v2Only = lines.every((l) => l.startsWith('0::'));
+    const unified = (files.controllers ?? '').split(/\s+/).filter(Boolean);
+    if (v2Only) {
+        if (files.controllers === undefined) {
+            throw new Error('cgroup v2 host without a readable cgroup.controllers; expected /sys/fs/cgroup/cgroup.controllers');
+        }
+        const enabled = unified.includes('memory');
+        return { version: 'v2', enabled, evidence: `cgroup.controllers: ${unified.join(' ') || '(empty)'}` };
+    }
+    if (unified.includes('memory'))
+        return { version: 'v1', enabled: true, evidence: 'memory in the unified hierarchy (cgroup.controllers)' };
+    const row = (files.procCgroups ?? '')
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .find((cols) => cols[0] === 'memory');
+    if (!row)
+        return { version: 'v1', enabled: false, evidence: '/proc/cgroups has no memory row' };
+    const [, hierarchy, , enabledCol] = row;
+    const enabled = enabledCol === '1' && hierarchy !== '0';
+    return { version: 'v1', enabled, evidence: `/proc/cgroups: ${row.join(' ')} (subsys hierarchy num_cgroups enabled)` };
+}
+const memoryCgroupFix = 'add `cgroup_enable=memory cgroup_memory=1` to the kernel command line (/boot/firmware/cmdline.txt on Raspberry Pi OS, one line) and reboot';
+/**
+ * `engineMemoryLimit` is `docker info`'s MemoryLimit when known: the engine's own view wins over
+ * the files (a rootless or remote engine may see other cgroups than this process).
+ */
+function checkMemoryCgroup(fact, env, engineMemoryLimit) {
+    const enabled = engineMemoryLimit ?? fact.enabled;
+    const consequence = env === 'prod' ? 'prod needs them' : 'dev runs without them';
+    const message = enabled
+        ? `memory cgroup enabled (cgroup ${fact.version}; ${fact.evidence})`
+        : `memory cgroup disabled (cgroup ${fact.version}; ${fact.evidence}${engineMemoryLimit === false ? '; docker info: MemoryLimit false' : ''}): compose would silently drop the memory limits; ${consequence}`;
+    return result('memory-cgroup', env, 'memory-cgroup', enabled, message, memoryCgroupFix);
+}
+/** `users:(("caddy",pid=123,fd=7),("caddy",pid=124,fd=7))` → processes, duplicates dropped. */
+function parseSsUsers(text) {
+    const out = [];
+    for (const m of text.matchAll(/\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=\d+\)/g)) {
+        const process = { name: m[1] ?? '', pid: Number(m[2]) };
+        if (!out.some((p) => p.pid === process.pid))
+            out.push(process);
+    }
+    return out;
+}
+/** `127.0.0.1:5000`, `[::]:80`, `*:22`, `127.0.0.53%lo:53`, `[fe80::1%eth0]:80` → address and port. */
+function parseSocketAddress(text) {
+    const m = /^(?:\[([^\]]+)\]|([^\s]*?)):(\d+|\*)$/.exec(text);
+    if (!m || m[3] === '*')
+        throw new Error(`socket address ${JSON.stringify(text)} is not valid; expected ADDRESS:PORT or [IPV6]:PORT`);
+    const raw = (m[1] ?? m[2] ?? '').replace(/%.*$/, '');
+    return { address: normalizeAddress(raw), port: Number(m[3]) };
+}
+function normalizeAddress(address) {
+    if (address === '' || address === '*')
+        return '*';
+    if (address.toLowerCase().startsWith('::ffff:') && address.includes('.'))
+        return address.slice(7);
+    return address.toLowerCase();
+}
+/**
+ * `ss -ltnpH` (listening TCP, numeric, processes, no header): one line per socket,
+ * `LISTEN 0 4096 127.0.0.1:5000 0.0.0.0:* users:(("docker-registry",pid=18612,fd=3))`.
+ * Lines of other states (an `ss -tanpH` output) are skipped.
+ */
+function parseSsListeners(output) {
+    const listeners = [];
+    for (const line of output.split('\n')) {
+        const cols = line.trim().split(/\s+/);
+        if (cols.length < 5 || cols[0] !== 'LISTEN')
+            continue;
+        const { address, port } = parseSocketAddress(cols[3] ?? '');
+        listeners.push({ address, port, processes: parseSsUsers(cols.slice(5).join(' ')) });
+    }
+    return listeners;
+}
+/**
+ * Listening sockets (state 0A) of /proc/net/tcp or /proc/net/tcp6. Addresses are hex in host
+ * byte order per 32-bit word (little-endian on arm64 and amd64): `0100007F:1388` is 127.0.0.1:5000.
+ */
+function parseProcNetTcp(text, family) {
+    const entries = [];
+    for (const line of text.split('\n').slice(1)) {
+        const cols = line.trim().split(/\s+/);
+        if (cols.length < 10 || cols[3] !== '0A')
+            continue;
+        const [hexAddress = '', hexPort = ''] = (cols[1] ?? '').split(':');
+        entries.push({ address: decodeProcAddress(hexAddress, family), port: parseInt(hexPort, 16), inode: Number(cols[9]) });
+    }
+    return entries;
+}
+function decodeProcAddress(hex, family) {
+    const bytes = [];
+    for (let word = 0; word < hex.length; word += 8) {
+        const chunk = hex.slice(word, word + 8);
+        for (let i = 6; i >= 0; i -= 2)
+            bytes.push(parseInt(chunk.slice(i, i + 2), 16));
+    }
+    if (family === 4)
+        return bytes.join('.');
+    if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff)
+        return bytes.slice(12).join('.');
+    const groups = [];
+    for (let i = 0; i < 16; i += 2)
+        groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
+    return compressIpv6(groups);
+}
+function compressIpv6(groups) {
+    let bestStart = -1;
+    let bestLength = 0;
+    for (let i = 0; i < groups.length;) {
+        if (groups[i] !== '0') {
+            i++;
+            continue;
+        }
+        let j = i;
+        while (j < groups.length && groups[j] === '0')
+            j++;
+        if (j - i > bestLength && j - i > 1)
+            [bestStart, bestLength] = [i, j - i];
+        i = j;
+    }
+    if (bestStart < 0)
+        return groups.join(':');
+    return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLength).join(':')}`;
+}
+/** `socket:[123456]` (a /proc/<pid>/fd link) → 123456; anything else → undefined. */
+function socketInode(link) {
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    return m ? Number(m[1]) : undefined;
+}
+/** /proc/net/tcp entries with the processes whose fds hold their inode. */
+function listenersFromProc(entries, owners) {
+    return entries.map((e) => ({ address: e.address, port: e.port, processes: owners.get(e.inode) ?? [] }));
+}
+/** The `docker ps` format `containersFromPs` reads: tab-separated, one container a line. */
+const psPortsFormat = '{{.ID}}\t{{.Names}}\t{{.Label "com.docker.compose.project"}}\t{{.Label "com.docker.compose.service"}}\t{{.Ports}}';
+/** argv of `docker ps` for the running containers' published ports, of one compose project or all. */
+function psPortsArgs(project) {
+    return ['ps', ...(project ? ['--filter', `label=com.docker.compose.project=${project}`] : []), '--no-trunc', '--format', psPortsFormat];
+}
+/**
+ * `docker ps`'s Ports column: `0.0.0.0:8002->8002/tcp, :::8002->8002/tcp`, ranges
+ * `127.0.0.1:8000-8001->80-81/tcp`, and exposed-only `8002/tcp` (skipped: nothing on the host).
+ */
+function parsePsPorts(text) {
+    const ports = [];
+    for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+        const m = /^(.*):(\d+)(?:-(\d+))?->(\d+)(?:-(\d+))?\/(\w+)$/.exec(item);
+        if (!m)
+            continue;
+        const hostIp = normalizeAddress((m[1] ?? '').replace(/^\[(.*)\]$/, '$1'));
+        const first = Number(m[2]);
+        const last = m[3] ? Number(m[3]) : first;
+        const containerFirst = Number(m[4]);
+        for (let port = first; port <= last; port++) {
+            ports.push({ hostIp: hostIp === '*' ? '0.0.0.0' : hostIp, hostPort: port, containerPort: containerFirst + (port - first), protocol: m[6] ?? 'tcp' });
+        }
+    }
+    return ports;
+}
+function containersFromPs(output) {
+    return output
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((line) => {
+        const [id = '', name = '', project = '', service = '', ports = ''] = line.split('\t');
+        return { id, name, project, service, ports: parsePsPorts(ports) };
+    });
+}
+function isWildcard(address) {
+    return address === '*' || address === '0.0.0.0' || address === '::';
+}
+/** Whether a bind of `wanted` would fail with EADDRINUSE because of a socket on `held` (same port). */
+function addressesOverlap(wanted, held) {
+    const a = normalizeAddress(wanted);
+    const b = normalizeAddress(held);
+    if (a === b || isWildcard(a) && isWildcard(b))
+        return true;
+    const family = (x) => (x.includes(':') ? 6 : 4);
+    // 0.0.0.0 clashes with every IPv4 address, `::` (dual-stack) with all, `*` with all.
+    if (a === '*' || b === '*' || a === '::' || b === '::')
+        return true;
+    if (a === '0.0.0.0')
+        return family(b) === 4;
+    if (b === '0.0.0.0')
+        return family(a) === 4;
+    return false;
+}
+const PROXY = 'docker-proxy';
+/**
+ * Who holds `wanted`: nobody, our compose project's containers (a redeploy replaces them), or
+ * something else. A listener counts as ours only when every process on it is docker-proxy (or
+ * invisible) and a container of `project` publishes that port; a proxy for another project's
+ * container is a conflict that names the container.
+ */
+function classifyPort(wanted, listeners, containers, project) {
+    const hostIp = wanted.hostIp ?? '0.0.0.0';
+    const publishing = (c) => c.ports.some((p) => p.protocol === 'tcp' && p.hostPort === wanted.port && addressesOverlap(hostIp, p.hostIp));
+    const ours = containers.filter((c) => c.project === project && publishing(c)).map((c) => c.name);
+    const theirs = containers.filter((c) => c.project !== project && publishing(c));
+    const holders = [];
+    for (const l of listeners) {
+        if (l.port !== wanted.port || !addressesOverlap(hostIp, l.address))
+            continue;
+        const at = `${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`;
+        const foreign = l.processes.filter((p) => p.name !== PROXY);
+        if (foreign.length > 0) {
+            holders.push(...foreign.map((p) => `${p.name} (pid ${p.pid}) on ${at}`));
+        }
+        else if (ours.length === 0) {
+            const who = l.processes.length > 0 ? l.processes.map((p) => `${p.name} (pid ${p.pid})`).join(', ') : 'a process this user cannot see (run as root to name it)';
+            const containersText = theirs.length > 0 ? ` for container ${theirs.map((c) => c.name + (c.project ? ` (compose project ${c.project})` : '')).join(', ')}` : '';
+            holders.push(`${who}${containersText} on ${at}`);
+        }
+    }
+    // A container publishing the port without a visible listener (userland proxy off: iptables only).
+    if (holders.length === 0 && theirs.length > 0 && !listeners.some((l) => l.port === wanted.port && addressesOverlap(hostIp, l.address))) {
+        holders.push(...theirs.map((c) => `container ${c.name}${c.project ? ` (compose project ${c.project})` : ''}`));
+    }
+    if (holders.length > 0)
+        return { state: 'conflict', holders: [...new Set(holders)] };
+    return ours.length > 0 ? { state: 'ours', containers: ours } : { state: 'free' };
+}
+function checkPort(wanted, state, env) {
+    const at = `${wanted.hostIp ?? '0.0.0.0'}:${wanted.port}`;
+    const name = `port ${wanted.port}`;
+    switch (state.state) {
+        case 'free':
+            return result('port', env, name, true, `${at} is free`);
+        case 'ours':
+            return result('port', env, name, true, `${at} is held by our own container ${state.containers.join(', ')} (replaced by the deploy)`);
+        case 'conflict':
+            return result('port', env, name, false, `${at} is in use by ${state.holders.join('; ')}; expected it free or held by this compose project's containers`, `stop that process or container, or publish the service on another port`);
+    }
+}
+/** needed + max(needed × margin, minimum free): what must be available before the pull. */
+function requiredFreeBytes(need) {
+    if (!Number.isFinite(need.neededBytes) || need.neededBytes < 0) {
+        throw new Error(`needed bytes ${need.neededBytes} is not valid; expected a number >= 0`);
+    }
+    const margin = need.neededBytes * (need.marginRatio ?? 0.2);
+    return Math.ceil(need.neededBytes + Math.max(margin, need.minFreeBytes ?? 512 * 1024 ** 2));
+}
+function formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+function checkDisk(path, availableBytes, need, env) {
+    const required = requiredFreeBytes(need);
+    const ok = availableBytes >= required;
+    const wanted = `${formatBytes(required)} (pull ${formatBytes(need.neededBytes)} plus margin)`;
+    const message = ok ? `${formatBytes(availableBytes)} free on ${path}; ${wanted} needed` : `${formatBytes(availableBytes)} free on ${path}; expected at least ${wanted}`;
+    return result('disk', env, 'disk', ok, message, `free space on ${path} (\`docker image prune\`, \`docker builder prune\`) or move Docker's data-root`);
+}
+/**
+ * Architecture names as `uname -m`, Node's process.arch, Go/OCI and Debian spell them → OCI
+ * (architecture and the variant the name implies).
+ */
+function normalizeArchitecture(name) {
+    const n = name.trim().toLowerCase();
+    switch (n) {
+        case 'x86_64':
+        case 'x64':
+        case 'amd64':
+            return { architecture: 'amd64' };
+        case 'aarch64':
+        case 'arm64':
+        case 'arm64/v8':
+        case 'armv8':
+        case 'armv8l':
+            return { architecture: 'arm64' };
+        case 'armv7l':
+        case 'armv7':
+        case 'armhf':
+        case 'arm/v7':
+            return { architecture: 'arm', variant: 'v7' };
+        case 'armv6l':
+        case 'armv6':
+        case 'armel':
+        case 'arm/v6':
+            return { architecture: 'arm', variant: 'v6' };
+        case 'arm':
+            return { architecture: 'arm' };
+        case 'i386':
+        case 'i686':
+        case 'x86':
+        case 'ia32':
+        case '386':
+            return { architecture: '386' };
+        default:
+            return { architecture: n };
+    }
+}
+/** `linux/arm64`, `linux/arm/v7`, `linux/arm64/v8` → Platform. */
+function parsePlatform(text) {
+    const [os = '', ...rest] = text.trim().split('/');
+    if (!os || rest.length === 0)
+        throw new Error(`platform ${JSON.stringify(text)} is not valid; expected OS/ARCH[/VARIANT] such as linux/arm64`);
+    const arch = normalizeArchitecture(rest.join('/'));
+    const variant = arch.architecture === 'arm64' ? undefined : (rest[1] ?? arch.variant);
+    return { os, architecture: arch.architecture, ...(variant && { variant }) };
+}
+function formatPlatform(p) {
+    return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
+/**
+ * The host as a platform, from `docker info`'s Architecture or `uname -m`: `x86_64` → linux/amd64,
+ * `aarch64` → linux/arm64, `armv7l` → linux/arm/v7.
+ */
+function hostPlatform(machine, os = 'linux') {
+    const arch = normalizeArchitecture(machine);
+    return { os, architecture: arch.architecture, ...(arch.variant && { variant: arch.variant }) };
+}
+/** Whether the host runs an image of `image` natively: same OS and architecture; an ARM host runs older variants (v7 runs v6). */
+function platformRuns(host, image) {
+    if (host.os !== image.os)
+        return false;
+    const hostArch = normalizeArchitecture(host.architecture).architecture;
+    const imageArch = normalizeArchitecture(image.architecture).architecture;
+    if (hostArch !== imageArch)
+        return false;
+    if (imageArch !== 'arm' || !image.variant || !host.variant)
+        return true;
+    return Number(image.variant.replace(/^v/, '')) <= Number(host.variant.replace(/^v/, ''));
+}
+const attestationType = 'vnd.docker.reference.type';
+/**
+ * The platforms of an image from `docker buildx imagetools inspect --raw`: an OCI index or Docker
+ * manifest list lists them (attestation manifests, `unknown/unknown`, are skipped); a single
+ * manifest carries none and returns undefined (its config says: see `platformsFromImageConfig`).
+ */
+function platformsFromRawManifest(raw) {
+    let json;
+    try {
+        json = JSON.parse(raw);
+    }
+    catch {
+        throw new Error(`image manifest is not JSON; expected the output of \`docker buildx imagetools inspect --raw\`, got ${JSON.stringify(raw.slice(0, 80))}`);
+    }
+    const manifests = json.manifests;
+    if (!Array.isArray(manifests))
+        return undefined;
+    const platforms = [];
+    for (const m of manifests) {
+        const p = m.platform;
+        if (!p?.os || !p.architecture || p.os === 'unknown' || m.annotations?.[attestationType])
+            continue;
+        platforms.push({ os: p.os, architecture: p.architecture, ...(p.variant && { variant: p.variant }) });
+    }
+    return platforms;
+}
+/**
+ * `docker buildx imagetools inspect --format '{{json .Image}}'`: one config (`{"architecture":…,"os":…}`)
+ * for a single manifest, or a map `"linux/amd64" → config` for an index.
+ */
+function platformsFromImageConfig(text) {
+    const json = JSON.parse(text);
+    const one = (c) => {
+        const { os, architecture, variant } = (c ?? {});
+        return os && architecture ? { os, architecture, ...(variant && { variant }) } : undefined;
+    };
+    const single = one(json);
+    if (single)
+        return [single];
+    return Object.values(json).map(one).filter((p) => p !== undefined && p.os !== 'unknown');
+}
+/** `docker image inspect --format …` (see `imageInspectPlatformArgs`): `linux/arm64` or `linux/arm/v7`. */
+function imageInspectPlatformArgs(ref) {
+    return ['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}{{if .Variant}}/{{.Variant}}{{end}}', ref];
+}
+function imagetoolsRawArgs(ref) {
+    return ['buildx', 'imagetools', 'inspect', '--raw', ref];
+}
+function imagetoolsConfigArgs(ref) {
+    return ['buildx', 'imagetools', 'inspect', '--format', '{{json .Image}}', ref];
+}
+function checkImage(ref, fact, host, env) {
+    const name = `image ${ref}`;
+    if (!fact.found) {
+        return result('image', env, name, false, `${ref} not found: ${fact.reason}`, 'check the reference and tag, push the image, or `docker login` to its registry');
+    }
+    const list = fact.platforms.map(formatPlatform).join(', ') || 'none';
+    const ok = fact.platforms.some((p) => platformRuns(host, p));
+    const message = ok
+        ? `${ref} (${fact.where}) has ${formatPlatform(host)} among ${list}`
+        : `${ref} (${fact.where}) is built for ${list}; expected ${formatPlatform(host)} (this host)`;
+    return result('image', env, name, ok, message, `build and push the image for ${formatPlatform(host)} (\`--platform ${formatPlatform(host)}\`)`);
+}
+function checkSecretFile(secret, path, fact, env) {
+    const name = `secret ${secret}`;
+    const fix = `write the secret to ${path} (one file, mode 600, owned by the deploy user)`;
+    switch (fact.kind) {
+        case 'file':
+            return fact.size > 0
+                ? result('secret', env, name, true, `${path} exists (${fact.size} bytes)`)
+                : result('secret', env, name, false, `${path} is empty; expected the secret's value`, fix);
+        case 'missing':
+            return result('secret', env, name, false, `${path} does not exist; expected a non-empty file`, fix);
+        case 'not-a-file':
+            return result('secret', env, name, false, `${path} is a ${fact.type}; expected a regular non-empty file`, fix);
+        case 'inaccessible':
+            return result('secret', env, name, false, `${path} cannot be checked (${fact.reason}); expected a readable path`, `give the deploy user access to ${path}`);
+    }
+}
+/** argv of `docker compose … config -q`: validates the files and their interpolation, prints nothing. */
+function composeConfigArgs(compose) {
+    if (compose.files.length === 0)
+        throw new Error('compose files: [] is not valid; expected at least one compose file');
+    const args = ['compose'];
+    for (const file of compose.files)
+        args.push('-f', file);
+    if (compose.projectName)
+        args.push('--project-name', compose.projectName);
+    for (const profile of compose.profiles ?? [])
+        args.push('--profile', profile);
+    for (const envFile of compose.envFiles ?? [])
+        args.push('--env-file', envFile);
+    args.push('config', '-q');
+    return args;
+}
+function checkComposeConfig(files, outcome, env) {
+    const which = files.join(', ');
+    if (outcome.ok)
+        return result('compose-config', env, 'compose-config', true, `${which}: valid`);
+    const detail = outcome.stderr.trim().split('\n').slice(-5).join('\n') || 'no message';
+    return result('compose-config', env, 'compose-config', false, `${which} is not a valid compose configuration: ${detail}`, `fix the file, then \`docker compose ${files.map((f) => `-f ${f}`).join(' ')} config -q\``);
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/compose-project.js
+
+
+// Small steps that the deploy, rollback and switch flows all take on a compose project.
+/** The project's containers (or only `services`), as `docker compose ps` reports them. */
+async function listServices(docker, target, services = []) {
+    return parsePs((await docker.run(psArgs(target, services))).stdout);
+}
+/** Replaces a file the proxy or compose reads so that they never see it half written. */
+async function writeFileAtomic(path, text) {
+    const temp = `${path}.${process.pid}.new`;
+    await (0,promises_namespaceObject.writeFile)(temp, text);
+    await (0,promises_namespaceObject.rename)(temp, path);
+}
+/** Whether the process that recorded a deploy still runs (EPERM: it runs as another user). */
+function compose_project_isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+
 ;// CONCATENATED MODULE: ./build/src/flows/deploy.js
 // The deploy flow: prod blue/green behind Caddy (compose/docker-compose.yml), dev by recreate.
 // Every docker call goes through the Docker adapter with argv from core/compose-commands.ts; the
@@ -17114,6 +16352,7 @@ function redactSecrets(text, secrets) {
 // yet) → back up the data → beginDeploy → start the idle colour pinned by digest and wait for its
 // health → switch the proxy (upstreams.caddy + caddy reload) → watch → success, or switch back.
 // The old colour keeps running as the hot standby.
+
 
 
 
@@ -17199,7 +16438,7 @@ async function deploy(deps, options) {
         const upstreamsFile = (0,external_node_path_namespaceObject.join)(proxyConfigDir, 'upstreams.caddy');
         const envText = await (0,promises_namespaceObject.readFile)(envFile, 'utf8').catch(() => '');
         const envVars = readEnvLines(envText);
-        const ps = await listPs(deps.docker, target);
+        const ps = await listServices(deps.docker, target);
         const running = (service) => ps.find((p) => p.Service === service && p.State === 'running');
         const order = parseUpstreams(await (0,promises_namespaceObject.readFile)(upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
         const proxyUp = running(PROXY_SERVICE) !== undefined;
@@ -17212,7 +16451,7 @@ async function deploy(deps, options) {
                 ? (state.environments.dev.active?.digest ?? null)
                 : null;
         const deployingPid = state.environments[env].deploying?.pid;
-        const reconciled = reconcile(state, env, { servingDigest, deployingPidAlive: deployingPid !== undefined && deploy_isAlive(deployingPid), ...(servingColour ? { servingColour } : {}) }, { at: now().toISOString() });
+        const reconciled = reconcile(state, env, { servingDigest, deployingPidAlive: deployingPid !== undefined && compose_project_isAlive(deployingPid), ...(servingColour ? { servingColour } : {}) }, { at: now().toISOString() });
         for (const note of reconciled.notes)
             log(`state: ${note}`);
         if (reconciled.notes.length > 0 && !options.dryRun)
@@ -17292,7 +16531,7 @@ async function deploy(deps, options) {
                 await dc(upServiceArgs(target, service, waitTimeout));
                 // Traffic moves only to a colour the engine itself reports healthy: `up --wait` has been
                 // seen to return while a new container was still starting (compose 2.26, under load).
-                const started = (await listPs(deps.docker, target, [service]))[0];
+                const started = (await listServices(deps.docker, target, [service]))[0];
                 if (started?.Health !== 'healthy') {
                     throw new Error(`${service} reports ${started?.Health || started?.State || 'no container'} after compose's wait, not healthy`);
                 }
@@ -17301,7 +16540,7 @@ async function deploy(deps, options) {
                 const tail = await healthTail(deps.docker, target, service, model);
                 log(`${service} did not become healthy; traffic stays where it is; stopping ${service}`);
                 await dc(stopArgs(target, service, 5)).catch((e) => log(`stopping ${service} failed: ${String(e)}`));
-                const reason = `${service} did not become healthy within ${waitTimeout} s (${error instanceof DockerError ? `compose: ${deploy_lastLine(error.stderr) || `exit ${error.exitCode}`}` : String(error)})${tail ? `\nhealth log:\n${tail}` : ''}`;
+                const reason = `${service} did not become healthy within ${waitTimeout} s (${error instanceof DockerError ? `compose: ${lastLine(error.stderr) || `exit ${error.exitCode}`}` : String(error)})${tail ? `\nhealth log:\n${tail}` : ''}`;
                 await finish('rolled-back', reason.split('\n')[0] ?? reason);
                 throw new DeployRolledBackError({ ...base, outcome: 'rolled-back', rolledBack: true, reason, ...(backup ? { backup } : {}) });
             }
@@ -17341,33 +16580,15 @@ async function deploy(deps, options) {
         }
     }
 }
-function deploy_lastLine(text) {
+function lastLine(text) {
     return text.trim().split('\n').filter(Boolean).slice(-1)[0]?.trim() ?? '';
 }
 function hostForUrl(hostIp) {
     return !hostIp || hostIp === '0.0.0.0' || hostIp === '::' ? 'localhost' : hostIp;
 }
-function deploy_isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
-}
-async function writeFileAtomic(path, text) {
-    const temp = `${path}.${process.pid}.new`;
-    await (0,promises_namespaceObject.writeFile)(temp, text);
-    await (0,promises_namespaceObject.rename)(temp, path);
-}
 async function composeModel(docker, target, env) {
     const { stdout } = await docker.run(configJsonArgs(target), { env });
     return JSON.parse(stdout);
-}
-async function listPs(docker, target, services = []) {
-    const { stdout } = await docker.run(psArgs(target, services));
-    return parsePs(stdout);
 }
 /** The secret values of the project, to redact from anything printed. */
 async function secretValues(model) {
@@ -17381,7 +16602,7 @@ async function secretValues(model) {
 /** The last health probe outputs of a service's container, secrets redacted. */
 async function healthTail(docker, target, service, model) {
     try {
-        const entry = (await listPs(docker, target, [service]))[0];
+        const entry = (await listServices(docker, target, [service]))[0];
         if (!entry?.ID)
             return '';
         const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
@@ -17405,7 +16626,7 @@ async function watch(docker, target, service, model, seconds) {
     const until = Date.now() + seconds * 1000;
     let failures = 0;
     while (Date.now() < until) {
-        const entry = (await listPs(docker, target, [service]).catch(() => []))[0];
+        const entry = (await listServices(docker, target, [service]).catch(() => []))[0];
         if (!entry || entry.State !== 'running')
             return `${service} is ${entry?.State ?? 'gone'}`;
         if (entry.Health === 'unhealthy')
@@ -17462,7 +16683,794 @@ async function preflight(deps, model, target, input) {
     return checks;
 }
 
-;// CONCATENATED MODULE: ./build/src/cli/commands/deploy.js
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./build/src/adapters/docker-credentials.js
+
+
+
+
+/** Credentials were configured but could not be read; the message never holds a secret. */
+class CredentialsError extends Error {
+    name = 'CredentialsError';
+}
+// Docker keys Docker Hub's credentials by its v1 index URL, whatever name the image uses.
+const dockerHubServer = 'https://index.docker.io/v1/';
+const dockerHubHosts = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+// docker-credential-helpers' fixed answer when it has nothing for a server (any helper, any OS).
+const notFoundMessage = 'credentials not found';
+/**
+ * Reads credentials the way the docker CLI does: a per-registry `credHelpers` entry wins, then the
+ * global `credsStore`, then the base64 `auth` of `auths` in config.json. The file is read on each
+ * call, so a `docker login` made meanwhile is seen.
+ */
+function dockerConfigCredentials(options = {}) {
+    return {
+        async get(registry) {
+            const configDir = options.configDir ?? (process.env.DOCKER_CONFIG || (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.homedir)(), '.docker'));
+            const file = (0,external_node_path_namespaceObject.join)(configDir, 'config.json');
+            const config = await readConfig(file);
+            if (!config)
+                return null;
+            const server = serverAddress(registry);
+            const helper = helperFor(config, registry, server, file);
+            if (helper)
+                return runHelper(helper, server, options.helperTimeoutMs ?? 30_000);
+            return fromAuths(config, registry, file);
+        },
+    };
+}
+/** The address docker passes to helpers and uses as the `auths` key: the host, or Hub's index URL. */
+function serverAddress(registry) {
+    return dockerHubHosts.has(registry) ? dockerHubServer : registry;
+}
+async function readConfig(file) {
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return null;
+        throw new CredentialsError(`cannot read ${file}: ${error.message}`);
+    }
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        // JSON.parse's own message quotes the text around the error, which may be an `auth` value.
+        throw new CredentialsError(`${file} is not valid JSON; expected the docker CLI's config file (fix it, or run \`docker login\` again)`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new CredentialsError(`${file} holds ${Array.isArray(parsed) ? 'an array' : typeof parsed}; expected a JSON object as \`docker login\` writes it`);
+    }
+    return parsed;
+}
+/** The helper's name (`osxkeychain` for docker-credential-osxkeychain), or null to use `auths`. */
+function helperFor(config, registry, server, file) {
+    const helpers = config.credHelpers ?? {};
+    const perRegistry = matchingKey(Object.keys(helpers), registry, server);
+    const name = perRegistry === undefined ? config.credsStore : helpers[perRegistry];
+    if (name === undefined || name === '')
+        return null;
+    if (typeof name !== 'string' || !/^[A-Za-z0-9][\w.-]*$/.test(name)) {
+        throw new CredentialsError(`${file}: the credential helper for ${registry} is ${JSON.stringify(name)}; expected a helper name such as "osxkeychain" or "pass"`);
+    }
+    return name;
+}
+/** The key docker would use: exact match first, then any key whose host part is the registry's. */
+function matchingKey(keys, registry, server) {
+    const wanted = dockerHubHosts.has(registry) ? dockerHubHosts : new Set([registry]);
+    return keys.find((key) => key === server || key === registry) ?? keys.find((key) => wanted.has(hostOf(key)));
+}
+/** `https://ghcr.io/v2/` → `ghcr.io`, as the docker CLI's ConvertToHostname does. */
+function hostOf(key) {
+    return key.replace(/^https?:\/\//, '').split('/')[0] ?? '';
+}
+function fromAuths(config, registry, file) {
+    const auths = config.auths ?? {};
+    const key = matchingKey(Object.keys(auths), registry, serverAddress(registry));
+    const entry = key === undefined ? undefined : auths[key];
+    if (!entry)
+        return null;
+    if (typeof entry.auth === 'string' && entry.auth !== '') {
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon <= 0) {
+            throw new CredentialsError(`${file}: auths["${key}"].auth is not base64 of "user:password"; run \`docker login ${registry}\` again`);
+        }
+        return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    }
+    // Older clients and other tools write the two fields apart.
+    if (typeof entry.username === 'string' && typeof entry.password === 'string' && entry.username !== '') {
+        return { username: entry.username, password: entry.password };
+    }
+    // An empty entry is what `docker login` leaves beside a credential store: nothing here.
+    return null;
+}
+/** Runs `docker-credential-<name> get` with the server on stdin, per the docker-credential-helpers protocol. */
+function runHelper(name, server, timeoutMs) {
+    const program = `docker-credential-${name}`;
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(program, ['get'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (data) => (stdout += data));
+        child.stderr.setEncoding('utf8').on('data', (data) => (stderr = (stderr + data).slice(-4096)));
+        // A helper that exits before reading stdin makes the write fail; its exit status tells why.
+        child.stdin.on('error', () => { });
+        child.stdin.end(server);
+        child.once('error', (error) => {
+            // No such helper installed: docker itself then has nothing either, so neither do we.
+            if (error.code === 'ENOENT')
+                resolve(null);
+            else
+                reject(new CredentialsError(`${program} get could not run for ${server}: ${error.message}`));
+        });
+        child.once('close', (code, signal) => {
+            if (code === 0) {
+                try {
+                    resolve(parseHelperOutput(program, server, stdout));
+                }
+                catch (error) {
+                    reject(error);
+                }
+                return;
+            }
+            // Helpers print their error on stdout; on success stdout holds the secret, never quoted here.
+            const said = firstLine(stdout) || firstLine(stderr);
+            if (said.toLowerCase().includes(notFoundMessage)) {
+                resolve(null);
+                return;
+            }
+            const why = signal ? `was stopped (${signal}${signal === 'SIGTERM' ? `, no answer within ${timeoutMs}ms` : ''})` : `exited with ${code}`;
+            reject(new CredentialsError(`${program} get ${why} for ${server}${said && !said.includes('Secret') ? `: ${said}` : ''}`));
+        });
+    });
+}
+function parseHelperOutput(program, server, stdout) {
+    let parsed;
+    try {
+        parsed = JSON.parse(stdout);
+    }
+    catch {
+        throw new CredentialsError(`${program} get answered for ${server} with something that is not JSON; expected {"Username": …, "Secret": …}`);
+    }
+    const { Username: username, Secret: password } = (typeof parsed === 'object' && parsed !== null ? parsed : {});
+    if (typeof username !== 'string' || typeof password !== 'string') {
+        throw new CredentialsError(`${program} get answered for ${server} without string "Username" and "Secret" fields`);
+    }
+    if (username === '' && password === '')
+        return null;
+    return { username, password };
+}
+function firstLine(text) {
+    return (text.trim().split('\n')[0] ?? '').trim().slice(0, 200);
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/host-probes.js
+
+
+
+
+
+
+const execFileAsync = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_namespaceObject.execFile);
+async function readOptional(path) {
+    try {
+        return await (0,promises_namespaceObject.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        if (isErrno(error, 'ENOENT', 'ENOTDIR'))
+            return undefined;
+        throw error;
+    }
+}
+function isErrno(error, ...codes) {
+    return error instanceof Error && codes.includes(error.code ?? '');
+}
+function host_probes_lastLine(text) {
+    return text.trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
+}
+function createHostProbes(options = {}) {
+    const docker = options.docker ?? createDocker();
+    const root = options.root ?? '/';
+    const at = (path) => (0,external_node_path_namespaceObject.join)(root, path);
+    const ssPath = options.ssPath ?? 'ss';
+    async function memoryCgroup() {
+        const procSelfCgroup = await (0,promises_namespaceObject.readFile)(at('proc/self/cgroup'), 'utf8');
+        const procCgroups = await readOptional(at('proc/cgroups'));
+        const controllers = (await readOptional(at('sys/fs/cgroup/cgroup.controllers'))) ?? (await readOptional(at('sys/fs/cgroup/unified/cgroup.controllers')));
+        return parseMemoryCgroup({ procSelfCgroup, procCgroups, controllers });
+    }
+    async function engineInfo() {
+        const { stdout } = await docker.run(['info', '--format', '{{.Architecture}}\t{{.OSType}}\t{{.MemoryLimit}}\t{{.DockerRootDir}}']);
+        const [architecture = '', osType = '', memoryLimit = '', dockerRootDir = ''] = stdout.trim().split('\t');
+        if (!architecture || !['true', 'false'].includes(memoryLimit)) {
+            throw new Error(`docker info printed ${JSON.stringify(stdout.trim())}; expected ARCHITECTURE<TAB>OSTYPE<TAB>true|false<TAB>ROOTDIR`);
+        }
+        return { architecture, osType, memoryLimit: memoryLimit === 'true', dockerRootDir };
+    }
+    async function freeDisk(path) {
+        const s = await (0,promises_namespaceObject.statfs)(path).catch((error) => {
+            throw new Error(`free disk of ${path}: ${String(error)}; expected an existing path on the filesystem to check`, { cause: error });
+        });
+        return { path, availableBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+    }
+    async function listenersFromSs() {
+        try {
+            const { stdout } = await execFileAsync(ssPath, ['-ltnpH'], { maxBuffer: 16 * 1024 * 1024 });
+            return parseSsListeners(stdout);
+        }
+        catch {
+            return undefined;
+        }
+    }
+    async function socketOwners(inodes) {
+        const owners = new Map();
+        const pids = (await (0,promises_namespaceObject.readdir)(at('proc'))).filter((name) => /^\d+$/.test(name));
+        await Promise.all(pids.map(async (pid) => {
+            let fds;
+            try {
+                fds = await (0,promises_namespaceObject.readdir)(at(`proc/${pid}/fd`));
+            }
+            catch {
+                return; // another user's process, or gone
+            }
+            let name;
+            for (const fd of fds) {
+                const inode = socketInode(await (0,promises_namespaceObject.readlink)(at(`proc/${pid}/fd/${fd}`)).catch(() => ''));
+                if (inode === undefined || !inodes.has(inode))
+                    continue;
+                name ??= ((await readOptional(at(`proc/${pid}/comm`))) ?? '?').trim();
+                const list = owners.get(inode) ?? [];
+                if (!list.some((p) => p.pid === Number(pid)))
+                    list.push({ name, pid: Number(pid) });
+                owners.set(inode, list);
+            }
+        }));
+        return owners;
+    }
+    async function listenersFromProcFs() {
+        const v4 = await readOptional(at('proc/net/tcp'));
+        const v6 = await readOptional(at('proc/net/tcp6'));
+        if (v4 === undefined && v6 === undefined)
+            throw new Error(`neither ss nor ${at('proc/net/tcp')} is available; expected iproute2's ss or a /proc filesystem`);
+        const entries = [...parseProcNetTcp(v4 ?? '', 4), ...parseProcNetTcp(v6 ?? '', 6)];
+        const owners = await socketOwners(new Set(entries.map((e) => e.inode).filter((i) => i !== 0)));
+        return listenersFromProc(entries, owners);
+    }
+    async function tcpListeners() {
+        const fromSs = await listenersFromSs();
+        if (fromSs)
+            return { listeners: fromSs, source: 'ss' };
+        return { listeners: await listenersFromProcFs(), source: 'proc' };
+    }
+    async function publishedPorts(project) {
+        const { stdout } = await docker.run(psPortsArgs(project));
+        return containersFromPs(stdout);
+    }
+    async function portState(wanted, project) {
+        const [{ listeners }, containers] = await Promise.all([tcpListeners(), publishedPorts()]);
+        return classifyPort(wanted, listeners, containers, project);
+    }
+    async function imagePlatforms(ref, where) {
+        try {
+            if (where === 'local') {
+                const { stdout } = await docker.run(imageInspectPlatformArgs(ref));
+                return { found: true, where, platforms: [parsePlatform(stdout.trim())] };
+            }
+            const { stdout } = await docker.run(imagetoolsRawArgs(ref));
+            const platforms = platformsFromRawManifest(stdout) ?? platformsFromImageConfig((await docker.run(imagetoolsConfigArgs(ref))).stdout);
+            return { found: true, where, platforms };
+        }
+        catch (error) {
+            if (error instanceof DockerError)
+                return { found: false, reason: host_probes_lastLine(error.stderr) || error.message };
+            throw error;
+        }
+    }
+    async function secretFile(path) {
+        try {
+            const s = await (0,promises_namespaceObject.stat)(path);
+            if (s.isFile())
+                return { kind: 'file', size: s.size };
+            const type = s.isDirectory() ? 'directory' : s.isFIFO() ? 'named pipe' : s.isSocket() ? 'socket' : s.isCharacterDevice() || s.isBlockDevice() ? 'device' : 'special file';
+            return { kind: 'not-a-file', type };
+        }
+        catch (error) {
+            if (isErrno(error, 'ENOENT', 'ENOTDIR'))
+                return { kind: 'missing' };
+            return { kind: 'inaccessible', reason: error.code ?? String(error) };
+        }
+    }
+    async function composeConfig(compose, runOptions = {}) {
+        try {
+            await docker.run(composeConfigArgs(compose), runOptions);
+            return { ok: true };
+        }
+        catch (error) {
+            if (error instanceof DockerError && error.exitCode !== null)
+                return { ok: false, stderr: error.stderr };
+            throw error;
+        }
+    }
+    return { memoryCgroup, engineInfo, freeDisk, tcpListeners, publishedPorts, portState, imagePlatforms, secretFile, composeConfig };
+}
+
+;// CONCATENATED MODULE: ./build/src/core/oci-labels.js
+const revisionLabel = 'org.opencontainers.image.revision';
+/** OCI labels (and annotations: the same keys) for the per-platform manifests and the index. */
+function ociLabels(facts, extra = {}) {
+    const labels = {};
+    for (const key of ['title', 'description', 'source', 'url', 'version', 'revision', 'created', 'licenses']) {
+        const value = facts[key];
+        if (value)
+            labels[`org.opencontainers.image.${key}`] = value;
+    }
+    // Extra labels may add or override any fact but the revision: the registry checks (an immutable
+    // tag re-run, `latest` only moving forward) read the commit from it.
+    const merged = { ...labels, ...extra };
+    if (facts.revision)
+        merged[revisionLabel] = facts.revision;
+    return merged;
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/retry.js
+// The one place where HTTP adapters retry (modelled on actions/checkout's retry helper): a bounded
+// attempt loop with exponential backoff, a server's own wait (Retry-After, a rate-limit reset)
+// taking precedence, every wait capped, one log line per retry. What counts as retryable, what
+// a failure is called and the final error stay with each adapter, which knows its API.
+function retryPolicy(options, defaults) {
+    return {
+        attempts: (options.retries ?? defaults.retries) + 1,
+        baseDelayMs: options.retryBaseDelayMs ?? defaults.baseDelayMs,
+        maxDelayMs: options.maxRetryDelayMs ?? defaults.maxDelayMs,
+        timeoutMs: options.requestTimeoutMs ?? defaults.timeoutMs,
+    };
+}
+/**
+ * The wait before the attempt after `attemptNumber` (1 for the first): the server's hint when it
+ * gave one, else the base delay doubled per retry; never negative, at most `maxDelayMs`, whole ms.
+ */
+function retryDelayMs(policy, attemptNumber, hintMs) {
+    const backoff = policy.baseDelayMs * 2 ** (attemptNumber - 1);
+    return Math.round(Math.min(Math.max(hintMs ?? backoff, 0), policy.maxDelayMs));
+}
+/** Retry-After is either delay-seconds or an HTTP date; undefined when absent or unreadable. */
+function retryAfterMs(header, now = Date.now()) {
+    if (header === undefined || header === null || header.trim() === '')
+        return undefined;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds))
+        return seconds * 1000;
+    const date = Date.parse(header);
+    return Number.isNaN(date) ? undefined : date - now;
+}
+/** `250ms`, `1s`, `1.5s`. */
+function formatDelay(ms) {
+    return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
+}
+const sleepFor = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Runs `attempt` until it resolves, each time with a signal that aborts after `policy.timeoutMs`.
+ * A failure the handlers deem retryable is logged as
+ * `<summary>, retrying in 1s (attempt 2 of 4)` and retried after the delay, while attempts remain.
+ */
+async function withRetries(policy, attempt, handlers) {
+    const sleep = handlers.sleep ?? sleepFor;
+    for (let attemptNumber = 1;; attemptNumber++) {
+        try {
+            return await attempt(AbortSignal.timeout(policy.timeoutMs));
+        }
+        catch (error) {
+            const failure = handlers.classify(error);
+            if (!failure.retryable || attemptNumber >= policy.attempts)
+                throw handlers.giveUp(failure, attemptNumber);
+            const delayMs = retryDelayMs(policy, attemptNumber, failure.delayHintMs);
+            handlers.log(`${failure.summary}, retrying in ${formatDelay(delayMs)} (attempt ${attemptNumber + 1} of ${policy.attempts})`);
+            await sleep(delayMs);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/registry.js
+
+
+
+
+
+/** A registry call that failed for good; the message never contains a password or token. */
+class RegistryError extends Error {
+    status;
+    call;
+    name = 'RegistryError';
+    constructor(message, 
+    /** HTTP status of the last answer, or undefined when none arrived. */
+    status, 
+    /** e.g. "HEAD /v2/owner/app/manifests/v1.0.0" */
+    call) {
+        super(message);
+        this.status = status;
+        this.call = call;
+    }
+}
+const mediaTypes = {
+    ociIndex: 'application/vnd.oci.image.index.v1+json',
+    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+};
+const manifestAccept = [mediaTypes.ociIndex, mediaTypes.ociManifest, mediaTypes.dockerManifestList, mediaTypes.dockerManifest].join(', ');
+const indexTypes = new Set([mediaTypes.ociIndex, mediaTypes.dockerManifestList]);
+const imageManifestTypes = new Set([mediaTypes.ociManifest, mediaTypes.dockerManifest]);
+// The distribution spec lets registries refuse manifests over 4 MiB; config blobs are small JSON.
+// Anything far bigger is not what we asked for and is not read into memory.
+const maxBodyBytes = 16 * 1024 * 1024;
+const digestPattern = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+/** The base URL of a registry's API: plain http for loopback, as Docker treats those as insecure. */
+function registryBaseUrl(registry) {
+    if (registry === 'docker.io' || registry === 'index.docker.io')
+        return 'https://registry-1.docker.io';
+    return `${isLoopbackHost(registry) ? 'http' : 'https'}://${registry}`;
+}
+/** `localhost`, 127.0.0.0/8 or [::1], with or without a port. */
+function isLoopbackHost(hostWithPort) {
+    const host = hostWithPort.startsWith('[') ? hostWithPort.slice(0, hostWithPort.indexOf(']') + 1) : hostWithPort.replace(/:\d+$/, '');
+    return host === 'localhost' || host === '[::1]' || /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(host);
+}
+/** Parses a WWW-Authenticate header (RFC 9110 §11.6.1), which may hold several challenges. */
+function parseAuthChallenges(header) {
+    const challenges = [];
+    const token = /[!#$%&'*+.^_`|~0-9A-Za-z-]+/y;
+    let at = 0;
+    const skip = (pattern) => {
+        while (at < header.length && pattern.test(header[at]))
+            at++;
+    };
+    while (at < header.length) {
+        skip(/[\s,]/);
+        token.lastIndex = at;
+        const name = token.exec(header)?.[0];
+        if (name === undefined)
+            break;
+        at += name.length;
+        skip(/\s/);
+        if (header[at] !== '=') {
+            challenges.push({ scheme: name.toLowerCase(), params: {} });
+            continue;
+        }
+        at++;
+        skip(/\s/);
+        let value = '';
+        if (header[at] === '"') {
+            for (at++; at < header.length && header[at] !== '"'; at++)
+                value += header[at] === '\\' ? (header[++at] ?? '') : header[at];
+            at++;
+        }
+        else {
+            const end = header.slice(at).search(/[\s,]/);
+            value = end === -1 ? header.slice(at) : header.slice(at, at + end);
+            at += value.length;
+        }
+        const current = challenges.at(-1);
+        if (current)
+            current.params[name.toLowerCase()] = value;
+    }
+    return challenges;
+}
+function createRegistryClient(options = {}) {
+    const policy = retryPolicy(options, { retries: 3, baseDelayMs: 500, maxDelayMs: 10_000, timeoutMs: 30_000 });
+    // Every password, basic string and token the client handles, so no message can carry one.
+    // Strings under 4 characters are skipped: masking them would garble messages, not protect anything.
+    const secrets = new Set();
+    const keepSecret = (secret) => {
+        if (secret.length >= 4)
+            secrets.add(secret);
+    };
+    const redact = (text) => [...secrets].reduce((out, secret) => out.replaceAll(secret, '***'), text);
+    const log = (line) => options.log?.(redact(line));
+    const fail = (message, status, call) => new RegistryError(redact(message), status, call);
+    const http = { policy, log, fail };
+    /** Authorization header values by registry and scope, for the client's life. */
+    const authorizations = new Map();
+    const credentialLookups = new Map();
+    function credentialsFor(registry) {
+        let lookup = credentialLookups.get(registry);
+        if (!lookup) {
+            lookup = (options.credentials?.get(registry) ?? Promise.resolve(null)).then((found) => {
+                if (found) {
+                    keepSecret(found.password);
+                    keepSecret(basic(found).slice('Basic '.length));
+                }
+                return found;
+            });
+            credentialLookups.set(registry, lookup);
+        }
+        return lookup;
+    }
+    /** One GET or HEAD of the registry API, authenticating as the registry asks; 401/403 throw. */
+    async function send(image, method, path, accept) {
+        const scope = `repository:${image.repository}:pull`;
+        const key = `${image.registry} ${scope}`;
+        const call = `${method} ${path}`;
+        const url = registryBaseUrl(image.registry) + path;
+        const headers = (authorization) => ({
+            ...(accept && { accept }),
+            ...(authorization && { authorization }),
+        });
+        const where = `registry ${image.registry}`;
+        let reply = await exchange(http, where, call, url, method, headers(authorizations.get(key)));
+        // A 401 with a cached token means it expired: challenge again, once.
+        if (reply.status === 401) {
+            const authorization = await authenticate(image, scope, reply.headers.get('www-authenticate') ?? '');
+            authorizations.set(key, authorization);
+            reply = await exchange(http, where, call, url, method, headers(authorization));
+        }
+        if (reply.status === 401 || reply.status === 403) {
+            throw await notAuthorized(image, reply.status, call);
+        }
+        return reply;
+    }
+    async function notAuthorized(image, status, call) {
+        const had = await credentialsFor(image.registry).catch(() => null);
+        const login = image.registry === 'docker.io' ? 'docker login' : `docker login ${image.registry}`;
+        const why = had ? `the credentials for ${image.registry} were refused` : `no credentials for ${image.registry} were found`;
+        return fail(`not authorized to read ${image.name}: run \`${login}\` (${why})`, status, call);
+    }
+    /** The Authorization header value that answers the registry's challenge. */
+    async function authenticate(image, scope, header) {
+        const challenges = parseAuthChallenges(header);
+        const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
+        if (bearer)
+            return bearerToken(image, scope, bearer.params);
+        if (challenges.some((challenge) => challenge.scheme === 'basic')) {
+            const credentials = await credentialsFor(image.registry);
+            if (!credentials)
+                throw await notAuthorized(image, 401);
+            return basic(credentials);
+        }
+        const offered = challenges.map((challenge) => challenge.scheme).join(', ') || 'no WWW-Authenticate challenge';
+        throw fail(`registry ${image.registry} asked for authentication (${offered}); expected a Bearer or Basic challenge`, 401);
+    }
+    /** The token flow of the distribution spec: GET realm?service&scope, with Basic when we have credentials. */
+    async function bearerToken(image, scope, params) {
+        let realm;
+        try {
+            realm = new URL(params.realm ?? '');
+            if (realm.protocol !== 'https:' && realm.protocol !== 'http:')
+                throw new Error('not http(s)');
+        }
+        catch {
+            throw fail(`registry ${image.registry} sent a Bearer challenge whose realm ${JSON.stringify(params.realm ?? '')} is not an http(s) URL`, 401);
+        }
+        if (params.service !== undefined)
+            realm.searchParams.set('service', params.service);
+        realm.searchParams.set('scope', scope);
+        const credentials = await credentialsFor(image.registry);
+        if (credentials && realm.protocol === 'http:' && !isLoopbackHost(realm.host)) {
+            throw fail(`registry ${image.registry} sent its token realm over plain http (${realm.origin}); refusing to send credentials there`, 401);
+        }
+        const where = `token server ${realm.host}`;
+        const call = `GET ${realm.pathname}`;
+        const reply = await exchange(http, where, call, realm.href, 'GET', credentials ? { authorization: basic(credentials) } : {});
+        if (reply.status === 401 || reply.status === 403)
+            throw await notAuthorized(image, reply.status, call);
+        if (reply.status !== 200)
+            throw unexpected(where, call, reply);
+        const body = parseJson(reply.body);
+        const token = [body?.token, body?.access_token].find((value) => typeof value === 'string' && value !== '');
+        if (token === undefined)
+            throw fail(`${where} answered ${call} without a "token" or "access_token"`, reply.status, call);
+        keepSecret(token);
+        return `Bearer ${token}`;
+    }
+    function unexpected(where, call, reply) {
+        return fail(`${where} answered ${statusText(reply)} to ${call}${errorDetail(reply)}`, reply.status, call);
+    }
+    async function resolveTag(image, tag) {
+        if (!isValidTag(tag))
+            throw new InputError('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
+        const path = `/v2/${image.repository}/manifests/${tag}`;
+        const reply = await send(image, 'HEAD', path, manifestAccept);
+        if (reply.status === 404)
+            return null;
+        if (reply.status !== 200)
+            throw unexpected(`registry ${image.registry}`, `HEAD ${path}`, reply);
+        const digest = reply.headers.get('docker-content-digest');
+        const mediaType = contentType(reply);
+        if (digest && digestPattern.test(digest) && mediaType)
+            return { digest, mediaType };
+        // The spec only says SHOULD for both headers on HEAD: read the manifest and hash it instead.
+        const manifest = await getManifest(image, tag, undefined);
+        return { digest: manifest.digest, mediaType: manifest.mediaType };
+    }
+    /** GET a manifest by tag or digest; the content is checked against the digest asked or announced. */
+    async function getManifest(image, reference, expectedDigest) {
+        const path = `/v2/${image.repository}/manifests/${reference}`;
+        const reply = await send(image, 'GET', path, manifestAccept);
+        if (reply.status !== 200)
+            throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
+        const announced = reply.headers.get('docker-content-digest') ?? undefined;
+        const digest = verifiedDigest(reply.body, expectedDigest ?? announced, `${image.name}@${reference}`);
+        const json = parseJson(reply.body);
+        if (typeof json !== 'object' || json === null)
+            throw fail(`registry ${image.registry} answered GET ${path} with a body that is not a JSON manifest`, 200, `GET ${path}`);
+        const body = json;
+        const mediaType = (typeof body.mediaType === 'string' && body.mediaType) || contentType(reply) || (Array.isArray(body.manifests) ? mediaTypes.ociIndex : mediaTypes.ociManifest);
+        return { digest, mediaType, body };
+    }
+    async function getConfigBlob(image, digest) {
+        const path = `/v2/${image.repository}/blobs/${digest}`;
+        const reply = await send(image, 'GET', path);
+        if (reply.status !== 200)
+            throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
+        verifiedDigest(reply.body, digest, `${image.name}@${digest}`);
+        return parseJson(reply.body);
+    }
+    /** Rejects content that is not what was asked for: fail closed rather than trust a bad answer. */
+    function verifiedDigest(body, expected, what) {
+        const sha256 = `sha256:${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(body).digest('hex')}`;
+        if (expected === undefined)
+            return sha256;
+        const algorithm = expected.slice(0, expected.indexOf(':'));
+        if (algorithm !== 'sha256' && algorithm !== 'sha512')
+            return expected;
+        const actual = algorithm === 'sha256' ? sha256 : `sha512:${(0,external_node_crypto_namespaceObject.createHash)('sha512').update(body).digest('hex')}`;
+        if (actual !== expected)
+            throw fail(`the registry sent content for ${what} whose digest is ${actual}, not ${expected}`);
+        return expected;
+    }
+    function descriptorDigest(image, descriptor, what) {
+        const digest = descriptor?.digest;
+        if (typeof digest !== 'string' || !digestPattern.test(digest)) {
+            throw fail(`${image.name}: ${what} has no valid digest (${JSON.stringify(digest)}); expected algorithm:hex such as sha256:…`);
+        }
+        return digest;
+    }
+    async function revisionOf(image, tag) {
+        // HEAD first, so that 404 on it stays the one answer meaning "no such tag"; then read by
+        // digest, so that the content is the very one whose digest is reported even if the tag moves.
+        const ref = await resolveTag(image, tag);
+        if (!ref)
+            return null;
+        const top = await getManifest(image, ref.digest, ref.digest);
+        const fromTop = annotation(top.body);
+        if (fromTop !== null)
+            return { digest: ref.digest, revision: fromTop };
+        let manifest = top;
+        if (indexTypes.has(top.mediaType)) {
+            const entries = Array.isArray(top.body.manifests) ? top.body.manifests : [];
+            const first = entries.find(isPlatformManifest);
+            if (!first)
+                return { digest: ref.digest, revision: null };
+            const digest = descriptorDigest(image, first, `the first platform manifest of ${tag}`);
+            manifest = await getManifest(image, digest, digest);
+            const fromManifest = annotation(manifest.body);
+            if (fromManifest !== null)
+                return { digest: ref.digest, revision: fromManifest };
+        }
+        if (!imageManifestTypes.has(manifest.mediaType)) {
+            throw fail(`${image.name}:${tag} leads to a manifest of type ${manifest.mediaType}; expected an image manifest (${[...imageManifestTypes].join(' or ')})`);
+        }
+        const configDigest = descriptorDigest(image, manifest.body.config, `the config of ${manifest.digest}`);
+        const config = (await getConfigBlob(image, configDigest));
+        const label = config?.config?.Labels?.[revisionLabel];
+        return { digest: ref.digest, revision: typeof label === 'string' && label !== '' ? label : null };
+    }
+    async function platformsOf(image, digest) {
+        const top = await getManifest(image, digest, digest);
+        const entries = indexTypes.has(top.mediaType) ? (top.body.manifests ?? []).filter(isPlatformManifest) : [{ digest, platform: undefined }];
+        const sizes = [];
+        for (const entry of entries) {
+            const entryDigest = descriptorDigest(image, entry, `a platform manifest of ${digest}`);
+            const manifest = entryDigest === digest ? top : await getManifest(image, entryDigest, entryDigest);
+            const parts = [manifest.body.config, ...(manifest.body.layers ?? [])];
+            const size = parts.reduce((sum, part) => sum + (typeof part?.size === 'number' ? part.size : 0), 0);
+            const p = entry.platform;
+            const platform = p ? [p.os, p.architecture, p.variant].filter((x) => typeof x === 'string' && x).join('/') : 'unknown';
+            sizes.push({ platform, digest: entryDigest, size });
+        }
+        return sizes;
+    }
+    return { resolveTag, revisionOf, platformsOf };
+}
+function annotation(body) {
+    const value = body.annotations?.[revisionLabel];
+    return typeof value === 'string' && value !== '' ? value : null;
+}
+/** buildx lists attestations (provenance, SBOM) as `unknown/unknown` manifests in the index. */
+function isPlatformManifest(entry) {
+    if (entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
+        return false;
+    return !(entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown');
+}
+function basic(credentials) {
+    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+function parseJson(body) {
+    try {
+        return JSON.parse(body.toString('utf8'));
+    }
+    catch {
+        return undefined;
+    }
+}
+function contentType(reply) {
+    return reply.headers.get('content-type')?.split(';')[0]?.trim() || undefined;
+}
+function statusText(reply) {
+    return `${reply.status}${reply.statusText ? ` ${reply.statusText}` : ''}`;
+}
+/** The distribution spec's error body, `{"errors":[{"code","message"}]}`, as one short line. */
+function errorDetail(reply) {
+    const body = parseJson(reply.body);
+    const errors = Array.isArray(body?.errors) ? body.errors : [];
+    const text = errors
+        .map((error) => [error.code, error.message].filter((part) => typeof part === 'string' && part !== '').join(': '))
+        .filter((line) => line !== '')
+        .join('; ');
+    return text ? `: ${text.slice(0, 300)}` : '';
+}
+/** Thrown inside an attempt so that the shared loop retries an answer with a retryable status. */
+class RetryableReply {
+    reply;
+    constructor(reply) {
+        this.reply = reply;
+    }
+}
+/**
+ * One request, retried on 5xx, 429, network errors and timeouts with exponential backoff; any
+ * other status is returned for the caller to judge. The body is read inside the attempt, so a
+ * connection cut mid-body is retried too.
+ */
+function exchange(http, where, call, url, method, headers) {
+    return withRetries(http.policy, async (signal) => {
+        const response = await fetch(url, { method, headers, signal });
+        // On HEAD, Content-Length is the manifest's size and no body follows.
+        const length = method === 'HEAD' ? 0 : Number(response.headers.get('content-length') ?? 0);
+        if (length > maxBodyBytes) {
+            await response.body?.cancel();
+            throw http.fail(`${where} answered ${call} with ${length} bytes; expected a manifest or config of at most ${maxBodyBytes}`, response.status, call);
+        }
+        const reply = { status: response.status, statusText: response.statusText, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+        if (isRetryable(reply.status))
+            throw new RetryableReply(reply);
+        return reply;
+    }, {
+        classify: (error) => {
+            const reply = error instanceof RetryableReply ? error.reply : undefined;
+            const what = reply ? statusText(reply) : networkFailure(error, http.policy.timeoutMs);
+            return {
+                what,
+                status: reply?.status,
+                error,
+                summary: `${where}: ${what} on ${call}`,
+                retryable: !(error instanceof RegistryError),
+                delayHintMs: retryAfterMs(reply?.headers.get('retry-after')),
+            };
+        },
+        giveUp: (failure, attempts) => failure.retryable ? http.fail(`${where} did not answer ${call} after ${attempts} attempts (last: ${failure.what})`, failure.status, call) : failure.error,
+        log: http.log,
+    });
+}
+function isRetryable(status) {
+    return status >= 500 || status === 429;
+}
+/** fetch reports "fetch failed" with the reason in `cause` (ECONNREFUSED, ECONNRESET…). */
+function networkFailure(error, timeoutMs) {
+    if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+        return `no answer within ${formatDelay(timeoutMs)}`;
+    const cause = error?.cause;
+    if (typeof cause?.code === 'string')
+        return cause.code;
+    if (typeof cause?.message === 'string')
+        return cause.message;
+    return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./build/src/cli/deploy-options.js
 
 
 
@@ -17470,13 +17478,18 @@ async function preflight(deps, model, target, input) {
 
 
 
-
-
+// The flags `deploy`, `switch` and `rollback` share, and how they map to the flows: one place, as
+// src/actions/deploy-inputs.ts is for the actions.
 const composeOptions = {
     compose: { type: 'string', placeholder: 'FILE', help: 'the compose file (default compose/docker-compose.yml)' },
     project: { type: 'string', placeholder: 'NAME', help: 'the compose project (default synapse)' },
     'env-file': { type: 'string', placeholder: 'FILE', help: 'the compose variables file (default .env beside the compose file)' },
     'data-dir': { type: 'string', placeholder: 'DIR', help: 'the data directory (default: the one the compose file mounts); the state file sits beside it' },
+};
+const timingOptions = {
+    watch: { type: 'string', placeholder: 'SECONDS', help: 'how long prod watches a new release after the switch (default 60)' },
+    'wait-timeout': { type: 'string', placeholder: 'SECONDS', help: 'health wait of a new release (default: from its healthcheck)' },
+    'lock-timeout': { type: 'string', placeholder: 'SECONDS', help: 'how long to wait for another deploy (default 600)' },
 };
 function composeTargetFromArgs(args, io) {
     const envFile = stringValue(args, 'env-file');
@@ -17497,6 +17510,28 @@ function seconds(args, name) {
         throw new InputError(`--${name}`, text, 'a number of seconds >= 0');
     return n;
 }
+function timingsFromArgs(args) {
+    const watch = seconds(args, 'watch');
+    const lockTimeout = seconds(args, 'lock-timeout');
+    const waitTimeout = seconds(args, 'wait-timeout');
+    return {
+        ...(watch !== undefined ? { watchSeconds: watch } : {}),
+        ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
+        ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
+    };
+}
+/** The engine, the registry (with `docker login`'s credentials) and the host probes a deploy uses. */
+function deployDeps(log) {
+    const docker = createDocker();
+    return { docker, registry: createRegistryClient({ credentials: dockerConfigCredentials(), log }), probes: createHostProbes({ docker }) };
+}
+
+;// CONCATENATED MODULE: ./build/src/cli/commands/deploy.js
+
+
+
+
+
 const deployCommand = {
     name: 'deploy',
     summary: 'Deploy a release: prod blue/green behind Caddy with health checks and automatic rollback, dev by recreate.',
@@ -17506,9 +17541,7 @@ const deployCommand = {
         version: { type: 'string', placeholder: 'vX.Y.Z', help: 'the release (required for prod; dev follows latest)' },
         image: { type: 'string', placeholder: 'NAME', help: 'the image without tag, e.g. ghcr.io/owner/synapse (default $RELEASE_FLOW_IMAGE)' },
         ...composeOptions,
-        watch: { type: 'string', placeholder: 'SECONDS', help: 'how long prod watches the new release after the switch (default 60)' },
-        'wait-timeout': { type: 'string', placeholder: 'SECONDS', help: 'health wait of the new release (default: from its healthcheck)' },
-        'lock-timeout': { type: 'string', placeholder: 'SECONDS', help: 'how long to wait for another deploy (default 600)' },
+        ...timingOptions,
         'dry-run': { type: 'boolean', help: 'resolve and run the pre-flight, print the plan, change nothing' },
         ...jsonOption,
     },
@@ -17521,20 +17554,15 @@ const deployCommand = {
             throw new InputError('--image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse');
         const json = flag(args, 'json');
         const log = (line) => io.stderr(`${line}\n`);
-        const docker = createDocker();
-        const lockTimeout = seconds(args, 'lock-timeout');
-        const waitTimeout = seconds(args, 'wait-timeout');
         let result;
         let code = 0;
         try {
-            result = await deploy({ docker, registry: createRegistryClient({ credentials: dockerConfigCredentials(), log }), probes: createHostProbes({ docker }) }, {
+            result = await deploy(deployDeps(log), {
                 env,
                 version: stringValue(args, 'version'),
                 image,
                 ...composeTargetFromArgs(args, io),
-                watchSeconds: seconds(args, 'watch'),
-                ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
-                ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
+                ...timingsFromArgs(args),
                 dryRun: flag(args, 'dry-run'),
                 log,
             });
@@ -19808,6 +19836,7 @@ const external_node_readline_promises_namespaceObject = __WEBPACK_EXTERNAL_creat
 
 
 
+
 const rollback_DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
 async function projectPaths(docker, options) {
     const composeFile = (0,external_node_path_namespaceObject.resolve)(options.composeFile);
@@ -19836,26 +19865,9 @@ function environmentUrl(model, env) {
     const host = !port.host_ip || port.host_ip === '0.0.0.0' || port.host_ip === '::' ? 'localhost' : port.host_ip;
     return `http://${host}:${port.published}`;
 }
-async function listServices(docker, target) {
-    return parsePs((await docker.run(psArgs(target))).stdout);
-}
 /** Running, and healthy when the service has a health check. */
 function isUp(entry) {
     return entry !== undefined && entry.State === 'running' && (entry.Health === '' || entry.Health === 'healthy');
-}
-async function rollback_writeFileAtomic(path, text) {
-    const temp = `${path}.${process.pid}.new`;
-    await (0,promises_namespaceObject.writeFile)(temp, text);
-    await (0,promises_namespaceObject.rename)(temp, path);
-}
-function rollback_isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
 }
 async function observeProd(docker, paths) {
     const ps = await listServices(docker, paths.target);
@@ -19871,7 +19883,7 @@ async function observeProd(docker, paths) {
 async function reconciledState(paths, seen, at, log) {
     const state = await readStateFile(paths.stateFile);
     const deployingPid = state.environments.prod.deploying?.pid;
-    const r = reconcile(state, 'prod', { servingDigest: seen.servingDigest, deployingPidAlive: deployingPid !== undefined && rollback_isAlive(deployingPid), ...(seen.servingColour ? { servingColour: seen.servingColour } : {}) }, { at });
+    const r = reconcile(state, 'prod', { servingDigest: seen.servingDigest, deployingPidAlive: deployingPid !== undefined && compose_project_isAlive(deployingPid), ...(seen.servingColour ? { servingColour: seen.servingColour } : {}) }, { at });
     for (const note of r.notes)
         log(`state: ${note}`);
     if (r.notes.length > 0)
@@ -19946,12 +19958,12 @@ async function rollback(deps, options) {
         const instant = seen.proxyUp && live !== undefined && standby !== undefined && isUp(standbyEntry) && standbyDigest === previous.digest;
         if (instant) {
             log(`${colourService(standby)} holds ${previous.version} and is ${standbyEntry.Health || 'running'}: switching traffic back to it (caddy reload)`);
-            await rollback_writeFileAtomic(paths.upstreamsFile, upstreamsText([standby, live]));
+            await writeFileAtomic(paths.upstreamsFile, upstreamsText([standby, live]));
             try {
                 await deps.docker.run(caddyReloadArgs(paths.target));
             }
             catch (error) {
-                await rollback_writeFileAtomic(paths.upstreamsFile, upstreamsText([live, standby]));
+                await writeFileAtomic(paths.upstreamsFile, upstreamsText([live, standby]));
                 throw error;
             }
             const deployId = `prod-rollback-${now().toISOString().replace(/[:.]/g, '')}-${(0,external_node_crypto_namespaceObject.randomBytes)(3).toString('hex')}`;
@@ -20049,19 +20061,6 @@ async function restoreData(docker, options) {
 
 
 
-
-
-
-
-function rollback_seconds(args, name) {
-    const text = stringValue(args, name);
-    if (text === undefined)
-        return undefined;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n < 0)
-        throw new InputError(`--${name}`, text, 'a number of seconds >= 0');
-    return n;
-}
 const terminalConfirm = async (question) => {
     const rl = (0,external_node_readline_promises_namespaceObject.createInterface)({ input: process.stdin, output: process.stderr });
     try {
@@ -20083,9 +20082,7 @@ function rollbackCommandWith(confirm, isTty) {
             yes: { type: 'boolean', short: 'y', help: 'restore without asking for confirmation' },
             image: { type: 'string', placeholder: 'NAME', help: 'the image without tag, when a release must be deployed (default $RELEASE_FLOW_IMAGE)' },
             ...composeOptions,
-            watch: { type: 'string', placeholder: 'SECONDS', help: 'how long a deployed release is watched after the switch (default 60)' },
-            'wait-timeout': { type: 'string', placeholder: 'SECONDS', help: 'health wait of a deployed release (default: from its healthcheck)' },
-            'lock-timeout': { type: 'string', placeholder: 'SECONDS', help: 'how long to wait for another deploy (default 600)' },
+            ...timingOptions,
             ...jsonOption,
         },
         async run(args, io) {
@@ -20093,14 +20090,14 @@ function rollbackCommandWith(confirm, isTty) {
             requireProd(env ?? '');
             const json = flag(args, 'json');
             const log = (line) => io.stderr(`${line}\n`);
-            const docker = createDocker();
+            const deps = deployDeps(log);
             const target = composeTargetFromArgs(args, io);
-            const lockTimeout = rollback_seconds(args, 'lock-timeout');
+            const { lockTimeoutMs } = timingsFromArgs(args);
             const restore = stringValue(args, 'restore-data');
             if (restore !== undefined) {
                 if (stringValue(args, 'to') !== undefined)
                     throw new InputError('--to', stringValue(args, 'to'), 'no --to with --restore-data (restore the data, then roll back the release separately)');
-                const chosen = await chooseRestore(docker, { ...target, backup: restore });
+                const chosen = await chooseRestore(deps.docker, { ...target, backup: restore });
                 if (!flag(args, 'yes')) {
                     if (!isTty())
                         throw new InputError('--yes', '', `--yes to restore ${chosen.name} without a prompt (stdin is not a terminal)`);
@@ -20110,24 +20107,21 @@ function rollbackCommandWith(confirm, isTty) {
                         return 1;
                     }
                 }
-                const r = await restoreData(docker, { ...target, backup: chosen.name, ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}), log });
+                const r = await restoreData(deps.docker, { ...target, backup: chosen.name, ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}), log });
                 if (json)
                     io.stdout(`${JSON.stringify({ outcome: 'restored', ...r })}\n`);
                 else
                     io.stdout([`restored ${r.backup} into ${r.dataDir}`, `previous data kept in ${r.previousData ?? '(there was none)'}`, `recreated: ${r.restarted.join(', ') || 'nothing was running'}`].join('\n') + '\n');
                 return 0;
             }
-            const waitTimeout = rollback_seconds(args, 'wait-timeout');
             let result;
             try {
-                result = await rollback({ docker, registry: createRegistryClient({ credentials: dockerConfigCredentials(), log }), probes: createHostProbes({ docker }) }, {
+                result = await rollback(deps, {
                     env: 'prod',
                     to: stringValue(args, 'to'),
                     image: stringValue(args, 'image') ?? io.env.RELEASE_FLOW_IMAGE,
                     ...target,
-                    watchSeconds: rollback_seconds(args, 'watch'),
-                    ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
-                    ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
+                    ...timingsFromArgs(args),
                     log,
                 });
             }
@@ -20244,6 +20238,7 @@ const statusCommand = {
 
 
 
+
 const ACTIVE_ENV_VARIABLE = 'SYNAPSE_ACTIVE_ENV';
 function parseEnvironment(value) {
     if (value !== undefined && ENVIRONMENTS.includes(value))
@@ -20299,7 +20294,7 @@ async function switchEnvironment(deps, options) {
         log('bringing dev up at latest');
         deployed = await run(undefined);
     }
-    await rollback_writeFileAtomic(paths.envFile, setEnvLines(await (0,promises_namespaceObject.readFile)(paths.envFile, 'utf8').catch(() => ''), { [ACTIVE_ENV_VARIABLE]: env }));
+    await writeFileAtomic(paths.envFile, setEnvLines(await (0,promises_namespaceObject.readFile)(paths.envFile, 'utf8').catch(() => ''), { [ACTIVE_ENV_VARIABLE]: env }));
     log(`${ACTIVE_ENV_VARIABLE}=${env} in ${paths.envFile}`);
     const status = await deployStatus(deps.docker, { composeFile: paths.composeFile, project: options.project, envFile: paths.envFile, dataDir: paths.dataDir });
     const mine = status.environments.find((e) => e.env === env);
@@ -20332,20 +20327,6 @@ function switchSummary(r) {
 
 
 
-
-
-
-
-
-function switch_seconds(args, name) {
-    const text = stringValue(args, name);
-    if (text === undefined)
-        return undefined;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n < 0)
-        throw new InputError(`--${name}`, text, 'a number of seconds >= 0');
-    return n;
-}
 const switchCommand = {
     name: 'switch',
     summary: 'Make dev or prod the active environment (SYNAPSE_ACTIVE_ENV in .env), bring it up at its recorded version, show where it runs.',
@@ -20355,27 +20336,20 @@ const switchCommand = {
         version: { type: 'string', placeholder: 'vX.Y.Z', help: 'bring the environment up at this release (prod default: the last good release; dev: latest)' },
         image: { type: 'string', placeholder: 'NAME', help: 'the image without tag (default $RELEASE_FLOW_IMAGE)' },
         ...composeOptions,
-        watch: { type: 'string', placeholder: 'SECONDS', help: 'how long prod watches a deployed release after the switch (default 60)' },
-        'wait-timeout': { type: 'string', placeholder: 'SECONDS', help: 'health wait of a deployed release (default: from its healthcheck)' },
-        'lock-timeout': { type: 'string', placeholder: 'SECONDS', help: 'how long to wait for another deploy (default 600)' },
+        ...timingOptions,
         ...jsonOption,
     },
     async run(args, io) {
         const env = parseEnvironment(args.positionals[0]);
         const json = flag(args, 'json');
         const log = (line) => io.stderr(`${line}\n`);
-        const docker = createDocker();
-        const lockTimeout = switch_seconds(args, 'lock-timeout');
-        const waitTimeout = switch_seconds(args, 'wait-timeout');
         try {
-            const r = await switchEnvironment({ docker, registry: createRegistryClient({ credentials: dockerConfigCredentials(), log }), probes: createHostProbes({ docker }) }, {
+            const r = await switchEnvironment(deployDeps(log), {
                 env,
                 version: stringValue(args, 'version'),
                 image: stringValue(args, 'image') ?? io.env.RELEASE_FLOW_IMAGE,
                 ...composeTargetFromArgs(args, io),
-                watchSeconds: switch_seconds(args, 'watch'),
-                ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
-                ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
+                ...timingsFromArgs(args),
                 log,
             });
             if (json) {

@@ -42694,7 +42694,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3624);
 /* harmony import */ var _adapters_registry_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1186);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3026);
-/* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6694);
+/* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5064);
 /* harmony import */ var _deploy_summary_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(2571);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4359);
 /* harmony import */ var _deploy_inputs_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9530);
@@ -45552,7 +45552,7 @@ function checkComposeConfig(files, outcome, env) {
 
 /***/ }),
 
-/***/ 6694:
+/***/ 5064:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -47266,6 +47266,31 @@ function configJson(config) {
     };
 }
 
+;// CONCATENATED MODULE: ./build/src/flows/compose-project.js
+
+
+// Small steps that the deploy, rollback and switch flows all take on a compose project.
+/** The project's containers (or only `services`), as `docker compose ps` reports them. */
+async function listServices(docker, target, services = []) {
+    return (0,compose_commands/* parsePs */.tQ)((await docker.run((0,compose_commands/* psArgs */.de)(target, services))).stdout);
+}
+/** Replaces a file the proxy or compose reads so that they never see it half written. */
+async function writeFileAtomic(path, text) {
+    const temp = `${path}.${process.pid}.new`;
+    await (0,promises_.writeFile)(temp, text);
+    await (0,promises_.rename)(temp, path);
+}
+/** Whether the process that recorded a deploy still runs (EPERM: it runs as another user). */
+function compose_project_isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+
 ;// CONCATENATED MODULE: ./build/src/flows/deploy.js
 // The deploy flow: prod blue/green behind Caddy (compose/docker-compose.yml), dev by recreate.
 // Every docker call goes through the Docker adapter with argv from core/compose-commands.ts; the
@@ -47275,6 +47300,7 @@ function configJson(config) {
 // yet) → back up the data → beginDeploy → start the idle colour pinned by digest and wait for its
 // health → switch the proxy (upstreams.caddy + caddy reload) → watch → success, or switch back.
 // The old colour keeps running as the hot standby.
+
 
 
 
@@ -47360,7 +47386,7 @@ async function deploy(deps, options) {
         const upstreamsFile = (0,external_node_path_.join)(proxyConfigDir, 'upstreams.caddy');
         const envText = await (0,promises_.readFile)(envFile, 'utf8').catch(() => '');
         const envVars = (0,compose_commands/* readEnvLines */.xr)(envText);
-        const ps = await listPs(deps.docker, target);
+        const ps = await listServices(deps.docker, target);
         const running = (service) => ps.find((p) => p.Service === service && p.State === 'running');
         const order = (0,compose_commands/* parseUpstreams */.iR)(await (0,promises_.readFile)(upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
         const proxyUp = running(compose_commands/* PROXY_SERVICE */.LK) !== undefined;
@@ -47373,7 +47399,7 @@ async function deploy(deps, options) {
                 ? (state.environments.dev.active?.digest ?? null)
                 : null;
         const deployingPid = state.environments[env].deploying?.pid;
-        const reconciled = reconcile(state, env, { servingDigest, deployingPidAlive: deployingPid !== undefined && deploy_isAlive(deployingPid), ...(servingColour ? { servingColour } : {}) }, { at: now().toISOString() });
+        const reconciled = reconcile(state, env, { servingDigest, deployingPidAlive: deployingPid !== undefined && compose_project_isAlive(deployingPid), ...(servingColour ? { servingColour } : {}) }, { at: now().toISOString() });
         for (const note of reconciled.notes)
             log(`state: ${note}`);
         if (reconciled.notes.length > 0 && !options.dryRun)
@@ -47453,7 +47479,7 @@ async function deploy(deps, options) {
                 await dc((0,compose_commands/* upServiceArgs */.SX)(target, service, waitTimeout));
                 // Traffic moves only to a colour the engine itself reports healthy: `up --wait` has been
                 // seen to return while a new container was still starting (compose 2.26, under load).
-                const started = (await listPs(deps.docker, target, [service]))[0];
+                const started = (await listServices(deps.docker, target, [service]))[0];
                 if (started?.Health !== 'healthy') {
                     throw new Error(`${service} reports ${started?.Health || started?.State || 'no container'} after compose's wait, not healthy`);
                 }
@@ -47508,27 +47534,9 @@ function lastLine(text) {
 function hostForUrl(hostIp) {
     return !hostIp || hostIp === '0.0.0.0' || hostIp === '::' ? 'localhost' : hostIp;
 }
-function deploy_isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
-}
-async function writeFileAtomic(path, text) {
-    const temp = `${path}.${process.pid}.new`;
-    await (0,promises_.writeFile)(temp, text);
-    await (0,promises_.rename)(temp, path);
-}
 async function composeModel(docker, target, env) {
     const { stdout } = await docker.run((0,compose_commands/* configJsonArgs */.UP)(target), { env });
     return JSON.parse(stdout);
-}
-async function listPs(docker, target, services = []) {
-    const { stdout } = await docker.run((0,compose_commands/* psArgs */.de)(target, services));
-    return (0,compose_commands/* parsePs */.tQ)(stdout);
 }
 /** The secret values of the project, to redact from anything printed. */
 async function secretValues(model) {
@@ -47542,7 +47550,7 @@ async function secretValues(model) {
 /** The last health probe outputs of a service's container, secrets redacted. */
 async function healthTail(docker, target, service, model) {
     try {
-        const entry = (await listPs(docker, target, [service]))[0];
+        const entry = (await listServices(docker, target, [service]))[0];
         if (!entry?.ID)
             return '';
         const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
@@ -47566,7 +47574,7 @@ async function watch(docker, target, service, model, seconds) {
     const until = Date.now() + seconds * 1000;
     let failures = 0;
     while (Date.now() < until) {
-        const entry = (await listPs(docker, target, [service]).catch(() => []))[0];
+        const entry = (await listServices(docker, target, [service]).catch(() => []))[0];
         if (!entry || entry.State !== 'running')
             return `${service} is ${entry?.State ?? 'gone'}`;
         if (entry.Health === 'unhealthy')

@@ -51331,6 +51331,43 @@ function checkComposeConfig(files, outcome, env) {
 
 /***/ }),
 
+/***/ 3071:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   TD: () => (/* binding */ listServices),
+/* harmony export */   Zf: () => (/* binding */ writeFileAtomic),
+/* harmony export */   _n: () => (/* binding */ isAlive)
+/* harmony export */ });
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var _core_compose_commands_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(260);
+
+
+// Small steps that the deploy, rollback and switch flows all take on a compose project.
+/** The project's containers (or only `services`), as `docker compose ps` reports them. */
+async function listServices(docker, target, services = []) {
+    return (0,_core_compose_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .parsePs */ .tQ)((await docker.run((0,_core_compose_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .psArgs */ .de)(target, services))).stdout);
+}
+/** Replaces a file the proxy or compose reads so that they never see it half written. */
+async function writeFileAtomic(path, text) {
+    const temp = `${path}.${process.pid}.new`;
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(temp, text);
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rename)(temp, path);
+}
+/** Whether the process that recorded a deploy still runs (EPERM: it runs as another user). */
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+
+
+/***/ }),
+
 /***/ 848:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -52113,6 +52150,8 @@ function configJson(config) {
     };
 }
 
+// EXTERNAL MODULE: ./build/src/flows/compose-project.js
+var compose_project = __nccwpck_require__(3071);
 ;// CONCATENATED MODULE: ./build/src/flows/deploy.js
 // The deploy flow: prod blue/green behind Caddy (compose/docker-compose.yml), dev by recreate.
 // Every docker call goes through the Docker adapter with argv from core/compose-commands.ts; the
@@ -52122,6 +52161,7 @@ function configJson(config) {
 // yet) → back up the data → beginDeploy → start the idle colour pinned by digest and wait for its
 // health → switch the proxy (upstreams.caddy + caddy reload) → watch → success, or switch back.
 // The old colour keeps running as the hot standby.
+
 
 
 
@@ -52207,7 +52247,7 @@ async function deploy(deps, options) {
         const upstreamsFile = (0,external_node_path_.join)(proxyConfigDir, 'upstreams.caddy');
         const envText = await (0,promises_.readFile)(envFile, 'utf8').catch(() => '');
         const envVars = (0,compose_commands/* readEnvLines */.xr)(envText);
-        const ps = await listPs(deps.docker, target);
+        const ps = await (0,compose_project/* listServices */.TD)(deps.docker, target);
         const running = (service) => ps.find((p) => p.Service === service && p.State === 'running');
         const order = (0,compose_commands/* parseUpstreams */.iR)(await (0,promises_.readFile)(upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
         const proxyUp = running(compose_commands/* PROXY_SERVICE */.LK) !== undefined;
@@ -52220,7 +52260,7 @@ async function deploy(deps, options) {
                 ? (state.environments.dev.active?.digest ?? null)
                 : null;
         const deployingPid = state.environments[env].deploying?.pid;
-        const reconciled = (0,deploy_state/* reconcile */.Lq)(state, env, { servingDigest, deployingPidAlive: deployingPid !== undefined && isAlive(deployingPid), ...(servingColour ? { servingColour } : {}) }, { at: now().toISOString() });
+        const reconciled = (0,deploy_state/* reconcile */.Lq)(state, env, { servingDigest, deployingPidAlive: deployingPid !== undefined && (0,compose_project/* isAlive */._n)(deployingPid), ...(servingColour ? { servingColour } : {}) }, { at: now().toISOString() });
         for (const note of reconciled.notes)
             log(`state: ${note}`);
         if (reconciled.notes.length > 0 && !options.dryRun)
@@ -52283,7 +52323,7 @@ async function deploy(deps, options) {
             await (0,state_file/* writeStateFile */.VP)(stateFile, state);
         };
         try {
-            await writeFileAtomic(envFile, (0,compose_commands/* setEnvLines */.to)(await (0,promises_.readFile)(envFile, 'utf8').catch(() => ''), { [variable]: imageRef }));
+            await (0,compose_project/* writeFileAtomic */.Zf)(envFile, (0,compose_commands/* setEnvLines */.to)(await (0,promises_.readFile)(envFile, 'utf8').catch(() => ''), { [variable]: imageRef }));
             const waitTimeout = options.waitTimeoutSeconds ?? (0,compose_commands/* healthWaitSeconds */.F$)(model.services?.[service]?.healthcheck);
             if (env === 'dev') {
                 log(`pulling ${imageRef}`);
@@ -52300,7 +52340,7 @@ async function deploy(deps, options) {
                 await dc((0,compose_commands/* upServiceArgs */.SX)(target, service, waitTimeout));
                 // Traffic moves only to a colour the engine itself reports healthy: `up --wait` has been
                 // seen to return while a new container was still starting (compose 2.26, under load).
-                const started = (await listPs(deps.docker, target, [service]))[0];
+                const started = (await (0,compose_project/* listServices */.TD)(deps.docker, target, [service]))[0];
                 if (started?.Health !== 'healthy') {
                     throw new Error(`${service} reports ${started?.Health || started?.State || 'no container'} after compose's wait, not healthy`);
                 }
@@ -52314,7 +52354,7 @@ async function deploy(deps, options) {
                 throw new DeployRolledBackError({ ...base, outcome: 'rolled-back', rolledBack: true, reason, ...(backup ? { backup } : {}) });
             }
             const newOrder = [colour, (0,compose_commands/* otherColour */.RQ)(colour)];
-            await writeFileAtomic(upstreamsFile, (0,compose_commands/* upstreamsText */.i5)(newOrder));
+            await (0,compose_project/* writeFileAtomic */.Zf)(upstreamsFile, (0,compose_commands/* upstreamsText */.i5)(newOrder));
             if (firstDeploy) {
                 log(`starting the proxy ${compose_commands/* PROXY_SERVICE */.LK}`);
                 await dc((0,compose_commands/* upServiceArgs */.SX)(target, compose_commands/* PROXY_SERVICE */.LK, (0,compose_commands/* healthWaitSeconds */.F$)(model.services?.[compose_commands/* PROXY_SERVICE */.LK]?.healthcheck)));
@@ -52329,7 +52369,7 @@ async function deploy(deps, options) {
             if (failure !== undefined) {
                 const tail = await healthTail(deps.docker, target, service, model);
                 log(`${service} failed during the watch (${failure}); switching back to ${(0,compose_commands/* otherColour */.RQ)(colour)}`);
-                await writeFileAtomic(upstreamsFile, (0,compose_commands/* upstreamsText */.i5)([(0,compose_commands/* otherColour */.RQ)(colour), colour]));
+                await (0,compose_project/* writeFileAtomic */.Zf)(upstreamsFile, (0,compose_commands/* upstreamsText */.i5)([(0,compose_commands/* otherColour */.RQ)(colour), colour]));
                 if (!firstDeploy)
                     await dc((0,compose_commands/* caddyReloadArgs */.Cu)(target));
                 await dc((0,compose_commands/* stopArgs */.Ez)(target, service, 5)).catch((e) => log(`stopping ${service} failed: ${String(e)}`));
@@ -52355,27 +52395,9 @@ function lastLine(text) {
 function hostForUrl(hostIp) {
     return !hostIp || hostIp === '0.0.0.0' || hostIp === '::' ? 'localhost' : hostIp;
 }
-function isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
-}
-async function writeFileAtomic(path, text) {
-    const temp = `${path}.${process.pid}.new`;
-    await (0,promises_.writeFile)(temp, text);
-    await (0,promises_.rename)(temp, path);
-}
 async function composeModel(docker, target, env) {
     const { stdout } = await docker.run((0,compose_commands/* configJsonArgs */.UP)(target), { env });
     return JSON.parse(stdout);
-}
-async function listPs(docker, target, services = []) {
-    const { stdout } = await docker.run((0,compose_commands/* psArgs */.de)(target, services));
-    return (0,compose_commands/* parsePs */.tQ)(stdout);
 }
 /** The secret values of the project, to redact from anything printed. */
 async function secretValues(model) {
@@ -52389,7 +52411,7 @@ async function secretValues(model) {
 /** The last health probe outputs of a service's container, secrets redacted. */
 async function healthTail(docker, target, service, model) {
     try {
-        const entry = (await listPs(docker, target, [service]))[0];
+        const entry = (await (0,compose_project/* listServices */.TD)(docker, target, [service]))[0];
         if (!entry?.ID)
             return '';
         const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
@@ -52413,7 +52435,7 @@ async function watch(docker, target, service, model, seconds) {
     const until = Date.now() + seconds * 1000;
     let failures = 0;
     while (Date.now() < until) {
-        const entry = (await listPs(docker, target, [service]).catch(() => []))[0];
+        const entry = (await (0,compose_project/* listServices */.TD)(docker, target, [service]).catch(() => []))[0];
         if (!entry || entry.State !== 'running')
             return `${service} is ${entry?.State ?? 'gone'}`;
         if (entry.Health === 'unhealthy')
@@ -52508,6 +52530,8 @@ var data_backup = __nccwpck_require__(196);
 var deploy_lock = __nccwpck_require__(351);
 // EXTERNAL MODULE: ./build/src/core/backup-retention.js
 var backup_retention = __nccwpck_require__(8500);
+// EXTERNAL MODULE: ./build/src/flows/compose-project.js
+var compose_project = __nccwpck_require__(3071);
 ;// CONCATENATED MODULE: ./build/src/flows/rollback.js
 // `release-flow rollback --env prod`: back to the previous release, and data restores.
 //
@@ -52519,6 +52543,7 @@ var backup_retention = __nccwpck_require__(8500);
 // recorded digest is deployed through the deploy flow. `--to vX.Y.Z` deploys that version.
 //
 // Data restore: choose a backup, stop the app containers, put the backup in place, recreate them.
+
 
 
 
@@ -52558,29 +52583,12 @@ function environmentUrl(model, env) {
     const host = !port.host_ip || port.host_ip === '0.0.0.0' || port.host_ip === '::' ? 'localhost' : port.host_ip;
     return `http://${host}:${port.published}`;
 }
-async function listServices(docker, target) {
-    return (0,compose_commands/* parsePs */.tQ)((await docker.run((0,compose_commands/* psArgs */.de)(target))).stdout);
-}
 /** Running, and healthy when the service has a health check. */
 function isUp(entry) {
     return entry !== undefined && entry.State === 'running' && (entry.Health === '' || entry.Health === 'healthy');
 }
-async function writeFileAtomic(path, text) {
-    const temp = `${path}.${process.pid}.new`;
-    await (0,promises_.writeFile)(temp, text);
-    await (0,promises_.rename)(temp, path);
-}
-function isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
-}
 async function observeProd(docker, paths) {
-    const ps = await listServices(docker, paths.target);
+    const ps = await (0,compose_project/* listServices */.TD)(docker, paths.target);
     const running = (service) => ps.find((p) => p.Service === service && p.State === 'running');
     const envVars = (0,compose_commands/* readEnvLines */.xr)(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''));
     const order = (0,compose_commands/* parseUpstreams */.iR)(await (0,promises_.readFile)(paths.upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
@@ -52825,6 +52833,7 @@ async function deployStatus(docker, options) {
 
 
 
+
 const ACTIVE_ENV_VARIABLE = 'SYNAPSE_ACTIVE_ENV';
 function parseEnvironment(value) {
     if (value !== undefined && deploy_state/* ENVIRONMENTS */.ju.includes(value))
@@ -52880,7 +52889,7 @@ async function switchEnvironment(deps, options) {
         log('bringing dev up at latest');
         deployed = await run(undefined);
     }
-    await writeFileAtomic(paths.envFile, (0,compose_commands/* setEnvLines */.to)(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''), { [ACTIVE_ENV_VARIABLE]: env }));
+    await (0,compose_project/* writeFileAtomic */.Zf)(paths.envFile, (0,compose_commands/* setEnvLines */.to)(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''), { [ACTIVE_ENV_VARIABLE]: env }));
     log(`${ACTIVE_ENV_VARIABLE}=${env} in ${paths.envFile}`);
     const status = await deployStatus(deps.docker, { composeFile: paths.composeFile, project: options.project, envFile: paths.envFile, dataDir: paths.dataDir });
     const mine = status.environments.find((e) => e.env === env);

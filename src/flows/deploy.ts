@@ -8,7 +8,7 @@
 // The old colour keeps running as the hot standby.
 
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { acquireDeployLock } from '../adapters/deploy-lock.js';
 import { backupDataDir } from '../adapters/data-backup.js';
@@ -27,10 +27,8 @@ import {
   logsArgs,
   healthWaitSeconds,
   otherColour,
-  parsePs,
   parseUpstreams,
   PROXY_SERVICE,
-  psArgs,
   pullArgs,
   readEnvLines,
   redactSecrets,
@@ -56,6 +54,7 @@ import {
   type CheckResult,
 } from '../core/preflight.js';
 import { effectiveConfig } from './config.js';
+import { isAlive, listServices, writeFileAtomic } from './compose-project.js';
 
 export interface DeployDeps {
   docker: Docker;
@@ -200,7 +199,7 @@ export async function deploy(deps: DeployDeps, options: DeployOptions): Promise<
     const upstreamsFile = join(proxyConfigDir, 'upstreams.caddy');
     const envText = await readFile(envFile, 'utf8').catch(() => '');
     const envVars = readEnvLines(envText);
-    const ps = await listPs(deps.docker, target);
+    const ps = await listServices(deps.docker, target);
     const running = (service: string) => ps.find((p) => p.Service === service && p.State === 'running');
     const order = parseUpstreams(await readFile(upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
     const proxyUp = running(PROXY_SERVICE) !== undefined;
@@ -305,7 +304,7 @@ export async function deploy(deps: DeployDeps, options: DeployOptions): Promise<
         await dc(upServiceArgs(target, service, waitTimeout));
         // Traffic moves only to a colour the engine itself reports healthy: `up --wait` has been
         // seen to return while a new container was still starting (compose 2.26, under load).
-        const started = (await listPs(deps.docker, target, [service]))[0];
+        const started = (await listServices(deps.docker, target, [service]))[0];
         if (started?.Health !== 'healthy') {
           throw new Error(`${service} reports ${started?.Health || started?.State || 'no container'} after compose's wait, not healthy`);
         }
@@ -360,30 +359,13 @@ function hostForUrl(hostIp: string | undefined): string {
   return !hostIp || hostIp === '0.0.0.0' || hostIp === '::' ? 'localhost' : hostIp;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
-async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.${process.pid}.new`;
-  await writeFile(temp, text);
-  await rename(temp, path);
-}
 
 async function composeModel(docker: Docker, target: ComposeTarget, env: Record<string, string>): Promise<ComposeModel> {
   const { stdout } = await docker.run(configJsonArgs(target), { env });
   return JSON.parse(stdout) as ComposeModel;
 }
 
-async function listPs(docker: Docker, target: ComposeTarget, services: string[] = []): Promise<PsEntry[]> {
-  const { stdout } = await docker.run(psArgs(target, services));
-  return parsePs(stdout);
-}
 
 /** The secret values of the project, to redact from anything printed. */
 async function secretValues(model: ComposeModel): Promise<string[]> {
@@ -397,7 +379,7 @@ async function secretValues(model: ComposeModel): Promise<string[]> {
 /** The last health probe outputs of a service's container, secrets redacted. */
 async function healthTail(docker: Docker, target: ComposeTarget, service: string, model: ComposeModel): Promise<string> {
   try {
-    const entry = (await listPs(docker, target, [service]))[0];
+    const entry = (await listServices(docker, target, [service]))[0];
     if (!entry?.ID) return '';
     const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
     const health = JSON.parse(stdout) as { Status?: string; Log?: Array<{ ExitCode: number; Output: string; End: string }> } | null;
@@ -420,7 +402,7 @@ async function watch(docker: Docker, target: ComposeTarget, service: string, mod
   const until = Date.now() + seconds * 1000;
   let failures = 0;
   while (Date.now() < until) {
-    const entry = (await listPs(docker, target, [service]).catch(() => []))[0];
+    const entry = (await listServices(docker, target, [service]).catch(() => []))[0];
     if (!entry || entry.State !== 'running') return `${service} is ${entry?.State ?? 'gone'}`;
     if (entry.Health === 'unhealthy') return `${service} is unhealthy`;
     if (probe) {

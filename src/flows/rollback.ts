@@ -10,7 +10,7 @@
 // Data restore: choose a backup, stop the app containers, put the backup in place, recreate them.
 
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { defaultBackupsDir, listBackups, restoreBackup } from '../adapters/data-backup.js';
 import { acquireDeployLock } from '../adapters/deploy-lock.js';
@@ -25,10 +25,8 @@ import {
   DEV_SERVICE,
   digestOf,
   healthWaitSeconds,
-  parsePs,
   parseUpstreams,
   PROXY_SERVICE,
-  psArgs,
   readEnvLines,
   stopArgs,
   upServiceArgs,
@@ -40,6 +38,7 @@ import {
 import { beginDeploy, finishDeploy, reconcile, type Colour, type DeployState, type Environment } from '../core/deploy-state.js';
 import { InputError, PreconditionError } from '../core/errors.js';
 import { deploy, type DeployDeps, type DeployOptions, type DeployResult } from './deploy.js';
+import { isAlive, listServices, writeFileAtomic } from './compose-project.js';
 
 const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
 
@@ -102,29 +101,13 @@ export function environmentUrl(model: ComposeModel, env: Environment): string | 
   return `http://${host}:${port.published}`;
 }
 
-export async function listServices(docker: Docker, target: ComposeTarget): Promise<PsEntry[]> {
-  return parsePs((await docker.run(psArgs(target))).stdout);
-}
 
 /** Running, and healthy when the service has a health check. */
 export function isUp(entry: PsEntry | undefined): boolean {
   return entry !== undefined && entry.State === 'running' && (entry.Health === '' || entry.Health === 'healthy');
 }
 
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.${process.pid}.new`;
-  await writeFile(temp, text);
-  await rename(temp, path);
-}
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** What serves prod now, as the deploy flow observes it. */
 export interface ProdObservation {

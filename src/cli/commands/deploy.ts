@@ -1,38 +1,8 @@
-import { resolve } from 'node:path';
-import { createDocker } from '../../adapters/docker.js';
-import { dockerConfigCredentials } from '../../adapters/docker-credentials.js';
-import { createHostProbes } from '../../adapters/host-probes.js';
-import { createRegistryClient } from '../../adapters/registry.js';
 import { InputError } from '../../core/errors.js';
 import { deploy, DeployRolledBackError, type DeployResult } from '../../flows/deploy.js';
-import { flag, stringValue, type CliIO, type Command, type ParsedArgs } from '../command.js';
+import { flag, stringValue, type Command } from '../command.js';
+import { composeOptions, composeTargetFromArgs, deployDeps, timingOptions, timingsFromArgs } from '../deploy-options.js';
 import { jsonOption } from '../shared-options.js';
-
-export const composeOptions: Command['options'] = {
-  compose: { type: 'string', placeholder: 'FILE', help: 'the compose file (default compose/docker-compose.yml)' },
-  project: { type: 'string', placeholder: 'NAME', help: 'the compose project (default synapse)' },
-  'env-file': { type: 'string', placeholder: 'FILE', help: 'the compose variables file (default .env beside the compose file)' },
-  'data-dir': { type: 'string', placeholder: 'DIR', help: 'the data directory (default: the one the compose file mounts); the state file sits beside it' },
-};
-
-export function composeTargetFromArgs(args: ParsedArgs, io: CliIO): { composeFile: string; project: string; envFile?: string; dataDir?: string } {
-  const envFile = stringValue(args, 'env-file');
-  const dataDir = stringValue(args, 'data-dir');
-  return {
-    composeFile: resolve(io.cwd, stringValue(args, 'compose') ?? 'compose/docker-compose.yml'),
-    project: stringValue(args, 'project') ?? 'synapse',
-    ...(envFile ? { envFile: resolve(io.cwd, envFile) } : {}),
-    ...(dataDir ? { dataDir: resolve(io.cwd, dataDir) } : {}),
-  };
-}
-
-function seconds(args: ParsedArgs, name: string): number | undefined {
-  const text = stringValue(args, name);
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new InputError(`--${name}`, text, 'a number of seconds >= 0');
-  return n;
-}
 
 export const deployCommand: Command = {
   name: 'deploy',
@@ -43,9 +13,7 @@ export const deployCommand: Command = {
     version: { type: 'string', placeholder: 'vX.Y.Z', help: 'the release (required for prod; dev follows latest)' },
     image: { type: 'string', placeholder: 'NAME', help: 'the image without tag, e.g. ghcr.io/owner/synapse (default $RELEASE_FLOW_IMAGE)' },
     ...composeOptions,
-    watch: { type: 'string', placeholder: 'SECONDS', help: 'how long prod watches the new release after the switch (default 60)' },
-    'wait-timeout': { type: 'string', placeholder: 'SECONDS', help: 'health wait of the new release (default: from its healthcheck)' },
-    'lock-timeout': { type: 'string', placeholder: 'SECONDS', help: 'how long to wait for another deploy (default 600)' },
+    ...timingOptions,
     'dry-run': { type: 'boolean', help: 'resolve and run the pre-flight, print the plan, change nothing' },
     ...jsonOption,
   },
@@ -56,26 +24,18 @@ export const deployCommand: Command = {
     if (!image) throw new InputError('--image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse');
     const json = flag(args, 'json');
     const log = (line: string) => io.stderr(`${line}\n`);
-    const docker = createDocker();
-    const lockTimeout = seconds(args, 'lock-timeout');
-    const waitTimeout = seconds(args, 'wait-timeout');
     let result: DeployResult;
     let code = 0;
     try {
-      result = await deploy(
-        { docker, registry: createRegistryClient({ credentials: dockerConfigCredentials(), log }), probes: createHostProbes({ docker }) },
-        {
+      result = await deploy(deployDeps(log), {
           env,
           version: stringValue(args, 'version'),
           image,
           ...composeTargetFromArgs(args, io),
-          watchSeconds: seconds(args, 'watch'),
-          ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
-          ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
+          ...timingsFromArgs(args),
           dryRun: flag(args, 'dry-run'),
           log,
-        },
-      );
+        });
     } catch (error) {
       if (!(error instanceof DeployRolledBackError)) throw error;
       result = error.result;

@@ -1,22 +1,10 @@
 import { createInterface } from 'node:readline/promises';
-import { createDocker } from '../../adapters/docker.js';
-import { dockerConfigCredentials } from '../../adapters/docker-credentials.js';
-import { createHostProbes } from '../../adapters/host-probes.js';
-import { createRegistryClient } from '../../adapters/registry.js';
 import { InputError } from '../../core/errors.js';
 import { DeployRolledBackError } from '../../flows/deploy.js';
 import { chooseRestore, requireProd, restoreData, rollback, type RollbackResult } from '../../flows/rollback.js';
-import { flag, stringValue, type CliIO, type Command, type ParsedArgs } from '../command.js';
+import { flag, stringValue, type Command } from '../command.js';
 import { jsonOption } from '../shared-options.js';
-import { composeOptions, composeTargetFromArgs } from './deploy.js';
-
-function seconds(args: ParsedArgs, name: string): number | undefined {
-  const text = stringValue(args, name);
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new InputError(`--${name}`, text, 'a number of seconds >= 0');
-  return n;
-}
+import { composeOptions, composeTargetFromArgs, deployDeps, timingOptions, timingsFromArgs } from '../deploy-options.js';
 
 /** Asks on the terminal; true for y/yes. Tests inject their own. */
 export type Confirm = (question: string) => Promise<boolean>;
@@ -43,9 +31,7 @@ export function rollbackCommandWith(confirm: Confirm, isTty: () => boolean): Com
       yes: { type: 'boolean', short: 'y', help: 'restore without asking for confirmation' },
       image: { type: 'string', placeholder: 'NAME', help: 'the image without tag, when a release must be deployed (default $RELEASE_FLOW_IMAGE)' },
       ...composeOptions,
-      watch: { type: 'string', placeholder: 'SECONDS', help: 'how long a deployed release is watched after the switch (default 60)' },
-      'wait-timeout': { type: 'string', placeholder: 'SECONDS', help: 'health wait of a deployed release (default: from its healthcheck)' },
-      'lock-timeout': { type: 'string', placeholder: 'SECONDS', help: 'how long to wait for another deploy (default 600)' },
+      ...timingOptions,
       ...jsonOption,
     },
     async run(args, io) {
@@ -53,13 +39,13 @@ export function rollbackCommandWith(confirm: Confirm, isTty: () => boolean): Com
       requireProd(env ?? '');
       const json = flag(args, 'json');
       const log = (line: string) => io.stderr(`${line}\n`);
-      const docker = createDocker();
+      const deps = deployDeps(log);
       const target = composeTargetFromArgs(args, io);
-      const lockTimeout = seconds(args, 'lock-timeout');
+      const { lockTimeoutMs } = timingsFromArgs(args);
       const restore = stringValue(args, 'restore-data');
       if (restore !== undefined) {
         if (stringValue(args, 'to') !== undefined) throw new InputError('--to', stringValue(args, 'to'), 'no --to with --restore-data (restore the data, then roll back the release separately)');
-        const chosen = await chooseRestore(docker, { ...target, backup: restore });
+        const chosen = await chooseRestore(deps.docker, { ...target, backup: restore });
         if (!flag(args, 'yes')) {
           if (!isTty()) throw new InputError('--yes', '', `--yes to restore ${chosen.name} without a prompt (stdin is not a terminal)`);
           const ok = await confirm(`Restore ${chosen.name} into ${chosen.dataDir}? The app containers stop meanwhile; the current data is kept aside. [y/N] `);
@@ -68,7 +54,7 @@ export function rollbackCommandWith(confirm: Confirm, isTty: () => boolean): Com
             return 1;
           }
         }
-        const r = await restoreData(docker, { ...target, backup: chosen.name, ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}), log });
+        const r = await restoreData(deps.docker, { ...target, backup: chosen.name, ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}), log });
         if (json) io.stdout(`${JSON.stringify({ outcome: 'restored', ...r })}\n`);
         else
           io.stdout(
@@ -76,19 +62,16 @@ export function rollbackCommandWith(confirm: Confirm, isTty: () => boolean): Com
           );
         return 0;
       }
-      const waitTimeout = seconds(args, 'wait-timeout');
       let result: RollbackResult;
       try {
         result = await rollback(
-          { docker, registry: createRegistryClient({ credentials: dockerConfigCredentials(), log }), probes: createHostProbes({ docker }) },
+          deps,
           {
             env: 'prod',
             to: stringValue(args, 'to'),
             image: stringValue(args, 'image') ?? io.env.RELEASE_FLOW_IMAGE,
             ...target,
-            watchSeconds: seconds(args, 'watch'),
-            ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
-            ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
+          ...timingsFromArgs(args),
             log,
           },
         );

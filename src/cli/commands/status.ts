@@ -2,7 +2,7 @@ import { createDocker } from '../../adapters/docker.js';
 import { deployStatus, type EnvironmentStatus } from '../../flows/status.js';
 import { flag, type Command } from '../command.js';
 import { jsonOption } from '../shared-options.js';
-import { composeOptions, composeTargetFromArgs } from './deploy.js';
+import { composeOptions, composeTargetFromArgs } from '../deploy-options.js';
 
 export const statusCommand: Command = {
   name: 'status',

@@ -1,21 +1,8 @@
-import { createDocker } from '../../adapters/docker.js';
-import { dockerConfigCredentials } from '../../adapters/docker-credentials.js';
-import { createHostProbes } from '../../adapters/host-probes.js';
-import { createRegistryClient } from '../../adapters/registry.js';
-import { InputError } from '../../core/errors.js';
 import { DeployRolledBackError } from '../../flows/deploy.js';
 import { parseEnvironment, switchEnvironment, switchSummary } from '../../flows/switch.js';
-import { flag, stringValue, type Command, type ParsedArgs } from '../command.js';
+import { flag, stringValue, type Command } from '../command.js';
 import { jsonOption } from '../shared-options.js';
-import { composeOptions, composeTargetFromArgs } from './deploy.js';
-
-function seconds(args: ParsedArgs, name: string): number | undefined {
-  const text = stringValue(args, name);
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new InputError(`--${name}`, text, 'a number of seconds >= 0');
-  return n;
-}
+import { composeOptions, composeTargetFromArgs, deployDeps, timingOptions, timingsFromArgs } from '../deploy-options.js';
 
 export const switchCommand: Command = {
   name: 'switch',
@@ -26,29 +13,22 @@ export const switchCommand: Command = {
     version: { type: 'string', placeholder: 'vX.Y.Z', help: 'bring the environment up at this release (prod default: the last good release; dev: latest)' },
     image: { type: 'string', placeholder: 'NAME', help: 'the image without tag (default $RELEASE_FLOW_IMAGE)' },
     ...composeOptions,
-    watch: { type: 'string', placeholder: 'SECONDS', help: 'how long prod watches a deployed release after the switch (default 60)' },
-    'wait-timeout': { type: 'string', placeholder: 'SECONDS', help: 'health wait of a deployed release (default: from its healthcheck)' },
-    'lock-timeout': { type: 'string', placeholder: 'SECONDS', help: 'how long to wait for another deploy (default 600)' },
+    ...timingOptions,
     ...jsonOption,
   },
   async run(args, io) {
     const env = parseEnvironment(args.positionals[0]);
     const json = flag(args, 'json');
     const log = (line: string) => io.stderr(`${line}\n`);
-    const docker = createDocker();
-    const lockTimeout = seconds(args, 'lock-timeout');
-    const waitTimeout = seconds(args, 'wait-timeout');
     try {
       const r = await switchEnvironment(
-        { docker, registry: createRegistryClient({ credentials: dockerConfigCredentials(), log }), probes: createHostProbes({ docker }) },
+        deployDeps(log),
         {
           env,
           version: stringValue(args, 'version'),
           image: stringValue(args, 'image') ?? io.env.RELEASE_FLOW_IMAGE,
           ...composeTargetFromArgs(args, io),
-          watchSeconds: seconds(args, 'watch'),
-          ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
-          ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
+          ...timingsFromArgs(args),
           log,
         },
       );
