@@ -19,6 +19,7 @@ export const entries = {
   image: 'actions/image.js',
   deploy: 'actions/deploy.js',
   switch: 'actions/switch.js',
+  release: 'actions/release.js',
 };
 
 export async function bundle(name, { buildDir = join(root, 'build'), outDir = join(root, 'dist') } = {}) {

@@ -42,11 +42,15 @@ export interface Git {
   tagExists(name: string): Promise<boolean>;
   /** Fetch URL of `remote` (after `insteadOf` rewriting), or null when there is no such remote. */
   remoteUrl(remote?: string): Promise<string | null>;
+  /** The value of a git config key as git resolves it (local, global, system); null when unset. */
+  configValue(key: string): Promise<string | null>;
   add(paths: string[]): Promise<void>;
   /** Commits the index with exactly `message` (sent on stdin, kept verbatim); returns the new HEAD sha. */
   commit(message: string): Promise<string>;
   /** `ref` defaults to HEAD; the message is sent on stdin and kept verbatim. */
   createAnnotatedTag(name: string, message: string, ref?: string): Promise<void>;
+  /** Points the lightweight tag `name` at the commit of `ref`, creating or moving it. */
+  moveTag(name: string, ref: string): Promise<void>;
   /** `atomic`: the remote accepts all refs or none (needs server support, which GitHub has). */
   push(remote: string, refs: string[], options?: { atomic?: boolean }): Promise<void>;
 }
@@ -397,6 +401,12 @@ export function createGit(cwd: string, options: GitOptions = {}): Git {
       return exitCode === 0 ? stdout.trim() : null;
     },
 
+    async configValue(key) {
+      // Exit 1 is git's "key not set".
+      const { stdout, exitCode } = await exec(['config', '--get', operand(key, 'config key')], { okExitCodes: [1] });
+      return exitCode === 0 ? stdout.trim() : null;
+    },
+
     async add(paths) {
       if (paths.length === 0) return;
       await exec(['add', '--', ...paths]);
@@ -411,6 +421,10 @@ export function createGit(cwd: string, options: GitOptions = {}): Git {
       await exec(['tag', '--annotate', '--cleanup=verbatim', '--file=-', operand(name, 'tag name'), operand(ref, 'revision')], {
         input: message,
       });
+    },
+
+    async moveTag(name, ref) {
+      await exec(['tag', '--force', operand(name, 'tag name'), `${operand(ref, 'revision')}^{commit}`]);
     },
 
     async push(remote, refs, pushOptions) {

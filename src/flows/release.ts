@@ -6,7 +6,9 @@ import { InputError, PreconditionError } from '../core/errors.js';
 import type { RepoLinks } from '../core/links.js';
 import type { NotesOptions } from '../core/notes.js';
 import type { VersionSettings } from '../core/settings.js';
+import { majorTagDecision, type MajorTagDecision } from '../core/major-tag.js';
 import { checkPushedTag } from '../core/tag-check.js';
+import { parseVersionTag } from '../core/tags.js';
 import { bumpBetween } from '../core/version.js';
 import { notesForVersion, type RenderedNotes } from './notes.js';
 import { writeNotesFile } from './notes-file.js';
@@ -19,6 +21,8 @@ export interface ReleaseOptions {
   /** The notes file, relative to the repository root. */
   file: string;
   push: boolean;
+  /** Also point the major tag (`v1`) at the release, when that moves it forward. */
+  moveMajorTag?: boolean | undefined;
   remote: string;
   dryRun: boolean;
   links: RepoLinks | null;
@@ -40,6 +44,8 @@ export interface ReleaseOutcome {
   commit: string | null;
   pushed: boolean;
   dryRun: boolean;
+  /** The major tag's fate when `moveMajorTag` was asked; null otherwise. */
+  majorTag: MajorTagDecision | null;
 }
 
 /**
@@ -83,7 +89,9 @@ export async function cutRelease(git: Git, options: ReleaseOptions): Promise<Rel
     commit: null,
     pushed: false,
     dryRun: options.dryRun,
+    majorTag: options.moveMajorTag ? await majorTagFor(git, result.version, options.settings.tagPrefix) : null,
   };
+  if (outcome.majorTag && !outcome.majorTag.move) options.log(`${outcome.majorTag.tag} not moved: ${outcome.majorTag.reason}`);
   if (options.dryRun) return outcome;
 
   options.log(`Writing the ${result.tag} section of ${relative(root, path)}`);
@@ -92,17 +100,39 @@ export async function cutRelease(git: Git, options: ReleaseOptions): Promise<Rel
   outcome.commit = await git.commit(commitMessage);
   await git.createAnnotatedTag(result.tag, `Release ${result.tag}\n\n${notes.markdown}`);
   options.log(`Committed ${commitMessage} (${outcome.commit.slice(0, 7)}) and tagged ${result.tag}`);
+  const refs = [`refs/heads/${branch}`, `refs/tags/${result.tag}`];
+  if (outcome.majorTag?.move) {
+    await git.moveTag(outcome.majorTag.tag, result.tag);
+    options.log(`Moved ${outcome.majorTag.tag} to ${result.tag}`);
+    // Forced for this ref only: moving a tag is a non-fast-forward update by git's rules.
+    refs.push(`+refs/tags/${outcome.majorTag.tag}`);
+  }
   if (options.push) {
-    options.log(`Pushing ${branch} and ${result.tag} to ${options.remote} (atomic)`);
+    const names = refs.map((ref) => ref.replace(/refs\/(heads|tags)\//, ''));
+    options.log(`Pushing ${names.join(' and ').replace('+', '')} to ${options.remote} (atomic)`);
     try {
-      await git.push(options.remote, [`refs/heads/${branch}`, `refs/tags/${result.tag}`], { atomic: true });
+      await git.push(options.remote, refs, { atomic: true });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`${reason}\nThe release commit and tag exist locally; nothing was pushed. Retry with: git push --atomic ${options.remote} ${branch} ${result.tag}`);
+      throw new Error(`${reason}\nThe release commit and tags exist locally; nothing was pushed. Retry with: git push --atomic ${options.remote} ${names.join(' ')}`);
     }
     outcome.pushed = true;
   }
   return outcome;
+}
+
+async function majorTagFor(git: Git, version: string, tagPrefix: string): Promise<MajorTagDecision> {
+  const releasedVersions = (await git.tags())
+    .map((tag) => parseVersionTag(tag, tagPrefix)?.version.version)
+    .filter((found): found is string => found !== undefined);
+  const name = `${tagPrefix}${semver.major(version)}`;
+  const current = await git.resolveCommit(`refs/tags/${name}`);
+  return majorTagDecision({
+    version,
+    tagPrefix,
+    releasedVersions,
+    current: current === null ? null : { isAncestorOfRelease: await git.isAncestor(current, 'HEAD') },
+  });
 }
 
 /** `--as`: any version the tag check will accept, so the tag pipeline does not reject the release. */

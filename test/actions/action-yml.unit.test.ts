@@ -7,7 +7,7 @@ import type { ActionName } from './run-action.js';
 // What the runner needs before it can start a step at all: an action.yml it can parse (a plain
 // scalar must not contain `: `, e.g. an unquoted "with `contents: write`"), node24, and the bundle.
 
-const actions: ActionName[] = ['main', 'version', 'notes', 'image', 'deploy', 'switch'];
+const actions: ActionName[] = ['main', 'version', 'notes', 'image', 'deploy', 'switch', 'release'];
 
 describe.each(actions)('%s action.yml', (action) => {
   const file = join(actionDir(action), 'action.yml');

@@ -14,7 +14,7 @@ export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '
 const root = projectRoot;
 
 /** `main` is the root action.yml (the whole flow); the others live in actions/<name>/. */
-export type ActionName = 'version' | 'notes' | 'main' | 'image' | 'deploy' | 'switch';
+export type ActionName = 'version' | 'notes' | 'main' | 'image' | 'deploy' | 'switch' | 'release';
 
 /** The directory of an action's action.yml, relative to the project root. */
 export const actionDir = (action: ActionName): string => (action === 'main' ? '.' : join('actions', action));

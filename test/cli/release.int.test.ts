@@ -221,7 +221,7 @@ describe('release', () => {
     const { r } = readyRepo();
     const json = runCliJson(['release', '--json'], { cwd: r.dir }) as Record<string, unknown>;
     expect(Object.keys(json).sort()).toEqual(
-      ['version', 'tag', 'previousTag', 'bump', 'branch', 'commitMessage', 'file', 'commit', 'pushed', 'dryRun', 'notes'].sort(),
+      ['version', 'tag', 'previousTag', 'bump', 'branch', 'commitMessage', 'file', 'commit', 'pushed', 'dryRun', 'majorTag', 'notes'].sort(),
     );
     expect(json).toMatchObject({
       version: '1.1.0',
@@ -233,6 +233,7 @@ describe('release', () => {
       file: 'release-notes.md',
       commit: r.head(),
       pushed: false,
+      majorTag: null,
       dryRun: false,
     });
     expect(json.notes).toBe(readFileSync(join(r.dir, 'release-notes.md'), 'utf8').replace('# Release notes\n\n', ''));
@@ -351,6 +352,27 @@ describe('release --push', () => {
     const json = runCliJson(['release', '--push', '--remote', 'upstream', '--json'], { cwd: r.dir });
     expect(json).toMatchObject({ tag: 'v1.1.0', pushed: true });
     expect(r.git('ls-remote', upstream.url, 'refs/heads/main', 'refs/tags/v1.1.0')).toContain('refs/tags/v1.1.0');
+  });
+
+  test('--move-major-tag moves v1 with the release, in the same atomic push', () => {
+    const { r } = readyRepo();
+    const origin = remote();
+    r.git('remote', 'add', 'origin', origin.url);
+    r.git('tag', 'v1', 'v1.0.0');
+    r.git('push', '--quiet', 'origin', 'main', 'v1.0.0', 'v1');
+    const json = runCliJson(['release', '--push', '--move-major-tag', '--json'], { cwd: r.dir });
+    expect(json).toMatchObject({ tag: 'v1.1.0', pushed: true, majorTag: { move: true, tag: 'v1' } });
+    expect(r.git('ls-remote', origin.url, 'refs/tags/v1')).toBe(`${r.head()}\trefs/tags/v1`);
+  });
+
+  test('--move-major-tag --dry-run says what would happen to v1 and moves nothing', () => {
+    const { r } = readyRepo();
+    r.git('tag', 'v1', 'v1.0.0');
+    const before = r.git('rev-parse', 'v1');
+    const result = runCli(['release', '--dry-run', '--move-major-tag'], { cwd: r.dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('move v1 to the release');
+    expect(r.git('rev-parse', 'v1')).toBe(before);
   });
 
   test('a rejected push exits 1, pushes neither the branch nor the tag, and says how to retry', () => {

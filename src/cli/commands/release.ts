@@ -6,10 +6,11 @@ import { cwdOption, jsonOption, versionRuleOptions } from '../shared-options.js'
 export const releaseCommand: Command = {
   name: 'release',
   summary: 'Cut a release locally: compute the version, update release-notes.md, commit chore(release) and tag it.',
-  usage: 'release-flow release [--as X.Y.Z] [--prerelease ID] [--push] [--dry-run] [--remote origin] [--file release-notes.md] [--json] [--cwd DIR]',
+  usage: 'release-flow release [--as X.Y.Z] [--prerelease ID] [--push] [--move-major-tag] [--dry-run] [--remote origin] [--file release-notes.md] [--json] [--cwd DIR]',
   options: {
     as: { type: 'string', placeholder: 'X.Y.Z', help: 'release this version instead of the computed one (must be greater than the last release)' },
     push: { type: 'boolean', help: 'push the branch and the tag, atomically (default: local only)' },
+    'move-major-tag': { type: 'boolean', help: 'also point the major tag (v1) at the release, only forward and only for the highest stable release of its line' },
     'dry-run': { type: 'boolean', help: 'print what would happen and change nothing' },
     remote: { type: 'string', placeholder: 'NAME', help: 'the remote to push to (default: origin)' },
     file: { type: 'string', placeholder: 'FILE', help: 'the release notes file, relative to the repository (default: release-notes.md)' },
@@ -26,6 +27,7 @@ export const releaseCommand: Command = {
       as: stringValue(args, 'as'),
       file: stringValue(args, 'file') ?? 'release-notes.md',
       push: flag(args, 'push'),
+      moveMajorTag: flag(args, 'move-major-tag'),
       remote: stringValue(args, 'remote') ?? 'origin',
       dryRun,
       links,
@@ -44,12 +46,14 @@ export const releaseCommand: Command = {
           `  write the ${outcome.tag} section of ${outcome.file}`,
           `  commit "${outcome.commitMessage}" on ${outcome.branch}`,
           `  create the annotated tag ${outcome.tag}`,
+          ...majorTagLines(outcome),
           outcome.pushed || flag(args, 'push') ? `  push ${outcome.branch} and ${outcome.tag} atomically` : `  not push (add --push)`,
           '',
           outcome.notes.markdown,
         ]
       : [
           `Released ${what}.`,
+          ...majorTagLines(outcome),
           outcome.pushed ? `Pushed ${outcome.branch} and ${outcome.tag}.` : `Not pushed. Push with: git push --atomic ${stringValue(args, 'remote') ?? 'origin'} ${outcome.branch} ${outcome.tag}`,
         ];
     io.stdout(lines.join('\n').trimEnd() + '\n');
@@ -57,8 +61,14 @@ export const releaseCommand: Command = {
   },
 };
 
+function majorTagLines({ majorTag, dryRun }: ReleaseOutcome): string[] {
+  if (!majorTag) return [];
+  if (dryRun) return [majorTag.move ? `  move ${majorTag.tag} to the release` : `  leave ${majorTag.tag} where it is: ${majorTag.reason}`];
+  return [majorTag.move ? `Moved ${majorTag.tag} to the release.` : `Left ${majorTag.tag} where it is: ${majorTag.reason}.`];
+}
+
 /** What was released (or, on a dry run, would be). */
 function outcomeJson(outcome: ReleaseOutcome) {
-  const { version, tag, previousTag, bump, branch, commitMessage, file, commit, pushed, dryRun } = outcome;
-  return { version, tag, previousTag, bump, branch, commitMessage, file, commit, pushed, dryRun, notes: outcome.notes.markdown };
+  const { version, tag, previousTag, bump, branch, commitMessage, file, commit, pushed, dryRun, majorTag } = outcome;
+  return { version, tag, previousTag, bump, branch, commitMessage, file, commit, pushed, dryRun, majorTag, notes: outcome.notes.markdown };
 }
