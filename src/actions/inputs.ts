@@ -10,6 +10,9 @@ import { openRepository } from '../flows/repository.js';
 /** An input as the runner passes it; empty when not set (action.yml holds the defaults). */
 export const input = (name: string): string => core.getInput(name);
 
+/** The ref the flow is for: the `ref` input (a called workflow's tag pipeline), else the triggering ref. */
+export const refFromInputs = (): string => input('ref') || process.env.GITHUB_REF || '';
+
 /** YAML 1.2 core schema booleans, as core.getBooleanInput, with the project's error wording. */
 export function booleanInput(name: string, fallback: boolean): boolean {
   const value = input(name);

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { versionForRef } from '../flows/event.js';
 import { publishRelease } from '../flows/publish.js';
 import { repositoryContext } from '../flows/repository.js';
-import { booleanInput, githubReleasesFromInputs, input, notesOptionsFromInputs, settingsFromInputs, repositoryFromInputs } from './inputs.js';
+import { booleanInput, refFromInputs, githubReleasesFromInputs, input, notesOptionsFromInputs, settingsFromInputs, repositoryFromInputs } from './inputs.js';
 import { runAction, writeSummary } from './run-action.js';
 import { reportTagProblem, setVersionOutputs } from './version-outputs.js';
 import { versionSummary } from './version-summary.js';
@@ -16,7 +16,7 @@ await runAction(async () => {
   const git = await repositoryFromInputs();
   const { links, repository } = await repositoryContext(git, process.env);
   const context = { settings, links, notes, shallow: 'deepen' as const, today: new Date(), log: core.info };
-  const outcome = await versionForRef(git, process.env.GITHUB_REF ?? '', context);
+  const outcome = await versionForRef(git, refFromInputs(), context);
   setVersionOutputs(outcome, strict);
   core.setOutput('release-url', '');
   core.setOutput('release-id', '');

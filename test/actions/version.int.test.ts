@@ -40,6 +40,7 @@ describe('the runner contract of action.yml', () => {
     const manifest = readManifest('version');
     const env = inputEnv(manifest, { strict: 'false' }, { github: { token: 't' }, env: {} });
     expect(env).toEqual({
+      INPUT_REF: '',
       'INPUT_TAG-PREFIX': 'v',
       'INPUT_INITIAL-VERSION': '1.0.0',
       INPUT_PRERELEASE: '',
