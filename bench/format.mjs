@@ -1,4 +1,4 @@
-// Number formats and status cells shared by the bench's tables (bench/run.mjs, bench/image.mjs).
+// Number formats and status cells shared by the bench's tables (bench/run.mjs, bench/image.mjs, bench/deploy.mjs).
 
 export const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
 export const fmtMs = (ms) => (ms === null || ms === undefined ? '—' : ms >= 100 ? `${fmtInt(ms)} ms` : `${ms.toFixed(1)} ms`);

@@ -1,14 +1,18 @@
-// `npm run bench`: two parts, one after the other, each printing a Markdown table with its targets.
+// `npm run bench`: three parts, one after the other, each printing a Markdown table with its targets.
 //   version: times the release-flow CLI bundle on a synthetic 100,000-commit repository against the
 //     floors it cannot beat (raw `git log`, node's own startup).
 //   image: multi-arch image builds on the bed's engine and registry (cold and warm from the registry
 //     cache, for the test service and for bench/fixtures/heavy, a build doing real work; the action
 //     against a bare `docker buildx build`); see bench/image.mjs.
+//   deploy: zero-downtime prod deploys on the bed's engine under a bounded HTTP load (bench/load.mjs):
+//     failed requests and latency during release-flow deploys against plain `docker compose up -d`
+//     recreates, time to serving, rollback, environment switch and start-to-healthy; see bench/deploy.mjs.
 // Targets are reported, never asserted: the exit code is non-zero only when something failed to run or
 // produced a wrong answer.
 //
-// Options: --only version|image (run one part), --runs N (measured runs per versioning figure, default
-// 7, after one warm-up), --image-runs N (action and bare runs, default 5, after one warm-up), --fresh
+// Options: --only version|image|deploy (run one part), --runs N (measured runs per versioning figure, default
+// 7, after one warm-up), --image-runs N (action and bare runs, default 5, after one warm-up), --deploys N
+// (prod deploys, and plain compose recreates, in the deploy part; default 10), --fresh
 // (regenerate the cached repository). The repository is cached in .bench/ (git-ignored), keyed by the
 // generator's parameters.
 //
@@ -23,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fmtInt, fmtMb, fmtMs, status } from './format.mjs';
 import { DEFAULT_PARAMS, ensureRepos } from './generate.mjs';
+import { deployBench } from './deploy.mjs';
 import { imageBench } from './image.mjs';
 import { BenchFailure, MAXRSS_PRELOAD, measureAll, rssSources } from './measure.mjs';
 
@@ -38,6 +43,7 @@ const { values: opts } = parseArgs({
   options: {
     runs: { type: 'string', default: process.env.BENCH_RUNS ?? '7' },
     'image-runs': { type: 'string', default: process.env.BENCH_IMAGE_RUNS ?? '5' },
+    deploys: { type: 'string', default: process.env.BENCH_DEPLOYS ?? '10' },
     only: { type: 'string' },
     fresh: { type: 'boolean', default: false },
   },
@@ -46,14 +52,16 @@ const RUNS = Number(opts.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs: expected a positive integer, got ${opts.runs}`);
 const IMAGE_RUNS = Number(opts['image-runs']);
 if (!Number.isInteger(IMAGE_RUNS) || IMAGE_RUNS < 1) throw new Error(`--image-runs: expected a positive integer, got ${opts['image-runs']}`);
-const PARTS = ['version', 'image'];
+const DEPLOYS = Number(opts.deploys);
+if (!Number.isInteger(DEPLOYS) || DEPLOYS < 2) throw new Error(`--deploys: expected an integer of at least 2, got ${opts.deploys}`);
+const PARTS = ['version', 'image', 'deploy'];
 if (opts.only !== undefined && !PARTS.includes(opts.only)) throw new Error(`--only: expected one of ${PARTS.join(', ')}, got ${opts.only}`);
 const parts = opts.only ? [opts.only] : PARTS;
 
 /** Each part should stay under ~3 minutes; `notes --all` gets what the rest of its part leaves. */
 const TOTAL_BUDGET_MS = 170_000;
 /** The headings that start each part's section of bench/last-run.md. */
-const SECTION_HEADINGS = { version: '### Performance (', image: '### Image build (' };
+const SECTION_HEADINGS = { version: '### Performance (', image: '### Image build (', deploy: '### Deploy (' };
 const NOTES_TIMEOUT_MS = 90_000;
 
 const TARGETS = {
@@ -375,6 +383,26 @@ async function imagePart(cliSnapshot) {
   return section;
 }
 
+async function deployPart(cliSnapshot) {
+  const loadAtStart = loadavg()[0];
+  log('release-flow bench: deploy');
+  const { section } = await deployBench({
+    root,
+    cli: cliSnapshot.path,
+    deploys: DEPLOYS,
+    log,
+    machine: {
+      description: `${machineDescription()}; release-flow at ${projectCommit()}`,
+      loadAtStart,
+      get notices() {
+        return runNotices([[distCli, cliSnapshot.hash]], loadAtStart);
+      },
+    },
+    bundles: { cli: cliSnapshot.hash },
+  });
+  return section;
+}
+
 /** bench/last-run.md's sections by part, as the previous runs left them. */
 function previousSections() {
   if (!existsSync(outFile)) return {};
@@ -391,7 +419,7 @@ async function main() {
   const failures = [];
   for (const part of parts) {
     try {
-      sections[part] = part === 'version' ? await versionBench(cliSnapshot) : await imagePart(cliSnapshot);
+      sections[part] = part === 'version' ? await versionBench(cliSnapshot) : part === 'image' ? await imagePart(cliSnapshot) : await deployPart(cliSnapshot);
       process.stdout.write(`\n${sections[part]}\n`);
     } catch (error) {
       failures.push(part);
