@@ -42694,7 +42694,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3624);
 /* harmony import */ var _adapters_registry_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1186);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3026);
-/* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5064);
+/* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2106);
 /* harmony import */ var _deploy_summary_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(2571);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4359);
 /* harmony import */ var _deploy_inputs_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9530);
@@ -42752,10 +42752,11 @@ function setOutputs(r) {
 await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_10__/* .runAction */ .C)(async () => {
     const options = deployOptionsFromInputs();
     const tracker = trackerFromInputs(options);
-    await tracker.start();
     let result;
     try {
-        result = await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(`Deploy ${options.env} ${options.version ?? 'latest'}`, () => (0,_flows_deploy_js__WEBPACK_IMPORTED_MODULE_7__/* .deploy */ .g)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__/* .createDocker */ .h)(), registry: (0,_adapters_registry_js__WEBPACK_IMPORTED_MODULE_5__/* .createRegistryClient */ .Hn)({ credentials: (0,_adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_2__/* .dockerConfigCredentials */ .D)(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq }), probes: (0,_adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_4__/* .createHostProbes */ .K)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__/* .createDocker */ .h)() }) }, options));
+        // The GitHub deployment is created only for a real attempt: a version that does not resolve,
+        // or a failed pre-flight, changes nothing and leaves no failed deployment behind.
+        result = await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(`Deploy ${options.env} ${options.version ?? 'latest'}`, () => (0,_flows_deploy_js__WEBPACK_IMPORTED_MODULE_7__/* .deploy */ .g)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__/* .createDocker */ .h)(), registry: (0,_adapters_registry_js__WEBPACK_IMPORTED_MODULE_5__/* .createRegistryClient */ .Hn)({ credentials: (0,_adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_2__/* .dockerConfigCredentials */ .D)(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq }), probes: (0,_adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_4__/* .createHostProbes */ .K)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__/* .createDocker */ .h)() }) }, { ...options, onPreflightPassed: () => tracker.start() }));
     }
     catch (error) {
         const rolledBack = error instanceof _flows_deploy_js__WEBPACK_IMPORTED_MODULE_7__/* .DeployRolledBackError */ .F ? error.result : undefined;
@@ -42798,7 +42799,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   hF: () => (/* binding */ input)
 });
 
-// UNUSED EXPORTS: githubReleasesFromInputs, notesOptionsFromInputs, repositoryFromInputs, settingsFromInputs
+// UNUSED EXPORTS: githubReleasesFromInputs, notesOptionsFromInputs, refFromInputs, repositoryFromInputs, settingsFromInputs
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var lib_core = __nccwpck_require__(6257);
@@ -43492,6 +43493,11 @@ function git_createGit(cwd, options = {}) {
             const { stdout, exitCode } = await exec(['remote', 'get-url', operand(remote, 'remote')], { okExitCodes: [2] });
             return exitCode === 0 ? stdout.trim() : null;
         },
+        async configValue(key) {
+            // Exit 1 is git's "key not set".
+            const { stdout, exitCode } = await exec(['config', '--get', operand(key, 'config key')], { okExitCodes: [1] });
+            return exitCode === 0 ? stdout.trim() : null;
+        },
         async add(paths) {
             if (paths.length === 0)
                 return;
@@ -43505,6 +43511,9 @@ function git_createGit(cwd, options = {}) {
             await exec(['tag', '--annotate', '--cleanup=verbatim', '--file=-', operand(name, 'tag name'), operand(ref, 'revision')], {
                 input: message,
             });
+        },
+        async moveTag(name, ref) {
+            await exec(['tag', '--force', operand(name, 'tag name'), `${operand(ref, 'revision')}^{commit}`]);
         },
         async push(remote, refs, pushOptions) {
             await exec(pushArgs(remote, refs, pushOptions));
@@ -43581,6 +43590,8 @@ async function repository_openRepository(dir, input, given = dir) {
 
 /** An input as the runner passes it; empty when not set (action.yml holds the defaults). */
 const input = (name) => lib_core/* getInput */.V4(name);
+/** The ref the flow is for: the `ref` input (a called workflow's tag pipeline), else the triggering ref. */
+const refFromInputs = () => input('ref') || process.env.GITHUB_REF || '';
 /** YAML 1.2 core schema booleans, as core.getBooleanInput, with the project's error wording. */
 function booleanInput(name, fallback) {
     const value = input(name);
@@ -43883,16 +43894,18 @@ function createDocker(options = {}) {
             return new Promise((resolve, reject) => {
                 const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(dockerPath, args, {
                     cwd: runOptions.cwd,
-                    stdio: ['ignore', 'pipe', 'pipe'],
+                    stdio: ['ignore', 'pipe', 'pipe', ...(runOptions.inherit ?? [])],
                     env: { ...process.env, ...runOptions.env },
                 });
                 let stdout = '';
                 let stderr = '';
                 let partial = '';
-                child.stdout.setEncoding('utf8');
-                child.stdout.on('data', (data) => (stdout += data));
-                child.stderr.setEncoding('utf8');
-                child.stderr.on('data', (data) => {
+                // Piped above; the extra inherited streams only make the overload lose track of that.
+                const [out, err] = [child.stdout, child.stderr];
+                out.setEncoding('utf8');
+                out.on('data', (data) => (stdout += data));
+                err.setEncoding('utf8');
+                err.on('data', (data) => {
                     stderr = (stderr + data).slice(-STDERR_LIMIT);
                     if (!runOptions.onLine)
                         return;
@@ -45061,9 +45074,11 @@ function isValidTag(tag) {
 /* harmony export */   Dv: () => (/* binding */ psPortsArgs),
 /* harmony export */   EQ: () => (/* binding */ listenersFromProc),
 /* harmony export */   FL: () => (/* binding */ parsePlatform),
+/* harmony export */   H9: () => (/* binding */ pullNeedBytes),
 /* harmony export */   Jx: () => (/* binding */ socketInode),
 /* harmony export */   Kh: () => (/* binding */ parseProcNetTcp),
 /* harmony export */   M3: () => (/* binding */ checkMemoryCgroup),
+/* harmony export */   Op: () => (/* binding */ checkDisk),
 /* harmony export */   QZ: () => (/* binding */ preflightPassed),
 /* harmony export */   T4: () => (/* binding */ parseSsListeners),
 /* harmony export */   Vw: () => (/* binding */ checkSecretFile),
@@ -45073,6 +45088,7 @@ function isValidTag(tag) {
 /* harmony export */   b2: () => (/* binding */ parseMemoryCgroup),
 /* harmony export */   cd: () => (/* binding */ checkImage),
 /* harmony export */   eU: () => (/* binding */ classifyPort),
+/* harmony export */   g9: () => (/* binding */ checkDiskUnknown),
 /* harmony export */   gR: () => (/* binding */ containersFromPs),
 /* harmony export */   k7: () => (/* binding */ imageInspectPlatformArgs),
 /* harmony export */   mt: () => (/* binding */ platformsFromRawManifest),
@@ -45081,7 +45097,7 @@ function isValidTag(tag) {
 /* harmony export */   sT: () => (/* binding */ imagetoolsRawArgs),
 /* harmony export */   yT: () => (/* binding */ imagetoolsConfigArgs)
 /* harmony export */ });
-/* unused harmony exports severityFor, memoryCgroupFix, parseSsUsers, parseSocketAddress, psPortsFormat, parsePsPorts, addressesOverlap, requiredFreeBytes, formatBytes, checkDisk, normalizeArchitecture, formatPlatform, platformRuns */
+/* unused harmony exports severityFor, memoryCgroupFix, parseSsUsers, parseSocketAddress, psPortsFormat, parsePsPorts, addressesOverlap, requiredFreeBytes, formatBytes, UNPACKED_RATIO, normalizeArchitecture, formatPlatform, platformRuns */
 /**
  * The deploy pre-flight, pure part: the result model, the severity policy per environment, the
  * parsers of the raw host facts (cgroups, `ss`, /proc/net/tcp, `docker ps`, image manifests) and
@@ -45368,12 +45384,36 @@ function formatBytes(bytes) {
     }
     return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
+function diskFix(path) {
+    return `free space on ${path} (\`docker image prune\`, \`docker builder prune\`) or move Docker's data-root`;
+}
 function checkDisk(path, availableBytes, need, env) {
     const required = requiredFreeBytes(need);
     const ok = availableBytes >= required;
     const wanted = `${formatBytes(required)} (pull ${formatBytes(need.neededBytes)} plus margin)`;
     const message = ok ? `${formatBytes(availableBytes)} free on ${path}; ${wanted} needed` : `${formatBytes(availableBytes)} free on ${path}; expected at least ${wanted}`;
-    return result('disk', env, 'disk', ok, message, `free space on ${path} (\`docker image prune\`, \`docker builder prune\`) or move Docker's data-root`);
+    return result('disk', env, 'disk', ok, message, diskFix(path));
+}
+/**
+ * A warning, never an error: free space that cannot be measured here (an engine on another host,
+ * a data root this user cannot see, a registry that will not list sizes) must not block a deploy
+ * the pull itself may well manage.
+ */
+function checkDiskUnknown(path, reason, env) {
+    return { ...result('disk', env, 'disk', false, `free space on ${path} for the pull could not be checked: ${reason}`, diskFix(path)), severity: 'warning' };
+}
+/** Layers unpack to about this many times their compressed size (gzip of binaries and libraries). */
+const UNPACKED_RATIO = 3;
+/**
+ * What pulling an image writes: the compressed layers of the platform this host runs plus their
+ * unpacked size. A single manifest names no platform, and an image without this host's platform
+ * fails the image check anyway: both count the largest platform, so the estimate never falls short.
+ */
+function pullNeedBytes(platforms, host) {
+    const runs = (p) => p.platform.includes('/') && platformRuns(host, parsePlatform(p.platform));
+    const sizes = platforms.filter(runs).map((p) => p.size);
+    const compressed = Math.max(0, ...(sizes.length > 0 ? sizes : platforms.map((p) => p.size)));
+    return compressed * (1 + UNPACKED_RATIO);
 }
 /**
  * Architecture names as `uname -m`, Node's process.arch, Go/OCI and Debian spell them → OCI
@@ -45552,7 +45592,7 @@ function checkComposeConfig(files, outcome, env) {
 
 /***/ }),
 
-/***/ 5064:
+/***/ 2106:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45568,193 +45608,10 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-// EXTERNAL MODULE: ./build/src/core/errors.js
-var errors = __nccwpck_require__(3026);
-;// CONCATENATED MODULE: ./build/src/adapters/deploy-lock.js
-// One deploy per host at a time. The lock is a kernel flock(2) lock, so it dies with the process
-// that holds it: a deploy killed with SIGKILL, or a reboot, never leaves a lock behind (the failure
-// mode of Kamal #185, whose lock is a directory that outlives the process that made it).
-//
-// Node has no flock(2), so util-linux's `flock` command takes the lock for us and keeps it while
-// `cat` reads a pipe from this process. When this process ends, however it ends, the kernel closes
-// the pipe, `cat` sees end of file and exits, and the kernel drops the lock. libuv opens that pipe
-// close-on-exec, so the containers and commands a deploy starts never inherit it and cannot keep
-// the lock alive after us.
-//
-// The `<lock>.holder` file says who holds the lock, for the "waiting for … held by …" message only:
-// the kernel lock is the truth, and the holder file may be stale after a crash.
-
-
-
-// EX_TEMPFAIL: flock's exit status when the lock is busy, told apart from its own failures.
-const CONFLICT_EXIT = 75;
-const ACQUIRED = 'acquired\n';
-// Runs under flock with the lock held: report, then hold it for as long as our pipe stays open.
-const HOLD_SCRIPT = `printf '${ACQUIRED.trim()}\\n'; exec cat >/dev/null`;
-function holderFilePath(lockPath) {
-    return `${lockPath}.holder`;
-}
-/**
- * Takes the host's deploy lock at `path` (created when missing; its directory must exist).
- * Fails with a PreconditionError naming the holder when it is not free within `timeoutMs`.
- */
-async function acquireDeployLock(path, options) {
-    const command = options.flockCommand ?? 'flock';
-    const started = Date.now();
-    let attempt = await tryLock(command, path, null);
-    if (!attempt.acquired) {
-        options.onWait?.(await describeHolder(path));
-        const remainingMs = Math.max(0, options.timeoutMs - (Date.now() - started));
-        attempt = await tryLock(command, path, remainingMs);
-        if (!attempt.acquired) {
-            throw new errors/* PreconditionError */.Rb(`Another deploy holds the deploy lock ${path}: ${await describeHolder(path)}. ` +
-                `Waited ${formatSeconds(options.timeoutMs)} s for it.`, `wait for that deploy to finish and run again, or allow a longer lock timeout. If no deploy is ` +
-                `running, see which process holds the lock with \`lslocks --output PID,COMMAND,PATH | grep '${path}'\` ` +
-                `and stop it. Do not delete the lock file: that would let two deploys run at once.`);
-        }
-    }
-    const child = attempt.child;
-    await writeHolder(path, options.holder);
-    // The lock must not keep the process alive; the process ending is what releases it.
-    child.unref();
-    for (const stream of [child.stdin, child.stdout, child.stderr])
-        unrefStream(stream);
-    let released;
-    return {
-        release() {
-            released ??= releaseLock(path, child);
-            return released;
-        },
-    };
-}
-async function releaseLock(path, child) {
-    // Remove the holder file while we still hold the lock, so we never delete the next holder's.
-    await (0,promises_.unlink)(holderFilePath(path)).catch(() => undefined);
-    child.ref();
-    const exited = waitForExit(child);
-    child.stdin?.end();
-    await exited;
-}
-/** One flock run: `waitMs` null tries once without waiting. */
-function tryLock(command, path, waitMs) {
-    const waitArgs = waitMs === null ? ['--nonblock'] : ['--wait', formatSeconds(waitMs)];
-    const args = ['--exclusive', ...waitArgs, '--conflict-exit-code', String(CONFLICT_EXIT), path, 'sh', '-c', HOLD_SCRIPT];
-    return new Promise((resolve, reject) => {
-        let child;
-        try {
-            child = (0,external_node_child_process_.spawn)(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-        }
-        catch (error) {
-            reject(spawnError(command, error));
-            return;
-        }
-        let settled = false;
-        let stdout = '';
-        let stderr = '';
-        // Writing to the pipe never happens, but closing it after `cat` died must not crash us.
-        child.stdin?.on('error', () => undefined);
-        child.stdout?.setEncoding('utf8').on('data', (chunk) => {
-            stdout += chunk;
-            if (!settled && stdout.includes(ACQUIRED)) {
-                settled = true;
-                resolve({ acquired: true, child });
-            }
-        });
-        child.stderr?.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-        child.on('error', (error) => {
-            if (settled)
-                return;
-            settled = true;
-            reject(spawnError(command, error));
-        });
-        child.on('close', (code, signal) => {
-            if (settled)
-                return;
-            settled = true;
-            if (code === CONFLICT_EXIT) {
-                resolve({ acquired: false });
-                return;
-            }
-            const status = signal === null ? `exit status ${code}` : `signal ${signal}`;
-            reject(new errors/* PreconditionError */.Rb(`Could not take the deploy lock ${path}: flock failed with ${status}: ${stderr.trim() || '(no message)'}`, `make sure the directory of ${path} exists and is writable by this user.`));
-        });
-    });
-}
-function spawnError(command, error) {
-    if (errorCode(error) === 'ENOENT') {
-        return new errors/* PreconditionError */.Rb(`The deploy lock needs the \`${command}\` command from util-linux, and it was not found.`, 'install it: sudo apt-get install util-linux');
-    }
-    return error instanceof Error ? error : new Error(String(error));
-}
-async function writeHolder(path, holder) {
-    const record = { holder, pid: process.pid, since: new Date().toISOString() };
-    const file = holderFilePath(path);
-    const temp = `${file}.${process.pid}.tmp`;
-    // Best effort: the record only improves a message, so failing to write it must not fail a deploy.
-    try {
-        await (0,promises_.writeFile)(temp, `${JSON.stringify(record)}\n`, { mode: 0o644 });
-        await (0,promises_.rename)(temp, file);
-    }
-    catch {
-        await (0,promises_.unlink)(temp).catch(() => undefined);
-    }
-}
-/** Who holds the lock, as well as the holder file can tell. */
-async function describeHolder(path) {
-    const file = holderFilePath(path);
-    let record;
-    try {
-        record = parseHolder(await (0,promises_.readFile)(file, 'utf8'));
-    }
-    catch {
-        return `an unknown process (no readable holder record in ${file})`;
-    }
-    const described = `"${record.holder}" (pid ${record.pid}, since ${record.since})`;
-    return isAlive(record.pid)
-        ? described
-        : `${described}; that process is no longer running, so the record is stale and another process holds the lock`;
-}
-function parseHolder(text) {
-    const value = JSON.parse(text);
-    if (typeof value !== 'object' || value === null)
-        throw new Error('not an object');
-    const { holder, pid, since } = value;
-    if (typeof holder !== 'string' || typeof pid !== 'number' || typeof since !== 'string') {
-        throw new Error('missing fields');
-    }
-    return { holder, pid, since };
-}
-function isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        // EPERM: it exists but belongs to another user.
-        return errorCode(error) === 'EPERM';
-    }
-}
-function waitForExit(child) {
-    if (child.exitCode !== null || child.signalCode !== null)
-        return Promise.resolve();
-    return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-function unrefStream(stream) {
-    const unref = stream?.unref;
-    if (typeof unref === 'function')
-        unref.call(stream);
-}
-function formatSeconds(ms) {
-    return (Math.max(0, ms) / 1000).toFixed(3).replace(/\.?0+$/, '') || '0';
-}
-function errorCode(error) {
-    return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
-}
-
 ;// CONCATENATED MODULE: external "node:sqlite"
 const external_node_sqlite_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:sqlite");
+// EXTERNAL MODULE: ./build/src/core/errors.js
+var errors = __nccwpck_require__(3026);
 ;// CONCATENATED MODULE: ./build/src/core/backup-retention.js
 // Names, order and retention of data backups. A backup is a directory named
 // `<UTC timestamp>-<label>` (20261123T160700Z-v1.2.0): the fixed-width timestamp first makes the
@@ -46156,8 +46013,6 @@ function code(error) {
     return error?.code;
 }
 
-// EXTERNAL MODULE: ./build/src/adapters/docker.js
-var docker = __nccwpck_require__(920);
 ;// CONCATENATED MODULE: ./build/src/core/deploy-state.js
 // The host's record of what runs where: per environment the release serving now, the one before it
 // (the rollback target), the deploy in progress and a bounded history. Pure: the adapter in
@@ -46402,11 +46257,14 @@ function readEnvironment(value, path, r) {
         history: history.map((entry, i) => readHistoryEntry(entry, `${path}.history[${i}]`, r)),
     };
 }
+/** Which release a record is about: every kind of record names it the same way. */
+function readReleaseOf(o, path, r) {
+    return { version: r.text(o.version, `${path}.version`), digest: r.digest(o.digest, `${path}.digest`) };
+}
 function readRelease(value, path, r) {
     const o = r.record(value, path);
     return {
-        version: r.text(o.version, `${path}.version`),
-        digest: r.digest(o.digest, `${path}.digest`),
+        ...readReleaseOf(o, path, r),
         ...r.colour(o.colour, `${path}.colour`),
         deployedAt: r.time(o.deployedAt, `${path}.deployedAt`),
         deployId: r.text(o.deployId, `${path}.deployId`),
@@ -46416,8 +46274,7 @@ function readDeploying(value, path, r) {
     const o = r.record(value, path);
     return {
         deployId: r.text(o.deployId, `${path}.deployId`),
-        version: r.text(o.version, `${path}.version`),
-        digest: r.digest(o.digest, `${path}.digest`),
+        ...readReleaseOf(o, path, r),
         ...r.colour(o.colour, `${path}.colour`),
         startedAt: r.time(o.startedAt, `${path}.startedAt`),
         pid: r.pid(o.pid, `${path}.pid`),
@@ -46430,8 +46287,7 @@ function readHistoryEntry(value, path, r) {
         r.fail(`${path}.outcome`, outcome, `one of ${OUTCOMES.join(', ')}`);
     return {
         deployId: r.text(o.deployId, `${path}.deployId`),
-        version: r.text(o.version, `${path}.version`),
-        digest: r.digest(o.digest, `${path}.digest`),
+        ...readReleaseOf(o, path, r),
         outcome: outcome,
         at: r.time(o.at, `${path}.at`),
         detail: typeof o.detail === 'string' ? o.detail : r.fail(`${path}.detail`, o.detail, 'a string'),
@@ -46469,7 +46325,7 @@ async function readStateFile(path) {
         text = await (0,promises_.readFile)(path, 'utf8');
     }
     catch (error) {
-        if (state_file_errorCode(error) === 'ENOENT')
+        if (errorCode(error) === 'ENOENT')
             return emptyState();
         throw new errors/* PreconditionError */.Rb(`Cannot read the deploy state ${path}: ${error instanceof Error ? error.message : String(error)}`, `make ${path} a file readable by the user that deploys`);
     }
@@ -46508,7 +46364,7 @@ async function syncDirectory(dir) {
         await handle.close();
     }
 }
-function state_file_errorCode(error) {
+function errorCode(error) {
     return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }
 
@@ -46516,6 +46372,388 @@ function state_file_errorCode(error) {
 var compose_commands = __nccwpck_require__(260);
 // EXTERNAL MODULE: ./build/src/core/image-ref.js
 var image_ref = __nccwpck_require__(7515);
+// EXTERNAL MODULE: ./build/src/adapters/docker.js
+var adapters_docker = __nccwpck_require__(920);
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./build/src/adapters/deploy-lock.js
+// One deploy per host at a time. The lock is a kernel flock(2) lock, so it dies with the process
+// that holds it: a deploy killed with SIGKILL, or a reboot, never leaves a lock behind (the failure
+// mode of Kamal #185, whose lock is a directory that outlives the process that made it).
+//
+// Node has no flock(2), so util-linux's `flock` command takes the lock for us and keeps it while
+// `cat` reads a pipe from this process. When this process ends, however it ends, the kernel closes
+// the pipe, `cat` sees end of file and exits, and the kernel drops the lock. libuv opens that pipe
+// close-on-exec, so nothing a deploy starts inherits it by accident. The docker commands a deploy
+// runs are given it on purpose (`pipe`, through the Docker adapter's `inherit`): one still running
+// after its deploy was killed keeps the lock until it exits, so the next deploy waits for it.
+//
+// The `<lock>.holder` file says who holds the lock, for the "waiting for … held by …" message only:
+// the kernel lock is the truth, and the holder file may be stale after a crash.
+
+
+
+// EX_TEMPFAIL: flock's exit status when the lock is busy, told apart from its own failures.
+const CONFLICT_EXIT = 75;
+const ACQUIRED = 'acquired\n';
+// Runs under flock with the lock held: report, then hold it for as long as our pipe stays open.
+const HOLD_SCRIPT = `printf '${ACQUIRED.trim()}\\n'; exec cat >/dev/null`;
+function holderFilePath(lockPath) {
+    return `${lockPath}.holder`;
+}
+/**
+ * Takes the host's deploy lock at `path` (created when missing; its directory must exist).
+ * Fails with a PreconditionError naming the holder when it is not free within `timeoutMs`.
+ */
+async function acquireDeployLock(path, options) {
+    const command = options.flockCommand ?? 'flock';
+    const started = Date.now();
+    let attempt = await tryLock(command, path, null);
+    if (!attempt.acquired) {
+        options.onWait?.(await describeHolder(path));
+        const remainingMs = Math.max(0, options.timeoutMs - (Date.now() - started));
+        attempt = await tryLock(command, path, remainingMs);
+        if (!attempt.acquired) {
+            throw new errors/* PreconditionError */.Rb(`Another deploy holds the deploy lock ${path}: ${await describeHolder(path)}. ` +
+                `Waited ${formatSeconds(options.timeoutMs)} s for it.`, `wait for that deploy to finish and run again, or allow a longer lock timeout. If no deploy is ` +
+                `running, see which process holds the lock with \`lslocks --output PID,COMMAND,PATH | grep '${path}'\` ` +
+                `and stop it. Do not delete the lock file: that would let two deploys run at once.`);
+        }
+    }
+    const child = attempt.child;
+    await writeHolder(path, options.holder);
+    // The lock must not keep the process alive; the process ending is what releases it.
+    child.unref();
+    for (const stream of [child.stdin, child.stdout, child.stderr])
+        unrefStream(stream);
+    let released;
+    return {
+        pipe: child.stdin,
+        release() {
+            released ??= releaseLock(path, child);
+            return released;
+        },
+    };
+}
+async function releaseLock(path, child) {
+    // Remove the holder file while we still hold the lock, so we never delete the next holder's.
+    await (0,promises_.unlink)(holderFilePath(path)).catch(() => undefined);
+    child.ref();
+    const exited = waitForExit(child);
+    child.stdin?.end();
+    await exited;
+}
+/** One flock run: `waitMs` null tries once without waiting. */
+function tryLock(command, path, waitMs) {
+    const waitArgs = waitMs === null ? ['--nonblock'] : ['--wait', formatSeconds(waitMs)];
+    const args = ['--exclusive', ...waitArgs, '--conflict-exit-code', String(CONFLICT_EXIT), path, 'sh', '-c', HOLD_SCRIPT];
+    return new Promise((resolve, reject) => {
+        let child;
+        try {
+            child = (0,external_node_child_process_.spawn)(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+        }
+        catch (error) {
+            reject(spawnError(command, error));
+            return;
+        }
+        let settled = false;
+        let stdout = '';
+        let stderr = '';
+        // Writing to the pipe never happens, but closing it after `cat` died must not crash us.
+        child.stdin?.on('error', () => undefined);
+        child.stdout?.setEncoding('utf8').on('data', (chunk) => {
+            stdout += chunk;
+            if (!settled && stdout.includes(ACQUIRED)) {
+                settled = true;
+                resolve({ acquired: true, child });
+            }
+        });
+        child.stderr?.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+        child.on('error', (error) => {
+            if (settled)
+                return;
+            settled = true;
+            reject(spawnError(command, error));
+        });
+        child.on('close', (code, signal) => {
+            if (settled)
+                return;
+            settled = true;
+            if (code === CONFLICT_EXIT) {
+                resolve({ acquired: false });
+                return;
+            }
+            const status = signal === null ? `exit status ${code}` : `signal ${signal}`;
+            reject(new errors/* PreconditionError */.Rb(`Could not take the deploy lock ${path}: flock failed with ${status}: ${stderr.trim() || '(no message)'}`, `make sure the directory of ${path} exists and is writable by this user.`));
+        });
+    });
+}
+function spawnError(command, error) {
+    if (deploy_lock_errorCode(error) === 'ENOENT') {
+        return new errors/* PreconditionError */.Rb(`The deploy lock needs the \`${command}\` command from util-linux, and it was not found.`, 'install it: sudo apt-get install util-linux');
+    }
+    return error instanceof Error ? error : new Error(String(error));
+}
+async function writeHolder(path, holder) {
+    const record = { holder, pid: process.pid, since: new Date().toISOString() };
+    const file = holderFilePath(path);
+    const temp = `${file}.${process.pid}.tmp`;
+    // Best effort: the record only improves a message, so failing to write it must not fail a deploy.
+    try {
+        await (0,promises_.writeFile)(temp, `${JSON.stringify(record)}\n`, { mode: 0o644 });
+        await (0,promises_.rename)(temp, file);
+    }
+    catch {
+        await (0,promises_.unlink)(temp).catch(() => undefined);
+    }
+}
+/** Who holds the lock, as well as the holder file can tell. */
+async function describeHolder(path) {
+    const file = holderFilePath(path);
+    let record;
+    try {
+        record = parseHolder(await (0,promises_.readFile)(file, 'utf8'));
+    }
+    catch {
+        return `an unknown process (no readable holder record in ${file})`;
+    }
+    const described = `"${record.holder}" (pid ${record.pid}, since ${record.since})`;
+    return isAlive(record.pid)
+        ? described
+        : `${described}; that process is no longer running, so a docker command it started, or another process, holds the lock`;
+}
+function parseHolder(text) {
+    const value = JSON.parse(text);
+    if (typeof value !== 'object' || value === null)
+        throw new Error('not an object');
+    const { holder, pid, since } = value;
+    if (typeof holder !== 'string' || typeof pid !== 'number' || typeof since !== 'string') {
+        throw new Error('missing fields');
+    }
+    return { holder, pid, since };
+}
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        // EPERM: it exists but belongs to another user.
+        return deploy_lock_errorCode(error) === 'EPERM';
+    }
+}
+function waitForExit(child) {
+    if (child.exitCode !== null || child.signalCode !== null)
+        return Promise.resolve();
+    return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+function unrefStream(stream) {
+    const unref = stream?.unref;
+    if (typeof unref === 'function')
+        unref.call(stream);
+}
+function formatSeconds(ms) {
+    return (Math.max(0, ms) / 1000).toFixed(3).replace(/\.?0+$/, '') || '0';
+}
+function deploy_lock_errorCode(error) {
+    return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/compose-project.js
+
+
+
+
+
+
+/** The bind source a service mounts at `target`, e.g. the data directory behind /app/data. */
+function sourceOf(model, service, target) {
+    return model.services?.[service]?.volumes?.find((v) => v.target === target)?.source;
+}
+/**
+ * `env` names whose service the data directory is read from (the one the deploy will start);
+ * both environments mount the same directory in compose/docker-compose.yml.
+ */
+async function projectPaths(docker, options, env = 'prod') {
+    const composeFile = (0,external_node_path_.resolve)(options.composeFile);
+    const envFile = (0,external_node_path_.resolve)(options.envFile ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), '.env'));
+    const target = { file: composeFile, project: options.project, envFile };
+    const model = JSON.parse((await docker.run((0,compose_commands/* configJsonArgs */.UP)(target))).stdout);
+    const dataService = env === 'prod' ? (0,compose_commands/* colourService */.Qx)('blue') : compose_commands/* DEV_SERVICE */.i;
+    const dataDir = (0,external_node_path_.resolve)(options.dataDir ?? sourceOf(model, dataService, '/app/data') ?? '/opt/synapse/data');
+    const proxyDir = (0,external_node_path_.resolve)(options.proxyConfigDir ?? sourceOf(model, compose_commands/* PROXY_SERVICE */.LK, '/etc/caddy') ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), 'caddy'));
+    return {
+        target,
+        composeFile,
+        envFile,
+        dataDir,
+        stateFile: stateFilePath(dataDir),
+        lockPath: (0,external_node_path_.join)((0,external_node_path_.dirname)(dataDir), 'release-flow-deploy.lock'),
+        upstreamsFile: (0,external_node_path_.join)(proxyDir, 'upstreams.caddy'),
+        model,
+    };
+}
+/** The URL an environment answers on, from its published port (the proxy for prod). */
+function environmentUrl(model, env) {
+    const port = model.services?.[env === 'prod' ? compose_commands/* PROXY_SERVICE */.LK : compose_commands/* DEV_SERVICE */.i]?.ports?.[0];
+    if (!port)
+        return undefined;
+    const host = !port.host_ip || port.host_ip === '0.0.0.0' || port.host_ip === '::' ? 'localhost' : port.host_ip;
+    return `http://${host}:${port.published}`;
+}
+/** Running, and healthy when the service has a health check. */
+function isUp(entry) {
+    return entry !== undefined && entry.State === 'running' && (entry.Health === '' || entry.Health === 'healthy');
+}
+/** The project's containers (or only `services`), as `docker compose ps` reports them. */
+async function listServices(docker, target, services = []) {
+    return (0,compose_commands/* parsePs */.tQ)((await docker.run((0,compose_commands/* psArgs */.de)(target, services))).stdout);
+}
+async function observeProd(docker, paths) {
+    const ps = await listServices(docker, paths.target);
+    const running = (service) => ps.find((p) => p.Service === service && p.State === 'running');
+    const envVars = (0,compose_commands/* readEnvLines */.xr)(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''));
+    const order = (0,compose_commands/* parseUpstreams */.iR)(await (0,promises_.readFile)(paths.upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
+    const proxyUp = running(compose_commands/* PROXY_SERVICE */.LK) !== undefined;
+    const servingColour = proxyUp && order[0] && running((0,compose_commands/* colourService */.Qx)(order[0])) ? order[0] : undefined;
+    const servingDigest = servingColour === undefined ? null : ((0,compose_commands/* digestOf */.ol)(envVars[(0,compose_commands/* colourImageVariable */.sy)(servingColour)]) ?? null);
+    return { order, proxyUp, ps, envVars, servingColour, servingDigest };
+}
+/**
+ * Reads the state and makes it agree with what serves `env`, first thing under the lock, so a
+ * deploy killed earlier is recorded as interrupted before anyone builds on its record.
+ */
+async function reconciledState(paths, env, seen, options) {
+    const state = await readStateFile(paths.stateFile);
+    const deployingPid = state.environments[env].deploying?.pid;
+    const deployingPidAlive = deployingPid !== undefined && compose_project_isAlive(deployingPid);
+    const observed = env === 'prod'
+        ? { servingDigest: seen.servingDigest, deployingPidAlive, ...(seen.servingColour ? { servingColour: seen.servingColour } : {}) }
+        : // dev runs a tag, not a digest: what runs is what the record says ran, if it runs at all.
+            { servingDigest: seen.ps.some((p) => p.Service === compose_commands/* DEV_SERVICE */.i && p.State === 'running') ? (state.environments.dev.active?.digest ?? null) : null, deployingPidAlive };
+    const r = reconcile(state, env, observed, { at: options.at });
+    for (const note of r.notes)
+        options.log(`state: ${note}`);
+    if (r.notes.length > 0 && options.write)
+        await writeStateFile(paths.stateFile, r.state);
+    return r.state;
+}
+/** Replaces a file the proxy or compose reads so that they never see it half written. */
+async function writeFileAtomic(path, text) {
+    const temp = `${path}.${process.pid}.new`;
+    await (0,promises_.writeFile)(temp, text);
+    await (0,promises_.rename)(temp, path);
+}
+/** Whether the process that recorded a deploy still runs (EPERM: it runs as another user). */
+function compose_project_isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
+/** The host's deploy lock for a change to this project; `holder` says who waits, in the other's message. */
+function lockProject(paths, holder, timeoutMs, log) {
+    return acquireDeployLock(paths.lockPath, {
+        timeoutMs: timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+        holder: `${holder} (pid ${process.pid})`,
+        onWait: (heldBy) => log(`waiting for the deploy lock ${paths.lockPath}, held by ${heldBy}`),
+    });
+}
+/**
+ * Docker commands that keep `lock` held for as long as they run. A deploy killed with SIGKILL
+ * leaves its `compose up --wait` running for up to its wait timeout; while it runs, the next
+ * deploy must not start the same colour beside it, so it waits for the lock instead.
+ */
+function underLock(docker, lock) {
+    if (lock === undefined)
+        return docker;
+    return { run: (args, options = {}) => docker.run(args, { ...options, inherit: [...(options.inherit ?? []), lock.pipe] }) };
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/deploy-health.js
+// Whether a newly started colour is healthy: before traffic moves to it, and while it is watched
+// after the switch. And, when it is not, what its health probes and log said, secrets redacted.
+
+
+
+
+/** Starts `service` and waits for its health check; returns why it is not healthy, or undefined. */
+async function startHealthy(docker, target, service, waitTimeoutSeconds) {
+    try {
+        await docker.run((0,compose_commands/* upServiceArgs */.SX)(target, service, waitTimeoutSeconds));
+        // The engine's own word, not compose's: `up --wait` has been seen to return while a new
+        // container was still starting (compose 2.26, under load).
+        const started = (await listServices(docker, target, [service]))[0];
+        if (started?.Health !== 'healthy') {
+            throw new Error(`${service} reports ${started?.Health || started?.State || 'no container'} after compose's wait, not healthy`);
+        }
+        return undefined;
+    }
+    catch (error) {
+        return error instanceof adapters_docker/* DockerError */.B ? `compose: ${lastLine(error.stderr) || `exit ${error.exitCode}`}` : String(error);
+    }
+}
+/**
+ * Polls the new colour for `seconds`: its container must keep running, not turn unhealthy, and
+ * pass its own health command, run every second, since the engine's health status only changes
+ * after `retries` failures, which can outlast the watch. Two failures in a row fail it, so one
+ * slow answer does not. Returns why it failed, or undefined.
+ */
+async function watch(docker, target, service, model, seconds) {
+    const test = model.services?.[service]?.healthcheck?.test;
+    const probe = test?.[0] === 'CMD-SHELL' ? ['sh', '-c', test.slice(1).join(' ')] : test?.[0] === 'CMD' ? test.slice(1) : undefined;
+    const until = Date.now() + seconds * 1000;
+    let failures = 0;
+    while (Date.now() < until) {
+        const entry = (await listServices(docker, target, [service]).catch(() => []))[0];
+        if (!entry || entry.State !== 'running')
+            return `${service} is ${entry?.State ?? 'gone'}`;
+        if (entry.Health === 'unhealthy')
+            return `${service} is unhealthy`;
+        if (probe) {
+            const ok = await docker.run((0,compose_commands/* execArgs */.Lf)(target, service, probe)).then(() => true, () => false);
+            failures = ok ? 0 : failures + 1;
+            if (failures >= 2)
+                return `its health check failed ${failures} times in a row`;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, until - Date.now()))));
+    }
+    return undefined;
+}
+/** The last health probe outputs and the log of a service's container, for a rollback's reason. */
+async function healthTail(docker, target, service, model) {
+    try {
+        const entry = (await listServices(docker, target, [service]))[0];
+        if (!entry?.ID)
+            return '';
+        const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
+        const health = JSON.parse(stdout);
+        const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${l.Output.trim().split('\n').slice(-3).join(' | ')}`);
+        const logs = await docker.run((0,compose_commands/* logsArgs */.RR)(target, service)).then((r) => r.stdout.trim(), () => '');
+        return (0,compose_commands/* redactSecrets */.fp)([`  status: ${health?.Status ?? 'unknown'}`, ...lines, ...(logs ? ['  container log:', ...logs.split('\n').map((l) => `    ${l}`)] : [])].join('\n'), await secretValues(model));
+    }
+    catch {
+        // The reason is worth more without the tail than not at all.
+        return '';
+    }
+}
+/** A release may print its own secrets: every value the project mounts is redacted from the tail. */
+async function secretValues(model) {
+    const out = [];
+    for (const s of Object.values(model.secrets ?? {})) {
+        if (s.file)
+            out.push(await (0,promises_.readFile)(s.file, 'utf8').catch(() => ''));
+    }
+    return out;
+}
+function lastLine(text) {
+    return text.trim().split('\n').filter(Boolean).slice(-1)[0]?.trim() ?? '';
+}
+
 // EXTERNAL MODULE: ./build/src/core/preflight.js
 var preflight = __nccwpck_require__(2950);
 ;// CONCATENATED MODULE: ./build/src/adapters/config-files.js
@@ -47266,43 +47504,119 @@ function configJson(config) {
     };
 }
 
-;// CONCATENATED MODULE: ./build/src/flows/compose-project.js
+;// CONCATENATED MODULE: ./build/src/flows/deploy-preflight.js
+// The deploy's pre-flight: every host fact a deploy depends on, checked before anything changes,
+// on the configuration as it will run (the new image reference interpolated). The facts come from
+// the HostProbes adapter and the registry; the decisions on them are core/preflight.ts's.
 
 
-// Small steps that the deploy, rollback and switch flows all take on a compose project.
-/** The project's containers (or only `services`), as `docker compose ps` reports them. */
-async function listServices(docker, target, services = []) {
-    return (0,compose_commands/* parsePs */.tQ)((await docker.run((0,compose_commands/* psArgs */.de)(target, services))).stdout);
+
+
+
+async function deploy_preflight_preflight(deps, paths, input) {
+    const { env } = input;
+    const pinned = `${input.image.name}@${input.digest}`;
+    const outcome = await deps.probes.composeConfig({ files: [paths.composeFile], projectName: paths.target.project, envFiles: [paths.envFile], profiles: ['rollout'] }, { env: { [input.variable]: input.value } });
+    const engine = await deps.probes.engineInfo();
+    const host = (0,preflight/* hostPlatform */.ol)(engine.architecture);
+    return [
+        (0,preflight/* checkComposeConfig */.pl)([paths.composeFile], outcome, env),
+        (0,preflight/* checkImage */.cd)(pinned, await deps.probes.imagePlatforms(pinned, 'registry'), host, env),
+        (0,preflight/* checkMemoryCgroup */.M3)(await deps.probes.memoryCgroup(), env, engine.memoryLimit),
+        await diskCheck(deps, input, host, engine.dockerRootDir),
+        ...(await portChecks(deps.probes, paths, env)),
+        ...(await secretChecks(deps.probes, paths.model, env)),
+        ...(await configChecks(paths.model, input)),
+    ];
 }
-/** Replaces a file the proxy or compose reads so that they never see it half written. */
-async function writeFileAtomic(path, text) {
-    const temp = `${path}.${process.pid}.new`;
-    await (0,promises_.writeFile)(temp, text);
-    await (0,promises_.rename)(temp, path);
+/** Stops the deploy on a failed error check: every failure with its fix, in one message. */
+function requirePreflightPassed(checks, env, version) {
+    if ((0,preflight/* preflightPassed */.QZ)(checks))
+        return;
+    const failed = checks.filter((c) => !c.ok && c.severity === 'error');
+    throw new errors/* PreconditionError */.Rb(`pre-flight failed for ${env} ${version}; nothing was changed:\n${failed.map((c) => `  ${c.name}: ${c.message}`).join('\n')}`, failed.map((c) => c.fix).filter(Boolean).join('; ') || 'fix the checks above and deploy again');
 }
-/** Whether the process that recorded a deploy still runs (EPERM: it runs as another user). */
-function compose_project_isAlive(pid) {
+function checkLine(c) {
+    return `pre-flight ${c.ok ? 'ok' : c.severity === 'error' ? 'FAILED' : 'warning'}: ${c.name}: ${c.message}`;
+}
+/** The pull lands in the engine's data root: it must have room for the image before the pull starts. */
+async function diskCheck(deps, input, host, dockerRootDir) {
+    let neededBytes;
+    let availableBytes;
     try {
-        process.kill(pid, 0);
-        return true;
+        neededBytes = (0,preflight/* pullNeedBytes */.H9)(await deps.registry.platformsOf(input.image, input.digest), host);
+        availableBytes = (await deps.probes.freeDisk(dockerRootDir)).availableBytes;
     }
     catch (error) {
-        return error.code === 'EPERM';
+        return (0,preflight/* checkDiskUnknown */.g9)(dockerRootDir || "the engine's data root", firstLine(error), input.env);
     }
+    return (0,preflight/* checkDisk */.Op)(dockerRootDir, availableBytes, { neededBytes, ...(input.minFreeDiskBytes !== undefined && { minFreeBytes: input.minFreeDiskBytes }) }, input.env);
+}
+/** The ports the environment publishes: prod through its proxy, dev directly. */
+async function portChecks(probes, paths, env) {
+    const checks = [];
+    for (const p of paths.model.services?.[env === 'prod' ? compose_commands/* PROXY_SERVICE */.LK : compose_commands/* DEV_SERVICE */.i]?.ports ?? []) {
+        const port = Number(p.published);
+        if (!Number.isInteger(port))
+            continue;
+        const wanted = { port, hostIp: p.host_ip };
+        checks.push((0,preflight/* checkPort */.Yn)(wanted, await probes.portState(wanted, paths.target.project), env));
+    }
+    return checks;
+}
+function appServices(env) {
+    return env === 'prod' ? [(0,compose_commands/* colourService */.Qx)('blue'), (0,compose_commands/* colourService */.Qx)('green')] : [compose_commands/* DEV_SERVICE */.i];
+}
+async function secretChecks(probes, model, env) {
+    const names = new Set();
+    for (const s of appServices(env))
+        for (const sec of model.services?.[s]?.secrets ?? [])
+            names.add(typeof sec === 'string' ? sec : sec.source);
+    const checks = [];
+    for (const name of names) {
+        const file = model.secrets?.[name]?.file;
+        if (file)
+            checks.push((0,preflight/* checkSecretFile */.Vw)(name, file, await probes.secretFile(file), env));
+    }
+    return checks;
+}
+async function configChecks(model, input) {
+    const { env } = input;
+    const configDir = input.configDir ?? sourceOf(model, appServices(env)[0], '/app/configs');
+    if (!configDir)
+        return [];
+    const config = await effectiveConfig({ configDir, environment: env, env: input.configEnv });
+    const ok = config.errors.length === 0;
+    return [
+        {
+            name: 'configs',
+            ok,
+            severity: 'error',
+            message: ok ? `${config.files.base} + ${config.files.environment}: valid` : `${config.errors.length} problem(s) in the ${env} configuration`,
+            ...(ok ? {} : { fix: `run \`release-flow config --env ${env}\` to see them` }),
+        },
+    ];
+}
+function firstLine(error) {
+    const text = error instanceof Error ? error.message : String(error);
+    return text.split('\n')[0] ?? text;
 }
 
 ;// CONCATENATED MODULE: ./build/src/flows/deploy.js
 // The deploy flow: prod blue/green behind Caddy (compose/docker-compose.yml), dev by recreate.
-// Every docker call goes through the Docker adapter with argv from core/compose-commands.ts; the
-// host facts come from the HostProbes adapter and the decisions on them from core/preflight.ts.
+// Every docker call goes through the Docker adapter with argv from core/compose-commands.ts.
 //
-// prod: resolve the version's digest → lock → read + reconcile state → pre-flight (nothing changed
-// yet) → back up the data → beginDeploy → start the idle colour pinned by digest and wait for its
-// health → switch the proxy (upstreams.caddy + caddy reload) → watch → success, or switch back.
-// The old colour keeps running as the hot standby.
-
-
-
+// The steps, in order, and why in that order:
+//   resolve   the version's digest first: a version that does not exist changes nothing;
+//   lock      one deploy per host; the state is read and reconciled under it, so a deploy killed
+//             earlier is recorded as interrupted before this one builds on the record;
+//   pre-flight on the configuration as it will run, while nothing has changed yet;
+//   backup    of the data (prod), before anything can touch it;
+//   record    the deploy as in progress, so a crash from here on is found by the next run;
+//   start     the idle colour, pinned by digest, healthy before any traffic moves (dev: recreate);
+//   switch    traffic (upstreams.caddy + a graceful caddy reload);
+//   watch     the new colour for a while, and switch back when it fails;
+//   record    the outcome. The old colour keeps running as the hot standby.
 
 
 
@@ -47324,7 +47638,30 @@ class DeployRolledBackError extends Error {
     }
 }
 const DEFAULT_WATCH_SECONDS = 60;
-const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
+async function deploy(deps, options) {
+    const run = { env: options.env, options, log: options.log ?? (() => { }), now: deps.now ?? (() => new Date()) };
+    const release = await resolveRelease(deps.registry, run);
+    const located = await projectPaths(deps.docker, options, run.env);
+    const lock = options.dryRun ? undefined : await lockProject(located, `deploy ${run.env} ${release.version}`, options.lockTimeoutMs, run.log);
+    try {
+        return await deployLocked({ ...deps, docker: underLock(deps.docker, lock) }, run, release);
+    }
+    finally {
+        await lock?.release();
+    }
+}
+async function resolveRelease(registry, { env, options, log }) {
+    const version = normalizeVersion(options.version, env);
+    const image = (0,image_ref/* parseImageName */.i)(options.image, '--image');
+    const tag = version === undefined ? 'latest' : `v${version}`;
+    log(`resolving ${image.name}:${tag}`);
+    const ref = options.digest !== undefined ? { digest: options.digest } : await registry.resolveTag(image, tag);
+    if (ref === null) {
+        throw new errors/* InputError */.dz(version === undefined ? '--image' : '--version', version === undefined ? `${image.name}:latest` : options.version, `a version published as ${image.name}:${tag} in ${image.registry}`);
+    }
+    log(`${image.name}:${tag} is ${ref.digest}`);
+    return { version: version ?? 'latest', image, digest: ref.digest, imageRef: env === 'prod' ? `${image.name}@${ref.digest}` : `${image.name}:${tag}` };
+}
 function normalizeVersion(version, env) {
     if (version === undefined) {
         if (env === 'prod')
@@ -47336,299 +47673,181 @@ function normalizeVersion(version, env) {
         throw new errors/* InputError */.dz('--version', version, 'a version X.Y.Z or vX.Y.Z');
     return v;
 }
-function sourceOf(model, service, target) {
-    return model.services?.[service]?.volumes?.find((v) => v.target === target)?.source;
+async function deployLocked(deps, run, release) {
+    const { env, options, log } = run;
+    // Read again under the lock: the deploy that held it may have changed the configuration.
+    const paths = await projectPaths(deps.docker, options, env);
+    const seen = await observeProd(deps.docker, paths);
+    const state = await reconciledState(paths, env, seen, { at: run.now().toISOString(), log, write: !options.dryRun });
+    const rollout = planRollout(paths, seen, run, release);
+    const checks = await deploy_preflight_preflight(deps, paths, {
+        env,
+        image: release.image,
+        digest: release.digest,
+        variable: rollout.variable,
+        value: release.imageRef,
+        configDir: options.configDir,
+        configEnv: options.configEnv ?? {},
+        minFreeDiskBytes: options.minFreeDiskBytes,
+    });
+    for (const c of checks)
+        log(checkLine(c));
+    const planned = {
+        env,
+        version: release.version,
+        digest: release.digest,
+        imageRef: release.imageRef,
+        previousVersion: state.environments[env].active?.version ?? null,
+        rolledBack: false,
+        outcome: 'planned',
+        ...(rollout.colour ? { colour: rollout.colour } : {}),
+        ...(rollout.url ? { url: rollout.url } : {}),
+        checks,
+        plan: rollout.plan,
+        stateFile: paths.stateFile,
+    };
+    requirePreflightPassed(checks, env, release.version);
+    if (options.dryRun)
+        return planned;
+    await options.onPreflightPassed?.(planned);
+    return carryOut({ docker: deps.docker, paths, run, release, rollout }, state, planned);
 }
-async function deploy(deps, options) {
-    const log = options.log ?? (() => { });
-    const now = deps.now ?? (() => new Date());
-    const env = options.env;
-    const version = normalizeVersion(options.version, env);
-    const imageName = (0,image_ref/* parseImageName */.i)(options.image, '--image');
-    const tag = version === undefined ? 'latest' : `v${version}`;
-    const composeFile = (0,external_node_path_.resolve)(options.composeFile);
-    const envFile = (0,external_node_path_.resolve)(options.envFile ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), '.env'));
-    const target = { file: composeFile, project: options.project, envFile };
-    const dc = (args) => deps.docker.run(args);
-    // 1. The digest, before anything else: a version that does not exist changes nothing.
-    log(`resolving ${imageName.name}:${tag}`);
-    const ref = options.digest !== undefined ? { digest: options.digest } : await deps.registry.resolveTag(imageName, tag);
-    if (ref === null) {
-        throw new errors/* InputError */.dz(version === undefined ? '--image' : '--version', version === undefined ? `${imageName.name}:latest` : options.version, `a version published as ${imageName.name}:${tag} in ${imageName.registry}`);
-    }
-    const digest = ref.digest;
-    const imageRef = env === 'prod' ? `${imageName.name}@${digest}` : `${imageName.name}:${tag}`;
-    const shownVersion = version ?? 'latest';
-    log(`${imageName.name}:${tag} is ${digest}`);
-    // 2. One deploy per host.
-    const lockModel = await composeModel(deps.docker, target, {});
-    const dataDir = (0,external_node_path_.resolve)(options.dataDir ?? sourceOf(lockModel, env === 'prod' ? (0,compose_commands/* colourService */.Qx)('blue') : compose_commands/* DEV_SERVICE */.i, '/app/data') ?? '/opt/synapse/data');
-    const lockPath = (0,external_node_path_.join)((0,external_node_path_.dirname)(dataDir), 'release-flow-deploy.lock');
-    const lock = options.dryRun
-        ? undefined
-        : await acquireDeployLock(lockPath, {
-            timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-            holder: `deploy ${env} ${shownVersion} (pid ${process.pid})`,
-            onWait: (heldBy) => log(`waiting for the deploy lock ${lockPath}, held by ${heldBy}`),
-        });
+/** The changes, from the backup on: each outcome is recorded, and a prod release that fails its health is rolled back. */
+async function carryOut(step, reconciled, planned) {
+    const { paths, run, release, rollout } = step;
+    const backup = run.env === 'prod' ? await backUp(step) : undefined;
+    const result = { ...planned, ...(backup ? { backup } : {}) };
+    const record = await openRecord(step, reconciled);
     try {
-        return await deployLocked();
-    }
-    finally {
-        await lock?.release();
-    }
-    async function deployLocked() {
-        // 3. State, reconciled with what runs.
-        const stateFile = stateFilePath(dataDir);
-        let state = await readStateFile(stateFile);
-        const model = await composeModel(deps.docker, target, {});
-        const proxyConfigDir = (0,external_node_path_.resolve)(options.proxyConfigDir ?? sourceOf(model, compose_commands/* PROXY_SERVICE */.LK, '/etc/caddy') ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), 'caddy'));
-        const upstreamsFile = (0,external_node_path_.join)(proxyConfigDir, 'upstreams.caddy');
-        const envText = await (0,promises_.readFile)(envFile, 'utf8').catch(() => '');
-        const envVars = (0,compose_commands/* readEnvLines */.xr)(envText);
-        const ps = await listServices(deps.docker, target);
-        const running = (service) => ps.find((p) => p.Service === service && p.State === 'running');
-        const order = (0,compose_commands/* parseUpstreams */.iR)(await (0,promises_.readFile)(upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
-        const proxyUp = running(compose_commands/* PROXY_SERVICE */.LK) !== undefined;
-        const servingColour = env === 'prod' && proxyUp && order[0] && running((0,compose_commands/* colourService */.Qx)(order[0])) ? order[0] : undefined;
-        const servingDigest = env === 'prod'
-            ? servingColour === undefined
-                ? null
-                : ((0,compose_commands/* digestOf */.ol)(envVars[(0,compose_commands/* colourImageVariable */.sy)(servingColour)]) ?? null)
-            : running(compose_commands/* DEV_SERVICE */.i)
-                ? (state.environments.dev.active?.digest ?? null)
-                : null;
-        const deployingPid = state.environments[env].deploying?.pid;
-        const reconciled = reconcile(state, env, { servingDigest, deployingPidAlive: deployingPid !== undefined && compose_project_isAlive(deployingPid), ...(servingColour ? { servingColour } : {}) }, { at: now().toISOString() });
-        for (const note of reconciled.notes)
-            log(`state: ${note}`);
-        if (reconciled.notes.length > 0 && !options.dryRun)
-            await writeStateFile(stateFile, reconciled.state);
-        state = reconciled.state;
-        const previous = state.environments[env].active;
-        // 4. Which colour, what will happen.
-        const firstDeploy = env === 'prod' && !proxyUp;
-        const colour = env === 'prod' ? (firstDeploy ? 'blue' : (0,compose_commands/* otherColour */.RQ)(order[0] ?? 'blue')) : undefined;
-        const service = colour ? (0,compose_commands/* colourService */.Qx)(colour) : compose_commands/* DEV_SERVICE */.i;
-        const variable = colour ? (0,compose_commands/* colourImageVariable */.sy)(colour) : 'SYNAPSE_DEV_IMAGE';
-        const proxyPort = model.services?.[env === 'prod' ? compose_commands/* PROXY_SERVICE */.LK : compose_commands/* DEV_SERVICE */.i]?.ports?.[0];
-        const url = proxyPort ? `http://${hostForUrl(proxyPort.host_ip)}:${proxyPort.published}` : undefined;
-        const plan = env === 'prod'
-            ? [
-                `back up ${dataDir}`,
-                `${variable}=${imageRef} in ${envFile}`,
-                `start ${service} (${shownVersion}) and wait for its health check`,
-                ...(firstDeploy ? [`start the proxy ${compose_commands/* PROXY_SERVICE */.LK}`] : []),
-                `switch ${upstreamsFile} to ${colour} first and reload Caddy`,
-                `watch ${service} for ${options.watchSeconds ?? DEFAULT_WATCH_SECONDS} s; on failure switch back to ${(0,compose_commands/* otherColour */.RQ)(colour)}`,
-            ]
-            : [`${variable}=${imageRef} in ${envFile}`, `pull ${service}`, `recreate ${service} and wait for its health check`];
-        // 5. Pre-flight, on the configuration as it will run.
-        const checks = await deploy_preflight(deps, model, target, { env, imageRef: `${imageName.name}@${digest}`, variable, value: imageRef, configDir: options.configDir, configEnv: options.configEnv ?? {}, composeFile, envFile });
-        for (const c of checks)
-            log(`pre-flight ${c.ok ? 'ok' : c.severity === 'error' ? 'FAILED' : 'warning'}: ${c.name}: ${c.message}`);
-        const base = {
-            env,
-            version: shownVersion,
-            digest,
-            imageRef,
-            previousVersion: previous?.version ?? null,
-            rolledBack: false,
-            outcome: 'planned',
-            ...(colour ? { colour } : {}),
-            ...(url ? { url } : {}),
-            checks,
-            plan,
-            stateFile,
-        };
-        if (!(0,preflight/* preflightPassed */.QZ)(checks)) {
-            const failed = checks.filter((c) => !c.ok && c.severity === 'error');
-            throw new errors/* PreconditionError */.Rb(`pre-flight failed for ${env} ${shownVersion}; nothing was changed:\n${failed.map((c) => `  ${c.name}: ${c.message}`).join('\n')}`, failed.map((c) => c.fix).filter(Boolean).join('; ') || 'fix the checks above and deploy again');
+        await writeFileAtomic(paths.envFile, (0,compose_commands/* setEnvLines */.to)(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''), { [rollout.variable]: release.imageRef }));
+        if (run.env === 'dev') {
+            await recreate(step);
+            await record.close('success', `${rollout.service} recreated with ${release.imageRef}`);
+            run.log(`dev serves ${release.version} (${release.digest})`);
+            return { ...result, outcome: 'success' };
         }
-        if (options.dryRun)
-            return base;
-        // 6. Changes start here.
-        let backup;
-        if (env === 'prod') {
-            const b = await backupDataDir({ dataDir, label: `v${shownVersion}`, log });
-            backup = b.path;
-            log(`backed up ${dataDir} to ${b.path}`);
-        }
-        const deployId = `${env}-${now().toISOString().replace(/[:.]/g, '')}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
-        state = beginDeploy(state, env, { deployId, version: shownVersion, digest, ...(colour ? { colour } : {}), startedAt: now().toISOString(), pid: process.pid });
-        await writeStateFile(stateFile, state);
-        const finish = async (outcome, detail) => {
+        await startNewColour(step, record, result);
+        await switchTraffic(step);
+        await watchNewColour(step, record, result);
+        await record.close('success', `${rollout.service} serves ${release.version}; ${(0,compose_commands/* otherColour */.RQ)(rollout.colour)} is the hot standby`);
+        run.log(`prod serves ${release.version} from ${rollout.colour}${rollout.url ? ` at ${rollout.url}` : ''}`);
+        return { ...result, outcome: 'success' };
+    }
+    catch (error) {
+        if (record.open)
+            await record.close('failed', error instanceof Error ? deploy_firstLine(error.message) || 'failed' : String(error)).catch(() => undefined);
+        throw error;
+    }
+}
+function planRollout(paths, seen, { env, options }, release) {
+    const firstDeploy = env === 'prod' && !seen.proxyUp;
+    const colour = env === 'prod' ? (firstDeploy ? 'blue' : (0,compose_commands/* otherColour */.RQ)(seen.order[0] ?? 'blue')) : undefined;
+    const service = colour ? (0,compose_commands/* colourService */.Qx)(colour) : compose_commands/* DEV_SERVICE */.i;
+    const variable = colour ? (0,compose_commands/* colourImageVariable */.sy)(colour) : 'SYNAPSE_DEV_IMAGE';
+    const watchSeconds = options.watchSeconds ?? DEFAULT_WATCH_SECONDS;
+    const setVariable = `${variable}=${release.imageRef} in ${paths.envFile}`;
+    const plan = colour
+        ? [
+            `back up ${paths.dataDir}`,
+            setVariable,
+            `start ${service} (${release.version}) and wait for its health check`,
+            ...(firstDeploy ? [`start the proxy ${compose_commands/* PROXY_SERVICE */.LK}`] : []),
+            `switch ${paths.upstreamsFile} to ${colour} first and reload Caddy`,
+            `watch ${service} for ${watchSeconds} s; on failure switch back to ${(0,compose_commands/* otherColour */.RQ)(colour)}`,
+        ]
+        : [setVariable, `pull ${service}`, `recreate ${service} and wait for its health check`];
+    return {
+        colour,
+        service,
+        variable,
+        firstDeploy,
+        url: environmentUrl(paths.model, env),
+        waitTimeoutSeconds: options.waitTimeoutSeconds ?? (0,compose_commands/* healthWaitSeconds */.F$)(paths.model.services?.[service]?.healthcheck),
+        watchSeconds,
+        plan,
+    };
+}
+async function backUp({ paths, release, run: { log } }) {
+    const b = await backupDataDir({ dataDir: paths.dataDir, label: `v${release.version}`, log });
+    log(`backed up ${paths.dataDir} to ${b.path}`);
+    return b.path;
+}
+async function openRecord({ paths, release, rollout: { colour }, run: { env, now } }, reconciled) {
+    const deployId = `${env}-${now().toISOString().replace(/[:.]/g, '')}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+    let state = beginDeploy(reconciled, env, { deployId, version: release.version, digest: release.digest, ...(colour ? { colour } : {}), startedAt: now().toISOString(), pid: process.pid });
+    await writeStateFile(paths.stateFile, state);
+    return {
+        get open() {
+            return state.environments[env].deploying?.deployId === deployId;
+        },
+        async close(outcome, detail) {
             state = finishDeploy(state, env, outcome, { deployId, at: now().toISOString(), detail });
-            await writeStateFile(stateFile, state);
-        };
-        try {
-            await writeFileAtomic(envFile, (0,compose_commands/* setEnvLines */.to)(await (0,promises_.readFile)(envFile, 'utf8').catch(() => ''), { [variable]: imageRef }));
-            const waitTimeout = options.waitTimeoutSeconds ?? (0,compose_commands/* healthWaitSeconds */.F$)(model.services?.[service]?.healthcheck);
-            if (env === 'dev') {
-                log(`pulling ${imageRef}`);
-                await dc((0,compose_commands/* pullArgs */.bw)(target, service));
-                log(`recreating ${service}`);
-                await dc((0,compose_commands/* upServiceArgs */.SX)(target, service, waitTimeout, { forceRecreate: true }));
-                await finish('success', `${service} recreated with ${imageRef}`);
-                log(`dev serves ${shownVersion} (${digest})`);
-                return { ...base, outcome: 'success', ...(backup ? { backup } : {}) };
-            }
-            // prod: the idle colour, pinned by digest, healthy before any traffic moves.
-            log(`starting ${service} with ${imageRef} (waiting up to ${waitTimeout} s for its health check)`);
-            try {
-                await dc((0,compose_commands/* upServiceArgs */.SX)(target, service, waitTimeout));
-                // Traffic moves only to a colour the engine itself reports healthy: `up --wait` has been
-                // seen to return while a new container was still starting (compose 2.26, under load).
-                const started = (await listServices(deps.docker, target, [service]))[0];
-                if (started?.Health !== 'healthy') {
-                    throw new Error(`${service} reports ${started?.Health || started?.State || 'no container'} after compose's wait, not healthy`);
-                }
-            }
-            catch (error) {
-                const tail = await healthTail(deps.docker, target, service, model);
-                log(`${service} did not become healthy; traffic stays where it is; stopping ${service}`);
-                await dc((0,compose_commands/* stopArgs */.Ez)(target, service, 5)).catch((e) => log(`stopping ${service} failed: ${String(e)}`));
-                const reason = `${service} did not become healthy within ${waitTimeout} s (${error instanceof docker/* DockerError */.B ? `compose: ${lastLine(error.stderr) || `exit ${error.exitCode}`}` : String(error)})${tail ? `\nhealth log:\n${tail}` : ''}`;
-                await finish('rolled-back', reason.split('\n')[0] ?? reason);
-                throw new DeployRolledBackError({ ...base, outcome: 'rolled-back', rolledBack: true, reason, ...(backup ? { backup } : {}) });
-            }
-            const newOrder = [colour, (0,compose_commands/* otherColour */.RQ)(colour)];
-            await writeFileAtomic(upstreamsFile, (0,compose_commands/* upstreamsText */.i5)(newOrder));
-            if (firstDeploy) {
-                log(`starting the proxy ${compose_commands/* PROXY_SERVICE */.LK}`);
-                await dc((0,compose_commands/* upServiceArgs */.SX)(target, compose_commands/* PROXY_SERVICE */.LK, (0,compose_commands/* healthWaitSeconds */.F$)(model.services?.[compose_commands/* PROXY_SERVICE */.LK]?.healthcheck)));
-            }
-            else {
-                log(`switching traffic to ${colour} (caddy reload)`);
-                await dc((0,compose_commands/* caddyReloadArgs */.Cu)(target));
-            }
-            const watchSeconds = options.watchSeconds ?? DEFAULT_WATCH_SECONDS;
-            log(`watching ${service} for ${watchSeconds} s`);
-            const failure = await watch(deps.docker, target, service, model, watchSeconds);
-            if (failure !== undefined) {
-                const tail = await healthTail(deps.docker, target, service, model);
-                log(`${service} failed during the watch (${failure}); switching back to ${(0,compose_commands/* otherColour */.RQ)(colour)}`);
-                await writeFileAtomic(upstreamsFile, (0,compose_commands/* upstreamsText */.i5)([(0,compose_commands/* otherColour */.RQ)(colour), colour]));
-                if (!firstDeploy)
-                    await dc((0,compose_commands/* caddyReloadArgs */.Cu)(target));
-                await dc((0,compose_commands/* stopArgs */.Ez)(target, service, 5)).catch((e) => log(`stopping ${service} failed: ${String(e)}`));
-                const reason = `${service} failed during the ${watchSeconds} s watch: ${failure}${tail ? `\nhealth log:\n${tail}` : ''}`;
-                await finish('rolled-back', reason.split('\n')[0] ?? reason);
-                throw new DeployRolledBackError({ ...base, outcome: 'rolled-back', rolledBack: true, reason, ...(backup ? { backup } : {}) });
-            }
-            await finish('success', `${service} serves ${shownVersion}; ${(0,compose_commands/* otherColour */.RQ)(colour)} is the hot standby`);
-            log(`prod serves ${shownVersion} from ${colour}${url ? ` at ${url}` : ''}`);
-            return { ...base, outcome: 'success', ...(backup ? { backup } : {}) };
-        }
-        catch (error) {
-            if (!(error instanceof DeployRolledBackError) && state.environments[env].deploying?.deployId === deployId) {
-                await finish('failed', error instanceof Error ? error.message.split('\n')[0] ?? 'failed' : String(error)).catch(() => undefined);
-            }
-            throw error;
-        }
-    }
+            await writeStateFile(paths.stateFile, state);
+        },
+    };
 }
-function lastLine(text) {
-    return text.trim().split('\n').filter(Boolean).slice(-1)[0]?.trim() ?? '';
+/** dev may restart briefly: it is pulled and recreated in place. */
+async function recreate({ docker, paths, release, rollout, run: { log } }) {
+    log(`pulling ${release.imageRef}`);
+    await docker.run((0,compose_commands/* pullArgs */.bw)(paths.target, rollout.service));
+    log(`recreating ${rollout.service}`);
+    await docker.run((0,compose_commands/* upServiceArgs */.SX)(paths.target, rollout.service, rollout.waitTimeoutSeconds, { forceRecreate: true }));
 }
-function hostForUrl(hostIp) {
-    return !hostIp || hostIp === '0.0.0.0' || hostIp === '::' ? 'localhost' : hostIp;
-}
-async function composeModel(docker, target, env) {
-    const { stdout } = await docker.run((0,compose_commands/* configJsonArgs */.UP)(target), { env });
-    return JSON.parse(stdout);
-}
-/** The secret values of the project, to redact from anything printed. */
-async function secretValues(model) {
-    const out = [];
-    for (const s of Object.values(model.secrets ?? {})) {
-        if (s.file)
-            out.push(await (0,promises_.readFile)(s.file, 'utf8').catch(() => ''));
-    }
-    return out;
-}
-/** The last health probe outputs of a service's container, secrets redacted. */
-async function healthTail(docker, target, service, model) {
-    try {
-        const entry = (await listServices(docker, target, [service]))[0];
-        if (!entry?.ID)
-            return '';
-        const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
-        const health = JSON.parse(stdout);
-        const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${l.Output.trim().split('\n').slice(-3).join(' | ')}`);
-        const logs = await docker.run((0,compose_commands/* logsArgs */.RR)(target, service)).then((r) => r.stdout.trim(), () => '');
-        return (0,compose_commands/* redactSecrets */.fp)([`  status: ${health?.Status ?? 'unknown'}`, ...lines, ...(logs ? ['  container log:', ...logs.split('\n').map((l) => `    ${l}`)] : [])].join('\n'), await secretValues(model));
-    }
-    catch {
-        return '';
-    }
+async function startNewColour(step, record, result) {
+    const { docker, paths, rollout: { service, waitTimeoutSeconds }, run: { log } } = step;
+    log(`starting ${service} with ${result.imageRef} (waiting up to ${waitTimeoutSeconds} s for its health check)`);
+    const failure = await startHealthy(docker, paths.target, service, waitTimeoutSeconds);
+    if (failure === undefined)
+        return;
+    const tail = await healthTail(docker, paths.target, service, paths.model);
+    log(`${service} did not become healthy; traffic stays where it is; stopping ${service}`);
+    await stopFailed(step);
+    await rollBack(record, result, `${service} did not become healthy within ${waitTimeoutSeconds} s (${failure})${tailText(tail)}`);
 }
 /**
- * Polls the new colour for `seconds`: its container must keep running, not turn unhealthy, and
- * pass its own health command (run with exec every second; two failures in a row fail the watch).
- * Returns why it failed, or undefined.
+ * No drain step: Caddy's reload is graceful (requests in flight finish on the old colour), and the
+ * old colour keeps running as the hot standby, so an instant rollback is one more reload.
  */
-async function watch(docker, target, service, model, seconds) {
-    const test = model.services?.[service]?.healthcheck?.test;
-    const probe = test?.[0] === 'CMD-SHELL' ? ['sh', '-c', test.slice(1).join(' ')] : test?.[0] === 'CMD' ? test.slice(1) : undefined;
-    const until = Date.now() + seconds * 1000;
-    let failures = 0;
-    while (Date.now() < until) {
-        const entry = (await listServices(docker, target, [service]).catch(() => []))[0];
-        if (!entry || entry.State !== 'running')
-            return `${service} is ${entry?.State ?? 'gone'}`;
-        if (entry.Health === 'unhealthy')
-            return `${service} is unhealthy`;
-        if (probe) {
-            const ok = await docker.run((0,compose_commands/* execArgs */.Lf)(target, service, probe)).then(() => true, () => false);
-            failures = ok ? 0 : failures + 1;
-            if (failures >= 2)
-                return `its health check failed ${failures} times in a row`;
-        }
-        await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, until - Date.now()))));
+async function switchTraffic({ docker, paths, rollout, run: { log } }) {
+    const colour = rollout.colour;
+    await writeFileAtomic(paths.upstreamsFile, (0,compose_commands/* upstreamsText */.i5)([colour, (0,compose_commands/* otherColour */.RQ)(colour)]));
+    if (rollout.firstDeploy) {
+        log(`starting the proxy ${compose_commands/* PROXY_SERVICE */.LK}`);
+        await docker.run((0,compose_commands/* upServiceArgs */.SX)(paths.target, compose_commands/* PROXY_SERVICE */.LK, (0,compose_commands/* healthWaitSeconds */.F$)(paths.model.services?.[compose_commands/* PROXY_SERVICE */.LK]?.healthcheck)));
     }
-    return undefined;
+    else {
+        log(`switching traffic to ${colour} (caddy reload)`);
+        await docker.run((0,compose_commands/* caddyReloadArgs */.Cu)(paths.target));
+    }
 }
-async function deploy_preflight(deps, model, target, input) {
-    const { env } = input;
-    const checks = [];
-    const outcome = await deps.probes.composeConfig({ files: [input.composeFile], projectName: target.project, envFiles: [input.envFile], profiles: ['rollout'] }, { env: { [input.variable]: input.value } });
-    checks.push((0,preflight/* checkComposeConfig */.pl)([input.composeFile], outcome, env));
-    const engine = await deps.probes.engineInfo();
-    const host = (0,preflight/* hostPlatform */.ol)(engine.architecture);
-    checks.push((0,preflight/* checkImage */.cd)(input.imageRef, await deps.probes.imagePlatforms(input.imageRef, 'registry'), host, env));
-    checks.push((0,preflight/* checkMemoryCgroup */.M3)(await deps.probes.memoryCgroup(), env, engine.memoryLimit));
-    const portService = env === 'prod' ? compose_commands/* PROXY_SERVICE */.LK : compose_commands/* DEV_SERVICE */.i;
-    for (const p of model.services?.[portService]?.ports ?? []) {
-        const port = Number(p.published);
-        if (!Number.isInteger(port))
-            continue;
-        const wanted = { port, hostIp: p.host_ip };
-        checks.push((0,preflight/* checkPort */.Yn)(wanted, await deps.probes.portState(wanted, target.project), env));
-    }
-    const services = env === 'prod' ? [(0,compose_commands/* colourService */.Qx)('blue'), (0,compose_commands/* colourService */.Qx)('green')] : [compose_commands/* DEV_SERVICE */.i];
-    const secretNames = new Set();
-    for (const s of services)
-        for (const sec of model.services?.[s]?.secrets ?? [])
-            secretNames.add(typeof sec === 'string' ? sec : sec.source);
-    for (const name of secretNames) {
-        const file = model.secrets?.[name]?.file;
-        if (!file)
-            continue;
-        checks.push((0,preflight/* checkSecretFile */.Vw)(name, file, await deps.probes.secretFile(file), env));
-    }
-    const configDir = input.configDir ?? sourceOf(model, services[0], '/app/configs');
-    if (configDir) {
-        const config = await effectiveConfig({ configDir, environment: env, env: input.configEnv });
-        checks.push({
-            name: 'configs',
-            ok: config.errors.length === 0,
-            severity: 'error',
-            message: config.errors.length === 0 ? `${config.files.base} + ${config.files.environment}: valid` : `${config.errors.length} problem(s) in the ${env} configuration`,
-            ...(config.errors.length === 0 ? {} : { fix: `run \`release-flow config --env ${env}\` to see them` }),
-        });
-    }
-    return checks;
+async function watchNewColour(step, record, result) {
+    const { docker, paths, rollout: { service, watchSeconds, firstDeploy }, run: { log } } = step;
+    const colour = step.rollout.colour;
+    log(`watching ${service} for ${watchSeconds} s`);
+    const failure = await watch(docker, paths.target, service, paths.model, watchSeconds);
+    if (failure === undefined)
+        return;
+    const tail = await healthTail(docker, paths.target, service, paths.model);
+    log(`${service} failed during the watch (${failure}); switching back to ${(0,compose_commands/* otherColour */.RQ)(colour)}`);
+    await writeFileAtomic(paths.upstreamsFile, (0,compose_commands/* upstreamsText */.i5)([(0,compose_commands/* otherColour */.RQ)(colour), colour]));
+    if (!firstDeploy)
+        await docker.run((0,compose_commands/* caddyReloadArgs */.Cu)(paths.target));
+    await stopFailed(step);
+    await rollBack(record, result, `${service} failed during the ${watchSeconds} s watch: ${failure}${tailText(tail)}`);
+}
+/** Best effort: traffic is already away from the failed colour, and the rollback must still be recorded. */
+async function stopFailed({ docker, paths, rollout: { service }, run: { log } }) {
+    await docker.run((0,compose_commands/* stopArgs */.Ez)(paths.target, service, 5)).catch((e) => log(`stopping ${service} failed: ${String(e)}`));
+}
+async function rollBack(record, result, reason) {
+    await record.close('rolled-back', deploy_firstLine(reason));
+    throw new DeployRolledBackError({ ...result, outcome: 'rolled-back', rolledBack: true, reason });
+}
+function tailText(tail) {
+    return tail ? `\nhealth log:\n${tail}` : '';
+}
+function deploy_firstLine(text) {
+    return text.split('\n')[0] ?? text;
 }
 
 

@@ -32799,7 +32799,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   wZ: () => (/* binding */ repositoryFromInputs)
 });
 
-// UNUSED EXPORTS: githubReleasesFromInputs, notesOptionsFromInputs, settingsFromInputs
+// UNUSED EXPORTS: githubReleasesFromInputs, notesOptionsFromInputs, refFromInputs, settingsFromInputs
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var lib_core = __nccwpck_require__(6257);
@@ -38197,6 +38197,8 @@ var repository = __nccwpck_require__(5556);
 
 /** An input as the runner passes it; empty when not set (action.yml holds the defaults). */
 const input = (name) => lib_core/* getInput */.V4(name);
+/** The ref the flow is for: the `ref` input (a called workflow's tag pipeline), else the triggering ref. */
+const refFromInputs = () => input('ref') || process.env.GITHUB_REF || '';
 /** YAML 1.2 core schema booleans, as core.getBooleanInput, with the project's error wording. */
 function booleanInput(name, fallback) {
     const value = input(name);
@@ -38490,16 +38492,18 @@ function createDocker(options = {}) {
             return new Promise((resolve, reject) => {
                 const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(dockerPath, args, {
                     cwd: runOptions.cwd,
-                    stdio: ['ignore', 'pipe', 'pipe'],
+                    stdio: ['ignore', 'pipe', 'pipe', ...(runOptions.inherit ?? [])],
                     env: { ...process.env, ...runOptions.env },
                 });
                 let stdout = '';
                 let stderr = '';
                 let partial = '';
-                child.stdout.setEncoding('utf8');
-                child.stdout.on('data', (data) => (stdout += data));
-                child.stderr.setEncoding('utf8');
-                child.stderr.on('data', (data) => {
+                // Piped above; the extra inherited streams only make the overload lose track of that.
+                const [out, err] = [child.stdout, child.stderr];
+                out.setEncoding('utf8');
+                out.on('data', (data) => (stdout += data));
+                err.setEncoding('utf8');
+                err.on('data', (data) => {
                     stderr = (stderr + data).slice(-STDERR_LIMIT);
                     if (!runOptions.onLine)
                         return;
@@ -40781,6 +40785,11 @@ function createGit(cwd, options = {}) {
             const { stdout, exitCode } = await exec(['remote', 'get-url', operand(remote, 'remote')], { okExitCodes: [2] });
             return exitCode === 0 ? stdout.trim() : null;
         },
+        async configValue(key) {
+            // Exit 1 is git's "key not set".
+            const { stdout, exitCode } = await exec(['config', '--get', operand(key, 'config key')], { okExitCodes: [1] });
+            return exitCode === 0 ? stdout.trim() : null;
+        },
         async add(paths) {
             if (paths.length === 0)
                 return;
@@ -40794,6 +40803,9 @@ function createGit(cwd, options = {}) {
             await exec(['tag', '--annotate', '--cleanup=verbatim', '--file=-', operand(name, 'tag name'), operand(ref, 'revision')], {
                 input: message,
             });
+        },
+        async moveTag(name, ref) {
+            await exec(['tag', '--force', operand(name, 'tag name'), `${operand(ref, 'revision')}^{commit}`]);
         },
         async push(remote, refs, pushOptions) {
             await exec(pushArgs(remote, refs, pushOptions));

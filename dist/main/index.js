@@ -32684,6 +32684,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   NC: () => (/* binding */ githubReleasesFromInputs),
   hF: () => (/* binding */ input),
   b3: () => (/* binding */ notesOptionsFromInputs),
+  rO: () => (/* binding */ refFromInputs),
   wZ: () => (/* binding */ repositoryFromInputs),
   Xr: () => (/* binding */ settingsFromInputs)
 });
@@ -38011,6 +38012,8 @@ var repository = __nccwpck_require__(4705);
 
 /** An input as the runner passes it; empty when not set (action.yml holds the defaults). */
 const input = (name) => core/* getInput */.V4(name);
+/** The ref the flow is for: the `ref` input (a called workflow's tag pipeline), else the triggering ref. */
+const refFromInputs = () => input('ref') || process.env.GITHUB_REF || '';
 /** YAML 1.2 core schema booleans, as core.getBooleanInput, with the project's error wording. */
 function booleanInput(name, fallback) {
     const value = input(name);
@@ -38088,7 +38091,7 @@ await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_5__/* .runAction */ .C)(async (
     const git = await (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .repositoryFromInputs */ .wZ)();
     const { links, repository } = await (0,_flows_repository_js__WEBPACK_IMPORTED_MODULE_3__/* .repositoryContext */ .A)(git, process.env);
     const context = { settings, links, notes, shallow: 'deepen', today: new Date(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq };
-    const outcome = await (0,_flows_event_js__WEBPACK_IMPORTED_MODULE_1__/* .versionForRef */ .L)(git, process.env.GITHUB_REF ?? '', context);
+    const outcome = await (0,_flows_event_js__WEBPACK_IMPORTED_MODULE_1__/* .versionForRef */ .L)(git, (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .refFromInputs */ .rO)(), context);
     (0,_version_outputs_js__WEBPACK_IMPORTED_MODULE_6__/* .setVersionOutputs */ .t)(outcome, strict);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('release-url', '');
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('release-id', '');
@@ -40167,6 +40170,11 @@ function createGit(cwd, options = {}) {
             const { stdout, exitCode } = await exec(['remote', 'get-url', operand(remote, 'remote')], { okExitCodes: [2] });
             return exitCode === 0 ? stdout.trim() : null;
         },
+        async configValue(key) {
+            // Exit 1 is git's "key not set".
+            const { stdout, exitCode } = await exec(['config', '--get', operand(key, 'config key')], { okExitCodes: [1] });
+            return exitCode === 0 ? stdout.trim() : null;
+        },
         async add(paths) {
             if (paths.length === 0)
                 return;
@@ -40180,6 +40188,9 @@ function createGit(cwd, options = {}) {
             await exec(['tag', '--annotate', '--cleanup=verbatim', '--file=-', operand(name, 'tag name'), operand(ref, 'revision')], {
                 input: message,
             });
+        },
+        async moveTag(name, ref) {
+            await exec(['tag', '--force', operand(name, 'tag name'), `${operand(ref, 'revision')}^{commit}`]);
         },
         async push(remote, refs, pushOptions) {
             await exec(pushArgs(remote, refs, pushOptions));

@@ -32687,7 +32687,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Xr: () => (/* binding */ settingsFromInputs)
 });
 
-// UNUSED EXPORTS: booleanInput
+// UNUSED EXPORTS: booleanInput, refFromInputs
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6257);
@@ -38012,6 +38012,8 @@ var repository = __nccwpck_require__(4705);
 
 /** An input as the runner passes it; empty when not set (action.yml holds the defaults). */
 const input = (name) => core/* getInput */.V4(name);
+/** The ref the flow is for: the `ref` input (a called workflow's tag pipeline), else the triggering ref. */
+const refFromInputs = () => input('ref') || process.env.GITHUB_REF || '';
 /** YAML 1.2 core schema booleans, as core.getBooleanInput, with the project's error wording. */
 function booleanInput(name, fallback) {
     const value = input(name);
@@ -40106,6 +40108,11 @@ function createGit(cwd, options = {}) {
             const { stdout, exitCode } = await exec(['remote', 'get-url', operand(remote, 'remote')], { okExitCodes: [2] });
             return exitCode === 0 ? stdout.trim() : null;
         },
+        async configValue(key) {
+            // Exit 1 is git's "key not set".
+            const { stdout, exitCode } = await exec(['config', '--get', operand(key, 'config key')], { okExitCodes: [1] });
+            return exitCode === 0 ? stdout.trim() : null;
+        },
         async add(paths) {
             if (paths.length === 0)
                 return;
@@ -40119,6 +40126,9 @@ function createGit(cwd, options = {}) {
             await exec(['tag', '--annotate', '--cleanup=verbatim', '--file=-', operand(name, 'tag name'), operand(ref, 'revision')], {
                 input: message,
             });
+        },
+        async moveTag(name, ref) {
+            await exec(['tag', '--force', operand(name, 'tag name'), `${operand(ref, 'revision')}^{commit}`]);
         },
         async push(remote, refs, pushOptions) {
             await exec(pushArgs(remote, refs, pushOptions));

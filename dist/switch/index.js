@@ -42641,7 +42641,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   hF: () => (/* binding */ input)
 });
 
-// UNUSED EXPORTS: booleanInput, githubReleasesFromInputs, notesOptionsFromInputs, repositoryFromInputs, settingsFromInputs
+// UNUSED EXPORTS: booleanInput, githubReleasesFromInputs, notesOptionsFromInputs, refFromInputs, repositoryFromInputs, settingsFromInputs
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var lib_core = __nccwpck_require__(6257);
@@ -48337,6 +48337,11 @@ function git_createGit(cwd, options = {}) {
             const { stdout, exitCode } = await exec(['remote', 'get-url', operand(remote, 'remote')], { okExitCodes: [2] });
             return exitCode === 0 ? stdout.trim() : null;
         },
+        async configValue(key) {
+            // Exit 1 is git's "key not set".
+            const { stdout, exitCode } = await exec(['config', '--get', operand(key, 'config key')], { okExitCodes: [1] });
+            return exitCode === 0 ? stdout.trim() : null;
+        },
         async add(paths) {
             if (paths.length === 0)
                 return;
@@ -48350,6 +48355,9 @@ function git_createGit(cwd, options = {}) {
             await exec(['tag', '--annotate', '--cleanup=verbatim', '--file=-', operand(name, 'tag name'), operand(ref, 'revision')], {
                 input: message,
             });
+        },
+        async moveTag(name, ref) {
+            await exec(['tag', '--force', operand(name, 'tag name'), `${operand(ref, 'revision')}^{commit}`]);
         },
         async push(remote, refs, pushOptions) {
             await exec(pushArgs(remote, refs, pushOptions));
@@ -48426,6 +48434,8 @@ async function repository_openRepository(dir, input, given = dir) {
 
 /** An input as the runner passes it; empty when not set (action.yml holds the defaults). */
 const input = (name) => lib_core/* getInput */.V4(name);
+/** The ref the flow is for: the `ref` input (a called workflow's tag pipeline), else the triggering ref. */
+const refFromInputs = () => input('ref') || process.env.GITHUB_REF || '';
 /** YAML 1.2 core schema booleans, as core.getBooleanInput, with the project's error wording. */
 function booleanInput(name, fallback) {
     const value = input(name);
@@ -48520,8 +48530,8 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3624);
 /* harmony import */ var _adapters_registry_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6952);
 /* harmony import */ var _core_compose_commands_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(260);
-/* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(848);
-/* harmony import */ var _flows_switch_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3097);
+/* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5438);
+/* harmony import */ var _flows_switch_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2390);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8310);
 /* harmony import */ var _deploy_inputs_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9530);
 /* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(1935);
@@ -48598,531 +48608,6 @@ await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_9__/* .runAction */ .C)(async (
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 196:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Cj: () => (/* binding */ backupDataDir)
-});
-
-// UNUSED EXPORTS: DEFAULT_KEEP, defaultBackupsDir, listBackups, restoreBackup
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: external "node:sqlite"
-const external_node_sqlite_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:sqlite");
-// EXTERNAL MODULE: ./build/src/core/backup-retention.js
-var backup_retention = __nccwpck_require__(8500);
-// EXTERNAL MODULE: ./build/src/core/errors.js
-var errors = __nccwpck_require__(3026);
-;// CONCATENATED MODULE: ./build/src/adapters/data-backup.js
-// Backs up and restores a service's data directory (synapse: /opt/synapse/data with
-// semantic_index/ and the SQLite databases episodic.db, memory.db, metrics.db) on the deploy host.
-//
-// Live SQLite files are never copied raw: a database is detected by its header, not its name,
-// and copied through SQLite's online backup API from a connection of our own, so the copy is a
-// committed snapshot even while a container writes to it. Everything is written into a hidden
-// `.partial-…` directory and renamed into place at the end, so an interrupted backup never
-// looks like a complete one. Restores go the same way in reverse and keep the data they replace.
-
-
-
-
-
-
-const DEFAULT_KEEP = 5;
-const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
-const COMPANIONS = ['-wal', '-shm', '-journal'];
-// One backup step for the whole database: SQLite restarts a stepwise backup whenever another
-// connection writes, so under a steady writer a small rate never finishes. A single step reads
-// one snapshot under one read transaction (WAL writers carry on meanwhile). Node rejects -1.
-const ONE_STEP = 2 ** 31 - 1;
-// A database in rollback-journal mode is locked for the instant of each commit; wait that out.
-const BUSY_TIMEOUT_MS = 10_000;
-function defaultBackupsDir(dataDir) {
-    return (0,external_node_path_.join)((0,external_node_path_.dirname)((0,external_node_path_.resolve)(dataDir)), 'backups');
-}
-async function backupDataDir(options) {
-    const log = options.log ?? (() => { });
-    const keep = (0,backup_retention/* validateKeep */.YY)(options.keep ?? DEFAULT_KEEP);
-    const dataDir = (0,external_node_path_.resolve)(options.dataDir);
-    const backupsDir = (0,external_node_path_.resolve)(options.backupsDir ?? defaultBackupsDir(dataDir));
-    await requireDirectory(dataDir);
-    if (backupsDir === dataDir || backupsDir.startsWith(dataDir + external_node_path_.sep)) {
-        throw new errors/* InputError */.dz('backupsDir', backupsDir, `a directory outside the data directory ${dataDir}`);
-    }
-    const name = (0,backup_retention/* backupName */.aw)((options.now ?? (() => new Date()))(), options.label);
-    // Backups hold everything the service knows: readable by the deploying user only.
-    await (0,promises_.mkdir)(backupsDir, { recursive: true, mode: 0o700 });
-    await (0,promises_.chmod)(backupsDir, 0o700);
-    const path = (0,external_node_path_.join)(backupsDir, name);
-    if (await exists(path)) {
-        throw new errors/* PreconditionError */.Rb(`a backup named ${name} already exists in ${backupsDir}`, 'wait a second and retry, or use another label');
-    }
-    const partial = await (0,promises_.mkdtemp)((0,external_node_path_.join)(backupsDir, `.partial-${name}-`));
-    const copied = { files: [], sqlite: [], bytes: 0 };
-    try {
-        await copyTree(dataDir, partial, '', { mode: 'live', log, onCopied: options.onCopied, out: copied });
-        // The backup's top directory stands for the data directory: a restore gives its mode and
-        // owner back to the directory the containers mount (the backups directory stays 0700).
-        await copyAttributes(partial, await (0,promises_.lstat)(dataDir));
-        await fsyncPath(partial);
-        await (0,promises_.rename)(partial, path);
-    }
-    catch (error) {
-        await (0,promises_.rm)(partial, { recursive: true, force: true });
-        throw error;
-    }
-    await fsyncPath(backupsDir);
-    log(`backup ${name}: ${copied.files.length} files (${copied.sqlite.length} SQLite databases), ${copied.bytes} bytes in ${path}`);
-    const pruned = (0,backup_retention/* backupsToPrune */.$S)((await listBackups(backupsDir)).map((b) => b.name), keep, name);
-    for (const old of pruned) {
-        await removeBackup(backupsDir, old);
-        log(`backup ${old}: deleted (keeping the newest ${keep})`);
-    }
-    return { name, path, ...copied, pruned };
-}
-/** Complete backups, newest first; half-made or foreign entries are not listed. */
-async function listBackups(backupsDir) {
-    const dir = (0,external_node_path_.resolve)(backupsDir);
-    let entries;
-    try {
-        entries = await (0,promises_.readdir)(dir, { withFileTypes: true });
-    }
-    catch (error) {
-        if (code(error) === 'ENOENT')
-            return [];
-        throw error;
-    }
-    const names = entries.filter((e) => e.isDirectory()).map((e) => e.name);
-    return (0,backup_retention/* sortBackups */.im)(names).map((b) => ({ name: b.name, path: (0,external_node_path_.join)(dir, b.name), label: b.label, createdAt: b.createdAt }));
-}
-/**
- * Puts a backup in the data directory's place. The current data is renamed to
- * `<dataDir>.before-restore-<timestamp>` and kept; the backup itself stays in the backups
- * directory. Stop the containers first: they hold the old files open, and a bind mount keeps
- * following the renamed directory until the container is recreated.
- */
-async function restoreBackup(options) {
-    const log = options.log ?? (() => { });
-    const dataDir = resolve(options.dataDir);
-    const backupsDir = resolve(options.backupsDir ?? defaultBackupsDir(dataDir));
-    const chosen = chooseBackup((await listBackups(backupsDir)).map((b) => b.name), options.name);
-    const source = join(backupsDir, chosen.name);
-    const hadData = await exists(dataDir);
-    if (hadData)
-        await requireDirectory(dataDir);
-    const aside = `${dataDir}.before-restore-${backupStamp((options.now ?? (() => new Date()))())}`;
-    if (await exists(aside)) {
-        throw new PreconditionError(`${aside} already exists`, 'wait a second and retry; it holds data from an earlier restore');
-    }
-    // Staged beside the data directory, on its filesystem, so that both renames are atomic.
-    await mkdir(dirname(dataDir), { recursive: true });
-    const staging = await mkdtemp(`${dataDir}.restoring-`);
-    try {
-        await copyTree(source, staging, '', { mode: 'plain', log, out: { files: [], sqlite: [], bytes: 0 } });
-        await copyAttributes(staging, await lstat(source));
-        await fsyncPath(staging);
-    }
-    catch (error) {
-        await rm(staging, { recursive: true, force: true });
-        throw error;
-    }
-    // Linux has no portable directory swap in Node, so two renames; between them the data
-    // directory is briefly absent, and a failed second rename puts the old data back.
-    if (hadData) {
-        try {
-            await rename(dataDir, aside);
-        }
-        catch (error) {
-            await rm(staging, { recursive: true, force: true });
-            throw renameError(error, dataDir);
-        }
-    }
-    try {
-        await rename(staging, dataDir);
-    }
-    catch (error) {
-        if (hadData)
-            await rename(aside, dataDir);
-        await rm(staging, { recursive: true, force: true });
-        throw renameError(error, dataDir);
-    }
-    await fsyncPath(dirname(dataDir));
-    log(`restored backup ${chosen.name} into ${dataDir}${hadData ? `; the data it replaced is in ${aside}` : ''}`);
-    return { name: chosen.name, previous: hadData ? aside : null };
-}
-async function copyTree(src, dst, rel, ctx) {
-    const names = (await (0,promises_.readdir)(src)).sort();
-    const entries = [];
-    for (const name of names)
-        entries.push({ name, stats: await lstatOrNull((0,external_node_path_.join)(src, name)) });
-    const databases = new Set();
-    if (ctx.mode === 'live') {
-        for (const { name, stats } of entries)
-            if (stats?.isFile() && (await isSqlite((0,external_node_path_.join)(src, name))))
-                databases.add(name);
-    }
-    for (const { name, stats } of entries) {
-        const from = (0,external_node_path_.join)(src, name);
-        const to = (0,external_node_path_.join)(dst, name);
-        const relPath = rel === '' ? name : `${rel}/${name}`;
-        if (stats === null) {
-            ctx.log(`backup: ${relPath} disappeared while copying; skipped`);
-        }
-        else if (stats.isDirectory()) {
-            await (0,promises_.mkdir)(to);
-            await copyTree(from, to, relPath, ctx);
-            await copyAttributes(to, stats);
-        }
-        else if (stats.isSymbolicLink()) {
-            await (0,promises_.symlink)(await (0,promises_.readlink)(from), to);
-            await preserveOwner(to, stats);
-        }
-        else if (stats.isFile()) {
-            // The online copy holds every committed transaction; a WAL or journal beside it would be
-            // stale next to the copy, and restoring one could even corrupt it.
-            if (COMPANIONS.some((c) => name.endsWith(c) && databases.has(name.slice(0, -c.length))))
-                continue;
-            if (databases.has(name)) {
-                await copySqlite(from, to, stats);
-                ctx.out.sqlite.push(relPath);
-            }
-            else if (!(await copyPlain(from, to, stats))) {
-                ctx.log(`backup: ${relPath} disappeared while copying; skipped`);
-                continue;
-            }
-            await preserveOwner(to, stats);
-            ctx.out.files.push(relPath);
-            ctx.out.bytes += (await (0,promises_.lstat)(to)).size;
-            await ctx.onCopied?.(relPath);
-        }
-        else {
-            ctx.log(`backup: ${relPath} is not a file, directory or symlink (a socket or FIFO); skipped`);
-        }
-    }
-}
-async function copySqlite(from, to, stats) {
-    // Read-write on purpose: a read-only connection cannot remove the -wal/-shm it creates, and
-    // would leave them in the live directory. Opening does not write the database; if ours is the
-    // last connection, closing checkpoints it, as any SQLite client would.
-    const source = new external_node_sqlite_namespaceObject.DatabaseSync(from, { timeout: BUSY_TIMEOUT_MS });
-    try {
-        await (0,external_node_sqlite_namespaceObject.backup)(source, to, { rate: ONE_STEP });
-    }
-    catch (error) {
-        throw new Error(`SQLite backup of ${from} failed: ${error.message}`, { cause: error });
-    }
-    finally {
-        source.close();
-    }
-    // The copy must open cleanly, or it is no backup. Read-write again so that closing removes the
-    // -wal/-shm a WAL-mode copy gets on open.
-    const copy = new external_node_sqlite_namespaceObject.DatabaseSync(to);
-    try {
-        const result = copy.prepare('PRAGMA quick_check').all();
-        const first = result[0];
-        if (result.length !== 1 || first?.quick_check !== 'ok') {
-            throw new Error(`SQLite backup of ${from} fails quick_check: expected "ok", got ${JSON.stringify(result)}`);
-        }
-    }
-    finally {
-        copy.close();
-    }
-    await (0,promises_.chmod)(to, stats.mode & 0o7777);
-    await fsyncPath(to);
-}
-/** False when the file vanished before it could be copied (a service's temp file). */
-async function copyPlain(from, to, stats) {
-    try {
-        await (0,promises_.copyFile)(from, to);
-    }
-    catch (error) {
-        if (code(error) === 'ENOENT' && !(await exists(from)))
-            return false;
-        throw error;
-    }
-    await (0,promises_.utimes)(to, stats.atime, stats.mtime);
-    await fsyncPath(to);
-    return true;
-}
-async function isSqlite(path) {
-    const handle = await (0,promises_.open)(path, 'r').catch((error) => {
-        if (code(error) === 'ENOENT')
-            return null;
-        throw error;
-    });
-    if (handle === null)
-        return false;
-    try {
-        const header = Buffer.alloc(SQLITE_HEADER.length);
-        const { bytesRead } = await handle.read(header, 0, header.length, 0);
-        return bytesRead === header.length && header.equals(SQLITE_HEADER);
-    }
-    finally {
-        await handle.close();
-    }
-}
-/** Renamed out of sight first, so a deletion cut short leaves no half backup in the list. */
-async function removeBackup(backupsDir, name) {
-    const doomed = (0,external_node_path_.join)(backupsDir, `.deleting-${name}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`);
-    await (0,promises_.rename)((0,external_node_path_.join)(backupsDir, name), doomed);
-    await (0,promises_.rm)(doomed, { recursive: true, force: true });
-}
-async function copyAttributes(dir, stats) {
-    await (0,promises_.chmod)(dir, stats.mode & 0o7777);
-    await preserveOwner(dir, stats);
-}
-// The containers run as their own user; a backup taken or restored as root must not hand
-// the files to root. Only root can give files away, and only root needs to.
-async function preserveOwner(path, stats) {
-    if (process.getuid?.() === 0)
-        await (0,promises_.lchown)(path, stats.uid, stats.gid);
-}
-// Durable before it is renamed into place: the deploy host is a Raspberry Pi that may lose power.
-async function fsyncPath(path) {
-    const handle = await (0,promises_.open)(path, 'r');
-    try {
-        await handle.sync();
-    }
-    finally {
-        await handle.close();
-    }
-}
-async function requireDirectory(path) {
-    const stats = await lstatOrNull(path);
-    if (stats === null) {
-        throw new errors/* PreconditionError */.Rb(`data directory ${path} does not exist`, 'pass the directory the containers mount for their data');
-    }
-    if (!stats.isDirectory())
-        throw new errors/* InputError */.dz('dataDir', path, 'a directory (not a file or symlink)');
-}
-function renameError(error, dataDir) {
-    const c = code(error);
-    if (c === 'EXDEV' || c === 'EBUSY') {
-        return new PreconditionError(`cannot swap ${dataDir} by rename (${c}): expected a plain directory on the same filesystem as ${dirname(dataDir)}, not a mount point`, `mount the parent (${dirname(dataDir)}) instead, or restore by hand from the backup directory`);
-    }
-    return error;
-}
-async function lstatOrNull(path) {
-    try {
-        return await (0,promises_.lstat)(path);
-    }
-    catch (error) {
-        if (code(error) === 'ENOENT')
-            return null;
-        throw error;
-    }
-}
-async function exists(path) {
-    return (await lstatOrNull(path)) !== null;
-}
-function code(error) {
-    return error?.code;
-}
-
-
-/***/ }),
-
-/***/ 351:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   zE: () => (/* binding */ acquireDeployLock)
-/* harmony export */ });
-/* unused harmony exports holderFilePath, describeHolder */
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3026);
-// One deploy per host at a time. The lock is a kernel flock(2) lock, so it dies with the process
-// that holds it: a deploy killed with SIGKILL, or a reboot, never leaves a lock behind (the failure
-// mode of Kamal #185, whose lock is a directory that outlives the process that made it).
-//
-// Node has no flock(2), so util-linux's `flock` command takes the lock for us and keeps it while
-// `cat` reads a pipe from this process. When this process ends, however it ends, the kernel closes
-// the pipe, `cat` sees end of file and exits, and the kernel drops the lock. libuv opens that pipe
-// close-on-exec, so the containers and commands a deploy starts never inherit it and cannot keep
-// the lock alive after us.
-//
-// The `<lock>.holder` file says who holds the lock, for the "waiting for … held by …" message only:
-// the kernel lock is the truth, and the holder file may be stale after a crash.
-
-
-
-// EX_TEMPFAIL: flock's exit status when the lock is busy, told apart from its own failures.
-const CONFLICT_EXIT = 75;
-const ACQUIRED = 'acquired\n';
-// Runs under flock with the lock held: report, then hold it for as long as our pipe stays open.
-const HOLD_SCRIPT = `printf '${ACQUIRED.trim()}\\n'; exec cat >/dev/null`;
-function holderFilePath(lockPath) {
-    return `${lockPath}.holder`;
-}
-/**
- * Takes the host's deploy lock at `path` (created when missing; its directory must exist).
- * Fails with a PreconditionError naming the holder when it is not free within `timeoutMs`.
- */
-async function acquireDeployLock(path, options) {
-    const command = options.flockCommand ?? 'flock';
-    const started = Date.now();
-    let attempt = await tryLock(command, path, null);
-    if (!attempt.acquired) {
-        options.onWait?.(await describeHolder(path));
-        const remainingMs = Math.max(0, options.timeoutMs - (Date.now() - started));
-        attempt = await tryLock(command, path, remainingMs);
-        if (!attempt.acquired) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PreconditionError */ .Rb(`Another deploy holds the deploy lock ${path}: ${await describeHolder(path)}. ` +
-                `Waited ${formatSeconds(options.timeoutMs)} s for it.`, `wait for that deploy to finish and run again, or allow a longer lock timeout. If no deploy is ` +
-                `running, see which process holds the lock with \`lslocks --output PID,COMMAND,PATH | grep '${path}'\` ` +
-                `and stop it. Do not delete the lock file: that would let two deploys run at once.`);
-        }
-    }
-    const child = attempt.child;
-    await writeHolder(path, options.holder);
-    // The lock must not keep the process alive; the process ending is what releases it.
-    child.unref();
-    for (const stream of [child.stdin, child.stdout, child.stderr])
-        unrefStream(stream);
-    let released;
-    return {
-        release() {
-            released ??= releaseLock(path, child);
-            return released;
-        },
-    };
-}
-async function releaseLock(path, child) {
-    // Remove the holder file while we still hold the lock, so we never delete the next holder's.
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.unlink)(holderFilePath(path)).catch(() => undefined);
-    child.ref();
-    const exited = waitForExit(child);
-    child.stdin?.end();
-    await exited;
-}
-/** One flock run: `waitMs` null tries once without waiting. */
-function tryLock(command, path, waitMs) {
-    const waitArgs = waitMs === null ? ['--nonblock'] : ['--wait', formatSeconds(waitMs)];
-    const args = ['--exclusive', ...waitArgs, '--conflict-exit-code', String(CONFLICT_EXIT), path, 'sh', '-c', HOLD_SCRIPT];
-    return new Promise((resolve, reject) => {
-        let child;
-        try {
-            child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-        }
-        catch (error) {
-            reject(spawnError(command, error));
-            return;
-        }
-        let settled = false;
-        let stdout = '';
-        let stderr = '';
-        // Writing to the pipe never happens, but closing it after `cat` died must not crash us.
-        child.stdin?.on('error', () => undefined);
-        child.stdout?.setEncoding('utf8').on('data', (chunk) => {
-            stdout += chunk;
-            if (!settled && stdout.includes(ACQUIRED)) {
-                settled = true;
-                resolve({ acquired: true, child });
-            }
-        });
-        child.stderr?.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-        child.on('error', (error) => {
-            if (settled)
-                return;
-            settled = true;
-            reject(spawnError(command, error));
-        });
-        child.on('close', (code, signal) => {
-            if (settled)
-                return;
-            settled = true;
-            if (code === CONFLICT_EXIT) {
-                resolve({ acquired: false });
-                return;
-            }
-            const status = signal === null ? `exit status ${code}` : `signal ${signal}`;
-            reject(new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PreconditionError */ .Rb(`Could not take the deploy lock ${path}: flock failed with ${status}: ${stderr.trim() || '(no message)'}`, `make sure the directory of ${path} exists and is writable by this user.`));
-        });
-    });
-}
-function spawnError(command, error) {
-    if (errorCode(error) === 'ENOENT') {
-        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PreconditionError */ .Rb(`The deploy lock needs the \`${command}\` command from util-linux, and it was not found.`, 'install it: sudo apt-get install util-linux');
-    }
-    return error instanceof Error ? error : new Error(String(error));
-}
-async function writeHolder(path, holder) {
-    const record = { holder, pid: process.pid, since: new Date().toISOString() };
-    const file = holderFilePath(path);
-    const temp = `${file}.${process.pid}.tmp`;
-    // Best effort: the record only improves a message, so failing to write it must not fail a deploy.
-    try {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(temp, `${JSON.stringify(record)}\n`, { mode: 0o644 });
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rename)(temp, file);
-    }
-    catch {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.unlink)(temp).catch(() => undefined);
-    }
-}
-/** Who holds the lock, as well as the holder file can tell. */
-async function describeHolder(path) {
-    const file = holderFilePath(path);
-    let record;
-    try {
-        record = parseHolder(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(file, 'utf8'));
-    }
-    catch {
-        return `an unknown process (no readable holder record in ${file})`;
-    }
-    const described = `"${record.holder}" (pid ${record.pid}, since ${record.since})`;
-    return isAlive(record.pid)
-        ? described
-        : `${described}; that process is no longer running, so the record is stale and another process holds the lock`;
-}
-function parseHolder(text) {
-    const value = JSON.parse(text);
-    if (typeof value !== 'object' || value === null)
-        throw new Error('not an object');
-    const { holder, pid, since } = value;
-    if (typeof holder !== 'string' || typeof pid !== 'number' || typeof since !== 'string') {
-        throw new Error('missing fields');
-    }
-    return { holder, pid, since };
-}
-function isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        // EPERM: it exists but belongs to another user.
-        return errorCode(error) === 'EPERM';
-    }
-}
-function waitForExit(child) {
-    if (child.exitCode !== null || child.signalCode !== null)
-        return Promise.resolve();
-    return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-function unrefStream(stream) {
-    const unref = stream?.unref;
-    if (typeof unref === 'function')
-        unref.call(stream);
-}
-function formatSeconds(ms) {
-    return (Math.max(0, ms) / 1000).toFixed(3).replace(/\.?0+$/, '') || '0';
-}
-function errorCode(error) {
-    return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
-}
-
 
 /***/ }),
 
@@ -49344,16 +48829,18 @@ function createDocker(options = {}) {
             return new Promise((resolve, reject) => {
                 const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(dockerPath, args, {
                     cwd: runOptions.cwd,
-                    stdio: ['ignore', 'pipe', 'pipe'],
+                    stdio: ['ignore', 'pipe', 'pipe', ...(runOptions.inherit ?? [])],
                     env: { ...process.env, ...runOptions.env },
                 });
                 let stdout = '';
                 let stderr = '';
                 let partial = '';
-                child.stdout.setEncoding('utf8');
-                child.stdout.on('data', (data) => (stdout += data));
-                child.stderr.setEncoding('utf8');
-                child.stderr.on('data', (data) => {
+                // Piped above; the extra inherited streams only make the overload lose track of that.
+                const [out, err] = [child.stdout, child.stderr];
+                out.setEncoding('utf8');
+                out.on('data', (data) => (stdout += data));
+                err.setEncoding('utf8');
+                err.on('data', (data) => {
                     stderr = (stderr + data).slice(-STDERR_LIMIT);
                     if (!runOptions.onLine)
                         return;
@@ -50118,114 +49605,6 @@ function errorCode(error) {
 
 /***/ }),
 
-/***/ 8500:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $S: () => (/* binding */ backupsToPrune),
-/* harmony export */   YY: () => (/* binding */ validateKeep),
-/* harmony export */   aw: () => (/* binding */ backupName),
-/* harmony export */   im: () => (/* binding */ sortBackups)
-/* harmony export */ });
-/* unused harmony exports backupStamp, parseBackupName, chooseBackup */
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3026);
-// Names, order and retention of data backups. A backup is a directory named
-// `<UTC timestamp>-<label>` (20261123T160700Z-v1.2.0): the fixed-width timestamp first makes the
-// names sort by age as plain strings, and the label (the version about to be deployed) lets a
-// rollback ask for "the backup taken before v1.2.0". Entries that do not parse (a half-made
-// `.partial-…` directory, a README someone left) are never listed, chosen or deleted.
-
-// A label becomes part of a directory name: no separators, no leading dot (hidden, and `..`),
-// nothing a shell would need quoting for. SemVer versions with a tag prefix fit.
-const LABEL = /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/;
-const NAME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-(.+)$/;
-const LABEL_EXPECTED = "letters, digits, '.', '_', '+' or '-', not starting with '.' or '-' (for example v1.2.0)";
-/** `20261123T160700Z`: UTC to the second, fixed width, so string order is time order. */
-function backupStamp(at) {
-    if (Number.isNaN(at.getTime()))
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('backup time', String(at), 'a valid date');
-    return at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-}
-function backupName(at, label) {
-    if (!LABEL.test(label))
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('backup label', label, LABEL_EXPECTED);
-    return `${backupStamp(at)}-${label}`;
-}
-/** The parts of a backup name; null for anything that is not one (foreign entries). */
-function parseBackupName(name) {
-    const m = NAME.exec(name);
-    if (!m)
-        return null;
-    const [, y, mo, d, h, mi, s, label] = m;
-    if (!LABEL.test(label))
-        return null;
-    const createdAt = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
-    // Date.UTC rolls 20261332 over into the next year; a real stamp formats back to itself.
-    const stamp = `${y}${mo}${d}T${h}${mi}${s}Z`;
-    if (Number.isNaN(createdAt.getTime()) || backupStamp(createdAt) !== stamp)
-        return null;
-    return { name, stamp, createdAt, label };
-}
-/** The backups among `names`, newest first; foreign entries dropped. */
-function sortBackups(names) {
-    const parsed = [];
-    for (const name of names) {
-        const backup = parseBackupName(name);
-        if (backup)
-            parsed.push(backup);
-    }
-    // Same second: fall back to the whole name so the order is at least stable.
-    return parsed.sort((a, b) => (a.stamp === b.stamp ? cmp(b.name, a.name) : cmp(b.stamp, a.stamp)));
-}
-function validateKeep(keep) {
-    // Zero would delete the backup that was just made: there would be nothing to roll back to.
-    if (!Number.isInteger(keep) || keep < 1)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('keep', keep, 'a whole number of backups, at least 1');
-    return keep;
-}
-/**
- * The backups to delete so that the newest `keep` remain. `protect` (the backup just made) is
- * never returned, even when a clock set back makes it look older than the rest.
- */
-function backupsToPrune(names, keep, protect) {
-    validateKeep(keep);
-    const sorted = sortBackups(names).map((b) => b.name);
-    const kept = protect !== undefined && sorted.includes(protect) ? [protect] : [];
-    for (const name of sorted) {
-        if (kept.length >= keep)
-            break;
-        if (!kept.includes(name))
-            kept.push(name);
-    }
-    return sorted.filter((name) => !kept.includes(name));
-}
-/**
- * The backup a rollback means: "latest", an exact backup name, or a version label (the newest
- * backup with that label; `1.2.0` also finds `v1.2.0` and the other way round).
- */
-function chooseBackup(names, selector) {
-    const sorted = sortBackups(names);
-    const wanted = selector.trim();
-    const found = wanted === 'latest'
-        ? sorted[0]
-        : (sorted.find((b) => b.name === wanted) ??
-            sorted.find((b) => b.label === wanted) ??
-            sorted.find((b) => stripV(b.label) === stripV(wanted)));
-    if (found)
-        return found;
-    const available = sorted.length === 0 ? 'there are no backups' : `available: ${sorted.map((b) => b.name).join(', ')}`;
-    throw new InputError('backup', selector, `"latest", a backup name or a version label; ${available}`);
-}
-function stripV(label) {
-    return label.replace(/^v(?=\d)/, '');
-}
-function cmp(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-
-
-/***/ }),
-
 /***/ 260:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -50690,11 +50069,14 @@ function readEnvironment(value, path, r) {
         history: history.map((entry, i) => readHistoryEntry(entry, `${path}.history[${i}]`, r)),
     };
 }
+/** Which release a record is about: every kind of record names it the same way. */
+function readReleaseOf(o, path, r) {
+    return { version: r.text(o.version, `${path}.version`), digest: r.digest(o.digest, `${path}.digest`) };
+}
 function readRelease(value, path, r) {
     const o = r.record(value, path);
     return {
-        version: r.text(o.version, `${path}.version`),
-        digest: r.digest(o.digest, `${path}.digest`),
+        ...readReleaseOf(o, path, r),
         ...r.colour(o.colour, `${path}.colour`),
         deployedAt: r.time(o.deployedAt, `${path}.deployedAt`),
         deployId: r.text(o.deployId, `${path}.deployId`),
@@ -50704,8 +50086,7 @@ function readDeploying(value, path, r) {
     const o = r.record(value, path);
     return {
         deployId: r.text(o.deployId, `${path}.deployId`),
-        version: r.text(o.version, `${path}.version`),
-        digest: r.digest(o.digest, `${path}.digest`),
+        ...readReleaseOf(o, path, r),
         ...r.colour(o.colour, `${path}.colour`),
         startedAt: r.time(o.startedAt, `${path}.startedAt`),
         pid: r.pid(o.pid, `${path}.pid`),
@@ -50718,8 +50099,7 @@ function readHistoryEntry(value, path, r) {
         r.fail(`${path}.outcome`, outcome, `one of ${OUTCOMES.join(', ')}`);
     return {
         deployId: r.text(o.deployId, `${path}.deployId`),
-        version: r.text(o.version, `${path}.version`),
-        digest: r.digest(o.digest, `${path}.digest`),
+        ...readReleaseOf(o, path, r),
         outcome: outcome,
         at: r.time(o.at, `${path}.at`),
         detail: typeof o.detail === 'string' ? o.detail : r.fail(`${path}.detail`, o.detail, 'a string'),
@@ -50840,9 +50220,11 @@ function isValidTag(tag) {
 /* harmony export */   Dv: () => (/* binding */ psPortsArgs),
 /* harmony export */   EQ: () => (/* binding */ listenersFromProc),
 /* harmony export */   FL: () => (/* binding */ parsePlatform),
+/* harmony export */   H9: () => (/* binding */ pullNeedBytes),
 /* harmony export */   Jx: () => (/* binding */ socketInode),
 /* harmony export */   Kh: () => (/* binding */ parseProcNetTcp),
 /* harmony export */   M3: () => (/* binding */ checkMemoryCgroup),
+/* harmony export */   Op: () => (/* binding */ checkDisk),
 /* harmony export */   QZ: () => (/* binding */ preflightPassed),
 /* harmony export */   T4: () => (/* binding */ parseSsListeners),
 /* harmony export */   Vw: () => (/* binding */ checkSecretFile),
@@ -50852,6 +50234,7 @@ function isValidTag(tag) {
 /* harmony export */   b2: () => (/* binding */ parseMemoryCgroup),
 /* harmony export */   cd: () => (/* binding */ checkImage),
 /* harmony export */   eU: () => (/* binding */ classifyPort),
+/* harmony export */   g9: () => (/* binding */ checkDiskUnknown),
 /* harmony export */   gR: () => (/* binding */ containersFromPs),
 /* harmony export */   k7: () => (/* binding */ imageInspectPlatformArgs),
 /* harmony export */   mt: () => (/* binding */ platformsFromRawManifest),
@@ -50860,7 +50243,7 @@ function isValidTag(tag) {
 /* harmony export */   sT: () => (/* binding */ imagetoolsRawArgs),
 /* harmony export */   yT: () => (/* binding */ imagetoolsConfigArgs)
 /* harmony export */ });
-/* unused harmony exports severityFor, memoryCgroupFix, parseSsUsers, parseSocketAddress, psPortsFormat, parsePsPorts, addressesOverlap, requiredFreeBytes, formatBytes, checkDisk, normalizeArchitecture, formatPlatform, platformRuns */
+/* unused harmony exports severityFor, memoryCgroupFix, parseSsUsers, parseSocketAddress, psPortsFormat, parsePsPorts, addressesOverlap, requiredFreeBytes, formatBytes, UNPACKED_RATIO, normalizeArchitecture, formatPlatform, platformRuns */
 /**
  * The deploy pre-flight, pure part: the result model, the severity policy per environment, the
  * parsers of the raw host facts (cgroups, `ss`, /proc/net/tcp, `docker ps`, image manifests) and
@@ -51147,12 +50530,36 @@ function formatBytes(bytes) {
     }
     return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
+function diskFix(path) {
+    return `free space on ${path} (\`docker image prune\`, \`docker builder prune\`) or move Docker's data-root`;
+}
 function checkDisk(path, availableBytes, need, env) {
     const required = requiredFreeBytes(need);
     const ok = availableBytes >= required;
     const wanted = `${formatBytes(required)} (pull ${formatBytes(need.neededBytes)} plus margin)`;
     const message = ok ? `${formatBytes(availableBytes)} free on ${path}; ${wanted} needed` : `${formatBytes(availableBytes)} free on ${path}; expected at least ${wanted}`;
-    return result('disk', env, 'disk', ok, message, `free space on ${path} (\`docker image prune\`, \`docker builder prune\`) or move Docker's data-root`);
+    return result('disk', env, 'disk', ok, message, diskFix(path));
+}
+/**
+ * A warning, never an error: free space that cannot be measured here (an engine on another host,
+ * a data root this user cannot see, a registry that will not list sizes) must not block a deploy
+ * the pull itself may well manage.
+ */
+function checkDiskUnknown(path, reason, env) {
+    return { ...result('disk', env, 'disk', false, `free space on ${path} for the pull could not be checked: ${reason}`, diskFix(path)), severity: 'warning' };
+}
+/** Layers unpack to about this many times their compressed size (gzip of binaries and libraries). */
+const UNPACKED_RATIO = 3;
+/**
+ * What pulling an image writes: the compressed layers of the platform this host runs plus their
+ * unpacked size. A single manifest names no platform, and an image without this host's platform
+ * fails the image check anyway: both count the largest platform, so the estimate never falls short.
+ */
+function pullNeedBytes(platforms, host) {
+    const runs = (p) => p.platform.includes('/') && platformRuns(host, parsePlatform(p.platform));
+    const sizes = platforms.filter(runs).map((p) => p.size);
+    const compressed = Math.max(0, ...(sizes.length > 0 ? sizes : platforms.map((p) => p.size)));
+    return compressed * (1 + UNPACKED_RATIO);
 }
 /**
  * Architecture names as `uname -m`, Node's process.arch, Go/OCI and Debian spell them → OCI
@@ -51331,31 +50738,310 @@ function checkComposeConfig(files, outcome, env) {
 
 /***/ }),
 
-/***/ 3071:
+/***/ 178:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   TD: () => (/* binding */ listServices),
-/* harmony export */   Zf: () => (/* binding */ writeFileAtomic),
-/* harmony export */   _n: () => (/* binding */ isAlive)
-/* harmony export */ });
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var _core_compose_commands_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(260);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  fw: () => (/* binding */ environmentUrl),
+  ie: () => (/* binding */ isUp),
+  TD: () => (/* binding */ listServices),
+  RT: () => (/* binding */ lockProject),
+  Iy: () => (/* binding */ observeProd),
+  gW: () => (/* binding */ projectPaths),
+  CB: () => (/* binding */ reconciledState),
+  vz: () => (/* binding */ sourceOf),
+  yP: () => (/* binding */ underLock),
+  Zf: () => (/* binding */ writeFileAtomic)
+});
+
+// UNUSED EXPORTS: isAlive
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: ./build/src/core/errors.js
+var errors = __nccwpck_require__(3026);
+;// CONCATENATED MODULE: ./build/src/adapters/deploy-lock.js
+// One deploy per host at a time. The lock is a kernel flock(2) lock, so it dies with the process
+// that holds it: a deploy killed with SIGKILL, or a reboot, never leaves a lock behind (the failure
+// mode of Kamal #185, whose lock is a directory that outlives the process that made it).
+//
+// Node has no flock(2), so util-linux's `flock` command takes the lock for us and keeps it while
+// `cat` reads a pipe from this process. When this process ends, however it ends, the kernel closes
+// the pipe, `cat` sees end of file and exits, and the kernel drops the lock. libuv opens that pipe
+// close-on-exec, so nothing a deploy starts inherits it by accident. The docker commands a deploy
+// runs are given it on purpose (`pipe`, through the Docker adapter's `inherit`): one still running
+// after its deploy was killed keeps the lock until it exits, so the next deploy waits for it.
+//
+// The `<lock>.holder` file says who holds the lock, for the "waiting for … held by …" message only:
+// the kernel lock is the truth, and the holder file may be stale after a crash.
 
 
-// Small steps that the deploy, rollback and switch flows all take on a compose project.
+
+// EX_TEMPFAIL: flock's exit status when the lock is busy, told apart from its own failures.
+const CONFLICT_EXIT = 75;
+const ACQUIRED = 'acquired\n';
+// Runs under flock with the lock held: report, then hold it for as long as our pipe stays open.
+const HOLD_SCRIPT = `printf '${ACQUIRED.trim()}\\n'; exec cat >/dev/null`;
+function holderFilePath(lockPath) {
+    return `${lockPath}.holder`;
+}
+/**
+ * Takes the host's deploy lock at `path` (created when missing; its directory must exist).
+ * Fails with a PreconditionError naming the holder when it is not free within `timeoutMs`.
+ */
+async function acquireDeployLock(path, options) {
+    const command = options.flockCommand ?? 'flock';
+    const started = Date.now();
+    let attempt = await tryLock(command, path, null);
+    if (!attempt.acquired) {
+        options.onWait?.(await describeHolder(path));
+        const remainingMs = Math.max(0, options.timeoutMs - (Date.now() - started));
+        attempt = await tryLock(command, path, remainingMs);
+        if (!attempt.acquired) {
+            throw new errors/* PreconditionError */.Rb(`Another deploy holds the deploy lock ${path}: ${await describeHolder(path)}. ` +
+                `Waited ${formatSeconds(options.timeoutMs)} s for it.`, `wait for that deploy to finish and run again, or allow a longer lock timeout. If no deploy is ` +
+                `running, see which process holds the lock with \`lslocks --output PID,COMMAND,PATH | grep '${path}'\` ` +
+                `and stop it. Do not delete the lock file: that would let two deploys run at once.`);
+        }
+    }
+    const child = attempt.child;
+    await writeHolder(path, options.holder);
+    // The lock must not keep the process alive; the process ending is what releases it.
+    child.unref();
+    for (const stream of [child.stdin, child.stdout, child.stderr])
+        unrefStream(stream);
+    let released;
+    return {
+        pipe: child.stdin,
+        release() {
+            released ??= releaseLock(path, child);
+            return released;
+        },
+    };
+}
+async function releaseLock(path, child) {
+    // Remove the holder file while we still hold the lock, so we never delete the next holder's.
+    await (0,promises_.unlink)(holderFilePath(path)).catch(() => undefined);
+    child.ref();
+    const exited = waitForExit(child);
+    child.stdin?.end();
+    await exited;
+}
+/** One flock run: `waitMs` null tries once without waiting. */
+function tryLock(command, path, waitMs) {
+    const waitArgs = waitMs === null ? ['--nonblock'] : ['--wait', formatSeconds(waitMs)];
+    const args = ['--exclusive', ...waitArgs, '--conflict-exit-code', String(CONFLICT_EXIT), path, 'sh', '-c', HOLD_SCRIPT];
+    return new Promise((resolve, reject) => {
+        let child;
+        try {
+            child = (0,external_node_child_process_.spawn)(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+        }
+        catch (error) {
+            reject(spawnError(command, error));
+            return;
+        }
+        let settled = false;
+        let stdout = '';
+        let stderr = '';
+        // Writing to the pipe never happens, but closing it after `cat` died must not crash us.
+        child.stdin?.on('error', () => undefined);
+        child.stdout?.setEncoding('utf8').on('data', (chunk) => {
+            stdout += chunk;
+            if (!settled && stdout.includes(ACQUIRED)) {
+                settled = true;
+                resolve({ acquired: true, child });
+            }
+        });
+        child.stderr?.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+        child.on('error', (error) => {
+            if (settled)
+                return;
+            settled = true;
+            reject(spawnError(command, error));
+        });
+        child.on('close', (code, signal) => {
+            if (settled)
+                return;
+            settled = true;
+            if (code === CONFLICT_EXIT) {
+                resolve({ acquired: false });
+                return;
+            }
+            const status = signal === null ? `exit status ${code}` : `signal ${signal}`;
+            reject(new errors/* PreconditionError */.Rb(`Could not take the deploy lock ${path}: flock failed with ${status}: ${stderr.trim() || '(no message)'}`, `make sure the directory of ${path} exists and is writable by this user.`));
+        });
+    });
+}
+function spawnError(command, error) {
+    if (errorCode(error) === 'ENOENT') {
+        return new errors/* PreconditionError */.Rb(`The deploy lock needs the \`${command}\` command from util-linux, and it was not found.`, 'install it: sudo apt-get install util-linux');
+    }
+    return error instanceof Error ? error : new Error(String(error));
+}
+async function writeHolder(path, holder) {
+    const record = { holder, pid: process.pid, since: new Date().toISOString() };
+    const file = holderFilePath(path);
+    const temp = `${file}.${process.pid}.tmp`;
+    // Best effort: the record only improves a message, so failing to write it must not fail a deploy.
+    try {
+        await (0,promises_.writeFile)(temp, `${JSON.stringify(record)}\n`, { mode: 0o644 });
+        await (0,promises_.rename)(temp, file);
+    }
+    catch {
+        await (0,promises_.unlink)(temp).catch(() => undefined);
+    }
+}
+/** Who holds the lock, as well as the holder file can tell. */
+async function describeHolder(path) {
+    const file = holderFilePath(path);
+    let record;
+    try {
+        record = parseHolder(await (0,promises_.readFile)(file, 'utf8'));
+    }
+    catch {
+        return `an unknown process (no readable holder record in ${file})`;
+    }
+    const described = `"${record.holder}" (pid ${record.pid}, since ${record.since})`;
+    return isAlive(record.pid)
+        ? described
+        : `${described}; that process is no longer running, so a docker command it started, or another process, holds the lock`;
+}
+function parseHolder(text) {
+    const value = JSON.parse(text);
+    if (typeof value !== 'object' || value === null)
+        throw new Error('not an object');
+    const { holder, pid, since } = value;
+    if (typeof holder !== 'string' || typeof pid !== 'number' || typeof since !== 'string') {
+        throw new Error('missing fields');
+    }
+    return { holder, pid, since };
+}
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        // EPERM: it exists but belongs to another user.
+        return errorCode(error) === 'EPERM';
+    }
+}
+function waitForExit(child) {
+    if (child.exitCode !== null || child.signalCode !== null)
+        return Promise.resolve();
+    return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+function unrefStream(stream) {
+    const unref = stream?.unref;
+    if (typeof unref === 'function')
+        unref.call(stream);
+}
+function formatSeconds(ms) {
+    return (Math.max(0, ms) / 1000).toFixed(3).replace(/\.?0+$/, '') || '0';
+}
+function errorCode(error) {
+    return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}
+
+// EXTERNAL MODULE: ./build/src/adapters/state-file.js
+var state_file = __nccwpck_require__(6358);
+// EXTERNAL MODULE: ./build/src/core/compose-commands.js
+var compose_commands = __nccwpck_require__(260);
+// EXTERNAL MODULE: ./build/src/core/deploy-state.js
+var deploy_state = __nccwpck_require__(7134);
+;// CONCATENATED MODULE: ./build/src/flows/compose-project.js
+
+
+
+
+
+
+/** The bind source a service mounts at `target`, e.g. the data directory behind /app/data. */
+function sourceOf(model, service, target) {
+    return model.services?.[service]?.volumes?.find((v) => v.target === target)?.source;
+}
+/**
+ * `env` names whose service the data directory is read from (the one the deploy will start);
+ * both environments mount the same directory in compose/docker-compose.yml.
+ */
+async function projectPaths(docker, options, env = 'prod') {
+    const composeFile = (0,external_node_path_.resolve)(options.composeFile);
+    const envFile = (0,external_node_path_.resolve)(options.envFile ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), '.env'));
+    const target = { file: composeFile, project: options.project, envFile };
+    const model = JSON.parse((await docker.run((0,compose_commands/* configJsonArgs */.UP)(target))).stdout);
+    const dataService = env === 'prod' ? (0,compose_commands/* colourService */.Qx)('blue') : compose_commands/* DEV_SERVICE */.i;
+    const dataDir = (0,external_node_path_.resolve)(options.dataDir ?? sourceOf(model, dataService, '/app/data') ?? '/opt/synapse/data');
+    const proxyDir = (0,external_node_path_.resolve)(options.proxyConfigDir ?? sourceOf(model, compose_commands/* PROXY_SERVICE */.LK, '/etc/caddy') ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), 'caddy'));
+    return {
+        target,
+        composeFile,
+        envFile,
+        dataDir,
+        stateFile: (0,state_file/* stateFilePath */.n0)(dataDir),
+        lockPath: (0,external_node_path_.join)((0,external_node_path_.dirname)(dataDir), 'release-flow-deploy.lock'),
+        upstreamsFile: (0,external_node_path_.join)(proxyDir, 'upstreams.caddy'),
+        model,
+    };
+}
+/** The URL an environment answers on, from its published port (the proxy for prod). */
+function environmentUrl(model, env) {
+    const port = model.services?.[env === 'prod' ? compose_commands/* PROXY_SERVICE */.LK : compose_commands/* DEV_SERVICE */.i]?.ports?.[0];
+    if (!port)
+        return undefined;
+    const host = !port.host_ip || port.host_ip === '0.0.0.0' || port.host_ip === '::' ? 'localhost' : port.host_ip;
+    return `http://${host}:${port.published}`;
+}
+/** Running, and healthy when the service has a health check. */
+function isUp(entry) {
+    return entry !== undefined && entry.State === 'running' && (entry.Health === '' || entry.Health === 'healthy');
+}
 /** The project's containers (or only `services`), as `docker compose ps` reports them. */
 async function listServices(docker, target, services = []) {
-    return (0,_core_compose_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .parsePs */ .tQ)((await docker.run((0,_core_compose_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .psArgs */ .de)(target, services))).stdout);
+    return (0,compose_commands/* parsePs */.tQ)((await docker.run((0,compose_commands/* psArgs */.de)(target, services))).stdout);
+}
+async function observeProd(docker, paths) {
+    const ps = await listServices(docker, paths.target);
+    const running = (service) => ps.find((p) => p.Service === service && p.State === 'running');
+    const envVars = (0,compose_commands/* readEnvLines */.xr)(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''));
+    const order = (0,compose_commands/* parseUpstreams */.iR)(await (0,promises_.readFile)(paths.upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
+    const proxyUp = running(compose_commands/* PROXY_SERVICE */.LK) !== undefined;
+    const servingColour = proxyUp && order[0] && running((0,compose_commands/* colourService */.Qx)(order[0])) ? order[0] : undefined;
+    const servingDigest = servingColour === undefined ? null : ((0,compose_commands/* digestOf */.ol)(envVars[(0,compose_commands/* colourImageVariable */.sy)(servingColour)]) ?? null);
+    return { order, proxyUp, ps, envVars, servingColour, servingDigest };
+}
+/**
+ * Reads the state and makes it agree with what serves `env`, first thing under the lock, so a
+ * deploy killed earlier is recorded as interrupted before anyone builds on its record.
+ */
+async function reconciledState(paths, env, seen, options) {
+    const state = await (0,state_file/* readStateFile */.qy)(paths.stateFile);
+    const deployingPid = state.environments[env].deploying?.pid;
+    const deployingPidAlive = deployingPid !== undefined && compose_project_isAlive(deployingPid);
+    const observed = env === 'prod'
+        ? { servingDigest: seen.servingDigest, deployingPidAlive, ...(seen.servingColour ? { servingColour: seen.servingColour } : {}) }
+        : // dev runs a tag, not a digest: what runs is what the record says ran, if it runs at all.
+            { servingDigest: seen.ps.some((p) => p.Service === compose_commands/* DEV_SERVICE */.i && p.State === 'running') ? (state.environments.dev.active?.digest ?? null) : null, deployingPidAlive };
+    const r = (0,deploy_state/* reconcile */.Lq)(state, env, observed, { at: options.at });
+    for (const note of r.notes)
+        options.log(`state: ${note}`);
+    if (r.notes.length > 0 && options.write)
+        await (0,state_file/* writeStateFile */.VP)(paths.stateFile, r.state);
+    return r.state;
 }
 /** Replaces a file the proxy or compose reads so that they never see it half written. */
 async function writeFileAtomic(path, text) {
     const temp = `${path}.${process.pid}.new`;
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(temp, text);
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rename)(temp, path);
+    await (0,promises_.writeFile)(temp, text);
+    await (0,promises_.rename)(temp, path);
 }
 /** Whether the process that recorded a deploy still runs (EPERM: it runs as another user). */
-function isAlive(pid) {
+function compose_project_isAlive(pid) {
     try {
         process.kill(pid, 0);
         return true;
@@ -51364,11 +51050,30 @@ function isAlive(pid) {
         return error.code === 'EPERM';
     }
 }
+const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
+/** The host's deploy lock for a change to this project; `holder` says who waits, in the other's message. */
+function lockProject(paths, holder, timeoutMs, log) {
+    return acquireDeployLock(paths.lockPath, {
+        timeoutMs: timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+        holder: `${holder} (pid ${process.pid})`,
+        onWait: (heldBy) => log(`waiting for the deploy lock ${paths.lockPath}, held by ${heldBy}`),
+    });
+}
+/**
+ * Docker commands that keep `lock` held for as long as they run. A deploy killed with SIGKILL
+ * leaves its `compose up --wait` running for up to its wait timeout; while it runs, the next
+ * deploy must not start the same colour beside it, so it waits for the lock instead.
+ */
+function underLock(docker, lock) {
+    if (lock === undefined)
+        return docker;
+    return { run: (args, options = {}) => docker.run(args, { ...options, inherit: [...(options.inherit ?? []), lock.pipe] }) };
+}
 
 
 /***/ }),
 
-/***/ 848:
+/***/ 5438:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -51384,22 +51089,503 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./build/src/adapters/deploy-lock.js
-var deploy_lock = __nccwpck_require__(351);
-// EXTERNAL MODULE: ./build/src/adapters/data-backup.js + 1 modules
-var data_backup = __nccwpck_require__(196);
-// EXTERNAL MODULE: ./build/src/adapters/docker.js
-var docker = __nccwpck_require__(920);
+;// CONCATENATED MODULE: external "node:sqlite"
+const external_node_sqlite_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:sqlite");
+// EXTERNAL MODULE: ./build/src/core/errors.js
+var errors = __nccwpck_require__(3026);
+;// CONCATENATED MODULE: ./build/src/core/backup-retention.js
+// Names, order and retention of data backups. A backup is a directory named
+// `<UTC timestamp>-<label>` (20261123T160700Z-v1.2.0): the fixed-width timestamp first makes the
+// names sort by age as plain strings, and the label (the version about to be deployed) lets a
+// rollback ask for "the backup taken before v1.2.0". Entries that do not parse (a half-made
+// `.partial-…` directory, a README someone left) are never listed, chosen or deleted.
+
+// A label becomes part of a directory name: no separators, no leading dot (hidden, and `..`),
+// nothing a shell would need quoting for. SemVer versions with a tag prefix fit.
+const LABEL = /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/;
+const NAME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-(.+)$/;
+const LABEL_EXPECTED = "letters, digits, '.', '_', '+' or '-', not starting with '.' or '-' (for example v1.2.0)";
+/** `20261123T160700Z`: UTC to the second, fixed width, so string order is time order. */
+function backup_retention_backupStamp(at) {
+    if (Number.isNaN(at.getTime()))
+        throw new errors/* InputError */.dz('backup time', String(at), 'a valid date');
+    return at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}
+function backupName(at, label) {
+    if (!LABEL.test(label))
+        throw new errors/* InputError */.dz('backup label', label, LABEL_EXPECTED);
+    return `${backup_retention_backupStamp(at)}-${label}`;
+}
+/** The parts of a backup name; null for anything that is not one (foreign entries). */
+function parseBackupName(name) {
+    const m = NAME.exec(name);
+    if (!m)
+        return null;
+    const [, y, mo, d, h, mi, s, label] = m;
+    if (!LABEL.test(label))
+        return null;
+    const createdAt = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
+    // Date.UTC rolls 20261332 over into the next year; a real stamp formats back to itself.
+    const stamp = `${y}${mo}${d}T${h}${mi}${s}Z`;
+    if (Number.isNaN(createdAt.getTime()) || backup_retention_backupStamp(createdAt) !== stamp)
+        return null;
+    return { name, stamp, createdAt, label };
+}
+/** The backups among `names`, newest first; foreign entries dropped. */
+function sortBackups(names) {
+    const parsed = [];
+    for (const name of names) {
+        const backup = parseBackupName(name);
+        if (backup)
+            parsed.push(backup);
+    }
+    // Same second: fall back to the whole name so the order is at least stable.
+    return parsed.sort((a, b) => (a.stamp === b.stamp ? cmp(b.name, a.name) : cmp(b.stamp, a.stamp)));
+}
+function validateKeep(keep) {
+    // Zero would delete the backup that was just made: there would be nothing to roll back to.
+    if (!Number.isInteger(keep) || keep < 1)
+        throw new errors/* InputError */.dz('keep', keep, 'a whole number of backups, at least 1');
+    return keep;
+}
+/**
+ * The backups to delete so that the newest `keep` remain. `protect` (the backup just made) is
+ * never returned, even when a clock set back makes it look older than the rest.
+ */
+function backupsToPrune(names, keep, protect) {
+    validateKeep(keep);
+    const sorted = sortBackups(names).map((b) => b.name);
+    const kept = protect !== undefined && sorted.includes(protect) ? [protect] : [];
+    for (const name of sorted) {
+        if (kept.length >= keep)
+            break;
+        if (!kept.includes(name))
+            kept.push(name);
+    }
+    return sorted.filter((name) => !kept.includes(name));
+}
+/**
+ * The backup a rollback means: "latest", an exact backup name, or a version label (the newest
+ * backup with that label; `1.2.0` also finds `v1.2.0` and the other way round).
+ */
+function backup_retention_chooseBackup(names, selector) {
+    const sorted = sortBackups(names);
+    const wanted = selector.trim();
+    const found = wanted === 'latest'
+        ? sorted[0]
+        : (sorted.find((b) => b.name === wanted) ??
+            sorted.find((b) => b.label === wanted) ??
+            sorted.find((b) => stripV(b.label) === stripV(wanted)));
+    if (found)
+        return found;
+    const available = sorted.length === 0 ? 'there are no backups' : `available: ${sorted.map((b) => b.name).join(', ')}`;
+    throw new InputError('backup', selector, `"latest", a backup name or a version label; ${available}`);
+}
+function stripV(label) {
+    return label.replace(/^v(?=\d)/, '');
+}
+function cmp(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/data-backup.js
+// Backs up and restores a service's data directory (synapse: /opt/synapse/data with
+// semantic_index/ and the SQLite databases episodic.db, memory.db, metrics.db) on the deploy host.
+//
+// Live SQLite files are never copied raw: a database is detected by its header, not its name,
+// and copied through SQLite's online backup API from a connection of our own, so the copy is a
+// committed snapshot even while a container writes to it. Everything is written into a hidden
+// `.partial-…` directory and renamed into place at the end, so an interrupted backup never
+// looks like a complete one. Restores go the same way in reverse and keep the data they replace.
+
+
+
+
+
+
+const DEFAULT_KEEP = 5;
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+const COMPANIONS = ['-wal', '-shm', '-journal'];
+// One backup step for the whole database: SQLite restarts a stepwise backup whenever another
+// connection writes, so under a steady writer a small rate never finishes. A single step reads
+// one snapshot under one read transaction (WAL writers carry on meanwhile). Node rejects -1.
+const ONE_STEP = 2 ** 31 - 1;
+// A database in rollback-journal mode is locked for the instant of each commit; wait that out.
+const BUSY_TIMEOUT_MS = 10_000;
+function defaultBackupsDir(dataDir) {
+    return (0,external_node_path_.join)((0,external_node_path_.dirname)((0,external_node_path_.resolve)(dataDir)), 'backups');
+}
+async function backupDataDir(options) {
+    const log = options.log ?? (() => { });
+    const keep = validateKeep(options.keep ?? DEFAULT_KEEP);
+    const dataDir = (0,external_node_path_.resolve)(options.dataDir);
+    const backupsDir = (0,external_node_path_.resolve)(options.backupsDir ?? defaultBackupsDir(dataDir));
+    await requireDirectory(dataDir);
+    if (backupsDir === dataDir || backupsDir.startsWith(dataDir + external_node_path_.sep)) {
+        throw new errors/* InputError */.dz('backupsDir', backupsDir, `a directory outside the data directory ${dataDir}`);
+    }
+    const name = backupName((options.now ?? (() => new Date()))(), options.label);
+    // Backups hold everything the service knows: readable by the deploying user only.
+    await (0,promises_.mkdir)(backupsDir, { recursive: true, mode: 0o700 });
+    await (0,promises_.chmod)(backupsDir, 0o700);
+    const path = (0,external_node_path_.join)(backupsDir, name);
+    if (await exists(path)) {
+        throw new errors/* PreconditionError */.Rb(`a backup named ${name} already exists in ${backupsDir}`, 'wait a second and retry, or use another label');
+    }
+    const partial = await (0,promises_.mkdtemp)((0,external_node_path_.join)(backupsDir, `.partial-${name}-`));
+    const copied = { files: [], sqlite: [], bytes: 0 };
+    try {
+        await copyTree(dataDir, partial, '', { mode: 'live', log, onCopied: options.onCopied, out: copied });
+        // The backup's top directory stands for the data directory: a restore gives its mode and
+        // owner back to the directory the containers mount (the backups directory stays 0700).
+        await copyAttributes(partial, await (0,promises_.lstat)(dataDir));
+        await fsyncPath(partial);
+        await (0,promises_.rename)(partial, path);
+    }
+    catch (error) {
+        await (0,promises_.rm)(partial, { recursive: true, force: true });
+        throw error;
+    }
+    await fsyncPath(backupsDir);
+    log(`backup ${name}: ${copied.files.length} files (${copied.sqlite.length} SQLite databases), ${copied.bytes} bytes in ${path}`);
+    const pruned = backupsToPrune((await listBackups(backupsDir)).map((b) => b.name), keep, name);
+    for (const old of pruned) {
+        await removeBackup(backupsDir, old);
+        log(`backup ${old}: deleted (keeping the newest ${keep})`);
+    }
+    return { name, path, ...copied, pruned };
+}
+/** Complete backups, newest first; half-made or foreign entries are not listed. */
+async function listBackups(backupsDir) {
+    const dir = (0,external_node_path_.resolve)(backupsDir);
+    let entries;
+    try {
+        entries = await (0,promises_.readdir)(dir, { withFileTypes: true });
+    }
+    catch (error) {
+        if (code(error) === 'ENOENT')
+            return [];
+        throw error;
+    }
+    const names = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+    return sortBackups(names).map((b) => ({ name: b.name, path: (0,external_node_path_.join)(dir, b.name), label: b.label, createdAt: b.createdAt }));
+}
+/**
+ * Puts a backup in the data directory's place. The current data is renamed to
+ * `<dataDir>.before-restore-<timestamp>` and kept; the backup itself stays in the backups
+ * directory. Stop the containers first: they hold the old files open, and a bind mount keeps
+ * following the renamed directory until the container is recreated.
+ */
+async function restoreBackup(options) {
+    const log = options.log ?? (() => { });
+    const dataDir = resolve(options.dataDir);
+    const backupsDir = resolve(options.backupsDir ?? defaultBackupsDir(dataDir));
+    const chosen = chooseBackup((await listBackups(backupsDir)).map((b) => b.name), options.name);
+    const source = join(backupsDir, chosen.name);
+    const hadData = await exists(dataDir);
+    if (hadData)
+        await requireDirectory(dataDir);
+    const aside = `${dataDir}.before-restore-${backupStamp((options.now ?? (() => new Date()))())}`;
+    if (await exists(aside)) {
+        throw new PreconditionError(`${aside} already exists`, 'wait a second and retry; it holds data from an earlier restore');
+    }
+    // Staged beside the data directory, on its filesystem, so that both renames are atomic.
+    await mkdir(dirname(dataDir), { recursive: true });
+    const staging = await mkdtemp(`${dataDir}.restoring-`);
+    try {
+        await copyTree(source, staging, '', { mode: 'plain', log, out: { files: [], sqlite: [], bytes: 0 } });
+        await copyAttributes(staging, await lstat(source));
+        await fsyncPath(staging);
+    }
+    catch (error) {
+        await rm(staging, { recursive: true, force: true });
+        throw error;
+    }
+    // Linux has no portable directory swap in Node, so two renames; between them the data
+    // directory is briefly absent, and a failed second rename puts the old data back.
+    if (hadData) {
+        try {
+            await rename(dataDir, aside);
+        }
+        catch (error) {
+            await rm(staging, { recursive: true, force: true });
+            throw renameError(error, dataDir);
+        }
+    }
+    try {
+        await rename(staging, dataDir);
+    }
+    catch (error) {
+        if (hadData)
+            await rename(aside, dataDir);
+        await rm(staging, { recursive: true, force: true });
+        throw renameError(error, dataDir);
+    }
+    await fsyncPath(dirname(dataDir));
+    log(`restored backup ${chosen.name} into ${dataDir}${hadData ? `; the data it replaced is in ${aside}` : ''}`);
+    return { name: chosen.name, previous: hadData ? aside : null };
+}
+async function copyTree(src, dst, rel, ctx) {
+    const names = (await (0,promises_.readdir)(src)).sort();
+    const entries = [];
+    for (const name of names)
+        entries.push({ name, stats: await lstatOrNull((0,external_node_path_.join)(src, name)) });
+    const databases = new Set();
+    if (ctx.mode === 'live') {
+        for (const { name, stats } of entries)
+            if (stats?.isFile() && (await isSqlite((0,external_node_path_.join)(src, name))))
+                databases.add(name);
+    }
+    for (const { name, stats } of entries) {
+        const from = (0,external_node_path_.join)(src, name);
+        const to = (0,external_node_path_.join)(dst, name);
+        const relPath = rel === '' ? name : `${rel}/${name}`;
+        if (stats === null) {
+            ctx.log(`backup: ${relPath} disappeared while copying; skipped`);
+        }
+        else if (stats.isDirectory()) {
+            await (0,promises_.mkdir)(to);
+            await copyTree(from, to, relPath, ctx);
+            await copyAttributes(to, stats);
+        }
+        else if (stats.isSymbolicLink()) {
+            await (0,promises_.symlink)(await (0,promises_.readlink)(from), to);
+            await preserveOwner(to, stats);
+        }
+        else if (stats.isFile()) {
+            // The online copy holds every committed transaction; a WAL or journal beside it would be
+            // stale next to the copy, and restoring one could even corrupt it.
+            if (COMPANIONS.some((c) => name.endsWith(c) && databases.has(name.slice(0, -c.length))))
+                continue;
+            if (databases.has(name)) {
+                await copySqlite(from, to, stats);
+                ctx.out.sqlite.push(relPath);
+            }
+            else if (!(await copyPlain(from, to, stats))) {
+                ctx.log(`backup: ${relPath} disappeared while copying; skipped`);
+                continue;
+            }
+            await preserveOwner(to, stats);
+            ctx.out.files.push(relPath);
+            ctx.out.bytes += (await (0,promises_.lstat)(to)).size;
+            await ctx.onCopied?.(relPath);
+        }
+        else {
+            ctx.log(`backup: ${relPath} is not a file, directory or symlink (a socket or FIFO); skipped`);
+        }
+    }
+}
+async function copySqlite(from, to, stats) {
+    // Read-write on purpose: a read-only connection cannot remove the -wal/-shm it creates, and
+    // would leave them in the live directory. Opening does not write the database; if ours is the
+    // last connection, closing checkpoints it, as any SQLite client would.
+    const source = new external_node_sqlite_namespaceObject.DatabaseSync(from, { timeout: BUSY_TIMEOUT_MS });
+    try {
+        await (0,external_node_sqlite_namespaceObject.backup)(source, to, { rate: ONE_STEP });
+    }
+    catch (error) {
+        throw new Error(`SQLite backup of ${from} failed: ${error.message}`, { cause: error });
+    }
+    finally {
+        source.close();
+    }
+    // The copy must open cleanly, or it is no backup. Read-write again so that closing removes the
+    // -wal/-shm a WAL-mode copy gets on open.
+    const copy = new external_node_sqlite_namespaceObject.DatabaseSync(to);
+    try {
+        const result = copy.prepare('PRAGMA quick_check').all();
+        const first = result[0];
+        if (result.length !== 1 || first?.quick_check !== 'ok') {
+            throw new Error(`SQLite backup of ${from} fails quick_check: expected "ok", got ${JSON.stringify(result)}`);
+        }
+    }
+    finally {
+        copy.close();
+    }
+    await (0,promises_.chmod)(to, stats.mode & 0o7777);
+    await fsyncPath(to);
+}
+/** False when the file vanished before it could be copied (a service's temp file). */
+async function copyPlain(from, to, stats) {
+    try {
+        await (0,promises_.copyFile)(from, to);
+    }
+    catch (error) {
+        if (code(error) === 'ENOENT' && !(await exists(from)))
+            return false;
+        throw error;
+    }
+    await (0,promises_.utimes)(to, stats.atime, stats.mtime);
+    await fsyncPath(to);
+    return true;
+}
+async function isSqlite(path) {
+    const handle = await (0,promises_.open)(path, 'r').catch((error) => {
+        if (code(error) === 'ENOENT')
+            return null;
+        throw error;
+    });
+    if (handle === null)
+        return false;
+    try {
+        const header = Buffer.alloc(SQLITE_HEADER.length);
+        const { bytesRead } = await handle.read(header, 0, header.length, 0);
+        return bytesRead === header.length && header.equals(SQLITE_HEADER);
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** Renamed out of sight first, so a deletion cut short leaves no half backup in the list. */
+async function removeBackup(backupsDir, name) {
+    const doomed = (0,external_node_path_.join)(backupsDir, `.deleting-${name}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`);
+    await (0,promises_.rename)((0,external_node_path_.join)(backupsDir, name), doomed);
+    await (0,promises_.rm)(doomed, { recursive: true, force: true });
+}
+async function copyAttributes(dir, stats) {
+    await (0,promises_.chmod)(dir, stats.mode & 0o7777);
+    await preserveOwner(dir, stats);
+}
+// The containers run as their own user; a backup taken or restored as root must not hand
+// the files to root. Only root can give files away, and only root needs to.
+async function preserveOwner(path, stats) {
+    if (process.getuid?.() === 0)
+        await (0,promises_.lchown)(path, stats.uid, stats.gid);
+}
+// Durable before it is renamed into place: the deploy host is a Raspberry Pi that may lose power.
+async function fsyncPath(path) {
+    const handle = await (0,promises_.open)(path, 'r');
+    try {
+        await handle.sync();
+    }
+    finally {
+        await handle.close();
+    }
+}
+async function requireDirectory(path) {
+    const stats = await lstatOrNull(path);
+    if (stats === null) {
+        throw new errors/* PreconditionError */.Rb(`data directory ${path} does not exist`, 'pass the directory the containers mount for their data');
+    }
+    if (!stats.isDirectory())
+        throw new errors/* InputError */.dz('dataDir', path, 'a directory (not a file or symlink)');
+}
+function renameError(error, dataDir) {
+    const c = code(error);
+    if (c === 'EXDEV' || c === 'EBUSY') {
+        return new PreconditionError(`cannot swap ${dataDir} by rename (${c}): expected a plain directory on the same filesystem as ${dirname(dataDir)}, not a mount point`, `mount the parent (${dirname(dataDir)}) instead, or restore by hand from the backup directory`);
+    }
+    return error;
+}
+async function lstatOrNull(path) {
+    try {
+        return await (0,promises_.lstat)(path);
+    }
+    catch (error) {
+        if (code(error) === 'ENOENT')
+            return null;
+        throw error;
+    }
+}
+async function exists(path) {
+    return (await lstatOrNull(path)) !== null;
+}
+function code(error) {
+    return error?.code;
+}
+
 // EXTERNAL MODULE: ./build/src/adapters/state-file.js
 var state_file = __nccwpck_require__(6358);
 // EXTERNAL MODULE: ./build/src/core/compose-commands.js
 var compose_commands = __nccwpck_require__(260);
 // EXTERNAL MODULE: ./build/src/core/deploy-state.js
 var deploy_state = __nccwpck_require__(7134);
-// EXTERNAL MODULE: ./build/src/core/errors.js
-var errors = __nccwpck_require__(3026);
 // EXTERNAL MODULE: ./build/src/core/image-ref.js
 var image_ref = __nccwpck_require__(7515);
+// EXTERNAL MODULE: ./build/src/adapters/docker.js
+var adapters_docker = __nccwpck_require__(920);
+// EXTERNAL MODULE: ./build/src/flows/compose-project.js + 1 modules
+var compose_project = __nccwpck_require__(178);
+;// CONCATENATED MODULE: ./build/src/flows/deploy-health.js
+// Whether a newly started colour is healthy: before traffic moves to it, and while it is watched
+// after the switch. And, when it is not, what its health probes and log said, secrets redacted.
+
+
+
+
+/** Starts `service` and waits for its health check; returns why it is not healthy, or undefined. */
+async function startHealthy(docker, target, service, waitTimeoutSeconds) {
+    try {
+        await docker.run((0,compose_commands/* upServiceArgs */.SX)(target, service, waitTimeoutSeconds));
+        // The engine's own word, not compose's: `up --wait` has been seen to return while a new
+        // container was still starting (compose 2.26, under load).
+        const started = (await (0,compose_project/* listServices */.TD)(docker, target, [service]))[0];
+        if (started?.Health !== 'healthy') {
+            throw new Error(`${service} reports ${started?.Health || started?.State || 'no container'} after compose's wait, not healthy`);
+        }
+        return undefined;
+    }
+    catch (error) {
+        return error instanceof adapters_docker/* DockerError */.B ? `compose: ${lastLine(error.stderr) || `exit ${error.exitCode}`}` : String(error);
+    }
+}
+/**
+ * Polls the new colour for `seconds`: its container must keep running, not turn unhealthy, and
+ * pass its own health command, run every second, since the engine's health status only changes
+ * after `retries` failures, which can outlast the watch. Two failures in a row fail it, so one
+ * slow answer does not. Returns why it failed, or undefined.
+ */
+async function watch(docker, target, service, model, seconds) {
+    const test = model.services?.[service]?.healthcheck?.test;
+    const probe = test?.[0] === 'CMD-SHELL' ? ['sh', '-c', test.slice(1).join(' ')] : test?.[0] === 'CMD' ? test.slice(1) : undefined;
+    const until = Date.now() + seconds * 1000;
+    let failures = 0;
+    while (Date.now() < until) {
+        const entry = (await (0,compose_project/* listServices */.TD)(docker, target, [service]).catch(() => []))[0];
+        if (!entry || entry.State !== 'running')
+            return `${service} is ${entry?.State ?? 'gone'}`;
+        if (entry.Health === 'unhealthy')
+            return `${service} is unhealthy`;
+        if (probe) {
+            const ok = await docker.run((0,compose_commands/* execArgs */.Lf)(target, service, probe)).then(() => true, () => false);
+            failures = ok ? 0 : failures + 1;
+            if (failures >= 2)
+                return `its health check failed ${failures} times in a row`;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, until - Date.now()))));
+    }
+    return undefined;
+}
+/** The last health probe outputs and the log of a service's container, for a rollback's reason. */
+async function healthTail(docker, target, service, model) {
+    try {
+        const entry = (await (0,compose_project/* listServices */.TD)(docker, target, [service]))[0];
+        if (!entry?.ID)
+            return '';
+        const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
+        const health = JSON.parse(stdout);
+        const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${l.Output.trim().split('\n').slice(-3).join(' | ')}`);
+        const logs = await docker.run((0,compose_commands/* logsArgs */.RR)(target, service)).then((r) => r.stdout.trim(), () => '');
+        return (0,compose_commands/* redactSecrets */.fp)([`  status: ${health?.Status ?? 'unknown'}`, ...lines, ...(logs ? ['  container log:', ...logs.split('\n').map((l) => `    ${l}`)] : [])].join('\n'), await secretValues(model));
+    }
+    catch {
+        // The reason is worth more without the tail than not at all.
+        return '';
+    }
+}
+/** A release may print its own secrets: every value the project mounts is redacted from the tail. */
+async function secretValues(model) {
+    const out = [];
+    for (const s of Object.values(model.secrets ?? {})) {
+        if (s.file)
+            out.push(await (0,promises_.readFile)(s.file, 'utf8').catch(() => ''));
+    }
+    return out;
+}
+function lastLine(text) {
+    return text.trim().split('\n').filter(Boolean).slice(-1)[0]?.trim() ?? '';
+}
+
 // EXTERNAL MODULE: ./build/src/core/preflight.js
 var preflight = __nccwpck_require__(2950);
 ;// CONCATENATED MODULE: ./build/src/adapters/config-files.js
@@ -52150,20 +52336,119 @@ function configJson(config) {
     };
 }
 
-// EXTERNAL MODULE: ./build/src/flows/compose-project.js
-var compose_project = __nccwpck_require__(3071);
+;// CONCATENATED MODULE: ./build/src/flows/deploy-preflight.js
+// The deploy's pre-flight: every host fact a deploy depends on, checked before anything changes,
+// on the configuration as it will run (the new image reference interpolated). The facts come from
+// the HostProbes adapter and the registry; the decisions on them are core/preflight.ts's.
+
+
+
+
+
+async function deploy_preflight_preflight(deps, paths, input) {
+    const { env } = input;
+    const pinned = `${input.image.name}@${input.digest}`;
+    const outcome = await deps.probes.composeConfig({ files: [paths.composeFile], projectName: paths.target.project, envFiles: [paths.envFile], profiles: ['rollout'] }, { env: { [input.variable]: input.value } });
+    const engine = await deps.probes.engineInfo();
+    const host = (0,preflight/* hostPlatform */.ol)(engine.architecture);
+    return [
+        (0,preflight/* checkComposeConfig */.pl)([paths.composeFile], outcome, env),
+        (0,preflight/* checkImage */.cd)(pinned, await deps.probes.imagePlatforms(pinned, 'registry'), host, env),
+        (0,preflight/* checkMemoryCgroup */.M3)(await deps.probes.memoryCgroup(), env, engine.memoryLimit),
+        await diskCheck(deps, input, host, engine.dockerRootDir),
+        ...(await portChecks(deps.probes, paths, env)),
+        ...(await secretChecks(deps.probes, paths.model, env)),
+        ...(await configChecks(paths.model, input)),
+    ];
+}
+/** Stops the deploy on a failed error check: every failure with its fix, in one message. */
+function requirePreflightPassed(checks, env, version) {
+    if ((0,preflight/* preflightPassed */.QZ)(checks))
+        return;
+    const failed = checks.filter((c) => !c.ok && c.severity === 'error');
+    throw new errors/* PreconditionError */.Rb(`pre-flight failed for ${env} ${version}; nothing was changed:\n${failed.map((c) => `  ${c.name}: ${c.message}`).join('\n')}`, failed.map((c) => c.fix).filter(Boolean).join('; ') || 'fix the checks above and deploy again');
+}
+function checkLine(c) {
+    return `pre-flight ${c.ok ? 'ok' : c.severity === 'error' ? 'FAILED' : 'warning'}: ${c.name}: ${c.message}`;
+}
+/** The pull lands in the engine's data root: it must have room for the image before the pull starts. */
+async function diskCheck(deps, input, host, dockerRootDir) {
+    let neededBytes;
+    let availableBytes;
+    try {
+        neededBytes = (0,preflight/* pullNeedBytes */.H9)(await deps.registry.platformsOf(input.image, input.digest), host);
+        availableBytes = (await deps.probes.freeDisk(dockerRootDir)).availableBytes;
+    }
+    catch (error) {
+        return (0,preflight/* checkDiskUnknown */.g9)(dockerRootDir || "the engine's data root", firstLine(error), input.env);
+    }
+    return (0,preflight/* checkDisk */.Op)(dockerRootDir, availableBytes, { neededBytes, ...(input.minFreeDiskBytes !== undefined && { minFreeBytes: input.minFreeDiskBytes }) }, input.env);
+}
+/** The ports the environment publishes: prod through its proxy, dev directly. */
+async function portChecks(probes, paths, env) {
+    const checks = [];
+    for (const p of paths.model.services?.[env === 'prod' ? compose_commands/* PROXY_SERVICE */.LK : compose_commands/* DEV_SERVICE */.i]?.ports ?? []) {
+        const port = Number(p.published);
+        if (!Number.isInteger(port))
+            continue;
+        const wanted = { port, hostIp: p.host_ip };
+        checks.push((0,preflight/* checkPort */.Yn)(wanted, await probes.portState(wanted, paths.target.project), env));
+    }
+    return checks;
+}
+function appServices(env) {
+    return env === 'prod' ? [(0,compose_commands/* colourService */.Qx)('blue'), (0,compose_commands/* colourService */.Qx)('green')] : [compose_commands/* DEV_SERVICE */.i];
+}
+async function secretChecks(probes, model, env) {
+    const names = new Set();
+    for (const s of appServices(env))
+        for (const sec of model.services?.[s]?.secrets ?? [])
+            names.add(typeof sec === 'string' ? sec : sec.source);
+    const checks = [];
+    for (const name of names) {
+        const file = model.secrets?.[name]?.file;
+        if (file)
+            checks.push((0,preflight/* checkSecretFile */.Vw)(name, file, await probes.secretFile(file), env));
+    }
+    return checks;
+}
+async function configChecks(model, input) {
+    const { env } = input;
+    const configDir = input.configDir ?? (0,compose_project/* sourceOf */.vz)(model, appServices(env)[0], '/app/configs');
+    if (!configDir)
+        return [];
+    const config = await effectiveConfig({ configDir, environment: env, env: input.configEnv });
+    const ok = config.errors.length === 0;
+    return [
+        {
+            name: 'configs',
+            ok,
+            severity: 'error',
+            message: ok ? `${config.files.base} + ${config.files.environment}: valid` : `${config.errors.length} problem(s) in the ${env} configuration`,
+            ...(ok ? {} : { fix: `run \`release-flow config --env ${env}\` to see them` }),
+        },
+    ];
+}
+function firstLine(error) {
+    const text = error instanceof Error ? error.message : String(error);
+    return text.split('\n')[0] ?? text;
+}
+
 ;// CONCATENATED MODULE: ./build/src/flows/deploy.js
 // The deploy flow: prod blue/green behind Caddy (compose/docker-compose.yml), dev by recreate.
-// Every docker call goes through the Docker adapter with argv from core/compose-commands.ts; the
-// host facts come from the HostProbes adapter and the decisions on them from core/preflight.ts.
+// Every docker call goes through the Docker adapter with argv from core/compose-commands.ts.
 //
-// prod: resolve the version's digest → lock → read + reconcile state → pre-flight (nothing changed
-// yet) → back up the data → beginDeploy → start the idle colour pinned by digest and wait for its
-// health → switch the proxy (upstreams.caddy + caddy reload) → watch → success, or switch back.
-// The old colour keeps running as the hot standby.
-
-
-
+// The steps, in order, and why in that order:
+//   resolve   the version's digest first: a version that does not exist changes nothing;
+//   lock      one deploy per host; the state is read and reconciled under it, so a deploy killed
+//             earlier is recorded as interrupted before this one builds on the record;
+//   pre-flight on the configuration as it will run, while nothing has changed yet;
+//   backup    of the data (prod), before anything can touch it;
+//   record    the deploy as in progress, so a crash from here on is found by the next run;
+//   start     the idle colour, pinned by digest, healthy before any traffic moves (dev: recreate);
+//   switch    traffic (upstreams.caddy + a graceful caddy reload);
+//   watch     the new colour for a while, and switch back when it fails;
+//   record    the outcome. The old colour keeps running as the hot standby.
 
 
 
@@ -52185,7 +52470,30 @@ class DeployRolledBackError extends Error {
     }
 }
 const DEFAULT_WATCH_SECONDS = 60;
-const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
+async function deploy(deps, options) {
+    const run = { env: options.env, options, log: options.log ?? (() => { }), now: deps.now ?? (() => new Date()) };
+    const release = await resolveRelease(deps.registry, run);
+    const located = await (0,compose_project/* projectPaths */.gW)(deps.docker, options, run.env);
+    const lock = options.dryRun ? undefined : await (0,compose_project/* lockProject */.RT)(located, `deploy ${run.env} ${release.version}`, options.lockTimeoutMs, run.log);
+    try {
+        return await deployLocked({ ...deps, docker: (0,compose_project/* underLock */.yP)(deps.docker, lock) }, run, release);
+    }
+    finally {
+        await lock?.release();
+    }
+}
+async function resolveRelease(registry, { env, options, log }) {
+    const version = normalizeVersion(options.version, env);
+    const image = (0,image_ref/* parseImageName */.i)(options.image, '--image');
+    const tag = version === undefined ? 'latest' : `v${version}`;
+    log(`resolving ${image.name}:${tag}`);
+    const ref = options.digest !== undefined ? { digest: options.digest } : await registry.resolveTag(image, tag);
+    if (ref === null) {
+        throw new errors/* InputError */.dz(version === undefined ? '--image' : '--version', version === undefined ? `${image.name}:latest` : options.version, `a version published as ${image.name}:${tag} in ${image.registry}`);
+    }
+    log(`${image.name}:${tag} is ${ref.digest}`);
+    return { version: version ?? 'latest', image, digest: ref.digest, imageRef: env === 'prod' ? `${image.name}@${ref.digest}` : `${image.name}:${tag}` };
+}
 function normalizeVersion(version, env) {
     if (version === undefined) {
         if (env === 'prod')
@@ -52197,305 +52505,187 @@ function normalizeVersion(version, env) {
         throw new errors/* InputError */.dz('--version', version, 'a version X.Y.Z or vX.Y.Z');
     return v;
 }
-function sourceOf(model, service, target) {
-    return model.services?.[service]?.volumes?.find((v) => v.target === target)?.source;
+async function deployLocked(deps, run, release) {
+    const { env, options, log } = run;
+    // Read again under the lock: the deploy that held it may have changed the configuration.
+    const paths = await (0,compose_project/* projectPaths */.gW)(deps.docker, options, env);
+    const seen = await (0,compose_project/* observeProd */.Iy)(deps.docker, paths);
+    const state = await (0,compose_project/* reconciledState */.CB)(paths, env, seen, { at: run.now().toISOString(), log, write: !options.dryRun });
+    const rollout = planRollout(paths, seen, run, release);
+    const checks = await deploy_preflight_preflight(deps, paths, {
+        env,
+        image: release.image,
+        digest: release.digest,
+        variable: rollout.variable,
+        value: release.imageRef,
+        configDir: options.configDir,
+        configEnv: options.configEnv ?? {},
+        minFreeDiskBytes: options.minFreeDiskBytes,
+    });
+    for (const c of checks)
+        log(checkLine(c));
+    const planned = {
+        env,
+        version: release.version,
+        digest: release.digest,
+        imageRef: release.imageRef,
+        previousVersion: state.environments[env].active?.version ?? null,
+        rolledBack: false,
+        outcome: 'planned',
+        ...(rollout.colour ? { colour: rollout.colour } : {}),
+        ...(rollout.url ? { url: rollout.url } : {}),
+        checks,
+        plan: rollout.plan,
+        stateFile: paths.stateFile,
+    };
+    requirePreflightPassed(checks, env, release.version);
+    if (options.dryRun)
+        return planned;
+    await options.onPreflightPassed?.(planned);
+    return carryOut({ docker: deps.docker, paths, run, release, rollout }, state, planned);
 }
-async function deploy(deps, options) {
-    const log = options.log ?? (() => { });
-    const now = deps.now ?? (() => new Date());
-    const env = options.env;
-    const version = normalizeVersion(options.version, env);
-    const imageName = (0,image_ref/* parseImageName */.i)(options.image, '--image');
-    const tag = version === undefined ? 'latest' : `v${version}`;
-    const composeFile = (0,external_node_path_.resolve)(options.composeFile);
-    const envFile = (0,external_node_path_.resolve)(options.envFile ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), '.env'));
-    const target = { file: composeFile, project: options.project, envFile };
-    const dc = (args) => deps.docker.run(args);
-    // 1. The digest, before anything else: a version that does not exist changes nothing.
-    log(`resolving ${imageName.name}:${tag}`);
-    const ref = options.digest !== undefined ? { digest: options.digest } : await deps.registry.resolveTag(imageName, tag);
-    if (ref === null) {
-        throw new errors/* InputError */.dz(version === undefined ? '--image' : '--version', version === undefined ? `${imageName.name}:latest` : options.version, `a version published as ${imageName.name}:${tag} in ${imageName.registry}`);
-    }
-    const digest = ref.digest;
-    const imageRef = env === 'prod' ? `${imageName.name}@${digest}` : `${imageName.name}:${tag}`;
-    const shownVersion = version ?? 'latest';
-    log(`${imageName.name}:${tag} is ${digest}`);
-    // 2. One deploy per host.
-    const lockModel = await composeModel(deps.docker, target, {});
-    const dataDir = (0,external_node_path_.resolve)(options.dataDir ?? sourceOf(lockModel, env === 'prod' ? (0,compose_commands/* colourService */.Qx)('blue') : compose_commands/* DEV_SERVICE */.i, '/app/data') ?? '/opt/synapse/data');
-    const lockPath = (0,external_node_path_.join)((0,external_node_path_.dirname)(dataDir), 'release-flow-deploy.lock');
-    const lock = options.dryRun
-        ? undefined
-        : await (0,deploy_lock/* acquireDeployLock */.zE)(lockPath, {
-            timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-            holder: `deploy ${env} ${shownVersion} (pid ${process.pid})`,
-            onWait: (heldBy) => log(`waiting for the deploy lock ${lockPath}, held by ${heldBy}`),
-        });
+/** The changes, from the backup on: each outcome is recorded, and a prod release that fails its health is rolled back. */
+async function carryOut(step, reconciled, planned) {
+    const { paths, run, release, rollout } = step;
+    const backup = run.env === 'prod' ? await backUp(step) : undefined;
+    const result = { ...planned, ...(backup ? { backup } : {}) };
+    const record = await openRecord(step, reconciled);
     try {
-        return await deployLocked();
-    }
-    finally {
-        await lock?.release();
-    }
-    async function deployLocked() {
-        // 3. State, reconciled with what runs.
-        const stateFile = (0,state_file/* stateFilePath */.n0)(dataDir);
-        let state = await (0,state_file/* readStateFile */.qy)(stateFile);
-        const model = await composeModel(deps.docker, target, {});
-        const proxyConfigDir = (0,external_node_path_.resolve)(options.proxyConfigDir ?? sourceOf(model, compose_commands/* PROXY_SERVICE */.LK, '/etc/caddy') ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), 'caddy'));
-        const upstreamsFile = (0,external_node_path_.join)(proxyConfigDir, 'upstreams.caddy');
-        const envText = await (0,promises_.readFile)(envFile, 'utf8').catch(() => '');
-        const envVars = (0,compose_commands/* readEnvLines */.xr)(envText);
-        const ps = await (0,compose_project/* listServices */.TD)(deps.docker, target);
-        const running = (service) => ps.find((p) => p.Service === service && p.State === 'running');
-        const order = (0,compose_commands/* parseUpstreams */.iR)(await (0,promises_.readFile)(upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
-        const proxyUp = running(compose_commands/* PROXY_SERVICE */.LK) !== undefined;
-        const servingColour = env === 'prod' && proxyUp && order[0] && running((0,compose_commands/* colourService */.Qx)(order[0])) ? order[0] : undefined;
-        const servingDigest = env === 'prod'
-            ? servingColour === undefined
-                ? null
-                : ((0,compose_commands/* digestOf */.ol)(envVars[(0,compose_commands/* colourImageVariable */.sy)(servingColour)]) ?? null)
-            : running(compose_commands/* DEV_SERVICE */.i)
-                ? (state.environments.dev.active?.digest ?? null)
-                : null;
-        const deployingPid = state.environments[env].deploying?.pid;
-        const reconciled = (0,deploy_state/* reconcile */.Lq)(state, env, { servingDigest, deployingPidAlive: deployingPid !== undefined && (0,compose_project/* isAlive */._n)(deployingPid), ...(servingColour ? { servingColour } : {}) }, { at: now().toISOString() });
-        for (const note of reconciled.notes)
-            log(`state: ${note}`);
-        if (reconciled.notes.length > 0 && !options.dryRun)
-            await (0,state_file/* writeStateFile */.VP)(stateFile, reconciled.state);
-        state = reconciled.state;
-        const previous = state.environments[env].active;
-        // 4. Which colour, what will happen.
-        const firstDeploy = env === 'prod' && !proxyUp;
-        const colour = env === 'prod' ? (firstDeploy ? 'blue' : (0,compose_commands/* otherColour */.RQ)(order[0] ?? 'blue')) : undefined;
-        const service = colour ? (0,compose_commands/* colourService */.Qx)(colour) : compose_commands/* DEV_SERVICE */.i;
-        const variable = colour ? (0,compose_commands/* colourImageVariable */.sy)(colour) : 'SYNAPSE_DEV_IMAGE';
-        const proxyPort = model.services?.[env === 'prod' ? compose_commands/* PROXY_SERVICE */.LK : compose_commands/* DEV_SERVICE */.i]?.ports?.[0];
-        const url = proxyPort ? `http://${hostForUrl(proxyPort.host_ip)}:${proxyPort.published}` : undefined;
-        const plan = env === 'prod'
-            ? [
-                `back up ${dataDir}`,
-                `${variable}=${imageRef} in ${envFile}`,
-                `start ${service} (${shownVersion}) and wait for its health check`,
-                ...(firstDeploy ? [`start the proxy ${compose_commands/* PROXY_SERVICE */.LK}`] : []),
-                `switch ${upstreamsFile} to ${colour} first and reload Caddy`,
-                `watch ${service} for ${options.watchSeconds ?? DEFAULT_WATCH_SECONDS} s; on failure switch back to ${(0,compose_commands/* otherColour */.RQ)(colour)}`,
-            ]
-            : [`${variable}=${imageRef} in ${envFile}`, `pull ${service}`, `recreate ${service} and wait for its health check`];
-        // 5. Pre-flight, on the configuration as it will run.
-        const checks = await deploy_preflight(deps, model, target, { env, imageRef: `${imageName.name}@${digest}`, variable, value: imageRef, configDir: options.configDir, configEnv: options.configEnv ?? {}, composeFile, envFile });
-        for (const c of checks)
-            log(`pre-flight ${c.ok ? 'ok' : c.severity === 'error' ? 'FAILED' : 'warning'}: ${c.name}: ${c.message}`);
-        const base = {
-            env,
-            version: shownVersion,
-            digest,
-            imageRef,
-            previousVersion: previous?.version ?? null,
-            rolledBack: false,
-            outcome: 'planned',
-            ...(colour ? { colour } : {}),
-            ...(url ? { url } : {}),
-            checks,
-            plan,
-            stateFile,
-        };
-        if (!(0,preflight/* preflightPassed */.QZ)(checks)) {
-            const failed = checks.filter((c) => !c.ok && c.severity === 'error');
-            throw new errors/* PreconditionError */.Rb(`pre-flight failed for ${env} ${shownVersion}; nothing was changed:\n${failed.map((c) => `  ${c.name}: ${c.message}`).join('\n')}`, failed.map((c) => c.fix).filter(Boolean).join('; ') || 'fix the checks above and deploy again');
+        await (0,compose_project/* writeFileAtomic */.Zf)(paths.envFile, (0,compose_commands/* setEnvLines */.to)(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''), { [rollout.variable]: release.imageRef }));
+        if (run.env === 'dev') {
+            await recreate(step);
+            await record.close('success', `${rollout.service} recreated with ${release.imageRef}`);
+            run.log(`dev serves ${release.version} (${release.digest})`);
+            return { ...result, outcome: 'success' };
         }
-        if (options.dryRun)
-            return base;
-        // 6. Changes start here.
-        let backup;
-        if (env === 'prod') {
-            const b = await (0,data_backup/* backupDataDir */.Cj)({ dataDir, label: `v${shownVersion}`, log });
-            backup = b.path;
-            log(`backed up ${dataDir} to ${b.path}`);
-        }
-        const deployId = `${env}-${now().toISOString().replace(/[:.]/g, '')}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
-        state = (0,deploy_state/* beginDeploy */.Ld)(state, env, { deployId, version: shownVersion, digest, ...(colour ? { colour } : {}), startedAt: now().toISOString(), pid: process.pid });
-        await (0,state_file/* writeStateFile */.VP)(stateFile, state);
-        const finish = async (outcome, detail) => {
+        await startNewColour(step, record, result);
+        await switchTraffic(step);
+        await watchNewColour(step, record, result);
+        await record.close('success', `${rollout.service} serves ${release.version}; ${(0,compose_commands/* otherColour */.RQ)(rollout.colour)} is the hot standby`);
+        run.log(`prod serves ${release.version} from ${rollout.colour}${rollout.url ? ` at ${rollout.url}` : ''}`);
+        return { ...result, outcome: 'success' };
+    }
+    catch (error) {
+        if (record.open)
+            await record.close('failed', error instanceof Error ? deploy_firstLine(error.message) || 'failed' : String(error)).catch(() => undefined);
+        throw error;
+    }
+}
+function planRollout(paths, seen, { env, options }, release) {
+    const firstDeploy = env === 'prod' && !seen.proxyUp;
+    const colour = env === 'prod' ? (firstDeploy ? 'blue' : (0,compose_commands/* otherColour */.RQ)(seen.order[0] ?? 'blue')) : undefined;
+    const service = colour ? (0,compose_commands/* colourService */.Qx)(colour) : compose_commands/* DEV_SERVICE */.i;
+    const variable = colour ? (0,compose_commands/* colourImageVariable */.sy)(colour) : 'SYNAPSE_DEV_IMAGE';
+    const watchSeconds = options.watchSeconds ?? DEFAULT_WATCH_SECONDS;
+    const setVariable = `${variable}=${release.imageRef} in ${paths.envFile}`;
+    const plan = colour
+        ? [
+            `back up ${paths.dataDir}`,
+            setVariable,
+            `start ${service} (${release.version}) and wait for its health check`,
+            ...(firstDeploy ? [`start the proxy ${compose_commands/* PROXY_SERVICE */.LK}`] : []),
+            `switch ${paths.upstreamsFile} to ${colour} first and reload Caddy`,
+            `watch ${service} for ${watchSeconds} s; on failure switch back to ${(0,compose_commands/* otherColour */.RQ)(colour)}`,
+        ]
+        : [setVariable, `pull ${service}`, `recreate ${service} and wait for its health check`];
+    return {
+        colour,
+        service,
+        variable,
+        firstDeploy,
+        url: (0,compose_project/* environmentUrl */.fw)(paths.model, env),
+        waitTimeoutSeconds: options.waitTimeoutSeconds ?? (0,compose_commands/* healthWaitSeconds */.F$)(paths.model.services?.[service]?.healthcheck),
+        watchSeconds,
+        plan,
+    };
+}
+async function backUp({ paths, release, run: { log } }) {
+    const b = await backupDataDir({ dataDir: paths.dataDir, label: `v${release.version}`, log });
+    log(`backed up ${paths.dataDir} to ${b.path}`);
+    return b.path;
+}
+async function openRecord({ paths, release, rollout: { colour }, run: { env, now } }, reconciled) {
+    const deployId = `${env}-${now().toISOString().replace(/[:.]/g, '')}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+    let state = (0,deploy_state/* beginDeploy */.Ld)(reconciled, env, { deployId, version: release.version, digest: release.digest, ...(colour ? { colour } : {}), startedAt: now().toISOString(), pid: process.pid });
+    await (0,state_file/* writeStateFile */.VP)(paths.stateFile, state);
+    return {
+        get open() {
+            return state.environments[env].deploying?.deployId === deployId;
+        },
+        async close(outcome, detail) {
             state = (0,deploy_state/* finishDeploy */.Dz)(state, env, outcome, { deployId, at: now().toISOString(), detail });
-            await (0,state_file/* writeStateFile */.VP)(stateFile, state);
-        };
-        try {
-            await (0,compose_project/* writeFileAtomic */.Zf)(envFile, (0,compose_commands/* setEnvLines */.to)(await (0,promises_.readFile)(envFile, 'utf8').catch(() => ''), { [variable]: imageRef }));
-            const waitTimeout = options.waitTimeoutSeconds ?? (0,compose_commands/* healthWaitSeconds */.F$)(model.services?.[service]?.healthcheck);
-            if (env === 'dev') {
-                log(`pulling ${imageRef}`);
-                await dc((0,compose_commands/* pullArgs */.bw)(target, service));
-                log(`recreating ${service}`);
-                await dc((0,compose_commands/* upServiceArgs */.SX)(target, service, waitTimeout, { forceRecreate: true }));
-                await finish('success', `${service} recreated with ${imageRef}`);
-                log(`dev serves ${shownVersion} (${digest})`);
-                return { ...base, outcome: 'success', ...(backup ? { backup } : {}) };
-            }
-            // prod: the idle colour, pinned by digest, healthy before any traffic moves.
-            log(`starting ${service} with ${imageRef} (waiting up to ${waitTimeout} s for its health check)`);
-            try {
-                await dc((0,compose_commands/* upServiceArgs */.SX)(target, service, waitTimeout));
-                // Traffic moves only to a colour the engine itself reports healthy: `up --wait` has been
-                // seen to return while a new container was still starting (compose 2.26, under load).
-                const started = (await (0,compose_project/* listServices */.TD)(deps.docker, target, [service]))[0];
-                if (started?.Health !== 'healthy') {
-                    throw new Error(`${service} reports ${started?.Health || started?.State || 'no container'} after compose's wait, not healthy`);
-                }
-            }
-            catch (error) {
-                const tail = await healthTail(deps.docker, target, service, model);
-                log(`${service} did not become healthy; traffic stays where it is; stopping ${service}`);
-                await dc((0,compose_commands/* stopArgs */.Ez)(target, service, 5)).catch((e) => log(`stopping ${service} failed: ${String(e)}`));
-                const reason = `${service} did not become healthy within ${waitTimeout} s (${error instanceof docker/* DockerError */.B ? `compose: ${lastLine(error.stderr) || `exit ${error.exitCode}`}` : String(error)})${tail ? `\nhealth log:\n${tail}` : ''}`;
-                await finish('rolled-back', reason.split('\n')[0] ?? reason);
-                throw new DeployRolledBackError({ ...base, outcome: 'rolled-back', rolledBack: true, reason, ...(backup ? { backup } : {}) });
-            }
-            const newOrder = [colour, (0,compose_commands/* otherColour */.RQ)(colour)];
-            await (0,compose_project/* writeFileAtomic */.Zf)(upstreamsFile, (0,compose_commands/* upstreamsText */.i5)(newOrder));
-            if (firstDeploy) {
-                log(`starting the proxy ${compose_commands/* PROXY_SERVICE */.LK}`);
-                await dc((0,compose_commands/* upServiceArgs */.SX)(target, compose_commands/* PROXY_SERVICE */.LK, (0,compose_commands/* healthWaitSeconds */.F$)(model.services?.[compose_commands/* PROXY_SERVICE */.LK]?.healthcheck)));
-            }
-            else {
-                log(`switching traffic to ${colour} (caddy reload)`);
-                await dc((0,compose_commands/* caddyReloadArgs */.Cu)(target));
-            }
-            const watchSeconds = options.watchSeconds ?? DEFAULT_WATCH_SECONDS;
-            log(`watching ${service} for ${watchSeconds} s`);
-            const failure = await watch(deps.docker, target, service, model, watchSeconds);
-            if (failure !== undefined) {
-                const tail = await healthTail(deps.docker, target, service, model);
-                log(`${service} failed during the watch (${failure}); switching back to ${(0,compose_commands/* otherColour */.RQ)(colour)}`);
-                await (0,compose_project/* writeFileAtomic */.Zf)(upstreamsFile, (0,compose_commands/* upstreamsText */.i5)([(0,compose_commands/* otherColour */.RQ)(colour), colour]));
-                if (!firstDeploy)
-                    await dc((0,compose_commands/* caddyReloadArgs */.Cu)(target));
-                await dc((0,compose_commands/* stopArgs */.Ez)(target, service, 5)).catch((e) => log(`stopping ${service} failed: ${String(e)}`));
-                const reason = `${service} failed during the ${watchSeconds} s watch: ${failure}${tail ? `\nhealth log:\n${tail}` : ''}`;
-                await finish('rolled-back', reason.split('\n')[0] ?? reason);
-                throw new DeployRolledBackError({ ...base, outcome: 'rolled-back', rolledBack: true, reason, ...(backup ? { backup } : {}) });
-            }
-            await finish('success', `${service} serves ${shownVersion}; ${(0,compose_commands/* otherColour */.RQ)(colour)} is the hot standby`);
-            log(`prod serves ${shownVersion} from ${colour}${url ? ` at ${url}` : ''}`);
-            return { ...base, outcome: 'success', ...(backup ? { backup } : {}) };
-        }
-        catch (error) {
-            if (!(error instanceof DeployRolledBackError) && state.environments[env].deploying?.deployId === deployId) {
-                await finish('failed', error instanceof Error ? error.message.split('\n')[0] ?? 'failed' : String(error)).catch(() => undefined);
-            }
-            throw error;
-        }
-    }
+            await (0,state_file/* writeStateFile */.VP)(paths.stateFile, state);
+        },
+    };
 }
-function lastLine(text) {
-    return text.trim().split('\n').filter(Boolean).slice(-1)[0]?.trim() ?? '';
+/** dev may restart briefly: it is pulled and recreated in place. */
+async function recreate({ docker, paths, release, rollout, run: { log } }) {
+    log(`pulling ${release.imageRef}`);
+    await docker.run((0,compose_commands/* pullArgs */.bw)(paths.target, rollout.service));
+    log(`recreating ${rollout.service}`);
+    await docker.run((0,compose_commands/* upServiceArgs */.SX)(paths.target, rollout.service, rollout.waitTimeoutSeconds, { forceRecreate: true }));
 }
-function hostForUrl(hostIp) {
-    return !hostIp || hostIp === '0.0.0.0' || hostIp === '::' ? 'localhost' : hostIp;
-}
-async function composeModel(docker, target, env) {
-    const { stdout } = await docker.run((0,compose_commands/* configJsonArgs */.UP)(target), { env });
-    return JSON.parse(stdout);
-}
-/** The secret values of the project, to redact from anything printed. */
-async function secretValues(model) {
-    const out = [];
-    for (const s of Object.values(model.secrets ?? {})) {
-        if (s.file)
-            out.push(await (0,promises_.readFile)(s.file, 'utf8').catch(() => ''));
-    }
-    return out;
-}
-/** The last health probe outputs of a service's container, secrets redacted. */
-async function healthTail(docker, target, service, model) {
-    try {
-        const entry = (await (0,compose_project/* listServices */.TD)(docker, target, [service]))[0];
-        if (!entry?.ID)
-            return '';
-        const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
-        const health = JSON.parse(stdout);
-        const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${l.Output.trim().split('\n').slice(-3).join(' | ')}`);
-        const logs = await docker.run((0,compose_commands/* logsArgs */.RR)(target, service)).then((r) => r.stdout.trim(), () => '');
-        return (0,compose_commands/* redactSecrets */.fp)([`  status: ${health?.Status ?? 'unknown'}`, ...lines, ...(logs ? ['  container log:', ...logs.split('\n').map((l) => `    ${l}`)] : [])].join('\n'), await secretValues(model));
-    }
-    catch {
-        return '';
-    }
+async function startNewColour(step, record, result) {
+    const { docker, paths, rollout: { service, waitTimeoutSeconds }, run: { log } } = step;
+    log(`starting ${service} with ${result.imageRef} (waiting up to ${waitTimeoutSeconds} s for its health check)`);
+    const failure = await startHealthy(docker, paths.target, service, waitTimeoutSeconds);
+    if (failure === undefined)
+        return;
+    const tail = await healthTail(docker, paths.target, service, paths.model);
+    log(`${service} did not become healthy; traffic stays where it is; stopping ${service}`);
+    await stopFailed(step);
+    await rollBack(record, result, `${service} did not become healthy within ${waitTimeoutSeconds} s (${failure})${tailText(tail)}`);
 }
 /**
- * Polls the new colour for `seconds`: its container must keep running, not turn unhealthy, and
- * pass its own health command (run with exec every second; two failures in a row fail the watch).
- * Returns why it failed, or undefined.
+ * No drain step: Caddy's reload is graceful (requests in flight finish on the old colour), and the
+ * old colour keeps running as the hot standby, so an instant rollback is one more reload.
  */
-async function watch(docker, target, service, model, seconds) {
-    const test = model.services?.[service]?.healthcheck?.test;
-    const probe = test?.[0] === 'CMD-SHELL' ? ['sh', '-c', test.slice(1).join(' ')] : test?.[0] === 'CMD' ? test.slice(1) : undefined;
-    const until = Date.now() + seconds * 1000;
-    let failures = 0;
-    while (Date.now() < until) {
-        const entry = (await (0,compose_project/* listServices */.TD)(docker, target, [service]).catch(() => []))[0];
-        if (!entry || entry.State !== 'running')
-            return `${service} is ${entry?.State ?? 'gone'}`;
-        if (entry.Health === 'unhealthy')
-            return `${service} is unhealthy`;
-        if (probe) {
-            const ok = await docker.run((0,compose_commands/* execArgs */.Lf)(target, service, probe)).then(() => true, () => false);
-            failures = ok ? 0 : failures + 1;
-            if (failures >= 2)
-                return `its health check failed ${failures} times in a row`;
-        }
-        await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, until - Date.now()))));
+async function switchTraffic({ docker, paths, rollout, run: { log } }) {
+    const colour = rollout.colour;
+    await (0,compose_project/* writeFileAtomic */.Zf)(paths.upstreamsFile, (0,compose_commands/* upstreamsText */.i5)([colour, (0,compose_commands/* otherColour */.RQ)(colour)]));
+    if (rollout.firstDeploy) {
+        log(`starting the proxy ${compose_commands/* PROXY_SERVICE */.LK}`);
+        await docker.run((0,compose_commands/* upServiceArgs */.SX)(paths.target, compose_commands/* PROXY_SERVICE */.LK, (0,compose_commands/* healthWaitSeconds */.F$)(paths.model.services?.[compose_commands/* PROXY_SERVICE */.LK]?.healthcheck)));
     }
-    return undefined;
+    else {
+        log(`switching traffic to ${colour} (caddy reload)`);
+        await docker.run((0,compose_commands/* caddyReloadArgs */.Cu)(paths.target));
+    }
 }
-async function deploy_preflight(deps, model, target, input) {
-    const { env } = input;
-    const checks = [];
-    const outcome = await deps.probes.composeConfig({ files: [input.composeFile], projectName: target.project, envFiles: [input.envFile], profiles: ['rollout'] }, { env: { [input.variable]: input.value } });
-    checks.push((0,preflight/* checkComposeConfig */.pl)([input.composeFile], outcome, env));
-    const engine = await deps.probes.engineInfo();
-    const host = (0,preflight/* hostPlatform */.ol)(engine.architecture);
-    checks.push((0,preflight/* checkImage */.cd)(input.imageRef, await deps.probes.imagePlatforms(input.imageRef, 'registry'), host, env));
-    checks.push((0,preflight/* checkMemoryCgroup */.M3)(await deps.probes.memoryCgroup(), env, engine.memoryLimit));
-    const portService = env === 'prod' ? compose_commands/* PROXY_SERVICE */.LK : compose_commands/* DEV_SERVICE */.i;
-    for (const p of model.services?.[portService]?.ports ?? []) {
-        const port = Number(p.published);
-        if (!Number.isInteger(port))
-            continue;
-        const wanted = { port, hostIp: p.host_ip };
-        checks.push((0,preflight/* checkPort */.Yn)(wanted, await deps.probes.portState(wanted, target.project), env));
-    }
-    const services = env === 'prod' ? [(0,compose_commands/* colourService */.Qx)('blue'), (0,compose_commands/* colourService */.Qx)('green')] : [compose_commands/* DEV_SERVICE */.i];
-    const secretNames = new Set();
-    for (const s of services)
-        for (const sec of model.services?.[s]?.secrets ?? [])
-            secretNames.add(typeof sec === 'string' ? sec : sec.source);
-    for (const name of secretNames) {
-        const file = model.secrets?.[name]?.file;
-        if (!file)
-            continue;
-        checks.push((0,preflight/* checkSecretFile */.Vw)(name, file, await deps.probes.secretFile(file), env));
-    }
-    const configDir = input.configDir ?? sourceOf(model, services[0], '/app/configs');
-    if (configDir) {
-        const config = await effectiveConfig({ configDir, environment: env, env: input.configEnv });
-        checks.push({
-            name: 'configs',
-            ok: config.errors.length === 0,
-            severity: 'error',
-            message: config.errors.length === 0 ? `${config.files.base} + ${config.files.environment}: valid` : `${config.errors.length} problem(s) in the ${env} configuration`,
-            ...(config.errors.length === 0 ? {} : { fix: `run \`release-flow config --env ${env}\` to see them` }),
-        });
-    }
-    return checks;
+async function watchNewColour(step, record, result) {
+    const { docker, paths, rollout: { service, watchSeconds, firstDeploy }, run: { log } } = step;
+    const colour = step.rollout.colour;
+    log(`watching ${service} for ${watchSeconds} s`);
+    const failure = await watch(docker, paths.target, service, paths.model, watchSeconds);
+    if (failure === undefined)
+        return;
+    const tail = await healthTail(docker, paths.target, service, paths.model);
+    log(`${service} failed during the watch (${failure}); switching back to ${(0,compose_commands/* otherColour */.RQ)(colour)}`);
+    await (0,compose_project/* writeFileAtomic */.Zf)(paths.upstreamsFile, (0,compose_commands/* upstreamsText */.i5)([(0,compose_commands/* otherColour */.RQ)(colour), colour]));
+    if (!firstDeploy)
+        await docker.run((0,compose_commands/* caddyReloadArgs */.Cu)(paths.target));
+    await stopFailed(step);
+    await rollBack(record, result, `${service} failed during the ${watchSeconds} s watch: ${failure}${tailText(tail)}`);
+}
+/** Best effort: traffic is already away from the failed colour, and the rollback must still be recorded. */
+async function stopFailed({ docker, paths, rollout: { service }, run: { log } }) {
+    await docker.run((0,compose_commands/* stopArgs */.Ez)(paths.target, service, 5)).catch((e) => log(`stopping ${service} failed: ${String(e)}`));
+}
+async function rollBack(record, result, reason) {
+    await record.close('rolled-back', deploy_firstLine(reason));
+    throw new DeployRolledBackError({ ...result, outcome: 'rolled-back', rolledBack: true, reason });
+}
+function tailText(tail) {
+    return tail ? `\nhealth log:\n${tail}` : '';
+}
+function deploy_firstLine(text) {
+    return text.split('\n')[0] ?? text;
 }
 
 
 /***/ }),
 
-/***/ 3097:
+/***/ 2390:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -52518,259 +52708,12 @@ var compose_commands = __nccwpck_require__(260);
 var errors = __nccwpck_require__(3026);
 // EXTERNAL MODULE: ./build/src/adapters/state-file.js
 var state_file = __nccwpck_require__(6358);
-// EXTERNAL MODULE: ./build/src/flows/deploy.js + 7 modules
-var flows_deploy = __nccwpck_require__(848);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./build/src/flows/deploy.js + 12 modules
+var deploy = __nccwpck_require__(5438);
+// EXTERNAL MODULE: ./build/src/flows/compose-project.js + 1 modules
+var compose_project = __nccwpck_require__(178);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./build/src/adapters/data-backup.js + 1 modules
-var data_backup = __nccwpck_require__(196);
-// EXTERNAL MODULE: ./build/src/adapters/deploy-lock.js
-var deploy_lock = __nccwpck_require__(351);
-// EXTERNAL MODULE: ./build/src/core/backup-retention.js
-var backup_retention = __nccwpck_require__(8500);
-// EXTERNAL MODULE: ./build/src/flows/compose-project.js
-var compose_project = __nccwpck_require__(3071);
-;// CONCATENATED MODULE: ./build/src/flows/rollback.js
-// `release-flow rollback --env prod`: back to the previous release, and data restores.
-//
-// Instant rollback: the previous release still runs as the hot standby (the colour listed second in
-// upstreams.caddy), so a rollback is the deploy's switch in reverse: rewrite upstreams.caddy with
-// the standby first and reload Caddy gracefully, under the deploy lock, then record it in the state
-// (active ↔ previous, a history entry). It works at any time after the switch, not only during it
-// (docker-rollout's flaw). When the standby is gone or holds something else, the previous release's
-// recorded digest is deployed through the deploy flow. `--to vX.Y.Z` deploys that version.
-//
-// Data restore: choose a backup, stop the app containers, put the backup in place, recreate them.
-
-
-
-
-
-
-
-
-
-
-
-
-const DEFAULT_LOCK_TIMEOUT_MS = (/* unused pure expression or super */ null && (10 * 60_000));
-async function projectPaths(docker, options) {
-    const composeFile = (0,external_node_path_.resolve)(options.composeFile);
-    const envFile = (0,external_node_path_.resolve)(options.envFile ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), '.env'));
-    const target = { file: composeFile, project: options.project, envFile };
-    const model = JSON.parse((await docker.run((0,compose_commands/* configJsonArgs */.UP)(target))).stdout);
-    const source = (service, path) => model.services?.[service]?.volumes?.find((v) => v.target === path)?.source;
-    const dataDir = (0,external_node_path_.resolve)(options.dataDir ?? source((0,compose_commands/* colourService */.Qx)('blue'), '/app/data') ?? '/opt/synapse/data');
-    const proxyDir = (0,external_node_path_.resolve)(options.proxyConfigDir ?? source(compose_commands/* PROXY_SERVICE */.LK, '/etc/caddy') ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), 'caddy'));
-    return {
-        target,
-        composeFile,
-        envFile,
-        dataDir,
-        stateFile: (0,state_file/* stateFilePath */.n0)(dataDir),
-        lockPath: (0,external_node_path_.join)((0,external_node_path_.dirname)(dataDir), 'release-flow-deploy.lock'),
-        upstreamsFile: (0,external_node_path_.join)(proxyDir, 'upstreams.caddy'),
-        model,
-    };
-}
-/** The URL an environment answers on, from its published port (the proxy for prod). */
-function environmentUrl(model, env) {
-    const port = model.services?.[env === 'prod' ? compose_commands/* PROXY_SERVICE */.LK : compose_commands/* DEV_SERVICE */.i]?.ports?.[0];
-    if (!port)
-        return undefined;
-    const host = !port.host_ip || port.host_ip === '0.0.0.0' || port.host_ip === '::' ? 'localhost' : port.host_ip;
-    return `http://${host}:${port.published}`;
-}
-/** Running, and healthy when the service has a health check. */
-function isUp(entry) {
-    return entry !== undefined && entry.State === 'running' && (entry.Health === '' || entry.Health === 'healthy');
-}
-async function observeProd(docker, paths) {
-    const ps = await (0,compose_project/* listServices */.TD)(docker, paths.target);
-    const running = (service) => ps.find((p) => p.Service === service && p.State === 'running');
-    const envVars = (0,compose_commands/* readEnvLines */.xr)(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''));
-    const order = (0,compose_commands/* parseUpstreams */.iR)(await (0,promises_.readFile)(paths.upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
-    const proxyUp = running(compose_commands/* PROXY_SERVICE */.LK) !== undefined;
-    const servingColour = proxyUp && order[0] && running((0,compose_commands/* colourService */.Qx)(order[0])) ? order[0] : undefined;
-    const servingDigest = servingColour === undefined ? null : ((0,compose_commands/* digestOf */.ol)(envVars[(0,compose_commands/* colourImageVariable */.sy)(servingColour)]) ?? null);
-    return { order, proxyUp, ps, envVars, servingColour, servingDigest };
-}
-/** Reads the state and reconciles prod with what serves (as the deploy does first). */
-async function reconciledState(paths, seen, at, log) {
-    const state = await readStateFile(paths.stateFile);
-    const deployingPid = state.environments.prod.deploying?.pid;
-    const r = reconcile(state, 'prod', { servingDigest: seen.servingDigest, deployingPidAlive: deployingPid !== undefined && isAlive(deployingPid), ...(seen.servingColour ? { servingColour: seen.servingColour } : {}) }, { at });
-    for (const note of r.notes)
-        log(`state: ${note}`);
-    if (r.notes.length > 0)
-        await writeStateFile(paths.stateFile, r.state);
-    return r.state;
-}
-function requireProd(env) {
-    if (env === 'prod')
-        return 'prod';
-    if (env === 'dev')
-        throw new InputError('--env', env, 'prod: dev follows latest and has no rollback; run `release-flow deploy --env dev` (or `--version vX.Y.Z`)');
-    throw new InputError('--env', env, 'prod');
-}
-function deployOptions(options, version, extra = {}) {
-    if (!options.image)
-        throw new InputError('--image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse (needed to deploy a release)');
-    return {
-        env: 'prod',
-        version,
-        image: options.image,
-        composeFile: options.composeFile,
-        project: options.project,
-        envFile: options.envFile,
-        dataDir: options.dataDir,
-        proxyConfigDir: options.proxyConfigDir,
-        watchSeconds: options.watchSeconds,
-        lockTimeoutMs: options.lockTimeoutMs,
-        waitTimeoutSeconds: options.waitTimeoutSeconds,
-        ...(options.log ? { log: options.log } : {}),
-        ...extra,
-    };
-}
-function fromDeploy(r) {
-    return {
-        env: 'prod',
-        mode: 'deploy',
-        version: r.version,
-        digest: r.digest,
-        previousVersion: r.previousVersion,
-        ...(r.colour ? { colour: r.colour } : {}),
-        ...(r.url ? { url: r.url } : {}),
-        stateFile: r.stateFile,
-        deploy: r,
-    };
-}
-async function rollback(deps, options) {
-    requireProd(options.env);
-    const log = options.log ?? (() => { });
-    const now = deps.now ?? (() => new Date());
-    if (options.to !== undefined) {
-        log(`rolling prod to ${options.to} through the deploy flow`);
-        return fromDeploy(await deploy(deps, deployOptions(options, options.to)));
-    }
-    const paths = await projectPaths(deps.docker, options);
-    const lock = await acquireDeployLock(paths.lockPath, {
-        timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-        holder: `rollback prod (pid ${process.pid})`,
-        onWait: (heldBy) => log(`waiting for the deploy lock ${paths.lockPath}, held by ${heldBy}`),
-    });
-    let fallback;
-    try {
-        const seen = await observeProd(deps.docker, paths);
-        let state = await reconciledState(paths, seen, now().toISOString(), log);
-        const prod = state.environments.prod;
-        const previous = prod.previous;
-        if (previous === null) {
-            throw new PreconditionError('prod has no previous release recorded; there is nothing to roll back to', 'name a release: release-flow rollback --env prod --to vX.Y.Z');
-        }
-        const [live, standby] = seen.order;
-        const standbyEntry = standby ? seen.ps.find((p) => p.Service === colourService(standby)) : undefined;
-        const standbyDigest = standby ? digestOf(seen.envVars[colourImageVariable(standby)]) : undefined;
-        const instant = seen.proxyUp && live !== undefined && standby !== undefined && isUp(standbyEntry) && standbyDigest === previous.digest;
-        if (instant) {
-            log(`${colourService(standby)} holds ${previous.version} and is ${standbyEntry.Health || 'running'}: switching traffic back to it (caddy reload)`);
-            await writeFileAtomic(paths.upstreamsFile, upstreamsText([standby, live]));
-            try {
-                await deps.docker.run(caddyReloadArgs(paths.target));
-            }
-            catch (error) {
-                await writeFileAtomic(paths.upstreamsFile, upstreamsText([live, standby]));
-                throw error;
-            }
-            const deployId = `prod-rollback-${now().toISOString().replace(/[:.]/g, '')}-${randomBytes(3).toString('hex')}`;
-            const from = prod.active;
-            state = beginDeploy(state, 'prod', { deployId, version: previous.version, digest: previous.digest, colour: standby, startedAt: now().toISOString(), pid: process.pid });
-            state = finishDeploy(state, 'prod', 'success', {
-                deployId,
-                at: now().toISOString(),
-                detail: `instant rollback: ${colourService(standby)} serves ${previous.version} again${from ? `; ${from.version} on ${colourService(live)} is the hot standby` : ''}`,
-            });
-            await writeStateFile(paths.stateFile, state);
-            const url = environmentUrl(paths.model, 'prod');
-            log(`prod serves ${previous.version} from ${standby}${url ? ` at ${url}` : ''}`);
-            return {
-                env: 'prod',
-                mode: 'instant',
-                version: previous.version,
-                digest: previous.digest,
-                previousVersion: from?.version ?? null,
-                colour: standby,
-                ...(url ? { url } : {}),
-                stateFile: paths.stateFile,
-            };
-        }
-        const why = !seen.proxyUp
-            ? 'the proxy is not running'
-            : standbyEntry === undefined
-                ? `the standby ${standby ? colourService(standby) : 'colour'} is gone`
-                : !isUp(standbyEntry)
-                    ? `the standby ${colourService(standby)} is ${standbyEntry.State}${standbyEntry.Health ? ` (${standbyEntry.Health})` : ''}`
-                    : `the standby ${colourService(standby)} holds another release`;
-        fallback = { version: previous.version, digest: previous.digest, why };
-    }
-    finally {
-        await lock.release();
-    }
-    // The deploy flow takes the lock itself.
-    log(`${fallback.why}: redeploying ${fallback.version} (${fallback.digest}) through the deploy flow`);
-    return fromDeploy(await deploy(deps, deployOptions(options, fallback.version, { digest: fallback.digest })));
-}
-/** The backup a selector names, without changing anything (for the confirmation prompt). */
-async function chooseRestore(docker, options) {
-    const paths = await projectPaths(docker, options);
-    const dir = resolve(options.backupsDir ?? defaultBackupsDir(paths.dataDir));
-    const chosen = chooseBackup((await listBackups(dir)).map((b) => b.name), options.backup);
-    return { name: chosen.name, path: join(dir, chosen.name), dataDir: paths.dataDir };
-}
-const APP_SERVICES = [compose_commands/* DEV_SERVICE */.i, (0,compose_commands/* colourService */.Qx)('blue'), (0,compose_commands/* colourService */.Qx)('green')];
-/** Stops the app containers, restores the backup into the data directory, recreates them. */
-async function restoreData(docker, options) {
-    const log = options.log ?? (() => { });
-    const paths = await projectPaths(docker, options);
-    const chosen = await chooseRestore(docker, options);
-    const lock = await acquireDeployLock(paths.lockPath, {
-        timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-        holder: `rollback --restore-data ${chosen.name} (pid ${process.pid})`,
-        onWait: (heldBy) => log(`waiting for the deploy lock ${paths.lockPath}, held by ${heldBy}`),
-    });
-    try {
-        const ps = await listServices(docker, paths.target);
-        const running = APP_SERVICES.filter((s) => ps.some((p) => p.Service === s && p.State === 'running'));
-        for (const service of running) {
-            log(`stopping ${service}`);
-            await docker.run(stopArgs(paths.target, service, 10));
-        }
-        // The state file lives in the data directory's parent, so it is not part of the restore.
-        const restored = await restoreBackup({
-            dataDir: paths.dataDir,
-            ...(options.backupsDir ? { backupsDir: options.backupsDir } : {}),
-            name: chosen.name,
-            log,
-            ...(options.now ? { now: options.now } : {}),
-        });
-        log(`restored ${chosen.name} into ${paths.dataDir}${restored.previous ? `; the replaced data is in ${restored.previous}` : ''}`);
-        // Recreated, not restarted: a bind mount keeps following the renamed directory until then.
-        // Prod's serving colour first, so the proxy gets an upstream back as soon as possible.
-        const order = parseUpstreams(await readFile(paths.upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
-        const first = order.map(colourService).filter((s) => running.includes(s));
-        for (const service of [...first, ...running.filter((s) => !first.includes(s))]) {
-            log(`recreating ${service}`);
-            await docker.run(upServiceArgs(paths.target, service, healthWaitSeconds(paths.model.services?.[service]?.healthcheck), { forceRecreate: true }));
-        }
-        return { backup: restored.name, backupPath: chosen.path, dataDir: paths.dataDir, previousData: restored.previous, restarted: running };
-    }
-    finally {
-        await lock.release();
-    }
-}
-
 ;// CONCATENATED MODULE: ./build/src/flows/status.js
 // `release-flow status`: the state file read beside the data directory, and what compose says runs.
 
@@ -52833,7 +52776,6 @@ async function deployStatus(docker, options) {
 
 
 
-
 const ACTIVE_ENV_VARIABLE = 'SYNAPSE_ACTIVE_ENV';
 function parseEnvironment(value) {
     if (value !== undefined && deploy_state/* ENVIRONMENTS */.ju.includes(value))
@@ -52843,13 +52785,13 @@ function parseEnvironment(value) {
 async function switchEnvironment(deps, options) {
     const env = parseEnvironment(options.env);
     const log = options.log ?? (() => { });
-    const paths = await projectPaths(deps.docker, options);
+    const paths = await (0,compose_project/* projectPaths */.gW)(deps.docker, options);
     const image = () => {
         if (!options.image)
             throw new errors/* InputError */.dz('--image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse (or set RELEASE_FLOW_IMAGE)');
         return options.image;
     };
-    const run = (version, digest) => (0,flows_deploy/* deploy */.g)(deps, {
+    const run = (version, digest) => (0,deploy/* deploy */.g)(deps, {
         env,
         version,
         image: image(),
@@ -52872,8 +52814,8 @@ async function switchEnvironment(deps, options) {
     else if (env === 'prod') {
         const state = await (0,state_file/* readStateFile */.qy)(paths.stateFile);
         const recorded = state.environments.prod.active ?? state.environments.prod.previous;
-        const seen = await observeProd(deps.docker, paths);
-        const serving = seen.servingColour !== undefined && isUp(seen.ps.find((p) => p.Service === (0,compose_commands/* colourService */.Qx)(seen.servingColour)));
+        const seen = await (0,compose_project/* observeProd */.Iy)(deps.docker, paths);
+        const serving = seen.servingColour !== undefined && (0,compose_project/* isUp */.ie)(seen.ps.find((p) => p.Service === (0,compose_commands/* colourService */.Qx)(seen.servingColour)));
         if (recorded === null) {
             throw new errors/* PreconditionError */.Rb('prod has no recorded release to bring up', 'name one: release-flow switch prod --version vX.Y.Z');
         }
@@ -52898,7 +52840,7 @@ async function switchEnvironment(deps, options) {
         envFile: paths.envFile,
         version: deployed?.version ?? mine?.version ?? null,
         digest: deployed?.digest ?? mine?.digest ?? null,
-        url: environmentUrl(paths.model, env) ?? null,
+        url: (0,compose_project/* environmentUrl */.fw)(paths.model, env) ?? null,
         config: `configs/synapse_${env}.json`,
         action: deployed ? 'deployed' : 'already-up',
         ...(deployed ? { deploy: deployed } : {}),

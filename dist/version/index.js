@@ -32668,6 +32668,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 __nccwpck_require__.d(__webpack_exports__, {
   tE: () => (/* binding */ booleanInput),
   b3: () => (/* binding */ notesOptionsFromInputs),
+  rO: () => (/* binding */ refFromInputs),
   wZ: () => (/* binding */ repositoryFromInputs),
   Xr: () => (/* binding */ settingsFromInputs)
 });
@@ -37939,6 +37940,8 @@ var repository = __nccwpck_require__(1770);
 
 /** An input as the runner passes it; empty when not set (action.yml holds the defaults). */
 const input = (name) => lib_core/* getInput */.V4(name);
+/** The ref the flow is for: the `ref` input (a called workflow's tag pipeline), else the triggering ref. */
+const refFromInputs = () => input('ref') || process.env.GITHUB_REF || '';
 /** YAML 1.2 core schema booleans, as core.getBooleanInput, with the project's error wording. */
 function booleanInput(name, fallback) {
     const value = input(name);
@@ -38119,7 +38122,7 @@ await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_4__/* .runAction */ .C)(async (
     const notes = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .notesOptionsFromInputs */ .b3)();
     const git = await (0,_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .repositoryFromInputs */ .wZ)();
     const { links } = await (0,_flows_repository_js__WEBPACK_IMPORTED_MODULE_2__/* .repositoryContext */ .A)(git, process.env);
-    const outcome = await (0,_flows_event_js__WEBPACK_IMPORTED_MODULE_1__/* .versionForRef */ .L)(git, process.env.GITHUB_REF ?? '', { settings, links, notes, shallow: 'deepen', today: new Date(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq });
+    const outcome = await (0,_flows_event_js__WEBPACK_IMPORTED_MODULE_1__/* .versionForRef */ .L)(git, (0,_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .refFromInputs */ .rO)(), { settings, links, notes, shallow: 'deepen', today: new Date(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq });
     const { result } = outcome;
     (0,_version_outputs_js__WEBPACK_IMPORTED_MODULE_5__/* .setVersionOutputs */ .t)(outcome, strict);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(result.released ? `Version ${result.version} (${result.bump}) from ${result.commits} commit(s) since ${result.previousTag ?? 'the start'}` : 'No release: nothing releasable.');
@@ -39863,6 +39866,11 @@ function createGit(cwd, options = {}) {
             const { stdout, exitCode } = await exec(['remote', 'get-url', operand(remote, 'remote')], { okExitCodes: [2] });
             return exitCode === 0 ? stdout.trim() : null;
         },
+        async configValue(key) {
+            // Exit 1 is git's "key not set".
+            const { stdout, exitCode } = await exec(['config', '--get', operand(key, 'config key')], { okExitCodes: [1] });
+            return exitCode === 0 ? stdout.trim() : null;
+        },
         async add(paths) {
             if (paths.length === 0)
                 return;
@@ -39876,6 +39884,9 @@ function createGit(cwd, options = {}) {
             await exec(['tag', '--annotate', '--cleanup=verbatim', '--file=-', operand(name, 'tag name'), operand(ref, 'revision')], {
                 input: message,
             });
+        },
+        async moveTag(name, ref) {
+            await exec(['tag', '--force', operand(name, 'tag name'), `${operand(ref, 'revision')}^{commit}`]);
         },
         async push(remote, refs, pushOptions) {
             await exec(pushArgs(remote, refs, pushOptions));

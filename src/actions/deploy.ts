@@ -59,11 +59,15 @@ function setOutputs(r: DeployResult): void {
 await runAction(async () => {
   const options = deployOptionsFromInputs();
   const tracker = trackerFromInputs(options);
-  await tracker.start();
   let result: DeployResult;
   try {
+    // The GitHub deployment is created only for a real attempt: a version that does not resolve,
+    // or a failed pre-flight, changes nothing and leaves no failed deployment behind.
     result = await core.group(`Deploy ${options.env} ${options.version ?? 'latest'}`, () =>
-      deploy({ docker: createDocker(), registry: createRegistryClient({ credentials: dockerConfigCredentials(), log: core.info }), probes: createHostProbes({ docker: createDocker() }) }, options),
+      deploy(
+        { docker: createDocker(), registry: createRegistryClient({ credentials: dockerConfigCredentials(), log: core.info }), probes: createHostProbes({ docker: createDocker() }) },
+        { ...options, onPreflightPassed: () => tracker.start() },
+      ),
     );
   } catch (error) {
     const rolledBack = error instanceof DeployRolledBackError ? error.result : undefined;

@@ -5,14 +5,16 @@
 // Node has no flock(2), so util-linux's `flock` command takes the lock for us and keeps it while
 // `cat` reads a pipe from this process. When this process ends, however it ends, the kernel closes
 // the pipe, `cat` sees end of file and exits, and the kernel drops the lock. libuv opens that pipe
-// close-on-exec, so the containers and commands a deploy starts never inherit it and cannot keep
-// the lock alive after us.
+// close-on-exec, so nothing a deploy starts inherits it by accident. The docker commands a deploy
+// runs are given it on purpose (`pipe`, through the Docker adapter's `inherit`): one still running
+// after its deploy was killed keeps the lock until it exits, so the next deploy waits for it.
 //
 // The `<lock>.holder` file says who holds the lock, for the "waiting for … held by …" message only:
 // the kernel lock is the truth, and the holder file may be stale after a crash.
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { PreconditionError } from '../core/errors.js';
 
@@ -30,6 +32,8 @@ export interface DeployLockOptions {
 export interface DeployLock {
   /** Drops the lock and removes the holder file; safe to call more than once. */
   release(): Promise<void>;
+  /** The pipe that holds the lock: a child process given it holds the lock too, until it exits. */
+  readonly pipe: Writable;
 }
 
 /** What the holder file records. */
@@ -81,6 +85,7 @@ export async function acquireDeployLock(path: string, options: DeployLockOptions
 
   let released: Promise<void> | undefined;
   return {
+    pipe: child.stdin!,
     release() {
       released ??= releaseLock(path, child);
       return released;
@@ -180,7 +185,7 @@ export async function describeHolder(path: string): Promise<string> {
   const described = `"${record.holder}" (pid ${record.pid}, since ${record.since})`;
   return isAlive(record.pid)
     ? described
-    : `${described}; that process is no longer running, so the record is stale and another process holds the lock`;
+    : `${described}; that process is no longer running, so a docker command it started, or another process, holds the lock`;
 }
 
 function parseHolder(text: string): HolderRecord {

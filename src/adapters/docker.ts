@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Stream } from 'node:stream';
 
 /** A docker command that failed: the argv (never a secret: those travel in the environment) and why. */
 export class DockerError extends Error {
@@ -20,6 +21,11 @@ export interface DockerRunOptions {
   /** Each line of stderr as it comes: buildx writes its progress there. */
   onLine?: (line: string) => void;
   cwd?: string;
+  /**
+   * Pipes the command inherits as fd 3, 4…: a pipe whose reader waits for end of file (the deploy
+   * lock's) then stays open until this command has exited too, even when this process is killed.
+   */
+  inherit?: readonly Stream[];
 }
 
 export interface DockerResult {
@@ -42,16 +48,18 @@ export function createDocker(options: { dockerPath?: string } = {}): Docker {
       return new Promise<DockerResult>((resolve, reject) => {
         const child = spawn(dockerPath, args, {
           cwd: runOptions.cwd,
-          stdio: ['ignore', 'pipe', 'pipe'],
+          stdio: ['ignore', 'pipe', 'pipe', ...(runOptions.inherit ?? [])],
           env: { ...process.env, ...runOptions.env },
         });
         let stdout = '';
         let stderr = '';
         let partial = '';
-        child.stdout.setEncoding('utf8');
-        child.stdout.on('data', (data: string) => (stdout += data));
-        child.stderr.setEncoding('utf8');
-        child.stderr.on('data', (data: string) => {
+        // Piped above; the extra inherited streams only make the overload lose track of that.
+        const [out, err] = [child.stdout!, child.stderr!];
+        out.setEncoding('utf8');
+        out.on('data', (data: string) => (stdout += data));
+        err.setEncoding('utf8');
+        err.on('data', (data: string) => {
           stderr = (stderr + data).slice(-STDERR_LIMIT);
           if (!runOptions.onLine) return;
           const lines = (partial + data).split('\n');

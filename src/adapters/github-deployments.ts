@@ -142,7 +142,7 @@ export interface DeploymentTarget {
   logUrl?: string | undefined;
 }
 
-/** Best-effort deployment tracking: start() then finish(); neither ever throws. */
+/** Best-effort deployment tracking: start() then finish(); neither ever throws. finish() without a start() records nothing. */
 export interface DeploymentTracker {
   start(): Promise<void>;
   finish(state: 'success' | 'failure' | 'error', details: { description: string; environmentUrl?: string | undefined }): Promise<void>;

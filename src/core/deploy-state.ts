@@ -352,11 +352,15 @@ function readEnvironment(value: unknown, path: string, r: Reader): EnvironmentSt
   };
 }
 
+/** Which release a record is about: every kind of record names it the same way. */
+function readReleaseOf(o: Record<string, unknown>, path: string, r: Reader): { version: string; digest: string } {
+  return { version: r.text(o.version, `${path}.version`), digest: r.digest(o.digest, `${path}.digest`) };
+}
+
 function readRelease(value: unknown, path: string, r: Reader): Release {
   const o = r.record(value, path);
   return {
-    version: r.text(o.version, `${path}.version`),
-    digest: r.digest(o.digest, `${path}.digest`),
+    ...readReleaseOf(o, path, r),
     ...r.colour(o.colour, `${path}.colour`),
     deployedAt: r.time(o.deployedAt, `${path}.deployedAt`),
     deployId: r.text(o.deployId, `${path}.deployId`),
@@ -367,8 +371,7 @@ function readDeploying(value: unknown, path: string, r: Reader): DeployInProgres
   const o = r.record(value, path);
   return {
     deployId: r.text(o.deployId, `${path}.deployId`),
-    version: r.text(o.version, `${path}.version`),
-    digest: r.digest(o.digest, `${path}.digest`),
+    ...readReleaseOf(o, path, r),
     ...r.colour(o.colour, `${path}.colour`),
     startedAt: r.time(o.startedAt, `${path}.startedAt`),
     pid: r.pid(o.pid, `${path}.pid`),
@@ -381,8 +384,7 @@ function readHistoryEntry(value: unknown, path: string, r: Reader): HistoryEntry
   if (!OUTCOMES.includes(outcome as Outcome)) r.fail(`${path}.outcome`, outcome, `one of ${OUTCOMES.join(', ')}`);
   return {
     deployId: r.text(o.deployId, `${path}.deployId`),
-    version: r.text(o.version, `${path}.version`),
-    digest: r.digest(o.digest, `${path}.digest`),
+    ...readReleaseOf(o, path, r),
     outcome: outcome as Outcome,
     at: r.time(o.at, `${path}.at`),
     detail: typeof o.detail === 'string' ? o.detail : r.fail(`${path}.detail`, o.detail, 'a string'),

@@ -397,12 +397,46 @@ export function formatBytes(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
+function diskFix(path: string): string {
+  return `free space on ${path} (\`docker image prune\`, \`docker builder prune\`) or move Docker's data-root`;
+}
+
 export function checkDisk(path: string, availableBytes: number, need: DiskNeed, env: PreflightEnvironment): CheckResult {
   const required = requiredFreeBytes(need);
   const ok = availableBytes >= required;
   const wanted = `${formatBytes(required)} (pull ${formatBytes(need.neededBytes)} plus margin)`;
   const message = ok ? `${formatBytes(availableBytes)} free on ${path}; ${wanted} needed` : `${formatBytes(availableBytes)} free on ${path}; expected at least ${wanted}`;
-  return result('disk', env, 'disk', ok, message, `free space on ${path} (\`docker image prune\`, \`docker builder prune\`) or move Docker's data-root`);
+  return result('disk', env, 'disk', ok, message, diskFix(path));
+}
+
+/**
+ * A warning, never an error: free space that cannot be measured here (an engine on another host,
+ * a data root this user cannot see, a registry that will not list sizes) must not block a deploy
+ * the pull itself may well manage.
+ */
+export function checkDiskUnknown(path: string, reason: string, env: PreflightEnvironment): CheckResult {
+  return { ...result('disk', env, 'disk', false, `free space on ${path} for the pull could not be checked: ${reason}`, diskFix(path)), severity: 'warning' };
+}
+
+/** Layers unpack to about this many times their compressed size (gzip of binaries and libraries). */
+export const UNPACKED_RATIO = 3;
+
+/** A platform of a pushed image and its compressed size, as the registry lists it (`linux/arm64`, or `unknown` for a single manifest). */
+export interface PlatformBytes {
+  platform: string;
+  size: number;
+}
+
+/**
+ * What pulling an image writes: the compressed layers of the platform this host runs plus their
+ * unpacked size. A single manifest names no platform, and an image without this host's platform
+ * fails the image check anyway: both count the largest platform, so the estimate never falls short.
+ */
+export function pullNeedBytes(platforms: readonly PlatformBytes[], host: Platform): number {
+  const runs = (p: PlatformBytes) => p.platform.includes('/') && platformRuns(host, parsePlatform(p.platform));
+  const sizes = platforms.filter(runs).map((p) => p.size);
+  const compressed = Math.max(0, ...(sizes.length > 0 ? sizes : platforms.map((p) => p.size)));
+  return compressed * (1 + UNPACKED_RATIO);
 }
 
 // ---------------------------------------------------------------------------------------------

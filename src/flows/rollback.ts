@@ -11,139 +11,27 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defaultBackupsDir, listBackups, restoreBackup } from '../adapters/data-backup.js';
-import { acquireDeployLock } from '../adapters/deploy-lock.js';
 import type { Docker } from '../adapters/docker.js';
-import { readStateFile, stateFilePath, writeStateFile } from '../adapters/state-file.js';
+import { writeStateFile } from '../adapters/state-file.js';
 import { chooseBackup } from '../core/backup-retention.js';
 import {
   caddyReloadArgs,
   colourImageVariable,
   colourService,
-  configJsonArgs,
   DEV_SERVICE,
   digestOf,
   healthWaitSeconds,
   parseUpstreams,
-  PROXY_SERVICE,
-  readEnvLines,
   stopArgs,
   upServiceArgs,
   upstreamsText,
-  type ComposeTarget,
-  type HealthcheckModel,
-  type PsEntry,
 } from '../core/compose-commands.js';
-import { beginDeploy, finishDeploy, reconcile, type Colour, type DeployState, type Environment } from '../core/deploy-state.js';
+import { beginDeploy, finishDeploy, type Colour, type Environment } from '../core/deploy-state.js';
 import { InputError, PreconditionError } from '../core/errors.js';
 import { deploy, type DeployDeps, type DeployOptions, type DeployResult } from './deploy.js';
-import { isAlive, listServices, writeFileAtomic } from './compose-project.js';
-
-const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
-
-/** Where a compose project keeps things, resolved as the deploy flow resolves them. */
-export interface ProjectPaths {
-  target: ComposeTarget;
-  composeFile: string;
-  envFile: string;
-  dataDir: string;
-  stateFile: string;
-  lockPath: string;
-  upstreamsFile: string;
-  model: ComposeModel;
-}
-
-export interface ComposeModel {
-  services?: Record<
-    string,
-    {
-      healthcheck?: HealthcheckModel;
-      ports?: Array<{ host_ip?: string; published?: string | number }>;
-      volumes?: Array<{ source?: string; target?: string }>;
-    }
-  >;
-}
-
-export interface ProjectOptions {
-  composeFile: string;
-  project: string;
-  envFile?: string | undefined;
-  dataDir?: string | undefined;
-  proxyConfigDir?: string | undefined;
-}
-
-export async function projectPaths(docker: Docker, options: ProjectOptions): Promise<ProjectPaths> {
-  const composeFile = resolve(options.composeFile);
-  const envFile = resolve(options.envFile ?? join(dirname(composeFile), '.env'));
-  const target: ComposeTarget = { file: composeFile, project: options.project, envFile };
-  const model = JSON.parse((await docker.run(configJsonArgs(target))).stdout) as ComposeModel;
-  const source = (service: string, path: string) => model.services?.[service]?.volumes?.find((v) => v.target === path)?.source;
-  const dataDir = resolve(options.dataDir ?? source(colourService('blue'), '/app/data') ?? '/opt/synapse/data');
-  const proxyDir = resolve(options.proxyConfigDir ?? source(PROXY_SERVICE, '/etc/caddy') ?? join(dirname(composeFile), 'caddy'));
-  return {
-    target,
-    composeFile,
-    envFile,
-    dataDir,
-    stateFile: stateFilePath(dataDir),
-    lockPath: join(dirname(dataDir), 'release-flow-deploy.lock'),
-    upstreamsFile: join(proxyDir, 'upstreams.caddy'),
-    model,
-  };
-}
-
-/** The URL an environment answers on, from its published port (the proxy for prod). */
-export function environmentUrl(model: ComposeModel, env: Environment): string | undefined {
-  const port = model.services?.[env === 'prod' ? PROXY_SERVICE : DEV_SERVICE]?.ports?.[0];
-  if (!port) return undefined;
-  const host = !port.host_ip || port.host_ip === '0.0.0.0' || port.host_ip === '::' ? 'localhost' : port.host_ip;
-  return `http://${host}:${port.published}`;
-}
-
-
-/** Running, and healthy when the service has a health check. */
-export function isUp(entry: PsEntry | undefined): boolean {
-  return entry !== undefined && entry.State === 'running' && (entry.Health === '' || entry.Health === 'healthy');
-}
-
-
-
-/** What serves prod now, as the deploy flow observes it. */
-export interface ProdObservation {
-  order: Colour[];
-  proxyUp: boolean;
-  ps: PsEntry[];
-  envVars: Record<string, string>;
-  servingColour: Colour | undefined;
-  servingDigest: string | null;
-}
-
-export async function observeProd(docker: Docker, paths: ProjectPaths): Promise<ProdObservation> {
-  const ps = await listServices(docker, paths.target);
-  const running = (service: string) => ps.find((p) => p.Service === service && p.State === 'running');
-  const envVars = readEnvLines(await readFile(paths.envFile, 'utf8').catch(() => ''));
-  const order = parseUpstreams(await readFile(paths.upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
-  const proxyUp = running(PROXY_SERVICE) !== undefined;
-  const servingColour = proxyUp && order[0] && running(colourService(order[0])) ? order[0] : undefined;
-  const servingDigest = servingColour === undefined ? null : (digestOf(envVars[colourImageVariable(servingColour)]) ?? null);
-  return { order, proxyUp, ps, envVars, servingColour, servingDigest };
-}
-
-/** Reads the state and reconciles prod with what serves (as the deploy does first). */
-async function reconciledState(paths: ProjectPaths, seen: ProdObservation, at: string, log: (line: string) => void): Promise<DeployState> {
-  const state = await readStateFile(paths.stateFile);
-  const deployingPid = state.environments.prod.deploying?.pid;
-  const r = reconcile(
-    state,
-    'prod',
-    { servingDigest: seen.servingDigest, deployingPidAlive: deployingPid !== undefined && isAlive(deployingPid), ...(seen.servingColour ? { servingColour: seen.servingColour } : {}) },
-    { at },
-  );
-  for (const note of r.notes) log(`state: ${note}`);
-  if (r.notes.length > 0) await writeStateFile(paths.stateFile, r.state);
-  return r.state;
-}
+import { environmentUrl, isUp, listServices, lockProject, observeProd, projectPaths, reconciledState, underLock, writeFileAtomic, type ProjectOptions } from './compose-project.js';
 
 export interface RollbackOptions extends ProjectOptions {
   env: Environment | string;
@@ -219,15 +107,11 @@ export async function rollback(deps: DeployDeps, options: RollbackOptions): Prom
   }
 
   const paths = await projectPaths(deps.docker, options);
-  const lock = await acquireDeployLock(paths.lockPath, {
-    timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-    holder: `rollback prod (pid ${process.pid})`,
-    onWait: (heldBy) => log(`waiting for the deploy lock ${paths.lockPath}, held by ${heldBy}`),
-  });
+  const lock = await lockProject(paths, 'rollback prod', options.lockTimeoutMs, log);
   let fallback: { version: string; digest: string; why: string };
   try {
     const seen = await observeProd(deps.docker, paths);
-    let state = await reconciledState(paths, seen, now().toISOString(), log);
+    let state = await reconciledState(paths, 'prod', seen, { at: now().toISOString(), log, write: true });
     const prod = state.environments.prod;
     const previous = prod.previous;
     if (previous === null) {
@@ -241,7 +125,7 @@ export async function rollback(deps: DeployDeps, options: RollbackOptions): Prom
       log(`${colourService(standby)} holds ${previous.version} and is ${standbyEntry!.Health || 'running'}: switching traffic back to it (caddy reload)`);
       await writeFileAtomic(paths.upstreamsFile, upstreamsText([standby, live]));
       try {
-        await deps.docker.run(caddyReloadArgs(paths.target));
+        await underLock(deps.docker, lock).run(caddyReloadArgs(paths.target));
       } catch (error) {
         await writeFileAtomic(paths.upstreamsFile, upstreamsText([live, standby]));
         throw error;
@@ -318,17 +202,14 @@ export async function restoreData(docker: Docker, options: RestoreDataOptions): 
   const log = options.log ?? (() => {});
   const paths = await projectPaths(docker, options);
   const chosen = await chooseRestore(docker, options);
-  const lock = await acquireDeployLock(paths.lockPath, {
-    timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-    holder: `rollback --restore-data ${chosen.name} (pid ${process.pid})`,
-    onWait: (heldBy) => log(`waiting for the deploy lock ${paths.lockPath}, held by ${heldBy}`),
-  });
+  const lock = await lockProject(paths, `rollback --restore-data ${chosen.name}`, options.lockTimeoutMs, log);
+  const locked = underLock(docker, lock);
   try {
-    const ps = await listServices(docker, paths.target);
+    const ps = await listServices(locked, paths.target);
     const running = APP_SERVICES.filter((s) => ps.some((p) => p.Service === s && p.State === 'running'));
     for (const service of running) {
       log(`stopping ${service}`);
-      await docker.run(stopArgs(paths.target, service, 10));
+      await locked.run(stopArgs(paths.target, service, 10));
     }
     // The state file lives in the data directory's parent, so it is not part of the restore.
     const restored = await restoreBackup({
@@ -345,7 +226,7 @@ export async function restoreData(docker: Docker, options: RestoreDataOptions): 
     const first = order.map(colourService).filter((s) => running.includes(s));
     for (const service of [...first, ...running.filter((s) => !first.includes(s))]) {
       log(`recreating ${service}`);
-      await docker.run(upServiceArgs(paths.target, service, healthWaitSeconds(paths.model.services?.[service]?.healthcheck), { forceRecreate: true }));
+      await locked.run(upServiceArgs(paths.target, service, healthWaitSeconds(paths.model.services?.[service]?.healthcheck), { forceRecreate: true }));
     }
     return { backup: restored.name, backupPath: chosen.path, dataDir: paths.dataDir, previousData: restored.previous, restarted: running };
   } finally {

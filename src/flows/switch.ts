@@ -12,8 +12,7 @@ import { colourService, DEV_SERVICE, setEnvLines } from '../core/compose-command
 import { InputError, PreconditionError } from '../core/errors.js';
 import { readStateFile } from '../adapters/state-file.js';
 import { deploy, type DeployDeps, type DeployResult } from './deploy.js';
-import { environmentUrl, isUp, observeProd, projectPaths, type ProjectOptions } from './rollback.js';
-import { writeFileAtomic } from './compose-project.js';
+import { environmentUrl, isUp, observeProd, projectPaths, writeFileAtomic, type ProjectOptions } from './compose-project.js';
 import { deployStatus, type StatusReport } from './status.js';
 
 export const ACTIVE_ENV_VARIABLE = 'SYNAPSE_ACTIVE_ENV';

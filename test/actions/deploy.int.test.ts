@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -150,4 +150,30 @@ describe('actions/deploy (bundled, prod blue/green on the real engine)', () => {
       }
     }
   }, 120_000);
+
+  test('a version that is not published fails before the GitHub deployment exists: no failure left on GitHub', async () => {
+    const before = fake.deployments.length;
+    const run = await deployStep({ version: '9.9.9' });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([expect.objectContaining({ properties: { title: 'Invalid input' } })]);
+    expect(run.errors[0]!.message).toMatch(/version: "9\.9\.9" is not valid; expected a version published as .*:v9\.9\.9/);
+    expect(fake.deployments.length).toBe(before);
+    expect(await version(project.prodPort)).toBe('2.0.0');
+  }, 60_000);
+
+  test('a failed pre-flight creates no GitHub deployment either', async () => {
+    const before = fake.deployments.length;
+    const secret = join(project.secretsDir, 'api_token');
+    renameSync(secret, `${secret}.aside`);
+    let run: ActionRun;
+    try {
+      run = await deployStep({ version: '1.0.0' });
+    } finally {
+      renameSync(`${secret}.aside`, secret);
+    }
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]!.message).toMatch(/pre-flight failed for prod 1\.0\.0; nothing was changed/);
+    expect(fake.deployments.length).toBe(before);
+    expect(await version(project.prodPort)).toBe('2.0.0');
+  }, 60_000);
 });

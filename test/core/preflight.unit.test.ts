@@ -3,6 +3,7 @@ import {
   addressesOverlap,
   checkComposeConfig,
   checkDisk,
+  checkDiskUnknown,
   checkImage,
   checkMemoryCgroup,
   checkPort,
@@ -24,6 +25,7 @@ import {
   platformsFromRawManifest,
   preflightPassed,
   psPortsArgs,
+  pullNeedBytes,
   requiredFreeBytes,
   severityFor,
   socketInode,
@@ -387,6 +389,40 @@ describe('free disk', () => {
     expect(short).toMatchObject({ name: 'disk', ok: false, severity: 'error' });
     expect(short.message).toMatch(/expected at least 1.5 GiB/);
     expect(short.fix).toMatch(/docker image prune/);
+  });
+
+  const amd64 = hostPlatform('x86_64');
+  const arm64 = hostPlatform('aarch64');
+  const armv7 = hostPlatform('armv7l');
+  const index = [
+    { platform: 'linux/amd64', size: 40 * MiB },
+    { platform: 'linux/arm64', size: 30 * MiB },
+  ];
+  it.each([
+    ['the host platform of an index', index, arm64, 30 * MiB],
+    ['the other platform of the same index', index, amd64, 40 * MiB],
+    ['a variant the host runs', [{ platform: 'linux/arm/v6', size: 10 * MiB }, { platform: 'linux/amd64', size: 50 * MiB }], armv7, 10 * MiB],
+    ['a single manifest (no platform named): its size', [{ platform: 'unknown', size: 25 * MiB }], arm64, 25 * MiB],
+    ['no platform for this host: the largest, never less', index, armv7, 40 * MiB],
+    ['nothing listed', [], amd64, 0],
+  ])('pullNeedBytes: %s (compressed plus unpacked)', (_, platforms, host, compressed) => {
+    expect(pullNeedBytes(platforms, host)).toBe(compressed * 4);
+  });
+
+  it('the pull need and the free space decide together; the message names both and the fix', () => {
+    const need = { neededBytes: pullNeedBytes(index, arm64) };
+    expect(checkDisk('/var/lib/docker', 2 * GiB, need, 'prod')).toMatchObject({ ok: true, severity: 'error' });
+    const full = checkDisk('/var/lib/docker', 300 * MiB, need, 'prod');
+    expect(full).toMatchObject({ ok: false, severity: 'error', message: '300.0 MiB free on /var/lib/docker; expected at least 632.0 MiB (pull 120.0 MiB plus margin)' });
+    expect(full.fix).toBe("free space on /var/lib/docker (`docker image prune`, `docker builder prune`) or move Docker's data-root");
+    expect(checkDisk('/var/lib/docker', 2 * GiB, { ...need, minFreeBytes: 4 * GiB }, 'dev')).toMatchObject({ ok: false, message: expect.stringMatching(/expected at least 4.1 GiB/) });
+  });
+
+  it('free space that cannot be measured is a warning that names the path and why, not an error', () => {
+    const unknown = checkDiskUnknown('/var/lib/docker', 'ENOENT', 'prod');
+    expect(unknown).toMatchObject({ name: 'disk', ok: false, severity: 'warning', message: 'free space on /var/lib/docker for the pull could not be checked: ENOENT' });
+    expect(unknown.fix).toMatch(/docker image prune/);
+    expect(preflightPassed([unknown])).toBe(true);
   });
 });
 

@@ -181,8 +181,16 @@ describe('crashes during and after a prod deploy', () => {
       expect(end.signal).toBe('SIGKILL');
       // The state still says a deploy runs, by a process that is gone.
       expect(state().deploying).toMatchObject({ version: '3.0.0', colour: 'blue', pid: child.pid });
-      // The compose command the killed deploy ran is not killed with it; let it finish (bounded).
+      // The compose command the killed deploy ran is not killed with it (Node has no PDEATHSIG),
+      // but it holds the deploy lock until it exits: no deploy starts the same colour beside it.
       const left = orphans.filter(alive);
+      const probe = await acquireDeployLock(lockPath(), { timeoutMs: 0, holder: 'crash test probe' }).then(
+        async (l) => (await l.release(), 'free'),
+        (e: unknown) => String(e),
+      );
+      log(`lock probe while ${left.filter(alive).length} orphaned process(es) ran: ${probe.split('\n')[0]}`);
+      // Still running after the probe: they ran all through it, so the lock was theirs.
+      if (left.some(alive)) expect(probe).toMatch(/Another deploy holds the deploy lock .*no longer running, so a docker command it started/);
       const w = await until('the killed deploy\'s compose commands to exit', 60_000, async () => (left.some(alive) ? undefined : true));
       log(`orphaned processes of the killed deploy: ${left.length ? `${left.join(', ')}, gone after ${ms(w.ms)}` : 'none'}`);
 
