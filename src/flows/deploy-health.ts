@@ -1,9 +1,11 @@
 // Whether a newly started colour is healthy: before traffic moves to it, and while it is watched
-// after the switch. And, when it is not, what its health probes and log said, secrets redacted.
+// after the switch. And, when it is not, what its health probes and log said, secrets redacted and
+// terminal control sequences removed.
 
 import { readFile } from 'node:fs/promises';
 import { DockerError, type Docker } from '../adapters/docker.js';
 import { execArgs, logsArgs, redactSecrets, upServiceArgs, type ComposeTarget } from '../core/compose-commands.js';
+import { stripTerminalControls } from '../core/terminal-text.js';
 import { listServices, type ComposeModel } from './compose-project.js';
 
 /** Starts `service` and waits for its health check; returns why it is not healthy, or undefined. */
@@ -18,7 +20,8 @@ export async function startHealthy(docker: Docker, target: ComposeTarget, servic
     }
     return undefined;
   } catch (error) {
-    return error instanceof DockerError ? `compose: ${lastLine(error.stderr) || `exit ${error.exitCode}`}` : String(error);
+    if (error instanceof DockerError) return `compose: ${lastLine(stripTerminalControls(error.stderr)) || `exit ${error.exitCode}`}`;
+    return error instanceof Error ? error.message : String(error);
   }
 }
 
@@ -54,8 +57,8 @@ export async function healthTail(docker: Docker, target: ComposeTarget, service:
     if (!entry?.ID) return '';
     const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
     const health = JSON.parse(stdout) as { Status?: string; Log?: Array<{ ExitCode: number; Output: string; End: string }> } | null;
-    const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${l.Output.trim().split('\n').slice(-3).join(' | ')}`);
-    const logs = await docker.run(logsArgs(target, service)).then((r) => r.stdout.trim(), () => '');
+    const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${stripTerminalControls(l.Output).trim().split('\n').slice(-3).join(' | ')}`);
+    const logs = await docker.run(logsArgs(target, service)).then((r) => stripTerminalControls(r.stdout).trim(), () => '');
     return redactSecrets([`  status: ${health?.Status ?? 'unknown'}`, ...lines, ...(logs ? ['  container log:', ...logs.split('\n').map((l) => `    ${l}`)] : [])].join('\n'), await secretValues(model));
   } catch {
     // The reason is worth more without the tail than not at all.

@@ -1,10 +1,10 @@
 // `release-flow status`: the state file read beside the data directory, and what compose says runs.
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
 import type { Docker } from '../adapters/docker.js';
-import { readStateFile, stateFilePath } from '../adapters/state-file.js';
-import { colourService, configJsonArgs, DEV_SERVICE, parsePs, parseUpstreams, PROXY_SERVICE, psArgs, type ComposeTarget } from '../core/compose-commands.js';
+import { readStateFile } from '../adapters/state-file.js';
+import { colourService, DEV_SERVICE, parseUpstreams, PROXY_SERVICE } from '../core/compose-commands.js';
 import type { Colour, Environment } from '../core/deploy-state.js';
+import { listServices, projectPaths } from './compose-project.js';
 
 export interface EnvironmentStatus {
   env: Environment;
@@ -24,19 +24,10 @@ export interface StatusReport {
   environments: EnvironmentStatus[];
 }
 
-interface Model {
-  services?: Record<string, { volumes?: Array<{ source?: string; target?: string }> }>;
-}
-
 export async function deployStatus(docker: Docker, options: { composeFile: string; project: string; envFile?: string; dataDir?: string }): Promise<StatusReport> {
-  const composeFile = resolve(options.composeFile);
-  const target: ComposeTarget = { file: composeFile, project: options.project, envFile: options.envFile ?? join(dirname(composeFile), '.env') };
-  const model = JSON.parse((await docker.run(configJsonArgs(target))).stdout) as Model;
-  const source = (service: string, path: string) => model.services?.[service]?.volumes?.find((v) => v.target === path)?.source;
-  const dataDir = resolve(options.dataDir ?? source(colourService('blue'), '/app/data') ?? '/opt/synapse/data');
-  const stateFile = stateFilePath(dataDir);
-  const state = await readStateFile(stateFile);
-  const ps = parsePs((await docker.run(psArgs(target))).stdout);
+  const paths = await projectPaths(docker, options);
+  const state = await readStateFile(paths.stateFile);
+  const ps = await listServices(docker, paths.target);
   const health = (service: string) => {
     const e = ps.find((p) => p.Service === service);
     if (!e) return { health: 'absent', uptime: null };
@@ -44,14 +35,13 @@ export async function deployStatus(docker: Docker, options: { composeFile: strin
   };
   const dev = state.environments.dev;
   const prod = state.environments.prod;
-  const proxyDir = source(PROXY_SERVICE, '/etc/caddy') ?? join(dirname(composeFile), 'caddy');
-  const order = parseUpstreams(await readFile(join(proxyDir, 'upstreams.caddy'), 'utf8').catch(() => '')) ?? ['blue', 'green'];
+  const order = parseUpstreams(await readFile(paths.upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
   const [live = 'blue', standby = 'green'] = order;
   const versionOf = (c: Colour) => (prod.active?.colour === c ? prod.active.version : prod.previous?.colour === c ? prod.previous.version : null);
   const proxy = health(PROXY_SERVICE);
   const liveHealth = health(colourService(live));
   return {
-    stateFile,
+    stateFile: paths.stateFile,
     environments: [
       { env: 'dev', version: dev.active?.version ?? null, digest: dev.active?.digest ?? null, ...health(DEV_SERVICE) },
       {
@@ -65,4 +55,19 @@ export async function deployStatus(docker: Docker, options: { composeFile: strin
       },
     ],
   };
+}
+
+/** The text `release-flow status` prints: the state file, then a line per environment. */
+export function statusText(report: StatusReport): string {
+  const line = (s: EnvironmentStatus) =>
+    `${s.env.padEnd(5)} ${(s.version ?? '-').padEnd(10)} ${s.health.padEnd(10)} ${s.colour ? `colour ${s.colour} ` : ''}${s.uptime ? `${uptimeText(s.uptime)} ` : ''}${s.digest ?? ''}`.trimEnd();
+  return [`state: ${report.stateFile}`, ...report.environments.map(line)].join('\n') + '\n';
+}
+
+/** compose's Status text, `Up 29 seconds (healthy)`, as `up 29 seconds, healthy`; any other text as it is. */
+export function uptimeText(status: string): string {
+  const m = /^up\s+(.+?)(?:\s+\((.+)\))?$/i.exec(status.trim());
+  if (!m) return status.trim();
+  const [, duration = '', note] = m;
+  return `up ${duration.charAt(0).toLowerCase()}${duration.slice(1)}${note ? `, ${note}` : ''}`;
 }

@@ -174,7 +174,10 @@ describe('release', () => {
 
     const result = runCli(['release'], { cwd: r.dir });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toBe('Released v1.1.0 (minor; previous: v1.0.0).\nNot pushed. Push with: git push --atomic origin main v1.1.0\n');
+    // The repository has no remote: the hint says how to add one before pushing.
+    expect(result.stdout).toBe(
+      'Released v1.1.0 (minor; previous: v1.0.0).\nNot pushed: this repository has no remote "origin". Add it with: git remote add origin <url>, then push with: git push --atomic origin main v1.1.0\n',
+    );
     const today = utcToday();
 
     expect(readFileSync(join(r.dir, 'release-notes.md'), 'utf8')).toBe(
@@ -215,6 +218,19 @@ describe('release', () => {
     expect(after).toMatchObject({ previousTag: 'v1.1.0', released: false, version: null, tag: null, bump: 'none', commits: 0 });
     const text = runCli(['version'], { cwd: r.dir });
     expect(text.stdout).toMatch(/^No release/);
+  });
+
+  test('without --push, with the remote in place: the hint is the push command (for --remote too)', () => {
+    const { r } = readyRepo();
+    r.git('remote', 'add', 'origin', remote().url);
+    const result = runCli(['release'], { cwd: r.dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('Released v1.1.0 (minor; previous: v1.0.0).\nNot pushed. Push with: git push --atomic origin main v1.1.0\n');
+
+    r.commit('fix: another');
+    const other = runCli(['release', '--remote', 'upstream'], { cwd: r.dir });
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stdout).toContain('Not pushed: this repository has no remote "upstream". Add it with: git remote add upstream <url>, then push with: git push --atomic upstream main v1.1.1\n');
   });
 
   test('--json: what was released', () => {

@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createDocker } from '../../src/adapters/docker.js';
+import { createDocker, type Docker } from '../../src/adapters/docker.js';
 import { createHostProbes } from '../../src/adapters/host-probes.js';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { stateFilePath } from '../../src/adapters/state-file.js';
@@ -167,13 +167,23 @@ describe('release-flow deploy --env prod (blue/green behind Caddy)', () => {
 
   test('a release that turns unhealthy during the watch is switched back: zero failed requests, rolled-back', async () => {
     let error: unknown;
+    // Every docker command the deploy runs, in order.
+    const calls: string[] = [];
+    const recording: Docker = { run: (args, runOptions) => (calls.push(args.join(' ')), docker_.run(args, runOptions)) };
     const r = await underLoad(project.prodPort, { ...LOAD, durationMs: 14_000 }, async () => {
-      error = await deploy(deps(), options('4.0.0', { watchSeconds: 8 })).then(() => undefined, (e: unknown) => e);
+      error = await deploy({ ...deps(), docker: recording }, options('4.0.0', { watchSeconds: 8 })).then(() => undefined, (e: unknown) => e);
     });
     report('deploy v4 (fails during the watch)', r);
     expect(error).toBeInstanceOf(DeployRolledBackError);
     expect((error as DeployRolledBackError).result).toMatchObject({ outcome: 'rolled-back', rolledBack: true, colour: 'green' });
     expect((error as DeployRolledBackError).result.reason).toMatch(/during the 8 s watch/);
+    // The health log is still in the reason, but collected only after traffic was switched back
+    // (the last caddy reload), not while the failing colour still served.
+    expect((error as DeployRolledBackError).result.reason).toMatch(/\nhealth log:\n {2}status: \w+\n[^]*container log:/);
+    const switchedBack = calls.findLastIndex((c) => / caddy reload /.test(c));
+    const collected = calls.findIndex((c) => /^inspect --format \{\{json \.State\.Health\}\}/.test(c) || / logs --no-color /.test(c));
+    expect(switchedBack).toBeGreaterThan(-1);
+    expect(collected, calls.join('\n')).toBeGreaterThan(switchedBack);
     expect(r.failed).toEqual([]);
     expect(r.versions[r.versions.length - 1]).toBe('1.0.0');
     expect(readFileSync(join(project.proxyConfigDir, 'upstreams.caddy'), 'utf8')).toBe('to synapse-prod-blue:8002 synapse-prod-green:8002\n');
@@ -235,5 +245,11 @@ describe('release-flow deploy --env prod (blue/green behind Caddy)', () => {
     expect(status.environments[0]).toMatchObject({ env: 'dev', version: null, health: 'absent' });
     expect(status.environments[1]).toMatchObject({ env: 'prod', version: '1.0.0', health: 'healthy', colour: 'blue', standby: { colour: 'green', health: 'healthy', version: '2.0.0' } });
     expect(String(status.environments[1]?.uptime)).toMatch(/^Up /);
+
+    // The text: compose's "Up 29 seconds (healthy)" printed with "up" once.
+    const text: string[] = [];
+    expect(await runCli(['status', '--compose', composeFile, '--project', project.name, '--env-file', join(project.dir, '.env')], { stdout: (t) => text.push(t), stderr: (t) => text.push(t), env: process.env, cwd: project.dir, now: () => new Date() })).toBe(0);
+    expect(text.join('')).toMatch(/^prod +1\.0\.0 +healthy +colour blue up [a-z0-9][^()\n]*, healthy sha256:[0-9a-f]{64}$/m);
+    expect(text.join('')).not.toMatch(/up up/i);
   }, 60_000);
 });

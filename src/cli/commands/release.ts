@@ -1,3 +1,4 @@
+import type { Git } from '../../adapters/git.js';
 import { cutRelease, type ReleaseOutcome } from '../../flows/release.js';
 import { flag, stringValue, type Command } from '../command.js';
 import { notesCommandContext, notesOptions } from '../notes-options.js';
@@ -22,13 +23,14 @@ export const releaseCommand: Command = {
   async run(args, io) {
     const { settings, notes, git, links } = await notesCommandContext(args, io);
     const dryRun = flag(args, 'dry-run');
+    const remote = stringValue(args, 'remote') ?? 'origin';
     const outcome = await cutRelease(git, {
       settings,
       as: stringValue(args, 'as'),
       file: stringValue(args, 'file') ?? 'release-notes.md',
       push: flag(args, 'push'),
       moveMajorTag: flag(args, 'move-major-tag'),
-      remote: stringValue(args, 'remote') ?? 'origin',
+      remote,
       dryRun,
       links,
       notes,
@@ -54,12 +56,19 @@ export const releaseCommand: Command = {
       : [
           `Released ${what}.`,
           ...majorTagLines(outcome),
-          outcome.pushed ? `Pushed ${outcome.branch} and ${outcome.tag}.` : `Not pushed. Push with: git push --atomic ${stringValue(args, 'remote') ?? 'origin'} ${outcome.branch} ${outcome.tag}`,
+          outcome.pushed ? `Pushed ${outcome.branch} and ${outcome.tag}.` : await notPushedHint(git, remote, outcome),
         ];
     io.stdout(lines.join('\n').trimEnd() + '\n');
     return 0;
   },
 };
+
+/** How to push what was released; when the remote does not exist, how to add it first. */
+async function notPushedHint(git: Git, remote: string, { branch, tag }: ReleaseOutcome): Promise<string> {
+  const push = `git push --atomic ${remote} ${branch} ${tag}`;
+  if ((await git.remoteUrl(remote)) !== null) return `Not pushed. Push with: ${push}`;
+  return `Not pushed: this repository has no remote "${remote}". Add it with: git remote add ${remote} <url>, then push with: ${push}`;
+}
 
 function majorTagLines({ majorTag, dryRun }: ReleaseOutcome): string[] {
   if (!majorTag) return [];

@@ -1,5 +1,5 @@
 import { createDocker } from '../../adapters/docker.js';
-import { deployStatus, type EnvironmentStatus } from '../../flows/status.js';
+import { deployStatus, statusText } from '../../flows/status.js';
 import { flag, type Command } from '../command.js';
 import { jsonOption } from '../shared-options.js';
 import { composeOptions, composeTargetFromArgs } from '../deploy-options.js';
@@ -15,9 +15,7 @@ export const statusCommand: Command = {
       io.stdout(`${JSON.stringify(status)}\n`);
       return 0;
     }
-    const line = (s: EnvironmentStatus) =>
-      `${s.env.padEnd(5)} ${(s.version ?? '-').padEnd(10)} ${s.health.padEnd(10)} ${s.colour ? `colour ${s.colour} ` : ''}${s.uptime ? `up ${s.uptime} ` : ''}${s.digest ?? ''}`;
-    io.stdout([`state: ${status.stateFile}`, ...status.environments.map(line)].join('\n') + '\n');
+    io.stdout(statusText(status));
     return 0;
   },
 };
