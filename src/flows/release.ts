@@ -56,6 +56,9 @@ export interface ReleaseOutcome {
 export async function cutRelease(git: Git, options: ReleaseOptions): Promise<ReleaseOutcome> {
   const branch = await git.currentBranch();
   if (branch === null) throw new PreconditionError('HEAD is detached: a release commit needs a branch', 'git switch main');
+  if (options.push && (await git.remoteUrl(options.remote)) === null) {
+    throw new PreconditionError(`there is no remote "${options.remote}" to push the release to`, `git remote add ${options.remote} <url>, or release without --push`);
+  }
   if (await git.isDirty()) {
     throw new PreconditionError('the working tree has uncommitted changes, which the release commit would not contain', 'commit them, or git stash --include-untracked');
   }

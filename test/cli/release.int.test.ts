@@ -381,6 +381,17 @@ describe('release --push', () => {
     expect(r.git('ls-remote', origin.url, 'refs/tags/v1')).toBe(`${r.head()}\trefs/tags/v1`);
   });
 
+  test('--move-major-tag without --push moves v1 locally and the push hint carries it', () => {
+    const { r } = readyRepo();
+    const origin = remote();
+    r.git('remote', 'add', 'origin', origin.url);
+    r.git('tag', 'v1', 'v1.0.0');
+    const result = runCli(['release', '--move-major-tag'], { cwd: r.dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Push with: git push --atomic origin main v1.1.0 +v1');
+    expect(r.git('rev-parse', 'v1^{commit}')).toBe(r.head());
+  });
+
   test('--move-major-tag --dry-run says what would happen to v1 and moves nothing', () => {
     const { r } = readyRepo();
     r.git('tag', 'v1', 'v1.0.0');
@@ -418,10 +429,8 @@ describe('release --push', () => {
     expect(r.git('cat-file', '-t', 'refs/tags/v1.1.0')).toBe('tag');
   });
 
-  test('a remote that does not exist fails after the local release, with the retry command', () => {
+  test('a remote that does not exist is refused before anything changes, with the fix', () => {
     const { r } = readyRepo();
-    const result = runCli(['release', '--push', '--remote', 'nowhere'], { cwd: r.dir });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('Retry with: git push --atomic nowhere main v1.1.0');
+    expectRefusal(r, ['--push', '--remote', 'nowhere'], 'git remote add nowhere <url>');
   });
 });

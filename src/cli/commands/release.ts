@@ -64,8 +64,9 @@ export const releaseCommand: Command = {
 };
 
 /** How to push what was released; when the remote does not exist, how to add it first. */
-async function notPushedHint(git: Git, remote: string, { branch, tag }: ReleaseOutcome): Promise<string> {
-  const push = `git push --atomic ${remote} ${branch} ${tag}`;
+async function notPushedHint(git: Git, remote: string, { branch, tag, majorTag }: ReleaseOutcome): Promise<string> {
+  // A moved major tag is a forced update of that one ref (`+v1`), as the release's own push does.
+  const push = `git push --atomic ${remote} ${branch} ${tag}${majorTag?.move ? ` +${majorTag.tag}` : ''}`;
   if ((await git.remoteUrl(remote)) !== null) return `Not pushed. Push with: ${push}`;
   return `Not pushed: this repository has no remote "${remote}". Add it with: git remote add ${remote} <url>, then push with: ${push}`;
 }
