@@ -24,6 +24,13 @@ export interface RegistryClient {
   revisionOf(image: ImageName, tag: string): Promise<{ digest: string; revision: string | null } | null>;
   /** Each platform of a pushed image (index or single manifest, by digest) with its compressed size. */
   platformsOf(image: ImageName, digest: string): Promise<PlatformSize[]>;
+  /**
+   * Points `tag` at the manifest or index `digest` of the same repository, as `crane tag` does: its
+   * bytes are read by digest (and checked against it) and PUT under the tag as they are, with their
+   * media type, so the tag gets exactly `digest` (where `docker buildx imagetools create` wraps a
+   * single manifest in a new index). Fails unless the registry answers that it stored `digest`.
+   */
+  pointTag(image: ImageName, tag: string, digest: string): Promise<ManifestRef>;
 }
 
 export interface PlatformSize {
@@ -161,45 +168,50 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     return lookup;
   }
 
-  /** One GET or HEAD of the registry API, authenticating as the registry asks; 401/403 throw. */
-  async function send(image: ImageName, method: 'GET' | 'HEAD', path: string, accept?: string): Promise<Reply> {
-    const scope = `repository:${image.repository}:pull`;
+  /** One call of the registry API, authenticating as the registry asks; 401/403 throw. */
+  async function send(image: ImageName, request: ApiRequest): Promise<Reply> {
+    const { method, path, access = 'pull' } = request;
+    const scope = `repository:${image.repository}:${access === 'push' ? 'pull,push' : 'pull'}`;
     const key = `${image.registry} ${scope}`;
     const call = `${method} ${path}`;
     const url = registryBaseUrl(image.registry) + path;
     const headers = (authorization: string | undefined): Record<string, string> => ({
-      ...(accept && { accept }),
+      ...(request.accept && { accept: request.accept }),
+      ...(request.contentType && { 'content-type': request.contentType }),
       ...(authorization && { authorization }),
     });
     const where = `registry ${image.registry}`;
-    let reply = await exchange(http, where, call, url, method, headers(authorizations.get(key)));
+    let reply = await exchange(http, where, call, url, method, headers(authorizations.get(key)), request.body);
     // A 401 with a cached token means it expired: challenge again, once.
     if (reply.status === 401) {
-      const authorization = await authenticate(image, scope, reply.headers.get('www-authenticate') ?? '');
+      const authorization = await authenticate(image, scope, reply.headers.get('www-authenticate') ?? '', access);
       authorizations.set(key, authorization);
-      reply = await exchange(http, where, call, url, method, headers(authorization));
+      reply = await exchange(http, where, call, url, method, headers(authorization), request.body);
     }
     if (reply.status === 401 || reply.status === 403) {
-      throw await notAuthorized(image, reply.status, call);
+      throw await notAuthorized(image, access, reply.status, call);
     }
     return reply;
   }
 
-  async function notAuthorized(image: ImageName, status: number | undefined, call?: string): Promise<RegistryError> {
+  async function notAuthorized(image: ImageName, access: Access, status: number | undefined, call?: string): Promise<RegistryError> {
     const had = await credentialsFor(image.registry).catch(() => null);
     const login = image.registry === 'docker.io' ? 'docker login' : `docker login ${image.registry}`;
-    const why = had ? `the credentials for ${image.registry} were refused` : `no credentials for ${image.registry} were found`;
-    return fail(`not authorized to read ${image.name}: run \`${login}\` (${why})`, status, call);
+    const why = had
+      ? `the credentials for ${image.registry} were refused${access === 'push' ? ', or may not push to this repository' : ''}`
+      : `no credentials for ${image.registry} were found`;
+    const what = access === 'push' ? `push to ${image.name}` : `read ${image.name}`;
+    return fail(`not authorized to ${what}: run \`${login}\` (${why})`, status, call);
   }
 
   /** The Authorization header value that answers the registry's challenge. */
-  async function authenticate(image: ImageName, scope: string, header: string): Promise<string> {
+  async function authenticate(image: ImageName, scope: string, header: string, access: Access): Promise<string> {
     const challenges = parseAuthChallenges(header);
     const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
-    if (bearer) return bearerToken(image, scope, bearer.params);
+    if (bearer) return bearerToken(image, scope, bearer.params, access);
     if (challenges.some((challenge) => challenge.scheme === 'basic')) {
       const credentials = await credentialsFor(image.registry);
-      if (!credentials) throw await notAuthorized(image, 401);
+      if (!credentials) throw await notAuthorized(image, access, 401);
       return basic(credentials);
     }
     const offered = challenges.map((challenge) => challenge.scheme).join(', ') || 'no WWW-Authenticate challenge';
@@ -207,7 +219,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   }
 
   /** The token flow of the distribution spec: GET realm?service&scope, with Basic when we have credentials. */
-  async function bearerToken(image: ImageName, scope: string, params: Record<string, string>): Promise<string> {
+  async function bearerToken(image: ImageName, scope: string, params: Record<string, string>, access: Access): Promise<string> {
     let realm: URL;
     try {
       realm = new URL(params.realm ?? '');
@@ -224,7 +236,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     const where = `token server ${realm.host}`;
     const call = `GET ${realm.pathname}`;
     const reply = await exchange(http, where, call, realm.href, 'GET', credentials ? { authorization: basic(credentials) } : {});
-    if (reply.status === 401 || reply.status === 403) throw await notAuthorized(image, reply.status, call);
+    if (reply.status === 401 || reply.status === 403) throw await notAuthorized(image, access, reply.status, call);
     if (reply.status !== 200) throw unexpected(where, call, reply);
     const body = parseJson(reply.body) as { token?: unknown; access_token?: unknown } | undefined;
     const token = [body?.token, body?.access_token].find((value): value is string => typeof value === 'string' && value !== '');
@@ -240,7 +252,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   async function resolveTag(image: ImageName, tag: string): Promise<ManifestRef | null> {
     if (!isValidTag(tag)) throw new InputError('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
     const path = `/v2/${image.repository}/manifests/${tag}`;
-    const reply = await send(image, 'HEAD', path, manifestAccept);
+    const reply = await send(image, { method: 'HEAD', path, accept: manifestAccept });
     if (reply.status === 404) return null;
     if (reply.status !== 200) throw unexpected(`registry ${image.registry}`, `HEAD ${path}`, reply);
     const digest = reply.headers.get('docker-content-digest');
@@ -252,9 +264,9 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   }
 
   /** GET a manifest by tag or digest; the content is checked against the digest asked or announced. */
-  async function getManifest(image: ImageName, reference: string, expectedDigest: string | undefined): Promise<Manifest> {
+  async function getManifest(image: ImageName, reference: string, expectedDigest: string | undefined, access: Access = 'pull'): Promise<Manifest> {
     const path = `/v2/${image.repository}/manifests/${reference}`;
-    const reply = await send(image, 'GET', path, manifestAccept);
+    const reply = await send(image, { method: 'GET', path, accept: manifestAccept, access });
     if (reply.status !== 200) throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
     const announced = reply.headers.get('docker-content-digest') ?? undefined;
     const digest = verifiedDigest(reply.body, expectedDigest ?? announced, `${image.name}@${reference}`);
@@ -262,12 +274,12 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     if (typeof json !== 'object' || json === null) throw fail(`registry ${image.registry} answered GET ${path} with a body that is not a JSON manifest`, 200, `GET ${path}`);
     const body = json as ManifestBody;
     const mediaType = (typeof body.mediaType === 'string' && body.mediaType) || contentType(reply) || (Array.isArray(body.manifests) ? mediaTypes.ociIndex : mediaTypes.ociManifest);
-    return { digest, mediaType, body };
+    return { digest, mediaType, body, bytes: reply.body };
   }
 
   async function getConfigBlob(image: ImageName, digest: string): Promise<unknown> {
     const path = `/v2/${image.repository}/blobs/${digest}`;
-    const reply = await send(image, 'GET', path);
+    const reply = await send(image, { method: 'GET', path });
     if (reply.status !== 200) throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
     verifiedDigest(reply.body, digest, `${image.name}@${digest}`);
     return parseJson(reply.body);
@@ -336,7 +348,41 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     return sizes;
   }
 
-  return { resolveTag, revisionOf, platformsOf };
+  async function pointTag(image: ImageName, tag: string, digest: string): Promise<ManifestRef> {
+    if (!isValidTag(tag)) throw new InputError('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
+    if (!digestPattern.test(digest)) throw new InputError('digest', digest, 'a digest such as sha256:<64 hex digits>');
+    // Read with the push scope too: one token serves both calls, and a registry that will not let
+    // us push says so before anything is written.
+    const manifest = await getManifest(image, digest, digest, 'push');
+    const path = `/v2/${image.repository}/manifests/${tag}`;
+    const call = `PUT ${path}`;
+    const reply = await send(image, { method: 'PUT', path, access: 'push', body: manifest.bytes, contentType: manifest.mediaType });
+    if (reply.status !== 201 && reply.status !== 200) throw unexpected(`registry ${image.registry}`, call, reply);
+    // The spec does not make the header a MUST on PUT: without it, ask where the tag now points.
+    const stored = reply.headers.get('docker-content-digest') ?? (await resolveTag(image, tag))?.digest;
+    if (stored !== digest) {
+      throw fail(
+        `registry ${image.registry} stored ${image.name}:${tag} as ${stored ?? 'nothing'} after ${call} of the bytes of ${digest}; expected it to keep that digest`,
+        reply.status,
+        call,
+      );
+    }
+    return { digest, mediaType: manifest.mediaType };
+  }
+
+  return { resolveTag, revisionOf, platformsOf, pointTag };
+}
+
+/** What a call needs of the repository: `push` asks for `pull,push`. */
+type Access = 'pull' | 'push';
+
+interface ApiRequest {
+  method: 'GET' | 'HEAD' | 'PUT';
+  path: string;
+  accept?: string;
+  access?: Access;
+  body?: Buffer;
+  contentType?: string;
 }
 
 interface Descriptor {
@@ -359,6 +405,8 @@ interface Manifest {
   digest: string;
   mediaType: string;
   body: ManifestBody;
+  /** As served: what hashes to `digest`. */
+  bytes: Buffer;
 }
 
 function annotation(body: ManifestBody): string | null {
@@ -436,11 +484,11 @@ interface ExchangeFailure extends AttemptFailure {
  * other status is returned for the caller to judge. The body is read inside the attempt, so a
  * connection cut mid-body is retried too.
  */
-function exchange(http: Http, where: string, call: string, url: string, method: string, headers: Record<string, string>): Promise<Reply> {
+function exchange(http: Http, where: string, call: string, url: string, method: string, headers: Record<string, string>, body?: Buffer): Promise<Reply> {
   return withRetries(
     http.policy,
     async (signal) => {
-      const response = await fetch(url, { method, headers, signal });
+      const response = await fetch(url, { method, headers, signal, ...(body && { body }) });
       // On HEAD, Content-Length is the manifest's size and no body follows.
       const length = method === 'HEAD' ? 0 : Number(response.headers.get('content-length') ?? 0);
       if (length > maxBodyBytes) {

@@ -81,8 +81,3 @@ function cacheArgs(image: ImageName, cache: CacheMode, push: boolean): string[] 
     }
   }
 }
-
-/** `docker buildx imagetools create`: points `tag` at the pushed index, copying nothing. */
-export function imagetoolsCreateArgs(image: ImageName, digest: string, tag: string): string[] {
-  return ['buildx', 'imagetools', 'create', '--tag', `${image.name}:${tag}`, `${image.name}@${digest}`];
-}

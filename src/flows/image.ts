@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Docker } from '../adapters/docker.js';
 import type { Git } from '../adapters/git.js';
 import type { PlatformSize, RegistryClient } from '../adapters/registry.js';
-import { buildxBuildArgs, imagetoolsCreateArgs, type BuildSecret, type CacheMode } from '../core/buildx.js';
+import { buildxBuildArgs, type BuildSecret, type CacheMode } from '../core/buildx.js';
 import { InputError } from '../core/errors.js';
 import type { ImageName } from '../core/image-ref.js';
 import { imageTags, type ImageTarget } from '../core/image-tags.js';
@@ -34,7 +34,12 @@ export interface ImageRequest {
   log: (line: string) => void;
   /** How the caller names the context and file inputs, for errors (`--file` or `file`). */
   names?: { context: string; file: string };
+  /** The pause before the second read of a pushed release tag (tests shorten it). */
+  settleMs?: number | undefined;
 }
+
+/** Long enough for a concurrent push that left with ours to land; short next to any build. */
+export const CONCURRENT_PUSH_SETTLE_MS = 2000;
 
 export interface ImageOutcome {
   digest: string | null;
@@ -76,7 +81,7 @@ export async function publishImage(docker: Docker, registry: RegistryClient, git
       outcome.existing = true;
       outcome.digest = existing;
       outcome.tags.push(tags.immutable[0]!);
-      await moveTags(docker, registry, git, req, existing, tags.moving, outcome);
+      await moveTags(registry, git, req, existing, tags.moving, outcome);
       return withSizes(registry, req, withRefs(req.image, outcome));
     }
   }
@@ -120,11 +125,18 @@ export async function publishImage(docker: Docker, registry: RegistryClient, git
   if (!outcome.digest) throw new Error('buildx did not report the digest of the pushed image (containerimage.digest in --metadata-file)');
 
   // The registry cannot refuse an overwrite, so a run that pushed the same version at the same
-  // moment from another commit is caught here, before any moving tag follows the wrong image.
-  const landed = await registry.revisionOf(req.image, tags.immutable[0]!);
+  // moment from another commit is caught here, before any moving tag follows the wrong image. The
+  // tag is read twice, the second time after a pause: two pushes that land together would each
+  // see their own manifest on an immediate read, and both report success.
+  const immutable = tags.immutable[0]!;
+  let landed = await registry.revisionOf(req.image, immutable);
+  if (landed?.revision === req.sha && landed.digest === outcome.digest && req.target.kind === 'version') {
+    await new Promise((resolve) => setTimeout(resolve, req.settleMs ?? CONCURRENT_PUSH_SETTLE_MS));
+    landed = await registry.revisionOf(req.image, immutable);
+  }
   if (landed?.revision !== req.sha || landed.digest !== outcome.digest) {
     throw new ImmutableTagError(
-      `${req.image.name}:${tags.immutable[0]} was pushed concurrently by another run (it now points at ${landed?.digest ?? 'nothing'}, ` +
+      `${req.image.name}:${immutable} was pushed concurrently by another run (it now points at ${landed?.digest ?? 'nothing'}, ` +
         `built from ${landed?.revision?.slice(0, 12) ?? 'an unknown commit'}); release tags are immutable, so no moving tag was moved. Check which build should stand.`,
     );
   }
@@ -132,7 +144,7 @@ export async function publishImage(docker: Docker, registry: RegistryClient, git
   outcome.tags.push(...tags.immutable);
   outcome.pushed = true;
   req.log(`Pushed ${tags.immutable.map((t) => `${req.image.name}:${t}`).join(', ')} (${outcome.digest})`);
-  await moveTags(docker, registry, git, req, outcome.digest, tags.moving, outcome);
+  await moveTags(registry, git, req, outcome.digest, tags.moving, outcome);
   return withSizes(registry, req, withRefs(req.image, outcome));
 }
 
@@ -170,8 +182,12 @@ async function existingImmutableTag(registry: RegistryClient, req: ImageRequest,
   );
 }
 
-/** `latest` moves only to a descendant of what it points at; floating tags were chosen by the core rules. */
-async function moveTags(docker: Docker, registry: RegistryClient, git: Git, req: ImageRequest, digest: string, moving: string[], outcome: ImageOutcome) {
+/**
+ * `latest` moves only to a descendant of what it points at; floating tags were chosen by the core
+ * rules. Each tag gets the very manifest of the immutable tag, copied through the registry API (a
+ * single-platform manifest stays one: no new index, no new digest).
+ */
+async function moveTags(registry: RegistryClient, git: Git, req: ImageRequest, digest: string, moving: string[], outcome: ImageOutcome) {
   for (const tag of moving) {
     if (tag === 'latest') {
       const reason = await latestHeldBack(registry, git, req);
@@ -181,8 +197,8 @@ async function moveTags(docker: Docker, registry: RegistryClient, git: Git, req:
         continue;
       }
     }
-    await docker.run(imagetoolsCreateArgs(req.image, digest, tag));
-    req.log(`Moved ${req.image.name}:${tag}`);
+    await registry.pointTag(req.image, tag, digest);
+    req.log(`Moved ${req.image.name}:${tag} (${digest})`);
     outcome.tags.push(tag);
   }
 }

@@ -92,7 +92,6 @@ describe('the root action: one step for the whole flow', () => {
     expect(run.outputs.tags).toContain(`${image}:latest`);
     expect(run.outputs.tags).toContain(`${image}:sha-${repo.head().slice(0, 7)}`);
     expect(run.outputs).toMatchObject({ deployed: 'dev', 'release-url': '' });
-    console.log(JSON.stringify(run.outputs, null, 1));
     expect(run.outputs['deploy-digest']).toBe(run.outputs.digest);
     expect(await version(project.devPort)).toBe('0.0.0-main');
     expect(fake.releases.size).toBe(0);

@@ -14,8 +14,9 @@ import type { ImageName } from '../../src/core/image-ref.js';
 import { revisionLabel } from '../../src/core/oci-labels.js';
 import { requireTestBed } from '../bed/check.js';
 import type { TestBed } from '../bed/check.js';
-import { pushImage, pushIndex, pushMultiArch } from '../support/oci-push.js';
+import { dockerManifestType, ociIndexType, ociManifestType, pushImage, pushIndex, pushMultiArch } from '../support/oci-push.js';
 import type { PushTarget } from '../support/oci-push.js';
+import { getManifest, tagDigest } from '../support/registry-read.js';
 
 // The happy paths run against the bed's real distribution registries (anonymous on :5000,
 // htpasswd on :5001), populated through the distribution API by test/support/oci-push.ts. The
@@ -376,6 +377,201 @@ describe('failures: retried, bounded, fail closed', () => {
   });
 });
 
+// pointTag is what moves `latest`, `vX.Y` and `vX`: the tag must end up with the very digest of the
+// immutable tag, a single image manifest as much as an index (no index wrapped around it).
+describe('pointTag against the anonymous registry: the manifest copied byte for byte', () => {
+  it('gives the tag a single image manifest as it is: same digest, same bytes, same media type', async () => {
+    const image = imageOn(bed.registry, 'point-single');
+    const manifest = await pushImage(target(image), { tag: 'sha-abc1234', labels: { [revisionLabel]: revA } });
+
+    expect(await client().pointTag(image, 'latest', manifest.digest)).toEqual({ digest: manifest.digest, mediaType: ociManifestType });
+    const [latest, immutable] = [await getManifest(target(image), 'latest'), await getManifest(target(image), 'sha-abc1234')];
+    expect(latest.digest).toBe(manifest.digest);
+    expect(latest.raw).toBe(immutable.raw);
+    expect(latest.mediaType).toBe(ociManifestType);
+    expect(await client().revisionOf(image, 'latest')).toEqual({ digest: manifest.digest, revision: revA });
+  });
+
+  it('gives the tag the same index, and moves a tag that pointed elsewhere', async () => {
+    const image = imageOn(bed.registry, 'point-index');
+    const first = await pushMultiArch(target(image), 'v1.0.0', { indexAnnotations: { [revisionLabel]: revA } });
+    const second = await pushMultiArch(target(image), 'v1.1.0', { indexAnnotations: { [revisionLabel]: revB } });
+    const registry = client();
+
+    expect(await registry.pointTag(image, 'v1', first.digest)).toEqual({ digest: first.digest, mediaType: ociIndexType });
+    expect(await tagDigest(target(image), 'v1')).toBe(first.digest);
+    expect(await registry.pointTag(image, 'v1', second.digest)).toEqual({ digest: second.digest, mediaType: ociIndexType });
+    expect(await tagDigest(target(image), 'v1')).toBe(second.digest);
+    expect((await getManifest(target(image), 'v1')).raw).toBe((await getManifest(target(image), 'v1.1.0')).raw);
+    expect(await tagDigest(target(image), 'v1.0.0')).toBe(first.digest);
+  });
+
+  it('keeps Docker media types', async () => {
+    const image = imageOn(bed.registry, 'point-docker');
+    const manifest = await pushImage(target(image), { format: 'docker', tag: 'v1.0.0' });
+    expect(await client().pointTag(image, 'latest', manifest.digest)).toEqual({ digest: manifest.digest, mediaType: dockerManifestType });
+    expect(await client().resolveTag(image, 'latest')).toEqual({ digest: manifest.digest, mediaType: dockerManifestType });
+  });
+
+  it('fails on a digest the repository does not hold, naming the call, and writes no tag', async () => {
+    const image = imageOn(bed.registry, 'point-unknown');
+    await pushImage(target(image), { tag: 'v1.0.0' });
+    const missing = `sha256:${'0'.repeat(64)}`;
+    const error = await rejection(client().pointTag(image, 'latest', missing));
+    expect(error.message).toMatch(new RegExp(`^registry ${bed.registry.replaceAll('.', '\\.')} answered 404 Not Found to GET /v2/${image.repository}/manifests/${missing}: MANIFEST_UNKNOWN`));
+    expect(error.status).toBe(404);
+    expect(await tagDigest(target(image), 'latest')).toBeNull();
+  });
+
+  it('refuses a bad tag or digest before any request', async () => {
+    const { proxy, image } = await proxiedImage('point-bad-input');
+    await expect(client().pointTag(image, '-latest', `sha256:${'0'.repeat(64)}`)).rejects.toThrow(/tag: "-latest" is not valid/);
+    await expect(client().pointTag(image, 'latest', 'v1.0.0')).rejects.toThrow(/digest: "v1\.0\.0" is not valid/);
+    expect(proxy.requests).toEqual([]);
+  });
+});
+
+describe('pointTag against the htpasswd registry (Basic)', () => {
+  const auth = () => ({ username: bed.authUser, password: bed.authPassword });
+  let image: ImageName;
+  let index: string;
+  let single: string;
+
+  beforeAll(async () => {
+    image = imageOn(bed.authRegistry, 'point-private');
+    index = (await pushMultiArch(target(image, auth()), 'v1.0.0', { indexAnnotations: { [revisionLabel]: revA } })).digest;
+    single = (await pushImage(target(image, auth()), { tag: 'sha-abc1234', labels: { [revisionLabel]: revB } })).digest;
+  });
+
+  it('with the right credentials, copies an index and a single manifest, each keeping its digest', async () => {
+    const logs: string[] = [];
+    const registry = client(logs, { credentials: fixed(auth()) });
+    expect(await registry.pointTag(image, 'v1', index)).toEqual({ digest: index, mediaType: ociIndexType });
+    expect(await registry.pointTag(image, 'latest', single)).toEqual({ digest: single, mediaType: ociManifestType });
+    expect(await tagDigest(target(image, auth()), 'v1')).toBe(index);
+    expect(await tagDigest(target(image, auth()), 'latest')).toBe(single);
+    expect(logs).toEqual([]);
+  });
+
+  it('with credentials from a docker config.json as `docker login` writes it', async () => {
+    const configDir = await mkdtemp(join(tmpdir(), 'release-flow-docker-config-'));
+    try {
+      const basic = Buffer.from(`${bed.authUser}:${bed.authPassword}`).toString('base64');
+      await writeFile(join(configDir, 'config.json'), JSON.stringify({ auths: { [bed.authRegistry]: { auth: basic } } }));
+      expect(await client([], { credentials: dockerConfigCredentials({ configDir }) }).pointTag(image, 'v1.0', index)).toMatchObject({ digest: index });
+      expect(await tagDigest(target(image, auth()), 'v1.0')).toBe(index);
+    } finally {
+      await rm(configDir, { recursive: true, force: true });
+    }
+  });
+
+  it('without credentials, fails with the docker login to run and moves nothing', async () => {
+    await client([], { credentials: fixed(auth()) }).pointTag(image, 'stable', index);
+    const error = await rejection(client().pointTag(image, 'stable', single));
+    expect(error.message).toBe(`not authorized to push to ${image.name}: run \`docker login ${bed.authRegistry}\` (no credentials for ${bed.authRegistry} were found)`);
+    expect(error.status).toBe(401);
+    expect(await tagDigest(target(image, auth()), 'stable')).toBe(index);
+  });
+
+  it('with a wrong password, fails the same way, never shows the password, and moves nothing', async () => {
+    await client([], { credentials: fixed(auth()) }).pointTag(image, 'edge', index);
+    const error = await rejection(client([], { credentials: fixed({ username: bed.authUser, password: canary }) }).pointTag(image, 'edge', single));
+    expect(error.message).toBe(
+      `not authorized to push to ${image.name}: run \`docker login ${bed.authRegistry}\` (the credentials for ${bed.authRegistry} were refused, or may not push to this repository)`,
+    );
+    expect(error.status).toBe(401);
+    expect(await tagDigest(target(image, auth()), 'edge')).toBe(index);
+  });
+});
+
+describe('pointTag through a proxy: token scope, retries, fail closed', () => {
+  let digest: string;
+  let upstream: ImageName;
+
+  beforeAll(async () => {
+    upstream = imageOn(bed.registry, 'point-proxied');
+    digest = (await pushImage(target(upstream), { tag: 'sha-abc1234', labels: { [revisionLabel]: revA } })).digest;
+  });
+
+  it('asks the token server for repository:<repo>:pull,push, apart from the pull token of reads', async () => {
+    const proxy = await startProxy(bed.registry, { username: 'robot', password: canary, tokenField: 'token' });
+    const image = imageOn(proxy.registry, 'point-proxied');
+    const registry = client([], { credentials: fixed({ username: 'robot', password: canary }) });
+
+    expect(await registry.revisionOf(image, 'sha-abc1234')).toEqual({ digest, revision: revA });
+    expect(await registry.pointTag(image, 'bearer', digest)).toMatchObject({ digest });
+    expect(await registry.pointTag(image, 'bearer-2', digest)).toMatchObject({ digest });
+    const scopes = proxy.requests.filter((request) => request.path === '/token').map((request) => request.query.scope);
+    expect(scopes).toEqual([`repository:${image.repository}:pull`, `repository:${image.repository}:pull,push`]);
+    expect(await tagDigest(target(upstream), 'bearer-2')).toBe(digest);
+  });
+
+  it('retries a 503 on the PUT, then the tag is there', async () => {
+    const { proxy, image } = await proxiedImage('point-proxied');
+    proxy.failNext(2, 503, { method: 'PUT' });
+    const logs: string[] = [];
+    expect(await client(logs).pointTag(image, 'retried', digest)).toMatchObject({ digest });
+    const call = `PUT /v2/${image.repository}/manifests/retried`;
+    expect(logs).toEqual([
+      `registry ${proxy.registry}: 503 Service Unavailable on ${call}, retrying in 5ms (attempt 2 of 4)`,
+      `registry ${proxy.registry}: 503 Service Unavailable on ${call}, retrying in 10ms (attempt 3 of 4)`,
+    ]);
+    expect(await tagDigest(target(upstream), 'retried')).toBe(digest);
+  });
+
+  it('a registry that lets us read but refuses the push (403): says so, with the login to run', async () => {
+    const { proxy, image } = await proxiedImage('point-proxied');
+    proxy.failNext(1, 403, { method: 'PUT', body: () => JSON.stringify({ errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] }) });
+    const error = await rejection(client([], { credentials: fixed({ username: 'robot', password: canary }) }).pointTag(image, 'denied', digest));
+    expect(error.message).toBe(
+      `not authorized to push to ${image.name}: run \`docker login ${proxy.registry}\` (the credentials for ${proxy.registry} were refused, or may not push to this repository)`,
+    );
+    expect(error.status).toBe(403);
+    expect(error.call).toBe(`PUT /v2/${image.repository}/manifests/denied`);
+    expect(await tagDigest(target(upstream), 'denied')).toBeNull();
+  });
+
+  it('refuses content that does not hash to the digest, before any PUT', async () => {
+    const { proxy, image } = await proxiedImage('point-proxied');
+    proxy.failNext(1, 200, {
+      method: 'GET',
+      match: /manifests\/sha256:/,
+      headers: { 'content-type': ociManifestType },
+      body: () => JSON.stringify({ schemaVersion: 2, mediaType: ociManifestType, config: {}, layers: [] }),
+    });
+    const error = await rejection(client().pointTag(image, 'tampered', digest));
+    expect(error.message).toMatch(new RegExp(`^the registry sent content for ${image.name.replaceAll('.', '\\.')}@${digest} whose digest is sha256:[0-9a-f]{64}, not ${digest}$`));
+    expect(proxy.requests.filter((request) => request.method === 'PUT')).toEqual([]);
+    expect(await tagDigest(target(upstream), 'tampered')).toBeNull();
+  });
+
+  it('fails when the registry says it stored another digest', async () => {
+    const { proxy, image } = await proxiedImage('point-proxied');
+    const other = `sha256:${'e'.repeat(64)}`;
+    proxy.failNext(1, 201, { method: 'PUT', headers: { 'docker-content-digest': other }, body: () => '' });
+    const error = await rejection(client().pointTag(image, 'rewritten', digest));
+    const call = `PUT /v2/${image.repository}/manifests/rewritten`;
+    expect(error.message).toBe(`registry ${proxy.registry} stored ${image.name}:rewritten as ${other} after ${call} of the bytes of ${digest}; expected it to keep that digest`);
+    expect(error.call).toBe(call);
+  });
+
+  it('without Docker-Content-Digest on the answer to the PUT, reads the tag back to confirm', async () => {
+    const { proxy, image } = await proxiedImage('point-proxied');
+    proxy.stripNext(1, 'docker-content-digest', { method: 'PUT' });
+    expect(await client().pointTag(image, 'unconfirmed', digest)).toMatchObject({ digest });
+    expect(proxy.requests.map((request) => `${request.method} ${request.path}`).slice(-2)).toEqual([
+      `PUT /v2/${image.repository}/manifests/unconfirmed`,
+      `HEAD /v2/${image.repository}/manifests/unconfirmed`,
+    ]);
+  });
+});
+
+/** The bed's anonymous registry behind a fresh proxy, as `name` of this run. */
+async function proxiedImage(name: string): Promise<{ proxy: RegistryProxy; image: ImageName }> {
+  const proxy = await startProxy(bed.registry);
+  return { proxy, image: imageOn(proxy.registry, name) };
+}
+
 // --- the proxy -----------------------------------------------------------------------------------
 
 interface ProxyRequest {
@@ -395,6 +591,8 @@ interface FailureRule {
   /** Matching requests to let through before this rule applies. */
   skip?: number;
   hang?: boolean;
+  /** Passed on to the registry, with this header taken out of its answer. */
+  strip?: string;
 }
 
 interface RegistryProxy {
@@ -406,6 +604,8 @@ interface RegistryProxy {
   failNext(count: number, status: number, options?: Omit<FailureRule, 'count' | 'status' | 'hang'>): void;
   /** The next `count` requests get no answer at all. */
   hangNext(count: number): void;
+  /** The next `count` matching requests are passed on, without `header` in the answer. */
+  stripNext(count: number, header: string, options?: Pick<FailureRule, 'match' | 'method'>): void;
   close(): Promise<void>;
 }
 
@@ -431,6 +631,7 @@ async function startProxy(upstream: string, bearer?: BearerOptions): Promise<Reg
       rule.skip--;
     } else if (rule) {
       rule.count--;
+      if (rule.strip) return forward(req, res, rule.strip);
       if (rule.hang) return; // closed by the client's timeout, or by close()
       res.writeHead(rule.status, { 'content-type': 'application/json', ...rule.headers });
       res.end(req.method === 'HEAD' ? undefined : (rule.body?.(req) ?? JSON.stringify({ errors: [{ code: 'INJECTED', message: `injected ${rule.status}` }] })));
@@ -464,11 +665,12 @@ async function startProxy(upstream: string, bearer?: BearerOptions): Promise<Reg
     res.end(JSON.stringify({ [options.tokenField]: token, expires_in: 300 }));
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse): void {
+  function forward(req: IncomingMessage, res: ServerResponse, strip?: string): void {
     const [host, port] = upstream.split(':');
     const headers = { ...req.headers, host: upstream };
     delete headers.authorization;
     const out = httpRequest({ host, port: Number(port), method: req.method, path: req.url, headers }, (answer) => {
+      if (strip) delete answer.headers[strip];
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
@@ -490,6 +692,9 @@ async function startProxy(upstream: string, bearer?: BearerOptions): Promise<Reg
     },
     hangNext(count) {
       rules.push({ count, status: 0, hang: true });
+    },
+    stripNext(count, header, options = {}) {
+      rules.push({ count, status: 0, strip: header, ...options });
     },
     close() {
       server.closeAllConnections();

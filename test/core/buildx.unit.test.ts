@@ -1,11 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { buildxBuildArgs, cacheTag, imagetoolsCreateArgs, type BuildRequest, type CacheMode } from '../../src/core/buildx.js';
+import { buildxBuildArgs, cacheTag, type BuildRequest, type CacheMode } from '../../src/core/buildx.js';
 import { parseImageName } from '../../src/core/image-ref.js';
 
 const ghcr = parseImageName('ghcr.io/owner/synapse');
 const local = parseImageName('127.0.0.1:5000/svc');
 const hub = parseImageName('nginx');
-const digest = `sha256:${'ab'.repeat(32)}`;
 
 /** The smallest request: one platform, no extras, no cache, not pushed. */
 function request(overrides: Partial<BuildRequest> = {}): BuildRequest {
@@ -374,17 +373,5 @@ describe('buildxBuildArgs: invariants over many requests', () => {
     // Cache is only written by a pushed build.
     expect(valuesOf(args, '--cache-to')).toHaveLength(req.push && req.cache !== 'none' ? 1 : 0);
     expect(valuesOf(args, '--cache-from')).toHaveLength(req.cache !== 'none' ? 1 : 0);
-  });
-});
-
-describe('imagetoolsCreateArgs', () => {
-  test.each<[string, string, string[]]>([
-    ['ghcr.io/owner/synapse', 'v1.4.0', ['buildx', 'imagetools', 'create', '--tag', 'ghcr.io/owner/synapse:v1.4.0', `ghcr.io/owner/synapse@${digest}`]],
-    ['ghcr.io/owner/synapse', 'latest', ['buildx', 'imagetools', 'create', '--tag', 'ghcr.io/owner/synapse:latest', `ghcr.io/owner/synapse@${digest}`]],
-    ['127.0.0.1:5000/svc', 'sha-abc1234', ['buildx', 'imagetools', 'create', '--tag', '127.0.0.1:5000/svc:sha-abc1234', `127.0.0.1:5000/svc@${digest}`]],
-    ['nginx', 'v1', ['buildx', 'imagetools', 'create', '--tag', 'nginx:v1', `nginx@${digest}`]],
-    ['[::1]:5000/x', 'v1.4', ['buildx', 'imagetools', 'create', '--tag', '[::1]:5000/x:v1.4', `[::1]:5000/x@${digest}`]],
-  ])('%s:%s', (image, tag, argv) => {
-    expect(imagetoolsCreateArgs(parseImageName(image), digest, tag)).toEqual(argv);
   });
 });
