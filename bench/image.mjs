@@ -388,7 +388,6 @@ export async function imageBench({ root, cli, action, runs, deadline, log, machi
       maxPairs: COLD_WARM_PAIRS,
       mayStart: () => performance.now() <= deadline - 90_000,
     });
-    const pairs = tiny.pairs;
     const lastPair = tiny.lastPair;
 
     // -- 3: the action against a bare buildx build with its argv, both warm, interleaved

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runAction, type ActionName, type ActionRun, type RunActionOptions } from '../actions/run-action.js';
+import { runAction, type ActionRun, type RunActionOptions } from '../actions/run-action.js';
 import { requireTestBed, type TestBed } from '../bed/check.js';
 import type { TestRepo } from '../support/git-repo.js';
 import { listTags, tagDigest } from '../support/registry-read.js';

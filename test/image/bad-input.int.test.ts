@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runAction, type ActionName } from '../actions/run-action.js';
+import { runAction } from '../actions/run-action.js';
 import { requireTestBed, type TestBed } from '../bed/check.js';
 import type { TestRepo } from '../support/git-repo.js';
 import { listTags } from '../support/registry-read.js';

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runAction, type ActionName, type ActionRun } from '../actions/run-action.js';
+import { runAction, type ActionRun } from '../actions/run-action.js';
 import { requireTestBed, type TestBed } from '../bed/check.js';
 import type { TestRepo } from '../support/git-repo.js';
 import { getBlob, getManifest, layerContents, readImageIndex, type RegistryRepo } from '../support/registry-read.js';

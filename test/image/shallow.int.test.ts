@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runAction, type ActionName } from '../actions/run-action.js';
+import { runAction } from '../actions/run-action.js';
 import { requireTestBed, type TestBed } from '../bed/check.js';
 import { shallowClone, type TestRepo } from '../support/git-repo.js';
 import { tagDigest } from '../support/registry-read.js';

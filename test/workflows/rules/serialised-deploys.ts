@@ -1,5 +1,5 @@
 import type { JobRef } from '../workflow.js';
-import { classifyUses, isMapping, isPiJob, jobLabel, jobs, steps } from '../workflow.js';
+import { classifyUses, isMapping, isPiJob, jobs, steps } from '../workflow.js';
 import type { Rule, Violation } from './rule.js';
 import { violation } from './rule.js';
 
