@@ -13135,7 +13135,7 @@ module.exports = {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6212);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4064);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
@@ -13150,7 +13150,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6212:
+/***/ 4064:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -15405,7 +15405,7 @@ const PROXY_SERVICE = 'synapse-prod';
 const DEV_SERVICE = 'synapse-dev';
 const ROLLOUT_PROFILE = 'rollout';
 const CADDYFILE = '/etc/caddy/Caddyfile';
-const COLOURS = (/* unused pure expression or super */ null && (['blue', 'green']));
+const COLOURS = ['blue', 'green'];
 function colourService(colour) {
     return `synapse-prod-${colour}`;
 }
@@ -15680,6 +15680,30 @@ function createDocker(options = {}) {
     };
 }
 
+;// CONCATENATED MODULE: ./build/src/core/terminal-text.js
+// Text a terminal program wrote, made fit for a log, an error message or a job summary: compose
+// (2.26) writes cursor and erase sequences such as `ESC[2K` even with --no-color, and a container's
+// log may hold colours. Pure; no I/O.
+// OSC, DCS, SOS, PM and APC strings, up to BEL or ST; an unterminated one only to the end of its line.
+const STRING_SEQUENCE = /(?:\x1b[\]P^_X]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?/g;
+const CSI_SEQUENCE = /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]/g;
+const ESC_SEQUENCE = /\x1b[ -/]*[0-~]/g;
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
+/**
+ * Removes ANSI escape sequences (CSI such as colours, erase line and cursor moves; OSC such as
+ * titles and links; other ESC sequences) and control characters. Keeps newlines and tabs; a
+ * carriage return ends a line (CRLF becomes LF, a lone CR a newline, so overwritten progress
+ * lines stay readable, one a line).
+ */
+function stripTerminalControls(text) {
+    return text
+        .replace(STRING_SEQUENCE, '')
+        .replace(CSI_SEQUENCE, '')
+        .replace(ESC_SEQUENCE, '')
+        .replace(/\r\n?/g, '\n')
+        .replace(CONTROL, '');
+}
+
 ;// CONCATENATED MODULE: ./build/src/adapters/deploy-lock.js
 // One deploy per host at a time. The lock is a kernel flock(2) lock, so it dies with the process
 // that holds it: a deploy killed with SIGKILL, or a reboot, never leaves a lock behind (the failure
@@ -15836,13 +15860,13 @@ function parseHolder(text) {
     }
     return { holder, pid, since };
 }
+/** Whether a process still runs (EPERM: it exists but belongs to another user). */
 function isAlive(pid) {
     try {
         process.kill(pid, 0);
         return true;
     }
     catch (error) {
-        // EPERM: it exists but belongs to another user.
         return deploy_lock_errorCode(error) === 'EPERM';
     }
 }
@@ -15863,7 +15887,111 @@ function deploy_lock_errorCode(error) {
     return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }
 
+;// CONCATENATED MODULE: ./build/src/core/workspace-repair.js
+// What the deploy's workspace files should say, decided from the host rather than from the files.
+//
+// On a self-hosted runner every job's checkout may reset the workspace: compose/.env (the pinned
+// image references the deploy writes) can be gone, and compose/caddy/upstreams.caddy (tracked in
+// git, blue first) says blue takes the traffic whichever colour really does. What survives is the
+// state file beside the data directory and the containers themselves, so the live prod colour is
+// read from those (`liveColour`), and the image variables are restored from them (`envRepairs`).
+// Pure: the flows observe the host (src/flows/compose-project.ts) and write the files.
+const workspace_repair_COLOURS = ['blue', 'green'];
+const other = (c) => (c === 'blue' ? 'green' : 'blue');
+const RANK = { healthy: 2, running: 1, down: 0 };
+/**
+ * Which prod colour is live, from the state record and the containers; upstreams.caddy only breaks
+ * ties the record cannot (both colours up and neither holds the recorded release), and tells
+ * whether an interrupted deploy had switched. Among the colours in the best condition found
+ * (healthy before merely running; a colour that is down never counts):
+ *   1. an interrupted deploy's colour, when it runs that deploy's digest and upstreams.caddy lists it first;
+ *   2. the active record's colour, unless it runs another digest while the other colour runs the recorded one;
+ *   3. the colour that runs the active record's digest;
+ *   4. the only colour up, or the one upstreams.caddy lists first (blue without it);
+ *   nothing running: none.
+ */
+function liveColour(input) {
+    const seen = (c) => input.colours.find((s) => s.colour === c) ?? { colour: c, condition: 'down', digest: null, detail: 'absent' };
+    const best = Math.max(...workspace_repair_COLOURS.map((c) => RANK[seen(c).condition]));
+    const candidates = best === 0 ? [] : workspace_repair_COLOURS.filter((c) => RANK[seen(c).condition] === best);
+    const level = best === 2 ? 'healthy' : 'running, not healthy';
+    const runs = (c, digest) => seen(c).digest === digest;
+    const { active, interrupted, upstreams } = input;
+    const decide = () => {
+        if (candidates.length === 0) {
+            return { live: undefined, because: 'no prod colour is running', ...(active?.colour ? { conflict: `the state records ${active.version} on ${active.colour}, but ${active.colour} is ${seen(active.colour).detail}` } : {}) };
+        }
+        const i = interrupted;
+        if (i?.colour && candidates.includes(i.colour) && runs(i.colour, i.digest) && upstreams?.[0] === i.colour) {
+            return { live: i.colour, because: `the interrupted deploy of ${i.version} had switched to it; it runs there, ${level}` };
+        }
+        if (active) {
+            const c = active.colour;
+            if (c && candidates.includes(c)) {
+                const movedTo = candidates.find((o) => o !== c && runs(o, active.digest));
+                if (movedTo === undefined || runs(c, active.digest) || seen(c).digest === null) {
+                    const mismatch = seen(c).digest !== null && !runs(c, active.digest);
+                    return {
+                        live: c,
+                        because: `the state's active release ${active.version} is recorded there, ${level}`,
+                        ...(mismatch ? { conflict: `the state records ${active.version} (${active.digest}) on ${c}, but ${c} runs ${seen(c).digest}` } : {}),
+                    };
+                }
+                return { live: movedTo, because: `it runs the state's active release ${active.version}, ${level}`, conflict: `the state records ${active.version} on ${c}, but ${movedTo} runs it` };
+            }
+            const holder = candidates.find((o) => runs(o, active.digest));
+            if (holder) {
+                return {
+                    live: holder,
+                    because: `it runs the state's active release ${active.version}, ${level}`,
+                    ...(c && c !== holder ? { conflict: `the state records ${active.version} on ${c}, but ${c} is ${seen(c).detail} and ${holder} runs it` } : {}),
+                };
+            }
+        }
+        const fallback = candidates.length === 1 ? candidates[0] : upstreams?.[0] && candidates.includes(upstreams[0]) ? upstreams[0] : 'blue';
+        const why = candidates.length === 1 ? `the only colour ${level}` : `both colours are ${level} and neither holds the recorded release: the one upstreams.caddy lists first`;
+        if (!active)
+            return { live: fallback, because: `${why} (the state records no active release)` };
+        const recorded = active.colour ? `${active.version} on ${active.colour}` : active.version;
+        const found = active.colour && !candidates.includes(active.colour) ? `${active.colour} is ${seen(active.colour).detail}` : `no colour runs ${active.digest}`;
+        return { live: fallback, because: why, conflict: `the state records ${recorded}, but ${found}; ${fallback} is ${seen(fallback).detail}` };
+    };
+    const d = decide();
+    const fileOrder = upstreams?.length === 2 && upstreams[0] !== upstreams[1] ? [upstreams[0], upstreams[1]] : undefined;
+    if (d.live === undefined)
+        return { ...d, order: fileOrder ?? ['blue', 'green'], upstreamsWrong: false };
+    return { ...d, order: [d.live, other(d.live)], upstreamsWrong: fileOrder?.[0] !== d.live };
+}
+/**
+ * The image variables an env file must get back: the first source per variable wins (list the
+ * containers before the state file). A value that is present and agrees is never rewritten, and
+ * nothing but these image references is ever written (no secret lives in them).
+ */
+function envRepairs(current, sources) {
+    const values = {};
+    const notes = [];
+    const done = new Set();
+    for (const s of sources) {
+        if (done.has(s.variable) || s.ref === '')
+            continue;
+        done.add(s.variable);
+        const now = current[s.variable];
+        if (now === s.ref)
+            continue;
+        if (now === undefined || now === '') {
+            values[s.variable] = s.ref;
+            notes.push(`${s.variable} from ${s.from}`);
+        }
+        else if (s.container) {
+            values[s.variable] = s.ref;
+            notes.push(`${s.variable} (was ${now}; ${s.from} runs ${s.ref})`);
+        }
+    }
+    return { values, notes };
+}
+
 ;// CONCATENATED MODULE: ./build/src/flows/compose-project.js
+
 
 
 
@@ -15881,7 +16009,9 @@ function sourceOf(model, service, target) {
 async function projectPaths(docker, options, env = 'prod') {
     const composeFile = (0,external_node_path_namespaceObject.resolve)(options.composeFile);
     const envFile = (0,external_node_path_namespaceObject.resolve)(options.envFile ?? (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(composeFile), '.env'));
-    const target = { file: composeFile, project: options.project, envFile };
+    // compose refuses a missing --env-file; /dev/null is "no variables" without reading another file.
+    const envFileFound = await (0,promises_namespaceObject.access)(envFile).then(() => true, () => false);
+    const target = { file: composeFile, project: options.project, envFile: envFileFound ? envFile : NO_ENV_FILE };
     const model = JSON.parse((await docker.run(configJsonArgs(target))).stdout);
     const dataService = env === 'prod' ? colourService('blue') : DEV_SERVICE;
     const dataDir = (0,external_node_path_namespaceObject.resolve)(options.dataDir ?? sourceOf(model, dataService, '/app/data') ?? '/opt/synapse/data');
@@ -15890,6 +16020,7 @@ async function projectPaths(docker, options, env = 'prod') {
         target,
         composeFile,
         envFile,
+        envFileFound,
         dataDir,
         stateFile: stateFilePath(dataDir),
         lockPath: (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(dataDir), 'release-flow-deploy.lock'),
@@ -15897,6 +16028,7 @@ async function projectPaths(docker, options, env = 'prod') {
         model,
     };
 }
+const NO_ENV_FILE = '/dev/null';
 /** The URL an environment answers on, from its published port (the proxy for prod). */
 function environmentUrl(model, env) {
     const port = model.services?.[env === 'prod' ? PROXY_SERVICE : DEV_SERVICE]?.ports?.[0];
@@ -15915,13 +16047,91 @@ async function listServices(docker, target, services = []) {
 }
 async function observeProd(docker, paths) {
     const ps = await listServices(docker, paths.target);
-    const running = (service) => ps.find((p) => p.Service === service && p.State === 'running');
+    const state = await readStateFile(paths.stateFile);
     const envVars = readEnvLines(await (0,promises_namespaceObject.readFile)(paths.envFile, 'utf8').catch(() => ''));
-    const order = parseUpstreams(await (0,promises_namespaceObject.readFile)(paths.upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
-    const proxyUp = running(PROXY_SERVICE) !== undefined;
-    const servingColour = proxyUp && order[0] && running(colourService(order[0])) ? order[0] : undefined;
-    const servingDigest = servingColour === undefined ? null : (digestOf(envVars[colourImageVariable(servingColour)]) ?? null);
-    return { order, proxyUp, ps, envVars, servingColour, servingDigest };
+    const upstreamsOrder = parseUpstreams(await (0,promises_namespaceObject.readFile)(paths.upstreamsFile, 'utf8').catch(() => ''));
+    const colours = { blue: colourSeen(ps, 'blue'), green: colourSeen(ps, 'green') };
+    const prod = state.environments.prod;
+    const stale = prod.deploying !== null && !isAlive(prod.deploying.pid) ? prod.deploying : null;
+    const live = liveColour({ active: prod.active, interrupted: stale, colours: Object.values(colours), upstreams: upstreamsOrder });
+    const proxyUp = ps.some((p) => p.Service === PROXY_SERVICE && p.State === 'running');
+    const servingColour = proxyUp ? live.live : undefined;
+    // The container's own reference first; an unpinned one falls back to .env, then to the record that placed it there.
+    const servingDigest = servingColour === undefined
+        ? null
+        : (colours[servingColour].digest ?? digestOf(envVars[colourImageVariable(servingColour)]) ?? (prod.active?.colour === servingColour ? prod.active.digest : null));
+    return { order: live.order, upstreamsOrder, live, colours, proxyUp, ps, envVars, state, servingColour, servingDigest };
+}
+function colourSeen(ps, colour) {
+    const e = ps.find((p) => p.Service === colourService(colour));
+    if (!e)
+        return { colour, condition: 'down', digest: null, detail: 'absent' };
+    const running = e.State === 'running';
+    return {
+        colour,
+        condition: isUp(e) ? 'healthy' : running ? 'running' : 'down',
+        digest: digestOf(e.Image) ?? null,
+        detail: running ? e.Health || 'running' : e.State || 'stopped',
+    };
+}
+/**
+ * Makes the workspace files say what the host does, before anything changes (under the deploy
+ * lock): upstreams.caddy is rewritten with the live colour first (and Caddy reloaded, so that it
+ * routes there even if it had loaded the reset file), and the image variables missing from the
+ * env file are restored from the containers and the state file. Logs one line when it repairs
+ * something, one when the state disagrees with the containers. Returns whether it wrote the env
+ * file, after which `paths` must be read again (its compose target pointed at /dev/null).
+ */
+async function repairWorkspace(docker, paths, seen, options) {
+    const { live } = seen;
+    if (live.conflict)
+        options.log(`prod: ${live.conflict}; ${live.live ?? 'no colour'} is taken as live (${live.because})`);
+    const repaired = [];
+    const upstreamsWrong = live.live !== undefined && live.upstreamsWrong;
+    if (upstreamsWrong) {
+        const said = seen.upstreamsOrder ? `listed ${seen.upstreamsOrder[0]} first` : 'named no colour';
+        const reload = seen.proxyUp ? ` and ${options.write ? 'reloaded' : 'reload'} Caddy` : '';
+        repaired.push(`${paths.upstreamsFile} ${said}, but ${live.live} is live (${live.because}): ${options.write ? 'rewrote' : 'would rewrite'} it ${live.live} first${reload}`);
+    }
+    const env = envRepairs(seen.envVars, imageSources(seen, options.imageName));
+    const createEnv = !paths.envFileFound;
+    if (env.notes.length > 0 || createEnv) {
+        const what = env.notes.length > 0 ? `${options.write ? 'restored' : 'would restore'} ${env.notes.join(', ')}` : `${options.write ? 'created it' : 'would create it'}`;
+        repaired.push(`${paths.envFile}${createEnv ? ' was missing' : ''}: ${what}`);
+    }
+    if (repaired.length === 0)
+        return { envFileWritten: false };
+    options.log(`workspace ${options.write ? 'repaired' : 'out of date'}: ${repaired.join('; ')}`);
+    if (!options.write)
+        return { envFileWritten: false };
+    if (upstreamsWrong) {
+        await writeFileAtomic(paths.upstreamsFile, upstreamsText(live.order));
+        if (seen.proxyUp)
+            await docker.run(caddyReloadArgs(paths.target));
+    }
+    if (env.notes.length > 0 || createEnv) {
+        await writeFileAtomic(paths.envFile, setEnvLines(await (0,promises_namespaceObject.readFile)(paths.envFile, 'utf8').catch(() => ''), env.values));
+        return { envFileWritten: true };
+    }
+    return { envFileWritten: false };
+}
+/** Each image variable's reference from its container (prod colours and dev), then the prod releases the state file places on a colour. */
+function imageSources(seen, imageName) {
+    const sources = [];
+    const services = [...COLOURS.map((c) => [colourService(c), colourImageVariable(c)]), [DEV_SERVICE, 'SYNAPSE_DEV_IMAGE']];
+    for (const [service, variable] of services) {
+        const ref = seen.ps.find((p) => p.Service === service)?.Image ?? '';
+        // A bare image id (sha256:…) is what the engine shows once the reference is gone: not one to write.
+        if (ref !== '' && !ref.startsWith('sha256:'))
+            sources.push({ variable, ref, from: service, container: true });
+    }
+    const repository = imageName ?? COLOURS.map((c) => seen.ps.find((p) => p.Service === colourService(c))?.Image ?? '').find((ref) => digestOf(ref))?.replace(/@sha256:[0-9a-f]{64}$/, '');
+    const prod = seen.state.environments.prod;
+    for (const release of [prod.active, prod.previous]) {
+        if (repository && release?.colour)
+            sources.push({ variable: colourImageVariable(release.colour), ref: `${repository}@${release.digest}`, from: 'the state file', container: false });
+    }
+    return sources;
 }
 /**
  * Reads the state and makes it agree with what serves `env`, first thing under the lock, so a
@@ -15930,7 +16140,7 @@ async function observeProd(docker, paths) {
 async function reconciledState(paths, env, seen, options) {
     const state = await readStateFile(paths.stateFile);
     const deployingPid = state.environments[env].deploying?.pid;
-    const deployingPidAlive = deployingPid !== undefined && compose_project_isAlive(deployingPid);
+    const deployingPidAlive = deployingPid !== undefined && isAlive(deployingPid);
     const observed = env === 'prod'
         ? { servingDigest: seen.servingDigest, deployingPidAlive, ...(seen.servingColour ? { servingColour: seen.servingColour } : {}) }
         : // dev runs a tag, not a digest: what runs is what the record says ran, if it runs at all.
@@ -15947,16 +16157,6 @@ async function writeFileAtomic(path, text) {
     const temp = `${path}.${process.pid}.new`;
     await (0,promises_namespaceObject.writeFile)(temp, text);
     await (0,promises_namespaceObject.rename)(temp, path);
-}
-/** Whether the process that recorded a deploy still runs (EPERM: it runs as another user). */
-function compose_project_isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
 }
 const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
 /** The host's deploy lock for a change to this project; `holder` says who waits, in the other's message. */
@@ -15980,7 +16180,9 @@ function underLock(docker, lock) {
 
 ;// CONCATENATED MODULE: ./build/src/flows/deploy-health.js
 // Whether a newly started colour is healthy: before traffic moves to it, and while it is watched
-// after the switch. And, when it is not, what its health probes and log said, secrets redacted.
+// after the switch. And, when it is not, what its health probes and log said, secrets redacted and
+// terminal control sequences removed.
+
 
 
 
@@ -15998,7 +16200,9 @@ async function startHealthy(docker, target, service, waitTimeoutSeconds) {
         return undefined;
     }
     catch (error) {
-        return error instanceof DockerError ? `compose: ${lastLine(error.stderr) || `exit ${error.exitCode}`}` : String(error);
+        if (error instanceof DockerError)
+            return `compose: ${lastLine(stripTerminalControls(error.stderr)) || `exit ${error.exitCode}`}`;
+        return error instanceof Error ? error.message : String(error);
     }
 }
 /**
@@ -16036,8 +16240,8 @@ async function healthTail(docker, target, service, model) {
             return '';
         const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
         const health = JSON.parse(stdout);
-        const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${l.Output.trim().split('\n').slice(-3).join(' | ')}`);
-        const logs = await docker.run(logsArgs(target, service)).then((r) => r.stdout.trim(), () => '');
+        const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${stripTerminalControls(l.Output).trim().split('\n').slice(-3).join(' | ')}`);
+        const logs = await docker.run(logsArgs(target, service)).then((r) => stripTerminalControls(r.stdout).trim(), () => '');
         return redactSecrets([`  status: ${health?.Status ?? 'unknown'}`, ...lines, ...(logs ? ['  container log:', ...logs.split('\n').map((l) => `    ${l}`)] : [])].join('\n'), await secretValues(model));
     }
     catch {
@@ -16562,7 +16766,9 @@ function checkComposeConfig(files, outcome, env) {
 async function preflight(deps, paths, input) {
     const { env } = input;
     const pinned = `${input.image.name}@${input.digest}`;
-    const outcome = await deps.probes.composeConfig({ files: [paths.composeFile], projectName: paths.target.project, envFiles: [paths.envFile], profiles: ['rollout'] }, { env: { [input.variable]: input.value } });
+    const outcome = await deps.probes.composeConfig(
+    // The target's env file: /dev/null while the workspace has none (a dry run after a checkout cleaned it).
+    { files: [paths.composeFile], projectName: paths.target.project, envFiles: paths.target.envFile ? [paths.target.envFile] : [], profiles: ['rollout'] }, { env: { [input.variable]: input.value } });
     const engine = await deps.probes.engineInfo();
     const host = hostPlatform(engine.architecture);
     return [
@@ -16656,6 +16862,9 @@ function firstLine(error) {
 //   resolve   the version's digest first: a version that does not exist changes nothing;
 //   lock      one deploy per host; the state is read and reconciled under it, so a deploy killed
 //             earlier is recorded as interrupted before this one builds on the record;
+//   repair    the workspace (a runner's checkout resets it): upstreams.caddy and the image variables
+//             of .env are made to say what the state file and the containers say runs, so the
+//             new release never goes into the colour that serves;
 //   pre-flight on the configuration as it will run, while nothing has changed yet;
 //   backup    of the data (prod), before anything can touch it;
 //   record    the deploy as in progress, so a crash from here on is found by the next run;
@@ -16722,8 +16931,11 @@ function normalizeVersion(version, env) {
 async function deployLocked(deps, run, release) {
     const { env, options, log } = run;
     // Read again under the lock: the deploy that held it may have changed the configuration.
-    const paths = await projectPaths(deps.docker, options, env);
+    let paths = await projectPaths(deps.docker, options, env);
     const seen = await observeProd(deps.docker, paths);
+    const repaired = await repairWorkspace(deps.docker, paths, seen, { log, write: !options.dryRun, imageName: release.image.name });
+    if (repaired.envFileWritten)
+        paths = await projectPaths(deps.docker, options, env);
     const state = await reconciledState(paths, env, seen, { at: run.now().toISOString(), log, write: !options.dryRun });
     const rollout = planRollout(paths, seen, run, release);
     const checks = await preflight(deps, paths, {
@@ -16787,7 +16999,9 @@ async function carryOut(step, reconciled, planned) {
 }
 function planRollout(paths, seen, { env, options }, release) {
     const firstDeploy = env === 'prod' && !seen.proxyUp;
-    const colour = env === 'prod' ? (firstDeploy ? 'blue' : otherColour(seen.order[0] ?? 'blue')) : undefined;
+    // Never the live colour (from the state and the containers, not upstreams.caddy); blue when none runs.
+    const live = seen.live.live;
+    const colour = env === 'prod' ? (live ? otherColour(live) : 'blue') : undefined;
     const service = colour ? colourService(colour) : DEV_SERVICE;
     const variable = colour ? colourImageVariable(colour) : 'SYNAPSE_DEV_IMAGE';
     const watchSeconds = options.watchSeconds ?? DEFAULT_WATCH_SECONDS;
@@ -16873,17 +17087,18 @@ async function watchNewColour(step, record, result) {
     const failure = await watch(docker, paths.target, service, paths.model, watchSeconds);
     if (failure === undefined)
         return;
-    const tail = await healthTail(docker, paths.target, service, paths.model);
     log(`${service} failed during the watch (${failure}); switching back to ${otherColour(colour)}`);
     await writeFileAtomic(paths.upstreamsFile, upstreamsText([otherColour(colour), colour]));
     if (!firstDeploy)
         await docker.run(caddyReloadArgs(paths.target));
+    // Traffic first: the failed colour's log is collected once nothing is sent to it, before it stops.
+    const tail = await healthTail(docker, paths.target, service, paths.model);
     await stopFailed(step);
     await rollBack(record, result, `${service} failed during the ${watchSeconds} s watch: ${failure}${tailText(tail)}`);
 }
 /** Best effort: traffic is already away from the failed colour, and the rollback must still be recorded. */
 async function stopFailed({ docker, paths, rollout: { service }, run: { log } }) {
-    await docker.run(stopArgs(paths.target, service, 5)).catch((e) => log(`stopping ${service} failed: ${String(e)}`));
+    await docker.run(stopArgs(paths.target, service, 5)).catch((e) => log(`stopping ${service} failed: ${e instanceof Error ? e.message : String(e)}`));
 }
 async function rollBack(record, result, reason) {
     await record.close('rolled-back', deploy_firstLine(reason));
@@ -17403,52 +17618,57 @@ function createRegistryClient(options = {}) {
         }
         return lookup;
     }
-    /** One GET or HEAD of the registry API, authenticating as the registry asks; 401/403 throw. */
-    async function send(image, method, path, accept) {
-        const scope = `repository:${image.repository}:pull`;
+    /** One call of the registry API, authenticating as the registry asks; 401/403 throw. */
+    async function send(image, request) {
+        const { method, path, access = 'pull' } = request;
+        const scope = `repository:${image.repository}:${access === 'push' ? 'pull,push' : 'pull'}`;
         const key = `${image.registry} ${scope}`;
         const call = `${method} ${path}`;
         const url = registryBaseUrl(image.registry) + path;
         const headers = (authorization) => ({
-            ...(accept && { accept }),
+            ...(request.accept && { accept: request.accept }),
+            ...(request.contentType && { 'content-type': request.contentType }),
             ...(authorization && { authorization }),
         });
         const where = `registry ${image.registry}`;
-        let reply = await exchange(http, where, call, url, method, headers(authorizations.get(key)));
+        let reply = await exchange(http, where, call, url, method, headers(authorizations.get(key)), request.body);
         // A 401 with a cached token means it expired: challenge again, once.
         if (reply.status === 401) {
-            const authorization = await authenticate(image, scope, reply.headers.get('www-authenticate') ?? '');
+            const authorization = await authenticate(image, scope, reply.headers.get('www-authenticate') ?? '', access);
             authorizations.set(key, authorization);
-            reply = await exchange(http, where, call, url, method, headers(authorization));
+            reply = await exchange(http, where, call, url, method, headers(authorization), request.body);
         }
         if (reply.status === 401 || reply.status === 403) {
-            throw await notAuthorized(image, reply.status, call);
+            throw await notAuthorized(image, access, reply.status, call);
         }
         return reply;
     }
-    async function notAuthorized(image, status, call) {
+    async function notAuthorized(image, access, status, call) {
         const had = await credentialsFor(image.registry).catch(() => null);
         const login = image.registry === 'docker.io' ? 'docker login' : `docker login ${image.registry}`;
-        const why = had ? `the credentials for ${image.registry} were refused` : `no credentials for ${image.registry} were found`;
-        return fail(`not authorized to read ${image.name}: run \`${login}\` (${why})`, status, call);
+        const why = had
+            ? `the credentials for ${image.registry} were refused${access === 'push' ? ', or may not push to this repository' : ''}`
+            : `no credentials for ${image.registry} were found`;
+        const what = access === 'push' ? `push to ${image.name}` : `read ${image.name}`;
+        return fail(`not authorized to ${what}: run \`${login}\` (${why})`, status, call);
     }
     /** The Authorization header value that answers the registry's challenge. */
-    async function authenticate(image, scope, header) {
+    async function authenticate(image, scope, header, access) {
         const challenges = parseAuthChallenges(header);
         const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
         if (bearer)
-            return bearerToken(image, scope, bearer.params);
+            return bearerToken(image, scope, bearer.params, access);
         if (challenges.some((challenge) => challenge.scheme === 'basic')) {
             const credentials = await credentialsFor(image.registry);
             if (!credentials)
-                throw await notAuthorized(image, 401);
+                throw await notAuthorized(image, access, 401);
             return basic(credentials);
         }
         const offered = challenges.map((challenge) => challenge.scheme).join(', ') || 'no WWW-Authenticate challenge';
         throw fail(`registry ${image.registry} asked for authentication (${offered}); expected a Bearer or Basic challenge`, 401);
     }
     /** The token flow of the distribution spec: GET realm?service&scope, with Basic when we have credentials. */
-    async function bearerToken(image, scope, params) {
+    async function bearerToken(image, scope, params, access) {
         let realm;
         try {
             realm = new URL(params.realm ?? '');
@@ -17469,7 +17689,7 @@ function createRegistryClient(options = {}) {
         const call = `GET ${realm.pathname}`;
         const reply = await exchange(http, where, call, realm.href, 'GET', credentials ? { authorization: basic(credentials) } : {});
         if (reply.status === 401 || reply.status === 403)
-            throw await notAuthorized(image, reply.status, call);
+            throw await notAuthorized(image, access, reply.status, call);
         if (reply.status !== 200)
             throw unexpected(where, call, reply);
         const body = parseJson(reply.body);
@@ -17486,7 +17706,7 @@ function createRegistryClient(options = {}) {
         if (!isValidTag(tag))
             throw new InputError('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
         const path = `/v2/${image.repository}/manifests/${tag}`;
-        const reply = await send(image, 'HEAD', path, manifestAccept);
+        const reply = await send(image, { method: 'HEAD', path, accept: manifestAccept });
         if (reply.status === 404)
             return null;
         if (reply.status !== 200)
@@ -17500,9 +17720,9 @@ function createRegistryClient(options = {}) {
         return { digest: manifest.digest, mediaType: manifest.mediaType };
     }
     /** GET a manifest by tag or digest; the content is checked against the digest asked or announced. */
-    async function getManifest(image, reference, expectedDigest) {
+    async function getManifest(image, reference, expectedDigest, access = 'pull') {
         const path = `/v2/${image.repository}/manifests/${reference}`;
-        const reply = await send(image, 'GET', path, manifestAccept);
+        const reply = await send(image, { method: 'GET', path, accept: manifestAccept, access });
         if (reply.status !== 200)
             throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
         const announced = reply.headers.get('docker-content-digest') ?? undefined;
@@ -17512,11 +17732,11 @@ function createRegistryClient(options = {}) {
             throw fail(`registry ${image.registry} answered GET ${path} with a body that is not a JSON manifest`, 200, `GET ${path}`);
         const body = json;
         const mediaType = (typeof body.mediaType === 'string' && body.mediaType) || contentType(reply) || (Array.isArray(body.manifests) ? mediaTypes.ociIndex : mediaTypes.ociManifest);
-        return { digest, mediaType, body };
+        return { digest, mediaType, body, bytes: reply.body };
     }
     async function getConfigBlob(image, digest) {
         const path = `/v2/${image.repository}/blobs/${digest}`;
-        const reply = await send(image, 'GET', path);
+        const reply = await send(image, { method: 'GET', path });
         if (reply.status !== 200)
             throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
         verifiedDigest(reply.body, digest, `${image.name}@${digest}`);
@@ -17587,7 +17807,27 @@ function createRegistryClient(options = {}) {
         }
         return sizes;
     }
-    return { resolveTag, revisionOf, platformsOf };
+    async function pointTag(image, tag, digest) {
+        if (!isValidTag(tag))
+            throw new InputError('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
+        if (!digestPattern.test(digest))
+            throw new InputError('digest', digest, 'a digest such as sha256:<64 hex digits>');
+        // Read with the push scope too: one token serves both calls, and a registry that will not let
+        // us push says so before anything is written.
+        const manifest = await getManifest(image, digest, digest, 'push');
+        const path = `/v2/${image.repository}/manifests/${tag}`;
+        const call = `PUT ${path}`;
+        const reply = await send(image, { method: 'PUT', path, access: 'push', body: manifest.bytes, contentType: manifest.mediaType });
+        if (reply.status !== 201 && reply.status !== 200)
+            throw unexpected(`registry ${image.registry}`, call, reply);
+        // The spec does not make the header a MUST on PUT: without it, ask where the tag now points.
+        const stored = reply.headers.get('docker-content-digest') ?? (await resolveTag(image, tag))?.digest;
+        if (stored !== digest) {
+            throw fail(`registry ${image.registry} stored ${image.name}:${tag} as ${stored ?? 'nothing'} after ${call} of the bytes of ${digest}; expected it to keep that digest`, reply.status, call);
+        }
+        return { digest, mediaType: manifest.mediaType };
+    }
+    return { resolveTag, revisionOf, platformsOf, pointTag };
 }
 function annotation(body) {
     const value = body.annotations?.[revisionLabel];
@@ -17638,9 +17878,9 @@ class RetryableReply {
  * other status is returned for the caller to judge. The body is read inside the attempt, so a
  * connection cut mid-body is retried too.
  */
-function exchange(http, where, call, url, method, headers) {
+function exchange(http, where, call, url, method, headers, body) {
     return withRetries(http.policy, async (signal) => {
-        const response = await fetch(url, { method, headers, signal });
+        const response = await fetch(url, { method, headers, signal, ...(body && { body }) });
         // On HEAD, Content-Length is the manifest's size and no body follows.
         const length = method === 'HEAD' ? 0 : Number(response.headers.get('content-length') ?? 0);
         if (length > maxBodyBytes) {
@@ -17963,10 +18203,6 @@ function cacheArgs(image, cache, push) {
         }
     }
 }
-/** `docker buildx imagetools create`: points `tag` at the pushed index, copying nothing. */
-function imagetoolsCreateArgs(image, digest, tag) {
-    return ['buildx', 'imagetools', 'create', '--tag', `${image.name}:${tag}`, `${image.name}@${digest}`];
-}
 
 ;// CONCATENATED MODULE: ./build/src/core/image-tags.js
 
@@ -18019,6 +18255,8 @@ function imageTags(target, options) {
 
 
 
+/** Long enough for a concurrent push that left with ours to land; short next to any build. */
+const CONCURRENT_PUSH_SETTLE_MS = 2000;
 class ImmutableTagError extends Error {
     name = 'ImmutableTagError';
 }
@@ -18040,7 +18278,7 @@ async function publishImage(docker, registry, git, req) {
             outcome.existing = true;
             outcome.digest = existing;
             outcome.tags.push(tags.immutable[0]);
-            await moveTags(docker, registry, git, req, existing, tags.moving, outcome);
+            await moveTags(registry, git, req, existing, tags.moving, outcome);
             return withSizes(registry, req, withRefs(req.image, outcome));
         }
     }
@@ -18085,17 +18323,24 @@ async function publishImage(docker, registry, git, req) {
     if (!outcome.digest)
         throw new Error('buildx did not report the digest of the pushed image (containerimage.digest in --metadata-file)');
     // The registry cannot refuse an overwrite, so a run that pushed the same version at the same
-    // moment from another commit is caught here, before any moving tag follows the wrong image.
-    const landed = await registry.revisionOf(req.image, tags.immutable[0]);
+    // moment from another commit is caught here, before any moving tag follows the wrong image. The
+    // tag is read twice, the second time after a pause: two pushes that land together would each
+    // see their own manifest on an immediate read, and both report success.
+    const immutable = tags.immutable[0];
+    let landed = await registry.revisionOf(req.image, immutable);
+    if (landed?.revision === req.sha && landed.digest === outcome.digest && req.target.kind === 'version') {
+        await new Promise((resolve) => setTimeout(resolve, req.settleMs ?? CONCURRENT_PUSH_SETTLE_MS));
+        landed = await registry.revisionOf(req.image, immutable);
+    }
     if (landed?.revision !== req.sha || landed.digest !== outcome.digest) {
-        throw new ImmutableTagError(`${req.image.name}:${tags.immutable[0]} was pushed concurrently by another run (it now points at ${landed?.digest ?? 'nothing'}, ` +
+        throw new ImmutableTagError(`${req.image.name}:${immutable} was pushed concurrently by another run (it now points at ${landed?.digest ?? 'nothing'}, ` +
             `built from ${landed?.revision?.slice(0, 12) ?? 'an unknown commit'}); release tags are immutable, so no moving tag was moved. Check which build should stand.`);
     }
     // The build pushed the immutable tag; only now may moving tags point at the same digest.
     outcome.tags.push(...tags.immutable);
     outcome.pushed = true;
     req.log(`Pushed ${tags.immutable.map((t) => `${req.image.name}:${t}`).join(', ')} (${outcome.digest})`);
-    await moveTags(docker, registry, git, req, outcome.digest, tags.moving, outcome);
+    await moveTags(registry, git, req, outcome.digest, tags.moving, outcome);
     return withSizes(registry, req, withRefs(req.image, outcome));
 }
 /** Sizes are for the summary only: a registry that will not tell does not fail a published image. */
@@ -18131,8 +18376,12 @@ async function existingImmutableTag(registry, req, tag) {
     throw new ImmutableTagError(`${req.image.name}:${tag} already exists, built from ${found.revision ? `commit ${found.revision.slice(0, 12)}` : 'an unknown commit'}, not ${req.sha.slice(0, 12)}. ` +
         'Release tags are immutable: nothing was pushed. Release a new version instead.');
 }
-/** `latest` moves only to a descendant of what it points at; floating tags were chosen by the core rules. */
-async function moveTags(docker, registry, git, req, digest, moving, outcome) {
+/**
+ * `latest` moves only to a descendant of what it points at; floating tags were chosen by the core
+ * rules. Each tag gets the very manifest of the immutable tag, copied through the registry API (a
+ * single-platform manifest stays one: no new index, no new digest).
+ */
+async function moveTags(registry, git, req, digest, moving, outcome) {
     for (const tag of moving) {
         if (tag === 'latest') {
             const reason = await latestHeldBack(registry, git, req);
@@ -18142,8 +18391,8 @@ async function moveTags(docker, registry, git, req, digest, moving, outcome) {
                 continue;
             }
         }
-        await docker.run(imagetoolsCreateArgs(req.image, digest, tag));
-        req.log(`Moved ${req.image.name}:${tag}`);
+        await registry.pointTag(req.image, tag, digest);
+        req.log(`Moved ${req.image.name}:${tag} (${digest})`);
         outcome.tags.push(tag);
     }
 }
@@ -19909,6 +20158,9 @@ async function cutRelease(git, options) {
     const branch = await git.currentBranch();
     if (branch === null)
         throw new PreconditionError('HEAD is detached: a release commit needs a branch', 'git switch main');
+    if (options.push && (await git.remoteUrl(options.remote)) === null) {
+        throw new PreconditionError(`there is no remote "${options.remote}" to push the release to`, `git remote add ${options.remote} <url>, or release without --push`);
+    }
     if (await git.isDirty()) {
         throw new PreconditionError('the working tree has uncommitted changes, which the release commit would not contain', 'commit them, or git stash --include-untracked');
     }
@@ -20029,13 +20281,14 @@ const releaseCommand = {
     async run(args, io) {
         const { settings, notes, git, links } = await notesCommandContext(args, io);
         const dryRun = flag(args, 'dry-run');
+        const remote = stringValue(args, 'remote') ?? 'origin';
         const outcome = await cutRelease(git, {
             settings,
             as: stringValue(args, 'as'),
             file: stringValue(args, 'file') ?? 'release-notes.md',
             push: flag(args, 'push'),
             moveMajorTag: flag(args, 'move-major-tag'),
-            remote: stringValue(args, 'remote') ?? 'origin',
+            remote,
             dryRun,
             links,
             notes,
@@ -20061,12 +20314,20 @@ const releaseCommand = {
             : [
                 `Released ${what}.`,
                 ...majorTagLines(outcome),
-                outcome.pushed ? `Pushed ${outcome.branch} and ${outcome.tag}.` : `Not pushed. Push with: git push --atomic ${stringValue(args, 'remote') ?? 'origin'} ${outcome.branch} ${outcome.tag}`,
+                outcome.pushed ? `Pushed ${outcome.branch} and ${outcome.tag}.` : await notPushedHint(git, remote, outcome),
             ];
         io.stdout(lines.join('\n').trimEnd() + '\n');
         return 0;
     },
 };
+/** How to push what was released; when the remote does not exist, how to add it first. */
+async function notPushedHint(git, remote, { branch, tag, majorTag }) {
+    // A moved major tag is a forced update of that one ref (`+v1`), as the release's own push does.
+    const push = `git push --atomic ${remote} ${branch} ${tag}${majorTag?.move ? ` +${majorTag.tag}` : ''}`;
+    if ((await git.remoteUrl(remote)) !== null)
+        return `Not pushed. Push with: ${push}`;
+    return `Not pushed: this repository has no remote "${remote}". Add it with: git remote add ${remote} <url>, then push with: ${push}`;
+}
 function majorTagLines({ majorTag, dryRun }) {
     if (!majorTag)
         return [];
@@ -20085,15 +20346,15 @@ const external_node_readline_promises_namespaceObject = __WEBPACK_EXTERNAL_creat
 ;// CONCATENATED MODULE: ./build/src/flows/rollback.js
 // `release-flow rollback --env prod`: back to the previous release, and data restores.
 //
-// Instant rollback: the previous release still runs as the hot standby (the colour listed second in
-// upstreams.caddy), so a rollback is the deploy's switch in reverse: rewrite upstreams.caddy with
+// Instant rollback: the previous release still runs as the hot standby (the colour that is not live,
+// told from the state file and the containers, not from upstreams.caddy, which a checkout on the
+// runner resets), so a rollback is the deploy's switch in reverse: rewrite upstreams.caddy with
 // the standby first and reload Caddy gracefully, under the deploy lock, then record it in the state
 // (active ↔ previous, a history entry). It works at any time after the switch, not only during it
 // (docker-rollout's flaw). When the standby is gone or holds something else, the previous release's
 // recorded digest is deployed through the deploy flow. `--to vX.Y.Z` deploys that version.
 //
 // Data restore: choose a backup, stop the app containers, put the backup in place, recreate them.
-
 
 
 
@@ -20151,21 +20412,26 @@ async function rollback(deps, options) {
         log(`rolling prod to ${options.to} through the deploy flow`);
         return fromDeploy(await deploy(deps, deployOptions(options, options.to)));
     }
-    const paths = await projectPaths(deps.docker, options);
+    let paths = await projectPaths(deps.docker, options);
     const lock = await lockProject(paths, 'rollback prod', options.lockTimeoutMs, log);
     let fallback;
     try {
         const seen = await observeProd(deps.docker, paths);
+        if ((await repairWorkspace(underLock(deps.docker, lock), paths, seen, { log, write: true, imageName: options.image })).envFileWritten) {
+            paths = await projectPaths(deps.docker, options);
+        }
         let state = await reconciledState(paths, 'prod', seen, { at: now().toISOString(), log, write: true });
         const prod = state.environments.prod;
         const previous = prod.previous;
         if (previous === null) {
             throw new PreconditionError('prod has no previous release recorded; there is nothing to roll back to', 'name a release: release-flow rollback --env prod --to vX.Y.Z');
         }
+        // The live colour first: from the state file and the containers, whatever upstreams.caddy said.
         const [live, standby] = seen.order;
         const standbyEntry = standby ? seen.ps.find((p) => p.Service === colourService(standby)) : undefined;
-        const standbyDigest = standby ? digestOf(seen.envVars[colourImageVariable(standby)]) : undefined;
-        const instant = seen.proxyUp && live !== undefined && standby !== undefined && isUp(standbyEntry) && standbyDigest === previous.digest;
+        // What the standby's container runs, not what .env says it should.
+        const standbyDigest = standby ? seen.colours[standby].digest : undefined;
+        const instant = seen.proxyUp && seen.live.live !== undefined && standby !== undefined && isUp(standbyEntry) && standbyDigest === previous.digest;
         if (instant) {
             log(`${colourService(standby)} holds ${previous.version} and is ${standbyEntry.Health || 'running'}: switching traffic back to it (caddy reload)`);
             await writeFileAtomic(paths.upstreamsFile, upstreamsText([standby, live]));
@@ -20230,7 +20496,9 @@ async function restoreData(docker, options) {
     const lock = await lockProject(paths, `rollback --restore-data ${chosen.name}`, options.lockTimeoutMs, log);
     const locked = underLock(docker, lock);
     try {
-        const ps = await listServices(locked, paths.target);
+        // Prod's live colour (from the state and the containers) is recreated first, below.
+        const seen = await observeProd(locked, paths);
+        const ps = seen.ps;
         const running = APP_SERVICES.filter((s) => ps.some((p) => p.Service === s && p.State === 'running'));
         for (const service of running) {
             log(`stopping ${service}`);
@@ -20247,8 +20515,7 @@ async function restoreData(docker, options) {
         log(`restored ${chosen.name} into ${paths.dataDir}${restored.previous ? `; the replaced data is in ${restored.previous}` : ''}`);
         // Recreated, not restarted: a bind mount keeps following the renamed directory until then.
         // Prod's serving colour first, so the proxy gets an upstream back as soon as possible.
-        const order = parseUpstreams(await (0,promises_namespaceObject.readFile)(paths.upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
-        const first = order.map(colourService).filter((s) => running.includes(s));
+        const first = seen.order.map(colourService).filter((s) => running.includes(s));
         for (const service of [...first, ...running.filter((s) => !first.includes(s))]) {
             log(`recreating ${service}`);
             await locked.run(upServiceArgs(paths.target, service, healthWaitSeconds(paths.model.services?.[service]?.healthcheck), { forceRecreate: true }));
@@ -20361,20 +20628,14 @@ function rollbackCommandWith(confirm, isTty) {
 const rollbackCommand = rollbackCommandWith(terminalConfirm, () => process.stdin.isTTY === true);
 
 ;// CONCATENATED MODULE: ./build/src/flows/status.js
-// `release-flow status`: the state file read beside the data directory, and what compose says runs.
-
-
 
 
 async function deployStatus(docker, options) {
-    const composeFile = (0,external_node_path_namespaceObject.resolve)(options.composeFile);
-    const target = { file: composeFile, project: options.project, envFile: options.envFile ?? (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(composeFile), '.env') };
-    const model = JSON.parse((await docker.run(configJsonArgs(target))).stdout);
-    const source = (service, path) => model.services?.[service]?.volumes?.find((v) => v.target === path)?.source;
-    const dataDir = (0,external_node_path_namespaceObject.resolve)(options.dataDir ?? source(colourService('blue'), '/app/data') ?? '/opt/synapse/data');
-    const stateFile = stateFilePath(dataDir);
-    const state = await readStateFile(stateFile);
-    const ps = parsePs((await docker.run(psArgs(target))).stdout);
+    const paths = await projectPaths(docker, options);
+    // Which colour is live from the state file and the containers: a checkout on the runner resets
+    // upstreams.caddy to blue first and may delete .env, so neither file is read for it.
+    const seen = await observeProd(docker, paths);
+    const { state, ps } = seen;
     const health = (service) => {
         const e = ps.find((p) => p.Service === service);
         if (!e)
@@ -20383,14 +20644,12 @@ async function deployStatus(docker, options) {
     };
     const dev = state.environments.dev;
     const prod = state.environments.prod;
-    const proxyDir = source(PROXY_SERVICE, '/etc/caddy') ?? (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(composeFile), 'caddy');
-    const order = parseUpstreams(await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(proxyDir, 'upstreams.caddy'), 'utf8').catch(() => '')) ?? ['blue', 'green'];
-    const [live = 'blue', standby = 'green'] = order;
+    const [live, standby] = seen.order;
     const versionOf = (c) => (prod.active?.colour === c ? prod.active.version : prod.previous?.colour === c ? prod.previous.version : null);
     const proxy = health(PROXY_SERVICE);
     const liveHealth = health(colourService(live));
     return {
-        stateFile,
+        stateFile: paths.stateFile,
         environments: [
             { env: 'dev', version: dev.active?.version ?? null, digest: dev.active?.digest ?? null, ...health(DEV_SERVICE) },
             {
@@ -20404,6 +20663,19 @@ async function deployStatus(docker, options) {
             },
         ],
     };
+}
+/** The text `release-flow status` prints: the state file, then a line per environment. */
+function status_statusText(report) {
+    const line = (s) => `${s.env.padEnd(5)} ${(s.version ?? '-').padEnd(10)} ${s.health.padEnd(10)} ${s.colour ? `colour ${s.colour} ` : ''}${s.uptime ? `${uptimeText(s.uptime)} ` : ''}${s.digest ?? ''}`.trimEnd();
+    return [`state: ${report.stateFile}`, ...report.environments.map(line)].join('\n') + '\n';
+}
+/** compose's Status text, `Up 29 seconds (healthy)`, as `up 29 seconds, healthy`; any other text as it is. */
+function uptimeText(status) {
+    const m = /^up\s+(.+?)(?:\s+\((.+)\))?$/i.exec(status.trim());
+    if (!m)
+        return status.trim();
+    const [, duration = '', note] = m;
+    return `up ${duration.charAt(0).toLowerCase()}${duration.slice(1)}${note ? `, ${note}` : ''}`;
 }
 
 ;// CONCATENATED MODULE: ./build/src/cli/commands/status.js
@@ -20423,8 +20695,7 @@ const statusCommand = {
             io.stdout(`${JSON.stringify(status)}\n`);
             return 0;
         }
-        const line = (s) => `${s.env.padEnd(5)} ${(s.version ?? '-').padEnd(10)} ${s.health.padEnd(10)} ${s.colour ? `colour ${s.colour} ` : ''}${s.uptime ? `up ${s.uptime} ` : ''}${s.digest ?? ''}`;
-        io.stdout([`state: ${status.stateFile}`, ...status.environments.map(line)].join('\n') + '\n');
+        io.stdout(status_statusText(status));
         return 0;
     },
 };
@@ -20437,7 +20708,6 @@ const statusCommand = {
 // then SYNAPSE_ACTIVE_ENV=<env> is recorded in the compose variables file, every other line kept.
 // Each environment's configuration comes with it: compose gives each service its own
 // SYNAPSE_CONFIG_PATH (configs/synapse_<env>.json), so nobody edits a port or a config by hand.
-
 
 
 
@@ -20481,17 +20751,8 @@ async function switchEnvironment(deps, options) {
         deployed = await run(options.version);
     }
     else if (env === 'prod') {
-        const state = await readStateFile(paths.stateFile);
-        const recorded = state.environments.prod.active ?? state.environments.prod.previous;
-        const seen = await observeProd(deps.docker, paths);
-        const serving = seen.servingColour !== undefined && isUp(seen.ps.find((p) => p.Service === colourService(seen.servingColour)));
-        if (recorded === null) {
-            throw new PreconditionError('prod has no recorded release to bring up', 'name one: release-flow switch prod --version vX.Y.Z');
-        }
-        if (serving && seen.servingDigest === recorded.digest) {
-            log(`prod already serves ${recorded.version} from ${seen.servingColour}`);
-        }
-        else {
+        const recorded = await prodAlreadyServing(deps, options, paths, log);
+        if (recorded !== undefined) {
             log(`bringing prod up at its recorded release ${recorded.version} (${recorded.digest})`);
             deployed = await run(recorded.version, recorded.digest);
         }
@@ -20515,6 +20776,30 @@ async function switchEnvironment(deps, options) {
         ...(deployed ? { deploy: deployed } : {}),
         status,
     };
+}
+/**
+ * Under the deploy lock: repairs the workspace (a checkout on the runner may have reset it) and
+ * tells whether prod serves its recorded release already. Returns the release to deploy when not.
+ */
+async function prodAlreadyServing(deps, options, paths, log) {
+    const lock = await lockProject(paths, 'switch prod', options.lockTimeoutMs, log);
+    try {
+        const seen = await observeProd(deps.docker, paths);
+        await repairWorkspace(underLock(deps.docker, lock), paths, seen, { log, write: true, imageName: options.image });
+        const prod = seen.state.environments.prod;
+        const recorded = prod.active ?? prod.previous;
+        if (recorded === null) {
+            throw new PreconditionError('prod has no recorded release to bring up', 'name one: release-flow switch prod --version vX.Y.Z');
+        }
+        const serving = seen.servingColour !== undefined && isUp(seen.ps.find((p) => p.Service === colourService(seen.servingColour)));
+        if (!serving || seen.servingDigest !== recorded.digest)
+            return recorded;
+        log(`prod already serves ${recorded.version} from ${seen.servingColour}`);
+        return undefined;
+    }
+    finally {
+        await lock.release();
+    }
 }
 /** The status lines a switch prints: what is active, and where each environment runs. */
 function switchSummary(r) {

@@ -5627,7 +5627,7 @@ exports.validateUnion = validateUnion;
 
 /***/ }),
 
-/***/ 9872:
+/***/ 7491:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5648,7 +5648,7 @@ exports["default"] = def;
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const id_1 = __nccwpck_require__(9872);
+const id_1 = __nccwpck_require__(7491);
 const ref_1 = __nccwpck_require__(2996);
 const core = [
     "$schema",
@@ -10495,7 +10495,7 @@ module.exports = satisfies
 
 /***/ }),
 
-/***/ 7491:
+/***/ 9872:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10600,7 +10600,7 @@ const compare = __nccwpck_require__(8469)
 const rcompare = __nccwpck_require__(2173)
 const compareLoose = __nccwpck_require__(6874)
 const compareBuild = __nccwpck_require__(7648)
-const sort = __nccwpck_require__(7491)
+const sort = __nccwpck_require__(9872)
 const rsort = __nccwpck_require__(7192)
 const gt = __nccwpck_require__(6599)
 const lt = __nccwpck_require__(3872)
@@ -42632,14 +42632,4169 @@ function deployTargetFromInputs() {
 
 /***/ }),
 
-/***/ 2571:
+/***/ 4131:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   M: () => (/* binding */ servingText),
-/* harmony export */   e: () => (/* binding */ deploySummary)
-/* harmony export */ });
-/* harmony import */ var _core_compose_commands_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(260);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  c: () => (/* binding */ deployStep)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
+var core = __nccwpck_require__(6257);
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./build/src/adapters/docker.js
+
+/** A docker command that failed: the argv (never a secret: those travel in the environment) and why. */
+class DockerError extends Error {
+    args;
+    exitCode;
+    stderr;
+    name = 'DockerError';
+    constructor(args, exitCode, stderr, options) {
+        const tail = stderr.trim().split('\n').slice(-15).join('\n');
+        super(`docker ${args.slice(0, 3).join(' ')} failed (${exitCode === null ? 'could not run' : `exit ${exitCode}`})${tail ? `:\n${tail}` : ''}`, options);
+        this.args = args;
+        this.exitCode = exitCode;
+        this.stderr = stderr;
+    }
+}
+/** Keeps what explains a failure without letting a chatty build grow memory without bound. */
+const STDERR_LIMIT = 256 * 1024;
+function createDocker(options = {}) {
+    const dockerPath = options.dockerPath ?? 'docker';
+    return {
+        run(args, runOptions = {}) {
+            return new Promise((resolve, reject) => {
+                const child = (0,external_node_child_process_.spawn)(dockerPath, args, {
+                    cwd: runOptions.cwd,
+                    stdio: ['ignore', 'pipe', 'pipe', ...(runOptions.inherit ?? [])],
+                    env: { ...process.env, ...runOptions.env },
+                });
+                let stdout = '';
+                let stderr = '';
+                let partial = '';
+                // Piped above; the extra inherited streams only make the overload lose track of that.
+                const [out, err] = [child.stdout, child.stderr];
+                out.setEncoding('utf8');
+                out.on('data', (data) => (stdout += data));
+                err.setEncoding('utf8');
+                err.on('data', (data) => {
+                    stderr = (stderr + data).slice(-STDERR_LIMIT);
+                    if (!runOptions.onLine)
+                        return;
+                    const lines = (partial + data).split('\n');
+                    partial = lines.pop() ?? '';
+                    for (const line of lines)
+                        runOptions.onLine(line);
+                });
+                child.once('error', (error) => reject(new DockerError(args, null, String(error), { cause: error })));
+                child.once('close', (exitCode) => {
+                    if (partial && runOptions.onLine)
+                        runOptions.onLine(partial);
+                    if (exitCode === 0)
+                        resolve({ stdout, stderr });
+                    else
+                        reject(new DockerError(args, exitCode, stderr));
+                });
+            });
+        },
+    };
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./build/src/adapters/docker-credentials.js
+
+
+
+
+/** Credentials were configured but could not be read; the message never holds a secret. */
+class CredentialsError extends Error {
+    name = 'CredentialsError';
+}
+// Docker keys Docker Hub's credentials by its v1 index URL, whatever name the image uses.
+const dockerHubServer = 'https://index.docker.io/v1/';
+const dockerHubHosts = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+// docker-credential-helpers' fixed answer when it has nothing for a server (any helper, any OS).
+const notFoundMessage = 'credentials not found';
+/**
+ * Reads credentials the way the docker CLI does: a per-registry `credHelpers` entry wins, then the
+ * global `credsStore`, then the base64 `auth` of `auths` in config.json. The file is read on each
+ * call, so a `docker login` made meanwhile is seen.
+ */
+function dockerConfigCredentials(options = {}) {
+    return {
+        async get(registry) {
+            const configDir = options.configDir ?? (process.env.DOCKER_CONFIG || (0,external_node_path_.join)((0,external_node_os_namespaceObject.homedir)(), '.docker'));
+            const file = (0,external_node_path_.join)(configDir, 'config.json');
+            const config = await readConfig(file);
+            if (!config)
+                return null;
+            const server = serverAddress(registry);
+            const helper = helperFor(config, registry, server, file);
+            if (helper)
+                return runHelper(helper, server, options.helperTimeoutMs ?? 30_000);
+            return fromAuths(config, registry, file);
+        },
+    };
+}
+/** The address docker passes to helpers and uses as the `auths` key: the host, or Hub's index URL. */
+function serverAddress(registry) {
+    return dockerHubHosts.has(registry) ? dockerHubServer : registry;
+}
+async function readConfig(file) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return null;
+        throw new CredentialsError(`cannot read ${file}: ${error.message}`);
+    }
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        // JSON.parse's own message quotes the text around the error, which may be an `auth` value.
+        throw new CredentialsError(`${file} is not valid JSON; expected the docker CLI's config file (fix it, or run \`docker login\` again)`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new CredentialsError(`${file} holds ${Array.isArray(parsed) ? 'an array' : typeof parsed}; expected a JSON object as \`docker login\` writes it`);
+    }
+    return parsed;
+}
+/** The helper's name (`osxkeychain` for docker-credential-osxkeychain), or null to use `auths`. */
+function helperFor(config, registry, server, file) {
+    const helpers = config.credHelpers ?? {};
+    const perRegistry = matchingKey(Object.keys(helpers), registry, server);
+    const name = perRegistry === undefined ? config.credsStore : helpers[perRegistry];
+    if (name === undefined || name === '')
+        return null;
+    if (typeof name !== 'string' || !/^[A-Za-z0-9][\w.-]*$/.test(name)) {
+        throw new CredentialsError(`${file}: the credential helper for ${registry} is ${JSON.stringify(name)}; expected a helper name such as "osxkeychain" or "pass"`);
+    }
+    return name;
+}
+/** The key docker would use: exact match first, then any key whose host part is the registry's. */
+function matchingKey(keys, registry, server) {
+    const wanted = dockerHubHosts.has(registry) ? dockerHubHosts : new Set([registry]);
+    return keys.find((key) => key === server || key === registry) ?? keys.find((key) => wanted.has(hostOf(key)));
+}
+/** `https://ghcr.io/v2/` → `ghcr.io`, as the docker CLI's ConvertToHostname does. */
+function hostOf(key) {
+    return key.replace(/^https?:\/\//, '').split('/')[0] ?? '';
+}
+function fromAuths(config, registry, file) {
+    const auths = config.auths ?? {};
+    const key = matchingKey(Object.keys(auths), registry, serverAddress(registry));
+    const entry = key === undefined ? undefined : auths[key];
+    if (!entry)
+        return null;
+    if (typeof entry.auth === 'string' && entry.auth !== '') {
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon <= 0) {
+            throw new CredentialsError(`${file}: auths["${key}"].auth is not base64 of "user:password"; run \`docker login ${registry}\` again`);
+        }
+        return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    }
+    // Older clients and other tools write the two fields apart.
+    if (typeof entry.username === 'string' && typeof entry.password === 'string' && entry.username !== '') {
+        return { username: entry.username, password: entry.password };
+    }
+    // An empty entry is what `docker login` leaves beside a credential store: nothing here.
+    return null;
+}
+/** Runs `docker-credential-<name> get` with the server on stdin, per the docker-credential-helpers protocol. */
+function runHelper(name, server, timeoutMs) {
+    const program = `docker-credential-${name}`;
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_.spawn)(program, ['get'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (data) => (stdout += data));
+        child.stderr.setEncoding('utf8').on('data', (data) => (stderr = (stderr + data).slice(-4096)));
+        // A helper that exits before reading stdin makes the write fail; its exit status tells why.
+        child.stdin.on('error', () => { });
+        child.stdin.end(server);
+        child.once('error', (error) => {
+            // No such helper installed: docker itself then has nothing either, so neither do we.
+            if (error.code === 'ENOENT')
+                resolve(null);
+            else
+                reject(new CredentialsError(`${program} get could not run for ${server}: ${error.message}`));
+        });
+        child.once('close', (code, signal) => {
+            if (code === 0) {
+                try {
+                    resolve(parseHelperOutput(program, server, stdout));
+                }
+                catch (error) {
+                    reject(error);
+                }
+                return;
+            }
+            // Helpers print their error on stdout; on success stdout holds the secret, never quoted here.
+            const said = firstLine(stdout) || firstLine(stderr);
+            if (said.toLowerCase().includes(notFoundMessage)) {
+                resolve(null);
+                return;
+            }
+            const why = signal ? `was stopped (${signal}${signal === 'SIGTERM' ? `, no answer within ${timeoutMs}ms` : ''})` : `exited with ${code}`;
+            reject(new CredentialsError(`${program} get ${why} for ${server}${said && !said.includes('Secret') ? `: ${said}` : ''}`));
+        });
+    });
+}
+function parseHelperOutput(program, server, stdout) {
+    let parsed;
+    try {
+        parsed = JSON.parse(stdout);
+    }
+    catch {
+        throw new CredentialsError(`${program} get answered for ${server} with something that is not JSON; expected {"Username": …, "Secret": …}`);
+    }
+    const { Username: username, Secret: password } = (typeof parsed === 'object' && parsed !== null ? parsed : {});
+    if (typeof username !== 'string' || typeof password !== 'string') {
+        throw new CredentialsError(`${program} get answered for ${server} without string "Username" and "Secret" fields`);
+    }
+    if (username === '' && password === '')
+        return null;
+    return { username, password };
+}
+function firstLine(text) {
+    return (text.trim().split('\n')[0] ?? '').trim().slice(0, 200);
+}
+
+// EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 22 modules
+var github = __nccwpck_require__(2413);
+;// CONCATENATED MODULE: ./build/src/adapters/retry.js
+// The one place where HTTP adapters retry (modelled on actions/checkout's retry helper): a bounded
+// attempt loop with exponential backoff, a server's own wait (Retry-After, a rate-limit reset)
+// taking precedence, every wait capped, one log line per retry. What counts as retryable, what
+// a failure is called and the final error stay with each adapter, which knows its API.
+function retryPolicy(options, defaults) {
+    return {
+        attempts: (options.retries ?? defaults.retries) + 1,
+        baseDelayMs: options.retryBaseDelayMs ?? defaults.baseDelayMs,
+        maxDelayMs: options.maxRetryDelayMs ?? defaults.maxDelayMs,
+        timeoutMs: options.requestTimeoutMs ?? defaults.timeoutMs,
+    };
+}
+/**
+ * The wait before the attempt after `attemptNumber` (1 for the first): the server's hint when it
+ * gave one, else the base delay doubled per retry; never negative, at most `maxDelayMs`, whole ms.
+ */
+function retryDelayMs(policy, attemptNumber, hintMs) {
+    const backoff = policy.baseDelayMs * 2 ** (attemptNumber - 1);
+    return Math.round(Math.min(Math.max(hintMs ?? backoff, 0), policy.maxDelayMs));
+}
+/** Retry-After is either delay-seconds or an HTTP date; undefined when absent or unreadable. */
+function retryAfterMs(header, now = Date.now()) {
+    if (header === undefined || header === null || header.trim() === '')
+        return undefined;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds))
+        return seconds * 1000;
+    const date = Date.parse(header);
+    return Number.isNaN(date) ? undefined : date - now;
+}
+/** `250ms`, `1s`, `1.5s`. */
+function formatDelay(ms) {
+    return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
+}
+const sleepFor = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Runs `attempt` until it resolves, each time with a signal that aborts after `policy.timeoutMs`.
+ * A failure the handlers deem retryable is logged as
+ * `<summary>, retrying in 1s (attempt 2 of 4)` and retried after the delay, while attempts remain.
+ */
+async function withRetries(policy, attempt, handlers) {
+    const sleep = handlers.sleep ?? sleepFor;
+    for (let attemptNumber = 1;; attemptNumber++) {
+        try {
+            return await attempt(AbortSignal.timeout(policy.timeoutMs));
+        }
+        catch (error) {
+            const failure = handlers.classify(error);
+            if (!failure.retryable || attemptNumber >= policy.attempts)
+                throw handlers.giveUp(failure, attemptNumber);
+            const delayMs = retryDelayMs(policy, attemptNumber, failure.delayHintMs);
+            handlers.log(`${failure.summary}, retrying in ${formatDelay(delayMs)} (attempt ${attemptNumber + 1} of ${policy.attempts})`);
+            await sleep(delayMs);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/github-deployments.js
+// GitHub deployments and their statuses (REST: POST /repos/{o}/{r}/deployments and
+// …/deployments/{id}/statuses), in the style of ./github.ts: Octokit against GITHUB_API_URL, the
+// shared retry loop of ./retry.ts, errors that never contain the token.
+//
+// `trackDeployment` is the best-effort layer a deploy uses: every API failure becomes one warning
+// through `warn` and is otherwise ignored, so GitHub being down or a token without
+// `deployments: write` never fails or changes a deploy.
+
+
+/** A deployments API call that failed for good; the message never contains the token. */
+class GitHubDeploymentsError extends Error {
+    status;
+    call;
+    name = 'GitHubDeploymentsError';
+    constructor(message, status, call) {
+        super(message);
+        this.status = status;
+        this.call = call;
+    }
+}
+const apiVersionHeaders = { 'x-github-api-version': '2022-11-28' };
+function createGitHubDeployments(options) {
+    const apiUrl = (options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
+    const policy = retryPolicy(options, { retries: 2, baseDelayMs: 1000, maxDelayMs: 10_000, timeoutMs: 15_000 });
+    const redact = redactor(options.token);
+    const log = (line) => options.log?.(redact(line));
+    const octokit = (0,github/* getOctokit */.Q)(options.token, { baseUrl: apiUrl });
+    function send(call, perform) {
+        return withRetries(policy, perform, {
+            classify: (error) => classify(call, error),
+            giveUp: (failure, attempts) => new GitHubDeploymentsError(redact(`${failure.summary}: ${failure.apiMessage || 'no message'}${failure.retryable ? ` (gave up after ${attempts} attempts)` : hintFor(failure.status)}`), failure.status, call),
+            log,
+        });
+    }
+    return {
+        async createDeployment(req) {
+            const { owner, repo } = req;
+            const { data, status } = await send(`POST /repos/${owner}/${repo}/deployments`, (signal) => octokit.request('POST /repos/{owner}/{repo}/deployments', {
+                owner,
+                repo,
+                ref: req.ref,
+                environment: req.environment,
+                auto_merge: false,
+                required_contexts: [],
+                ...(req.description !== undefined && { description: req.description }),
+                ...(req.productionEnvironment !== undefined && { production_environment: req.productionEnvironment }),
+                headers: apiVersionHeaders,
+                request: { signal },
+            }));
+            // 202 is GitHub's "merged the default branch instead" answer, which auto_merge=false rules out.
+            const id = data.id;
+            if (typeof id !== 'number') {
+                throw new GitHubDeploymentsError(`GitHub API ${status} on POST /repos/${owner}/${repo}/deployments: no deployment was created`, status, `POST /repos/${owner}/${repo}/deployments`);
+            }
+            return { id };
+        },
+        async createStatus(req) {
+            const { owner, repo, deploymentId } = req;
+            await send(`POST /repos/${owner}/${repo}/deployments/${deploymentId}/statuses`, (signal) => octokit.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+                owner,
+                repo,
+                deployment_id: deploymentId,
+                state: req.state,
+                ...(req.description !== undefined && { description: req.description.slice(0, 140) }),
+                ...(req.environmentUrl !== undefined && { environment_url: req.environmentUrl }),
+                ...(req.logUrl !== undefined && { log_url: req.logUrl }),
+                headers: apiVersionHeaders,
+                request: { signal },
+            }));
+        },
+    };
+}
+/** Does nothing: tracking is off, or there is no repository or token. */
+const noDeploymentTracking = { start: async () => { }, finish: async () => { } };
+function trackDeployment(client, target, warn, info = () => { }) {
+    let id;
+    let broken = false;
+    const attempt = async (what, call) => {
+        if (broken)
+            return;
+        try {
+            await call();
+        }
+        catch (error) {
+            // One warning: after a failure the later calls are skipped (they would fail the same way).
+            broken = true;
+            warn(`GitHub deployment status not recorded (${what}); the deploy is not affected: ${error instanceof Error ? error.message : String(error)}`);
+        }
+    };
+    const { owner, repo } = target;
+    return {
+        async start() {
+            await attempt('creating the deployment', async () => {
+                id = (await client.createDeployment({ owner, repo, ref: target.ref, environment: target.environment, description: target.description, productionEnvironment: target.productionEnvironment })).id;
+                info(`GitHub deployment ${id} created for ${target.environment}`);
+            });
+            if (id === undefined)
+                return;
+            await attempt('in_progress', () => client.createStatus({ owner, repo, deploymentId: id, state: 'in_progress', description: target.description, logUrl: target.logUrl }));
+        },
+        async finish(state, details) {
+            if (id === undefined)
+                return;
+            await attempt(state, async () => {
+                await client.createStatus({
+                    owner,
+                    repo,
+                    deploymentId: id,
+                    state,
+                    description: details.description,
+                    ...(details.environmentUrl !== undefined && { environmentUrl: details.environmentUrl }),
+                    logUrl: target.logUrl,
+                });
+                info(`GitHub deployment ${id}: ${state}`);
+            });
+        },
+    };
+}
+function classify(call, error) {
+    const fields = (typeof error === 'object' && error !== null ? error : {});
+    const response = fields.response;
+    if (response === undefined) {
+        const message = typeof fields.message === 'string' ? fields.message : String(error);
+        return { status: undefined, apiMessage: message, summary: `GitHub API request failed (no response) on ${call}`, retryable: true };
+    }
+    const status = typeof response.status === 'number' ? response.status : undefined;
+    const data = response.data;
+    const apiMessage = typeof data === 'string'
+        ? data.trim().slice(0, 300)
+        : typeof data === 'object' && data !== null && typeof data.message === 'string'
+            ? data.message
+            : '';
+    const retryable = status === undefined || status >= 500 || status === 429;
+    return { status, apiMessage, summary: `GitHub API ${status ?? '?'} on ${call}`, retryable, delayHintMs: retryable ? retryAfterMs(response.headers?.['retry-after']) : undefined };
+}
+const statusHints = {
+    401: 'the token was rejected; check that it is set and not expired',
+    403: 'the token lacks permission; deployment statuses need "deployments: write"',
+    404: 'the repository does not exist or the token cannot see it',
+};
+function hintFor(status) {
+    const hint = status === undefined ? undefined : statusHints[status];
+    return hint ? ` (${hint})` : '';
+}
+function redactor(token) {
+    return token.length < 4 ? (text) => text : (text) => text.replaceAll(token, '***');
+}
+
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./build/src/core/preflight.js
+/**
+ * The deploy pre-flight, pure part: the result model, the severity policy per environment, the
+ * parsers of the raw host facts (cgroups, `ss`, /proc/net/tcp, `docker ps`, image manifests) and
+ * the decisions made on them. The facts are gathered by src/adapters/host-probes.ts; nothing here
+ * touches the host, so every rule is tested with tables of captured real outputs.
+ */
+/**
+ * How bad a failed check is in an environment. A missing memory cgroup only drops the limits (the
+ * engine warns and starts the container without them): tolerable on dev, a hard error on prod.
+ * Everything else would make the deploy itself fail, so it is an error everywhere.
+ */
+function severityFor(kind, env) {
+    if (kind === 'memory-cgroup')
+        return env === 'prod' ? 'error' : 'warning';
+    return 'error';
+}
+/** True when no failed check is an error: the deploy may go ahead (warnings are shown). */
+function preflightPassed(results) {
+    return !results.some((r) => !r.ok && r.severity === 'error');
+}
+function result(kind, env, name, ok, message, fix) {
+    return { name, ok, severity: severityFor(kind, env), message, ...(fix !== undefined && !ok && { fix }) };
+}
+/**
+ * Whether the memory controller is usable. cgroup v2 (a single `0::/…` line in /proc/self/cgroup):
+ * `memory` listed in cgroup.controllers. v1 or hybrid: the `memory` row of /proc/cgroups is enabled
+ * and mounted (hierarchy ≠ 0), or the controller sits in the unified hierarchy. A Raspberry Pi
+ * boots with `cgroup_disable=memory`: the row reads `memory 0 … 0` and cgroup.controllers lacks it.
+ */
+function parseMemoryCgroup(files) {
+    const lines = files.procSelfCgroup.split('\n').map((l) => l.trim()).filter(Boolean);
+    if (lines.length === 0)
+        throw new Error('/proc/self/cgroup is empty; expected lines like `0::/` (v2) or `4:memory:/` (v1)');
+    const v2Only = lines.every((l) => l.startsWith('0::'));
+    const unified = (files.controllers ?? '').split(/\s+/).filter(Boolean);
+    if (v2Only) {
+        if (files.controllers === undefined) {
+            throw new Error('cgroup v2 host without a readable cgroup.controllers; expected /sys/fs/cgroup/cgroup.controllers');
+        }
+        const enabled = unified.includes('memory');
+        return { version: 'v2', enabled, evidence: `cgroup.controllers: ${unified.join(' ') || '(empty)'}` };
+    }
+    if (unified.includes('memory'))
+        return { version: 'v1', enabled: true, evidence: 'memory in the unified hierarchy (cgroup.controllers)' };
+    const row = (files.procCgroups ?? '')
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .find((cols) => cols[0] === 'memory');
+    if (!row)
+        return { version: 'v1', enabled: false, evidence: '/proc/cgroups has no memory row' };
+    const [, hierarchy, , enabledCol] = row;
+    const enabled = enabledCol === '1' && hierarchy !== '0';
+    return { version: 'v1', enabled, evidence: `/proc/cgroups: ${row.join(' ')} (subsys hierarchy num_cgroups enabled)` };
+}
+const memoryCgroupFix = 'add `cgroup_enable=memory cgroup_memory=1` to the kernel command line (/boot/firmware/cmdline.txt on Raspberry Pi OS, one line) and reboot';
+/**
+ * `engineMemoryLimit` is `docker info`'s MemoryLimit when known: the engine's own view wins over
+ * the files (a rootless or remote engine may see other cgroups than this process).
+ */
+function checkMemoryCgroup(fact, env, engineMemoryLimit) {
+    const enabled = engineMemoryLimit ?? fact.enabled;
+    const consequence = env === 'prod' ? 'prod needs them' : 'dev runs without them';
+    const message = enabled
+        ? `memory cgroup enabled (cgroup ${fact.version}; ${fact.evidence})`
+        : `memory cgroup disabled (cgroup ${fact.version}; ${fact.evidence}${engineMemoryLimit === false ? '; docker info: MemoryLimit false' : ''}): compose would silently drop the memory limits; ${consequence}`;
+    return result('memory-cgroup', env, 'memory-cgroup', enabled, message, memoryCgroupFix);
+}
+/** `users:(("caddy",pid=123,fd=7),("caddy",pid=124,fd=7))` → processes, duplicates dropped. */
+function parseSsUsers(text) {
+    const out = [];
+    for (const m of text.matchAll(/\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=\d+\)/g)) {
+        const process = { name: m[1] ?? '', pid: Number(m[2]) };
+        if (!out.some((p) => p.pid === process.pid))
+            out.push(process);
+    }
+    return out;
+}
+/** `127.0.0.1:5000`, `[::]:80`, `*:22`, `127.0.0.53%lo:53`, `[fe80::1%eth0]:80` → address and port. */
+function parseSocketAddress(text) {
+    const m = /^(?:\[([^\]]+)\]|([^\s]*?)):(\d+|\*)$/.exec(text);
+    if (!m || m[3] === '*')
+        throw new Error(`socket address ${JSON.stringify(text)} is not valid; expected ADDRESS:PORT or [IPV6]:PORT`);
+    const raw = (m[1] ?? m[2] ?? '').replace(/%.*$/, '');
+    return { address: normalizeAddress(raw), port: Number(m[3]) };
+}
+function normalizeAddress(address) {
+    if (address === '' || address === '*')
+        return '*';
+    if (address.toLowerCase().startsWith('::ffff:') && address.includes('.'))
+        return address.slice(7);
+    return address.toLowerCase();
+}
+/**
+ * `ss -ltnpH` (listening TCP, numeric, processes, no header): one line per socket,
+ * `LISTEN 0 4096 127.0.0.1:5000 0.0.0.0:* users:(("docker-registry",pid=18612,fd=3))`.
+ * Lines of other states (an `ss -tanpH` output) are skipped.
+ */
+function parseSsListeners(output) {
+    const listeners = [];
+    for (const line of output.split('\n')) {
+        const cols = line.trim().split(/\s+/);
+        if (cols.length < 5 || cols[0] !== 'LISTEN')
+            continue;
+        const { address, port } = parseSocketAddress(cols[3] ?? '');
+        listeners.push({ address, port, processes: parseSsUsers(cols.slice(5).join(' ')) });
+    }
+    return listeners;
+}
+/**
+ * Listening sockets (state 0A) of /proc/net/tcp or /proc/net/tcp6. Addresses are hex in host
+ * byte order per 32-bit word (little-endian on arm64 and amd64): `0100007F:1388` is 127.0.0.1:5000.
+ */
+function parseProcNetTcp(text, family) {
+    const entries = [];
+    for (const line of text.split('\n').slice(1)) {
+        const cols = line.trim().split(/\s+/);
+        if (cols.length < 10 || cols[3] !== '0A')
+            continue;
+        const [hexAddress = '', hexPort = ''] = (cols[1] ?? '').split(':');
+        entries.push({ address: decodeProcAddress(hexAddress, family), port: parseInt(hexPort, 16), inode: Number(cols[9]) });
+    }
+    return entries;
+}
+function decodeProcAddress(hex, family) {
+    const bytes = [];
+    for (let word = 0; word < hex.length; word += 8) {
+        const chunk = hex.slice(word, word + 8);
+        for (let i = 6; i >= 0; i -= 2)
+            bytes.push(parseInt(chunk.slice(i, i + 2), 16));
+    }
+    if (family === 4)
+        return bytes.join('.');
+    if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff)
+        return bytes.slice(12).join('.');
+    const groups = [];
+    for (let i = 0; i < 16; i += 2)
+        groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
+    return compressIpv6(groups);
+}
+function compressIpv6(groups) {
+    let bestStart = -1;
+    let bestLength = 0;
+    for (let i = 0; i < groups.length;) {
+        if (groups[i] !== '0') {
+            i++;
+            continue;
+        }
+        let j = i;
+        while (j < groups.length && groups[j] === '0')
+            j++;
+        if (j - i > bestLength && j - i > 1)
+            [bestStart, bestLength] = [i, j - i];
+        i = j;
+    }
+    if (bestStart < 0)
+        return groups.join(':');
+    return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLength).join(':')}`;
+}
+/** `socket:[123456]` (a /proc/<pid>/fd link) → 123456; anything else → undefined. */
+function socketInode(link) {
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    return m ? Number(m[1]) : undefined;
+}
+/** /proc/net/tcp entries with the processes whose fds hold their inode. */
+function listenersFromProc(entries, owners) {
+    return entries.map((e) => ({ address: e.address, port: e.port, processes: owners.get(e.inode) ?? [] }));
+}
+/** The `docker ps` format `containersFromPs` reads: tab-separated, one container a line. */
+const psPortsFormat = '{{.ID}}\t{{.Names}}\t{{.Label "com.docker.compose.project"}}\t{{.Label "com.docker.compose.service"}}\t{{.Ports}}';
+/** argv of `docker ps` for the running containers' published ports, of one compose project or all. */
+function psPortsArgs(project) {
+    return ['ps', ...(project ? ['--filter', `label=com.docker.compose.project=${project}`] : []), '--no-trunc', '--format', psPortsFormat];
+}
+/**
+ * `docker ps`'s Ports column: `0.0.0.0:8002->8002/tcp, :::8002->8002/tcp`, ranges
+ * `127.0.0.1:8000-8001->80-81/tcp`, and exposed-only `8002/tcp` (skipped: nothing on the host).
+ */
+function parsePsPorts(text) {
+    const ports = [];
+    for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+        const m = /^(.*):(\d+)(?:-(\d+))?->(\d+)(?:-(\d+))?\/(\w+)$/.exec(item);
+        if (!m)
+            continue;
+        const hostIp = normalizeAddress((m[1] ?? '').replace(/^\[(.*)\]$/, '$1'));
+        const first = Number(m[2]);
+        const last = m[3] ? Number(m[3]) : first;
+        const containerFirst = Number(m[4]);
+        for (let port = first; port <= last; port++) {
+            ports.push({ hostIp: hostIp === '*' ? '0.0.0.0' : hostIp, hostPort: port, containerPort: containerFirst + (port - first), protocol: m[6] ?? 'tcp' });
+        }
+    }
+    return ports;
+}
+function containersFromPs(output) {
+    return output
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((line) => {
+        const [id = '', name = '', project = '', service = '', ports = ''] = line.split('\t');
+        return { id, name, project, service, ports: parsePsPorts(ports) };
+    });
+}
+function isWildcard(address) {
+    return address === '*' || address === '0.0.0.0' || address === '::';
+}
+/** Whether a bind of `wanted` would fail with EADDRINUSE because of a socket on `held` (same port). */
+function addressesOverlap(wanted, held) {
+    const a = normalizeAddress(wanted);
+    const b = normalizeAddress(held);
+    if (a === b || isWildcard(a) && isWildcard(b))
+        return true;
+    const family = (x) => (x.includes(':') ? 6 : 4);
+    // 0.0.0.0 clashes with every IPv4 address, `::` (dual-stack) with all, `*` with all.
+    if (a === '*' || b === '*' || a === '::' || b === '::')
+        return true;
+    if (a === '0.0.0.0')
+        return family(b) === 4;
+    if (b === '0.0.0.0')
+        return family(a) === 4;
+    return false;
+}
+const PROXY = 'docker-proxy';
+/**
+ * Who holds `wanted`: nobody, our compose project's containers (a redeploy replaces them), or
+ * something else. A listener counts as ours only when every process on it is docker-proxy (or
+ * invisible) and a container of `project` publishes that port; a proxy for another project's
+ * container is a conflict that names the container.
+ */
+function classifyPort(wanted, listeners, containers, project) {
+    const hostIp = wanted.hostIp ?? '0.0.0.0';
+    const publishing = (c) => c.ports.some((p) => p.protocol === 'tcp' && p.hostPort === wanted.port && addressesOverlap(hostIp, p.hostIp));
+    const ours = containers.filter((c) => c.project === project && publishing(c)).map((c) => c.name);
+    const theirs = containers.filter((c) => c.project !== project && publishing(c));
+    const holders = [];
+    for (const l of listeners) {
+        if (l.port !== wanted.port || !addressesOverlap(hostIp, l.address))
+            continue;
+        const at = `${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`;
+        const foreign = l.processes.filter((p) => p.name !== PROXY);
+        if (foreign.length > 0) {
+            holders.push(...foreign.map((p) => `${p.name} (pid ${p.pid}) on ${at}`));
+        }
+        else if (ours.length === 0) {
+            const who = l.processes.length > 0 ? l.processes.map((p) => `${p.name} (pid ${p.pid})`).join(', ') : 'a process this user cannot see (run as root to name it)';
+            const containersText = theirs.length > 0 ? ` for container ${theirs.map((c) => c.name + (c.project ? ` (compose project ${c.project})` : '')).join(', ')}` : '';
+            holders.push(`${who}${containersText} on ${at}`);
+        }
+    }
+    // A container publishing the port without a visible listener (userland proxy off: iptables only).
+    if (holders.length === 0 && theirs.length > 0 && !listeners.some((l) => l.port === wanted.port && addressesOverlap(hostIp, l.address))) {
+        holders.push(...theirs.map((c) => `container ${c.name}${c.project ? ` (compose project ${c.project})` : ''}`));
+    }
+    if (holders.length > 0)
+        return { state: 'conflict', holders: [...new Set(holders)] };
+    return ours.length > 0 ? { state: 'ours', containers: ours } : { state: 'free' };
+}
+function checkPort(wanted, state, env) {
+    const at = `${wanted.hostIp ?? '0.0.0.0'}:${wanted.port}`;
+    const name = `port ${wanted.port}`;
+    switch (state.state) {
+        case 'free':
+            return result('port', env, name, true, `${at} is free`);
+        case 'ours':
+            return result('port', env, name, true, `${at} is held by our own container ${state.containers.join(', ')} (replaced by the deploy)`);
+        case 'conflict':
+            return result('port', env, name, false, `${at} is in use by ${state.holders.join('; ')}; expected it free or held by this compose project's containers`, `stop that process or container, or publish the service on another port`);
+    }
+}
+/** needed + max(needed × margin, minimum free): what must be available before the pull. */
+function requiredFreeBytes(need) {
+    if (!Number.isFinite(need.neededBytes) || need.neededBytes < 0) {
+        throw new Error(`needed bytes ${need.neededBytes} is not valid; expected a number >= 0`);
+    }
+    const margin = need.neededBytes * (need.marginRatio ?? 0.2);
+    return Math.ceil(need.neededBytes + Math.max(margin, need.minFreeBytes ?? 512 * 1024 ** 2));
+}
+function formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+function diskFix(path) {
+    return `free space on ${path} (\`docker image prune\`, \`docker builder prune\`) or move Docker's data-root`;
+}
+function checkDisk(path, availableBytes, need, env) {
+    const required = requiredFreeBytes(need);
+    const ok = availableBytes >= required;
+    const wanted = `${formatBytes(required)} (pull ${formatBytes(need.neededBytes)} plus margin)`;
+    const message = ok ? `${formatBytes(availableBytes)} free on ${path}; ${wanted} needed` : `${formatBytes(availableBytes)} free on ${path}; expected at least ${wanted}`;
+    return result('disk', env, 'disk', ok, message, diskFix(path));
+}
+/**
+ * A warning, never an error: free space that cannot be measured here (an engine on another host,
+ * a data root this user cannot see, a registry that will not list sizes) must not block a deploy
+ * the pull itself may well manage.
+ */
+function checkDiskUnknown(path, reason, env) {
+    return { ...result('disk', env, 'disk', false, `free space on ${path} for the pull could not be checked: ${reason}`, diskFix(path)), severity: 'warning' };
+}
+/** Layers unpack to about this many times their compressed size (gzip of binaries and libraries). */
+const UNPACKED_RATIO = 3;
+/**
+ * What pulling an image writes: the compressed layers of the platform this host runs plus their
+ * unpacked size. A single manifest names no platform, and an image without this host's platform
+ * fails the image check anyway: both count the largest platform, so the estimate never falls short.
+ */
+function pullNeedBytes(platforms, host) {
+    const runs = (p) => p.platform.includes('/') && platformRuns(host, parsePlatform(p.platform));
+    const sizes = platforms.filter(runs).map((p) => p.size);
+    const compressed = Math.max(0, ...(sizes.length > 0 ? sizes : platforms.map((p) => p.size)));
+    return compressed * (1 + UNPACKED_RATIO);
+}
+/**
+ * Architecture names as `uname -m`, Node's process.arch, Go/OCI and Debian spell them → OCI
+ * (architecture and the variant the name implies).
+ */
+function normalizeArchitecture(name) {
+    const n = name.trim().toLowerCase();
+    switch (n) {
+        case 'x86_64':
+        case 'x64':
+        case 'amd64':
+            return { architecture: 'amd64' };
+        case 'aarch64':
+        case 'arm64':
+        case 'arm64/v8':
+        case 'armv8':
+        case 'armv8l':
+            return { architecture: 'arm64' };
+        case 'armv7l':
+        case 'armv7':
+        case 'armhf':
+        case 'arm/v7':
+            return { architecture: 'arm', variant: 'v7' };
+        case 'armv6l':
+        case 'armv6':
+        case 'armel':
+        case 'arm/v6':
+            return { architecture: 'arm', variant: 'v6' };
+        case 'arm':
+            return { architecture: 'arm' };
+        case 'i386':
+        case 'i686':
+        case 'x86':
+        case 'ia32':
+        case '386':
+            return { architecture: '386' };
+        default:
+            return { architecture: n };
+    }
+}
+/** `linux/arm64`, `linux/arm/v7`, `linux/arm64/v8` → Platform. */
+function parsePlatform(text) {
+    const [os = '', ...rest] = text.trim().split('/');
+    if (!os || rest.length === 0)
+        throw new Error(`platform ${JSON.stringify(text)} is not valid; expected OS/ARCH[/VARIANT] such as linux/arm64`);
+    const arch = normalizeArchitecture(rest.join('/'));
+    const variant = arch.architecture === 'arm64' ? undefined : (rest[1] ?? arch.variant);
+    return { os, architecture: arch.architecture, ...(variant && { variant }) };
+}
+function formatPlatform(p) {
+    return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
+/**
+ * The host as a platform, from `docker info`'s Architecture or `uname -m`: `x86_64` → linux/amd64,
+ * `aarch64` → linux/arm64, `armv7l` → linux/arm/v7.
+ */
+function hostPlatform(machine, os = 'linux') {
+    const arch = normalizeArchitecture(machine);
+    return { os, architecture: arch.architecture, ...(arch.variant && { variant: arch.variant }) };
+}
+/** Whether the host runs an image of `image` natively: same OS and architecture; an ARM host runs older variants (v7 runs v6). */
+function platformRuns(host, image) {
+    if (host.os !== image.os)
+        return false;
+    const hostArch = normalizeArchitecture(host.architecture).architecture;
+    const imageArch = normalizeArchitecture(image.architecture).architecture;
+    if (hostArch !== imageArch)
+        return false;
+    if (imageArch !== 'arm' || !image.variant || !host.variant)
+        return true;
+    return Number(image.variant.replace(/^v/, '')) <= Number(host.variant.replace(/^v/, ''));
+}
+const attestationType = 'vnd.docker.reference.type';
+/**
+ * The platforms of an image from `docker buildx imagetools inspect --raw`: an OCI index or Docker
+ * manifest list lists them (attestation manifests, `unknown/unknown`, are skipped); a single
+ * manifest carries none and returns undefined (its config says: see `platformsFromImageConfig`).
+ */
+function platformsFromRawManifest(raw) {
+    let json;
+    try {
+        json = JSON.parse(raw);
+    }
+    catch {
+        throw new Error(`image manifest is not JSON; expected the output of \`docker buildx imagetools inspect --raw\`, got ${JSON.stringify(raw.slice(0, 80))}`);
+    }
+    const manifests = json.manifests;
+    if (!Array.isArray(manifests))
+        return undefined;
+    const platforms = [];
+    for (const m of manifests) {
+        const p = m.platform;
+        if (!p?.os || !p.architecture || p.os === 'unknown' || m.annotations?.[attestationType])
+            continue;
+        platforms.push({ os: p.os, architecture: p.architecture, ...(p.variant && { variant: p.variant }) });
+    }
+    return platforms;
+}
+/**
+ * `docker buildx imagetools inspect --format '{{json .Image}}'`: one config (`{"architecture":…,"os":…}`)
+ * for a single manifest, or a map `"linux/amd64" → config` for an index.
+ */
+function platformsFromImageConfig(text) {
+    const json = JSON.parse(text);
+    const one = (c) => {
+        const { os, architecture, variant } = (c ?? {});
+        return os && architecture ? { os, architecture, ...(variant && { variant }) } : undefined;
+    };
+    const single = one(json);
+    if (single)
+        return [single];
+    return Object.values(json).map(one).filter((p) => p !== undefined && p.os !== 'unknown');
+}
+/** `docker image inspect --format …` (see `imageInspectPlatformArgs`): `linux/arm64` or `linux/arm/v7`. */
+function imageInspectPlatformArgs(ref) {
+    return ['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}{{if .Variant}}/{{.Variant}}{{end}}', ref];
+}
+function imagetoolsRawArgs(ref) {
+    return ['buildx', 'imagetools', 'inspect', '--raw', ref];
+}
+function imagetoolsConfigArgs(ref) {
+    return ['buildx', 'imagetools', 'inspect', '--format', '{{json .Image}}', ref];
+}
+function checkImage(ref, fact, host, env) {
+    const name = `image ${ref}`;
+    if (!fact.found) {
+        return result('image', env, name, false, `${ref} not found: ${fact.reason}`, 'check the reference and tag, push the image, or `docker login` to its registry');
+    }
+    const list = fact.platforms.map(formatPlatform).join(', ') || 'none';
+    const ok = fact.platforms.some((p) => platformRuns(host, p));
+    const message = ok
+        ? `${ref} (${fact.where}) has ${formatPlatform(host)} among ${list}`
+        : `${ref} (${fact.where}) is built for ${list}; expected ${formatPlatform(host)} (this host)`;
+    return result('image', env, name, ok, message, `build and push the image for ${formatPlatform(host)} (\`--platform ${formatPlatform(host)}\`)`);
+}
+function checkSecretFile(secret, path, fact, env) {
+    const name = `secret ${secret}`;
+    const fix = `write the secret to ${path} (one file, mode 600, owned by the deploy user)`;
+    switch (fact.kind) {
+        case 'file':
+            return fact.size > 0
+                ? result('secret', env, name, true, `${path} exists (${fact.size} bytes)`)
+                : result('secret', env, name, false, `${path} is empty; expected the secret's value`, fix);
+        case 'missing':
+            return result('secret', env, name, false, `${path} does not exist; expected a non-empty file`, fix);
+        case 'not-a-file':
+            return result('secret', env, name, false, `${path} is a ${fact.type}; expected a regular non-empty file`, fix);
+        case 'inaccessible':
+            return result('secret', env, name, false, `${path} cannot be checked (${fact.reason}); expected a readable path`, `give the deploy user access to ${path}`);
+    }
+}
+/** argv of `docker compose … config -q`: validates the files and their interpolation, prints nothing. */
+function composeConfigArgs(compose) {
+    if (compose.files.length === 0)
+        throw new Error('compose files: [] is not valid; expected at least one compose file');
+    const args = ['compose'];
+    for (const file of compose.files)
+        args.push('-f', file);
+    if (compose.projectName)
+        args.push('--project-name', compose.projectName);
+    for (const profile of compose.profiles ?? [])
+        args.push('--profile', profile);
+    for (const envFile of compose.envFiles ?? [])
+        args.push('--env-file', envFile);
+    args.push('config', '-q');
+    return args;
+}
+function checkComposeConfig(files, outcome, env) {
+    const which = files.join(', ');
+    if (outcome.ok)
+        return result('compose-config', env, 'compose-config', true, `${which}: valid`);
+    const detail = outcome.stderr.trim().split('\n').slice(-5).join('\n') || 'no message';
+    return result('compose-config', env, 'compose-config', false, `${which} is not a valid compose configuration: ${detail}`, `fix the file, then \`docker compose ${files.map((f) => `-f ${f}`).join(' ')} config -q\``);
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/host-probes.js
+
+
+
+
+
+
+const execFileAsync = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
+async function readOptional(path) {
+    try {
+        return await (0,promises_.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        if (isErrno(error, 'ENOENT', 'ENOTDIR'))
+            return undefined;
+        throw error;
+    }
+}
+function isErrno(error, ...codes) {
+    return error instanceof Error && codes.includes(error.code ?? '');
+}
+function lastLine(text) {
+    return text.trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
+}
+function createHostProbes(options = {}) {
+    const docker = options.docker ?? createDocker();
+    const root = options.root ?? '/';
+    const at = (path) => (0,external_node_path_.join)(root, path);
+    const ssPath = options.ssPath ?? 'ss';
+    async function memoryCgroup() {
+        const procSelfCgroup = await (0,promises_.readFile)(at('proc/self/cgroup'), 'utf8');
+        const procCgroups = await readOptional(at('proc/cgroups'));
+        const controllers = (await readOptional(at('sys/fs/cgroup/cgroup.controllers'))) ?? (await readOptional(at('sys/fs/cgroup/unified/cgroup.controllers')));
+        return parseMemoryCgroup({ procSelfCgroup, procCgroups, controllers });
+    }
+    async function engineInfo() {
+        const { stdout } = await docker.run(['info', '--format', '{{.Architecture}}\t{{.OSType}}\t{{.MemoryLimit}}\t{{.DockerRootDir}}']);
+        const [architecture = '', osType = '', memoryLimit = '', dockerRootDir = ''] = stdout.trim().split('\t');
+        if (!architecture || !['true', 'false'].includes(memoryLimit)) {
+            throw new Error(`docker info printed ${JSON.stringify(stdout.trim())}; expected ARCHITECTURE<TAB>OSTYPE<TAB>true|false<TAB>ROOTDIR`);
+        }
+        return { architecture, osType, memoryLimit: memoryLimit === 'true', dockerRootDir };
+    }
+    async function freeDisk(path) {
+        const s = await (0,promises_.statfs)(path).catch((error) => {
+            throw new Error(`free disk of ${path}: ${String(error)}; expected an existing path on the filesystem to check`, { cause: error });
+        });
+        return { path, availableBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+    }
+    async function listenersFromSs() {
+        try {
+            const { stdout } = await execFileAsync(ssPath, ['-ltnpH'], { maxBuffer: 16 * 1024 * 1024 });
+            return parseSsListeners(stdout);
+        }
+        catch {
+            return undefined;
+        }
+    }
+    async function socketOwners(inodes) {
+        const owners = new Map();
+        const pids = (await (0,promises_.readdir)(at('proc'))).filter((name) => /^\d+$/.test(name));
+        await Promise.all(pids.map(async (pid) => {
+            let fds;
+            try {
+                fds = await (0,promises_.readdir)(at(`proc/${pid}/fd`));
+            }
+            catch {
+                return; // another user's process, or gone
+            }
+            let name;
+            for (const fd of fds) {
+                const inode = socketInode(await (0,promises_.readlink)(at(`proc/${pid}/fd/${fd}`)).catch(() => ''));
+                if (inode === undefined || !inodes.has(inode))
+                    continue;
+                name ??= ((await readOptional(at(`proc/${pid}/comm`))) ?? '?').trim();
+                const list = owners.get(inode) ?? [];
+                if (!list.some((p) => p.pid === Number(pid)))
+                    list.push({ name, pid: Number(pid) });
+                owners.set(inode, list);
+            }
+        }));
+        return owners;
+    }
+    async function listenersFromProcFs() {
+        const v4 = await readOptional(at('proc/net/tcp'));
+        const v6 = await readOptional(at('proc/net/tcp6'));
+        if (v4 === undefined && v6 === undefined)
+            throw new Error(`neither ss nor ${at('proc/net/tcp')} is available; expected iproute2's ss or a /proc filesystem`);
+        const entries = [...parseProcNetTcp(v4 ?? '', 4), ...parseProcNetTcp(v6 ?? '', 6)];
+        const owners = await socketOwners(new Set(entries.map((e) => e.inode).filter((i) => i !== 0)));
+        return listenersFromProc(entries, owners);
+    }
+    async function tcpListeners() {
+        const fromSs = await listenersFromSs();
+        if (fromSs)
+            return { listeners: fromSs, source: 'ss' };
+        return { listeners: await listenersFromProcFs(), source: 'proc' };
+    }
+    async function publishedPorts(project) {
+        const { stdout } = await docker.run(psPortsArgs(project));
+        return containersFromPs(stdout);
+    }
+    async function portState(wanted, project) {
+        const [{ listeners }, containers] = await Promise.all([tcpListeners(), publishedPorts()]);
+        return classifyPort(wanted, listeners, containers, project);
+    }
+    async function imagePlatforms(ref, where) {
+        try {
+            if (where === 'local') {
+                const { stdout } = await docker.run(imageInspectPlatformArgs(ref));
+                return { found: true, where, platforms: [parsePlatform(stdout.trim())] };
+            }
+            const { stdout } = await docker.run(imagetoolsRawArgs(ref));
+            const platforms = platformsFromRawManifest(stdout) ?? platformsFromImageConfig((await docker.run(imagetoolsConfigArgs(ref))).stdout);
+            return { found: true, where, platforms };
+        }
+        catch (error) {
+            if (error instanceof DockerError)
+                return { found: false, reason: lastLine(error.stderr) || error.message };
+            throw error;
+        }
+    }
+    async function secretFile(path) {
+        try {
+            const s = await (0,promises_.stat)(path);
+            if (s.isFile())
+                return { kind: 'file', size: s.size };
+            const type = s.isDirectory() ? 'directory' : s.isFIFO() ? 'named pipe' : s.isSocket() ? 'socket' : s.isCharacterDevice() || s.isBlockDevice() ? 'device' : 'special file';
+            return { kind: 'not-a-file', type };
+        }
+        catch (error) {
+            if (isErrno(error, 'ENOENT', 'ENOTDIR'))
+                return { kind: 'missing' };
+            return { kind: 'inaccessible', reason: error.code ?? String(error) };
+        }
+    }
+    async function composeConfig(compose, runOptions = {}) {
+        try {
+            await docker.run(composeConfigArgs(compose), runOptions);
+            return { ok: true };
+        }
+        catch (error) {
+            if (error instanceof DockerError && error.exitCode !== null)
+                return { ok: false, stderr: error.stderr };
+            throw error;
+        }
+    }
+    return { memoryCgroup, engineInfo, freeDisk, tcpListeners, publishedPorts, portState, imagePlatforms, secretFile, composeConfig };
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./build/src/core/errors.js
+var errors = __nccwpck_require__(3026);
+// EXTERNAL MODULE: ./build/src/core/image-ref.js
+var image_ref = __nccwpck_require__(7515);
+;// CONCATENATED MODULE: ./build/src/core/oci-labels.js
+const revisionLabel = 'org.opencontainers.image.revision';
+/** OCI labels (and annotations: the same keys) for the per-platform manifests and the index. */
+function ociLabels(facts, extra = {}) {
+    const labels = {};
+    for (const key of ['title', 'description', 'source', 'url', 'version', 'revision', 'created', 'licenses']) {
+        const value = facts[key];
+        if (value)
+            labels[`org.opencontainers.image.${key}`] = value;
+    }
+    // Extra labels may add or override any fact but the revision: the registry checks (an immutable
+    // tag re-run, `latest` only moving forward) read the commit from it.
+    const merged = { ...labels, ...extra };
+    if (facts.revision)
+        merged[revisionLabel] = facts.revision;
+    return merged;
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/registry.js
+
+
+
+
+
+/** A registry call that failed for good; the message never contains a password or token. */
+class RegistryError extends Error {
+    status;
+    call;
+    name = 'RegistryError';
+    constructor(message, 
+    /** HTTP status of the last answer, or undefined when none arrived. */
+    status, 
+    /** e.g. "HEAD /v2/owner/app/manifests/v1.0.0" */
+    call) {
+        super(message);
+        this.status = status;
+        this.call = call;
+    }
+}
+const mediaTypes = {
+    ociIndex: 'application/vnd.oci.image.index.v1+json',
+    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+};
+const manifestAccept = [mediaTypes.ociIndex, mediaTypes.ociManifest, mediaTypes.dockerManifestList, mediaTypes.dockerManifest].join(', ');
+const indexTypes = new Set([mediaTypes.ociIndex, mediaTypes.dockerManifestList]);
+const imageManifestTypes = new Set([mediaTypes.ociManifest, mediaTypes.dockerManifest]);
+// The distribution spec lets registries refuse manifests over 4 MiB; config blobs are small JSON.
+// Anything far bigger is not what we asked for and is not read into memory.
+const maxBodyBytes = 16 * 1024 * 1024;
+const digestPattern = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+/** The base URL of a registry's API: plain http for loopback, as Docker treats those as insecure. */
+function registryBaseUrl(registry) {
+    if (registry === 'docker.io' || registry === 'index.docker.io')
+        return 'https://registry-1.docker.io';
+    return `${isLoopbackHost(registry) ? 'http' : 'https'}://${registry}`;
+}
+/** `localhost`, 127.0.0.0/8 or [::1], with or without a port. */
+function isLoopbackHost(hostWithPort) {
+    const host = hostWithPort.startsWith('[') ? hostWithPort.slice(0, hostWithPort.indexOf(']') + 1) : hostWithPort.replace(/:\d+$/, '');
+    return host === 'localhost' || host === '[::1]' || /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(host);
+}
+/** Parses a WWW-Authenticate header (RFC 9110 §11.6.1), which may hold several challenges. */
+function parseAuthChallenges(header) {
+    const challenges = [];
+    const token = /[!#$%&'*+.^_`|~0-9A-Za-z-]+/y;
+    let at = 0;
+    const skip = (pattern) => {
+        while (at < header.length && pattern.test(header[at]))
+            at++;
+    };
+    while (at < header.length) {
+        skip(/[\s,]/);
+        token.lastIndex = at;
+        const name = token.exec(header)?.[0];
+        if (name === undefined)
+            break;
+        at += name.length;
+        skip(/\s/);
+        if (header[at] !== '=') {
+            challenges.push({ scheme: name.toLowerCase(), params: {} });
+            continue;
+        }
+        at++;
+        skip(/\s/);
+        let value = '';
+        if (header[at] === '"') {
+            for (at++; at < header.length && header[at] !== '"'; at++)
+                value += header[at] === '\\' ? (header[++at] ?? '') : header[at];
+            at++;
+        }
+        else {
+            const end = header.slice(at).search(/[\s,]/);
+            value = end === -1 ? header.slice(at) : header.slice(at, at + end);
+            at += value.length;
+        }
+        const current = challenges.at(-1);
+        if (current)
+            current.params[name.toLowerCase()] = value;
+    }
+    return challenges;
+}
+function createRegistryClient(options = {}) {
+    const policy = retryPolicy(options, { retries: 3, baseDelayMs: 500, maxDelayMs: 10_000, timeoutMs: 30_000 });
+    // Every password, basic string and token the client handles, so no message can carry one.
+    // Strings under 4 characters are skipped: masking them would garble messages, not protect anything.
+    const secrets = new Set();
+    const keepSecret = (secret) => {
+        if (secret.length >= 4)
+            secrets.add(secret);
+    };
+    const redact = (text) => [...secrets].reduce((out, secret) => out.replaceAll(secret, '***'), text);
+    const log = (line) => options.log?.(redact(line));
+    const fail = (message, status, call) => new RegistryError(redact(message), status, call);
+    const http = { policy, log, fail };
+    /** Authorization header values by registry and scope, for the client's life. */
+    const authorizations = new Map();
+    const credentialLookups = new Map();
+    function credentialsFor(registry) {
+        let lookup = credentialLookups.get(registry);
+        if (!lookup) {
+            lookup = (options.credentials?.get(registry) ?? Promise.resolve(null)).then((found) => {
+                if (found) {
+                    keepSecret(found.password);
+                    keepSecret(basic(found).slice('Basic '.length));
+                }
+                return found;
+            });
+            credentialLookups.set(registry, lookup);
+        }
+        return lookup;
+    }
+    /** One call of the registry API, authenticating as the registry asks; 401/403 throw. */
+    async function send(image, request) {
+        const { method, path, access = 'pull' } = request;
+        const scope = `repository:${image.repository}:${access === 'push' ? 'pull,push' : 'pull'}`;
+        const key = `${image.registry} ${scope}`;
+        const call = `${method} ${path}`;
+        const url = registryBaseUrl(image.registry) + path;
+        const headers = (authorization) => ({
+            ...(request.accept && { accept: request.accept }),
+            ...(request.contentType && { 'content-type': request.contentType }),
+            ...(authorization && { authorization }),
+        });
+        const where = `registry ${image.registry}`;
+        let reply = await exchange(http, where, call, url, method, headers(authorizations.get(key)), request.body);
+        // A 401 with a cached token means it expired: challenge again, once.
+        if (reply.status === 401) {
+            const authorization = await authenticate(image, scope, reply.headers.get('www-authenticate') ?? '', access);
+            authorizations.set(key, authorization);
+            reply = await exchange(http, where, call, url, method, headers(authorization), request.body);
+        }
+        if (reply.status === 401 || reply.status === 403) {
+            throw await notAuthorized(image, access, reply.status, call);
+        }
+        return reply;
+    }
+    async function notAuthorized(image, access, status, call) {
+        const had = await credentialsFor(image.registry).catch(() => null);
+        const login = image.registry === 'docker.io' ? 'docker login' : `docker login ${image.registry}`;
+        const why = had
+            ? `the credentials for ${image.registry} were refused${access === 'push' ? ', or may not push to this repository' : ''}`
+            : `no credentials for ${image.registry} were found`;
+        const what = access === 'push' ? `push to ${image.name}` : `read ${image.name}`;
+        return fail(`not authorized to ${what}: run \`${login}\` (${why})`, status, call);
+    }
+    /** The Authorization header value that answers the registry's challenge. */
+    async function authenticate(image, scope, header, access) {
+        const challenges = parseAuthChallenges(header);
+        const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
+        if (bearer)
+            return bearerToken(image, scope, bearer.params, access);
+        if (challenges.some((challenge) => challenge.scheme === 'basic')) {
+            const credentials = await credentialsFor(image.registry);
+            if (!credentials)
+                throw await notAuthorized(image, access, 401);
+            return basic(credentials);
+        }
+        const offered = challenges.map((challenge) => challenge.scheme).join(', ') || 'no WWW-Authenticate challenge';
+        throw fail(`registry ${image.registry} asked for authentication (${offered}); expected a Bearer or Basic challenge`, 401);
+    }
+    /** The token flow of the distribution spec: GET realm?service&scope, with Basic when we have credentials. */
+    async function bearerToken(image, scope, params, access) {
+        let realm;
+        try {
+            realm = new URL(params.realm ?? '');
+            if (realm.protocol !== 'https:' && realm.protocol !== 'http:')
+                throw new Error('not http(s)');
+        }
+        catch {
+            throw fail(`registry ${image.registry} sent a Bearer challenge whose realm ${JSON.stringify(params.realm ?? '')} is not an http(s) URL`, 401);
+        }
+        if (params.service !== undefined)
+            realm.searchParams.set('service', params.service);
+        realm.searchParams.set('scope', scope);
+        const credentials = await credentialsFor(image.registry);
+        if (credentials && realm.protocol === 'http:' && !isLoopbackHost(realm.host)) {
+            throw fail(`registry ${image.registry} sent its token realm over plain http (${realm.origin}); refusing to send credentials there`, 401);
+        }
+        const where = `token server ${realm.host}`;
+        const call = `GET ${realm.pathname}`;
+        const reply = await exchange(http, where, call, realm.href, 'GET', credentials ? { authorization: basic(credentials) } : {});
+        if (reply.status === 401 || reply.status === 403)
+            throw await notAuthorized(image, access, reply.status, call);
+        if (reply.status !== 200)
+            throw unexpected(where, call, reply);
+        const body = parseJson(reply.body);
+        const token = [body?.token, body?.access_token].find((value) => typeof value === 'string' && value !== '');
+        if (token === undefined)
+            throw fail(`${where} answered ${call} without a "token" or "access_token"`, reply.status, call);
+        keepSecret(token);
+        return `Bearer ${token}`;
+    }
+    function unexpected(where, call, reply) {
+        return fail(`${where} answered ${statusText(reply)} to ${call}${errorDetail(reply)}`, reply.status, call);
+    }
+    async function resolveTag(image, tag) {
+        if (!(0,image_ref/* isValidTag */.r)(tag))
+            throw new errors/* InputError */.dz('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
+        const path = `/v2/${image.repository}/manifests/${tag}`;
+        const reply = await send(image, { method: 'HEAD', path, accept: manifestAccept });
+        if (reply.status === 404)
+            return null;
+        if (reply.status !== 200)
+            throw unexpected(`registry ${image.registry}`, `HEAD ${path}`, reply);
+        const digest = reply.headers.get('docker-content-digest');
+        const mediaType = contentType(reply);
+        if (digest && digestPattern.test(digest) && mediaType)
+            return { digest, mediaType };
+        // The spec only says SHOULD for both headers on HEAD: read the manifest and hash it instead.
+        const manifest = await getManifest(image, tag, undefined);
+        return { digest: manifest.digest, mediaType: manifest.mediaType };
+    }
+    /** GET a manifest by tag or digest; the content is checked against the digest asked or announced. */
+    async function getManifest(image, reference, expectedDigest, access = 'pull') {
+        const path = `/v2/${image.repository}/manifests/${reference}`;
+        const reply = await send(image, { method: 'GET', path, accept: manifestAccept, access });
+        if (reply.status !== 200)
+            throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
+        const announced = reply.headers.get('docker-content-digest') ?? undefined;
+        const digest = verifiedDigest(reply.body, expectedDigest ?? announced, `${image.name}@${reference}`);
+        const json = parseJson(reply.body);
+        if (typeof json !== 'object' || json === null)
+            throw fail(`registry ${image.registry} answered GET ${path} with a body that is not a JSON manifest`, 200, `GET ${path}`);
+        const body = json;
+        const mediaType = (typeof body.mediaType === 'string' && body.mediaType) || contentType(reply) || (Array.isArray(body.manifests) ? mediaTypes.ociIndex : mediaTypes.ociManifest);
+        return { digest, mediaType, body, bytes: reply.body };
+    }
+    async function getConfigBlob(image, digest) {
+        const path = `/v2/${image.repository}/blobs/${digest}`;
+        const reply = await send(image, { method: 'GET', path });
+        if (reply.status !== 200)
+            throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
+        verifiedDigest(reply.body, digest, `${image.name}@${digest}`);
+        return parseJson(reply.body);
+    }
+    /** Rejects content that is not what was asked for: fail closed rather than trust a bad answer. */
+    function verifiedDigest(body, expected, what) {
+        const sha256 = `sha256:${(0,external_node_crypto_.createHash)('sha256').update(body).digest('hex')}`;
+        if (expected === undefined)
+            return sha256;
+        const algorithm = expected.slice(0, expected.indexOf(':'));
+        if (algorithm !== 'sha256' && algorithm !== 'sha512')
+            return expected;
+        const actual = algorithm === 'sha256' ? sha256 : `sha512:${(0,external_node_crypto_.createHash)('sha512').update(body).digest('hex')}`;
+        if (actual !== expected)
+            throw fail(`the registry sent content for ${what} whose digest is ${actual}, not ${expected}`);
+        return expected;
+    }
+    function descriptorDigest(image, descriptor, what) {
+        const digest = descriptor?.digest;
+        if (typeof digest !== 'string' || !digestPattern.test(digest)) {
+            throw fail(`${image.name}: ${what} has no valid digest (${JSON.stringify(digest)}); expected algorithm:hex such as sha256:…`);
+        }
+        return digest;
+    }
+    async function revisionOf(image, tag) {
+        // HEAD first, so that 404 on it stays the one answer meaning "no such tag"; then read by
+        // digest, so that the content is the very one whose digest is reported even if the tag moves.
+        const ref = await resolveTag(image, tag);
+        if (!ref)
+            return null;
+        const top = await getManifest(image, ref.digest, ref.digest);
+        const fromTop = annotation(top.body);
+        if (fromTop !== null)
+            return { digest: ref.digest, revision: fromTop };
+        let manifest = top;
+        if (indexTypes.has(top.mediaType)) {
+            const entries = Array.isArray(top.body.manifests) ? top.body.manifests : [];
+            const first = entries.find(isPlatformManifest);
+            if (!first)
+                return { digest: ref.digest, revision: null };
+            const digest = descriptorDigest(image, first, `the first platform manifest of ${tag}`);
+            manifest = await getManifest(image, digest, digest);
+            const fromManifest = annotation(manifest.body);
+            if (fromManifest !== null)
+                return { digest: ref.digest, revision: fromManifest };
+        }
+        if (!imageManifestTypes.has(manifest.mediaType)) {
+            throw fail(`${image.name}:${tag} leads to a manifest of type ${manifest.mediaType}; expected an image manifest (${[...imageManifestTypes].join(' or ')})`);
+        }
+        const configDigest = descriptorDigest(image, manifest.body.config, `the config of ${manifest.digest}`);
+        const config = (await getConfigBlob(image, configDigest));
+        const label = config?.config?.Labels?.[revisionLabel];
+        return { digest: ref.digest, revision: typeof label === 'string' && label !== '' ? label : null };
+    }
+    async function platformsOf(image, digest) {
+        const top = await getManifest(image, digest, digest);
+        const entries = indexTypes.has(top.mediaType) ? (top.body.manifests ?? []).filter(isPlatformManifest) : [{ digest, platform: undefined }];
+        const sizes = [];
+        for (const entry of entries) {
+            const entryDigest = descriptorDigest(image, entry, `a platform manifest of ${digest}`);
+            const manifest = entryDigest === digest ? top : await getManifest(image, entryDigest, entryDigest);
+            const parts = [manifest.body.config, ...(manifest.body.layers ?? [])];
+            const size = parts.reduce((sum, part) => sum + (typeof part?.size === 'number' ? part.size : 0), 0);
+            const p = entry.platform;
+            const platform = p ? [p.os, p.architecture, p.variant].filter((x) => typeof x === 'string' && x).join('/') : 'unknown';
+            sizes.push({ platform, digest: entryDigest, size });
+        }
+        return sizes;
+    }
+    async function pointTag(image, tag, digest) {
+        if (!(0,image_ref/* isValidTag */.r)(tag))
+            throw new errors/* InputError */.dz('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
+        if (!digestPattern.test(digest))
+            throw new errors/* InputError */.dz('digest', digest, 'a digest such as sha256:<64 hex digits>');
+        // Read with the push scope too: one token serves both calls, and a registry that will not let
+        // us push says so before anything is written.
+        const manifest = await getManifest(image, digest, digest, 'push');
+        const path = `/v2/${image.repository}/manifests/${tag}`;
+        const call = `PUT ${path}`;
+        const reply = await send(image, { method: 'PUT', path, access: 'push', body: manifest.bytes, contentType: manifest.mediaType });
+        if (reply.status !== 201 && reply.status !== 200)
+            throw unexpected(`registry ${image.registry}`, call, reply);
+        // The spec does not make the header a MUST on PUT: without it, ask where the tag now points.
+        const stored = reply.headers.get('docker-content-digest') ?? (await resolveTag(image, tag))?.digest;
+        if (stored !== digest) {
+            throw fail(`registry ${image.registry} stored ${image.name}:${tag} as ${stored ?? 'nothing'} after ${call} of the bytes of ${digest}; expected it to keep that digest`, reply.status, call);
+        }
+        return { digest, mediaType: manifest.mediaType };
+    }
+    return { resolveTag, revisionOf, platformsOf, pointTag };
+}
+function annotation(body) {
+    const value = body.annotations?.[revisionLabel];
+    return typeof value === 'string' && value !== '' ? value : null;
+}
+/** buildx lists attestations (provenance, SBOM) as `unknown/unknown` manifests in the index. */
+function isPlatformManifest(entry) {
+    if (entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
+        return false;
+    return !(entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown');
+}
+function basic(credentials) {
+    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+function parseJson(body) {
+    try {
+        return JSON.parse(body.toString('utf8'));
+    }
+    catch {
+        return undefined;
+    }
+}
+function contentType(reply) {
+    return reply.headers.get('content-type')?.split(';')[0]?.trim() || undefined;
+}
+function statusText(reply) {
+    return `${reply.status}${reply.statusText ? ` ${reply.statusText}` : ''}`;
+}
+/** The distribution spec's error body, `{"errors":[{"code","message"}]}`, as one short line. */
+function errorDetail(reply) {
+    const body = parseJson(reply.body);
+    const errors = Array.isArray(body?.errors) ? body.errors : [];
+    const text = errors
+        .map((error) => [error.code, error.message].filter((part) => typeof part === 'string' && part !== '').join(': '))
+        .filter((line) => line !== '')
+        .join('; ');
+    return text ? `: ${text.slice(0, 300)}` : '';
+}
+/** Thrown inside an attempt so that the shared loop retries an answer with a retryable status. */
+class RetryableReply {
+    reply;
+    constructor(reply) {
+        this.reply = reply;
+    }
+}
+/**
+ * One request, retried on 5xx, 429, network errors and timeouts with exponential backoff; any
+ * other status is returned for the caller to judge. The body is read inside the attempt, so a
+ * connection cut mid-body is retried too.
+ */
+function exchange(http, where, call, url, method, headers, body) {
+    return withRetries(http.policy, async (signal) => {
+        const response = await fetch(url, { method, headers, signal, ...(body && { body }) });
+        // On HEAD, Content-Length is the manifest's size and no body follows.
+        const length = method === 'HEAD' ? 0 : Number(response.headers.get('content-length') ?? 0);
+        if (length > maxBodyBytes) {
+            await response.body?.cancel();
+            throw http.fail(`${where} answered ${call} with ${length} bytes; expected a manifest or config of at most ${maxBodyBytes}`, response.status, call);
+        }
+        const reply = { status: response.status, statusText: response.statusText, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+        if (isRetryable(reply.status))
+            throw new RetryableReply(reply);
+        return reply;
+    }, {
+        classify: (error) => {
+            const reply = error instanceof RetryableReply ? error.reply : undefined;
+            const what = reply ? statusText(reply) : networkFailure(error, http.policy.timeoutMs);
+            return {
+                what,
+                status: reply?.status,
+                error,
+                summary: `${where}: ${what} on ${call}`,
+                retryable: !(error instanceof RegistryError),
+                delayHintMs: retryAfterMs(reply?.headers.get('retry-after')),
+            };
+        },
+        giveUp: (failure, attempts) => failure.retryable ? http.fail(`${where} did not answer ${call} after ${attempts} attempts (last: ${failure.what})`, failure.status, call) : failure.error,
+        log: http.log,
+    });
+}
+function isRetryable(status) {
+    return status >= 500 || status === 429;
+}
+/** fetch reports "fetch failed" with the reason in `cause` (ECONNREFUSED, ECONNRESET…). */
+function networkFailure(error, timeoutMs) {
+    if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+        return `no answer within ${formatDelay(timeoutMs)}`;
+    const cause = error?.cause;
+    if (typeof cause?.code === 'string')
+        return cause.code;
+    if (typeof cause?.message === 'string')
+        return cause.message;
+    return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: external "node:sqlite"
+const external_node_sqlite_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:sqlite");
+;// CONCATENATED MODULE: ./build/src/core/backup-retention.js
+// Names, order and retention of data backups. A backup is a directory named
+// `<UTC timestamp>-<label>` (20261123T160700Z-v1.2.0): the fixed-width timestamp first makes the
+// names sort by age as plain strings, and the label (the version about to be deployed) lets a
+// rollback ask for "the backup taken before v1.2.0". Entries that do not parse (a half-made
+// `.partial-…` directory, a README someone left) are never listed, chosen or deleted.
+
+// A label becomes part of a directory name: no separators, no leading dot (hidden, and `..`),
+// nothing a shell would need quoting for. SemVer versions with a tag prefix fit.
+const LABEL = /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/;
+const NAME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-(.+)$/;
+const LABEL_EXPECTED = "letters, digits, '.', '_', '+' or '-', not starting with '.' or '-' (for example v1.2.0)";
+/** `20261123T160700Z`: UTC to the second, fixed width, so string order is time order. */
+function backup_retention_backupStamp(at) {
+    if (Number.isNaN(at.getTime()))
+        throw new errors/* InputError */.dz('backup time', String(at), 'a valid date');
+    return at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}
+function backupName(at, label) {
+    if (!LABEL.test(label))
+        throw new errors/* InputError */.dz('backup label', label, LABEL_EXPECTED);
+    return `${backup_retention_backupStamp(at)}-${label}`;
+}
+/** The parts of a backup name; null for anything that is not one (foreign entries). */
+function parseBackupName(name) {
+    const m = NAME.exec(name);
+    if (!m)
+        return null;
+    const [, y, mo, d, h, mi, s, label] = m;
+    if (!LABEL.test(label))
+        return null;
+    const createdAt = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
+    // Date.UTC rolls 20261332 over into the next year; a real stamp formats back to itself.
+    const stamp = `${y}${mo}${d}T${h}${mi}${s}Z`;
+    if (Number.isNaN(createdAt.getTime()) || backup_retention_backupStamp(createdAt) !== stamp)
+        return null;
+    return { name, stamp, createdAt, label };
+}
+/** The backups among `names`, newest first; foreign entries dropped. */
+function sortBackups(names) {
+    const parsed = [];
+    for (const name of names) {
+        const backup = parseBackupName(name);
+        if (backup)
+            parsed.push(backup);
+    }
+    // Same second: fall back to the whole name so the order is at least stable.
+    return parsed.sort((a, b) => (a.stamp === b.stamp ? cmp(b.name, a.name) : cmp(b.stamp, a.stamp)));
+}
+function validateKeep(keep) {
+    // Zero would delete the backup that was just made: there would be nothing to roll back to.
+    if (!Number.isInteger(keep) || keep < 1)
+        throw new errors/* InputError */.dz('keep', keep, 'a whole number of backups, at least 1');
+    return keep;
+}
+/**
+ * The backups to delete so that the newest `keep` remain. `protect` (the backup just made) is
+ * never returned, even when a clock set back makes it look older than the rest.
+ */
+function backupsToPrune(names, keep, protect) {
+    validateKeep(keep);
+    const sorted = sortBackups(names).map((b) => b.name);
+    const kept = protect !== undefined && sorted.includes(protect) ? [protect] : [];
+    for (const name of sorted) {
+        if (kept.length >= keep)
+            break;
+        if (!kept.includes(name))
+            kept.push(name);
+    }
+    return sorted.filter((name) => !kept.includes(name));
+}
+/**
+ * The backup a rollback means: "latest", an exact backup name, or a version label (the newest
+ * backup with that label; `1.2.0` also finds `v1.2.0` and the other way round).
+ */
+function backup_retention_chooseBackup(names, selector) {
+    const sorted = sortBackups(names);
+    const wanted = selector.trim();
+    const found = wanted === 'latest'
+        ? sorted[0]
+        : (sorted.find((b) => b.name === wanted) ??
+            sorted.find((b) => b.label === wanted) ??
+            sorted.find((b) => stripV(b.label) === stripV(wanted)));
+    if (found)
+        return found;
+    const available = sorted.length === 0 ? 'there are no backups' : `available: ${sorted.map((b) => b.name).join(', ')}`;
+    throw new InputError('backup', selector, `"latest", a backup name or a version label; ${available}`);
+}
+function stripV(label) {
+    return label.replace(/^v(?=\d)/, '');
+}
+function cmp(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/data-backup.js
+// Backs up and restores a service's data directory (synapse: /opt/synapse/data with
+// semantic_index/ and the SQLite databases episodic.db, memory.db, metrics.db) on the deploy host.
+//
+// Live SQLite files are never copied raw: a database is detected by its header, not its name,
+// and copied through SQLite's online backup API from a connection of our own, so the copy is a
+// committed snapshot even while a container writes to it. Everything is written into a hidden
+// `.partial-…` directory and renamed into place at the end, so an interrupted backup never
+// looks like a complete one. Restores go the same way in reverse and keep the data they replace.
+
+
+
+
+
+
+const DEFAULT_KEEP = 5;
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+const COMPANIONS = ['-wal', '-shm', '-journal'];
+// One backup step for the whole database: SQLite restarts a stepwise backup whenever another
+// connection writes, so under a steady writer a small rate never finishes. A single step reads
+// one snapshot under one read transaction (WAL writers carry on meanwhile). Node rejects -1.
+const ONE_STEP = 2 ** 31 - 1;
+// A database in rollback-journal mode is locked for the instant of each commit; wait that out.
+const BUSY_TIMEOUT_MS = 10_000;
+function defaultBackupsDir(dataDir) {
+    return (0,external_node_path_.join)((0,external_node_path_.dirname)((0,external_node_path_.resolve)(dataDir)), 'backups');
+}
+async function backupDataDir(options) {
+    const log = options.log ?? (() => { });
+    const keep = validateKeep(options.keep ?? DEFAULT_KEEP);
+    const dataDir = (0,external_node_path_.resolve)(options.dataDir);
+    const backupsDir = (0,external_node_path_.resolve)(options.backupsDir ?? defaultBackupsDir(dataDir));
+    await requireDirectory(dataDir);
+    if (backupsDir === dataDir || backupsDir.startsWith(dataDir + external_node_path_.sep)) {
+        throw new errors/* InputError */.dz('backupsDir', backupsDir, `a directory outside the data directory ${dataDir}`);
+    }
+    const name = backupName((options.now ?? (() => new Date()))(), options.label);
+    // Backups hold everything the service knows: readable by the deploying user only.
+    await (0,promises_.mkdir)(backupsDir, { recursive: true, mode: 0o700 });
+    await (0,promises_.chmod)(backupsDir, 0o700);
+    const path = (0,external_node_path_.join)(backupsDir, name);
+    if (await exists(path)) {
+        throw new errors/* PreconditionError */.Rb(`a backup named ${name} already exists in ${backupsDir}`, 'wait a second and retry, or use another label');
+    }
+    const partial = await (0,promises_.mkdtemp)((0,external_node_path_.join)(backupsDir, `.partial-${name}-`));
+    const copied = { files: [], sqlite: [], bytes: 0 };
+    try {
+        await copyTree(dataDir, partial, '', { mode: 'live', log, onCopied: options.onCopied, out: copied });
+        // The backup's top directory stands for the data directory: a restore gives its mode and
+        // owner back to the directory the containers mount (the backups directory stays 0700).
+        await copyAttributes(partial, await (0,promises_.lstat)(dataDir));
+        await fsyncPath(partial);
+        await (0,promises_.rename)(partial, path);
+    }
+    catch (error) {
+        await (0,promises_.rm)(partial, { recursive: true, force: true });
+        throw error;
+    }
+    await fsyncPath(backupsDir);
+    log(`backup ${name}: ${copied.files.length} files (${copied.sqlite.length} SQLite databases), ${copied.bytes} bytes in ${path}`);
+    const pruned = backupsToPrune((await listBackups(backupsDir)).map((b) => b.name), keep, name);
+    for (const old of pruned) {
+        await removeBackup(backupsDir, old);
+        log(`backup ${old}: deleted (keeping the newest ${keep})`);
+    }
+    return { name, path, ...copied, pruned };
+}
+/** Complete backups, newest first; half-made or foreign entries are not listed. */
+async function listBackups(backupsDir) {
+    const dir = (0,external_node_path_.resolve)(backupsDir);
+    let entries;
+    try {
+        entries = await (0,promises_.readdir)(dir, { withFileTypes: true });
+    }
+    catch (error) {
+        if (code(error) === 'ENOENT')
+            return [];
+        throw error;
+    }
+    const names = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+    return sortBackups(names).map((b) => ({ name: b.name, path: (0,external_node_path_.join)(dir, b.name), label: b.label, createdAt: b.createdAt }));
+}
+/**
+ * Puts a backup in the data directory's place. The current data is renamed to
+ * `<dataDir>.before-restore-<timestamp>` and kept; the backup itself stays in the backups
+ * directory. Stop the containers first: they hold the old files open, and a bind mount keeps
+ * following the renamed directory until the container is recreated.
+ */
+async function restoreBackup(options) {
+    const log = options.log ?? (() => { });
+    const dataDir = resolve(options.dataDir);
+    const backupsDir = resolve(options.backupsDir ?? defaultBackupsDir(dataDir));
+    const chosen = chooseBackup((await listBackups(backupsDir)).map((b) => b.name), options.name);
+    const source = join(backupsDir, chosen.name);
+    const hadData = await exists(dataDir);
+    if (hadData)
+        await requireDirectory(dataDir);
+    const aside = `${dataDir}.before-restore-${backupStamp((options.now ?? (() => new Date()))())}`;
+    if (await exists(aside)) {
+        throw new PreconditionError(`${aside} already exists`, 'wait a second and retry; it holds data from an earlier restore');
+    }
+    // Staged beside the data directory, on its filesystem, so that both renames are atomic.
+    await mkdir(dirname(dataDir), { recursive: true });
+    const staging = await mkdtemp(`${dataDir}.restoring-`);
+    try {
+        await copyTree(source, staging, '', { mode: 'plain', log, out: { files: [], sqlite: [], bytes: 0 } });
+        await copyAttributes(staging, await lstat(source));
+        await fsyncPath(staging);
+    }
+    catch (error) {
+        await rm(staging, { recursive: true, force: true });
+        throw error;
+    }
+    // Linux has no portable directory swap in Node, so two renames; between them the data
+    // directory is briefly absent, and a failed second rename puts the old data back.
+    if (hadData) {
+        try {
+            await rename(dataDir, aside);
+        }
+        catch (error) {
+            await rm(staging, { recursive: true, force: true });
+            throw renameError(error, dataDir);
+        }
+    }
+    try {
+        await rename(staging, dataDir);
+    }
+    catch (error) {
+        if (hadData)
+            await rename(aside, dataDir);
+        await rm(staging, { recursive: true, force: true });
+        throw renameError(error, dataDir);
+    }
+    await fsyncPath(dirname(dataDir));
+    log(`restored backup ${chosen.name} into ${dataDir}${hadData ? `; the data it replaced is in ${aside}` : ''}`);
+    return { name: chosen.name, previous: hadData ? aside : null };
+}
+async function copyTree(src, dst, rel, ctx) {
+    const names = (await (0,promises_.readdir)(src)).sort();
+    const entries = [];
+    for (const name of names)
+        entries.push({ name, stats: await lstatOrNull((0,external_node_path_.join)(src, name)) });
+    const databases = new Set();
+    if (ctx.mode === 'live') {
+        for (const { name, stats } of entries)
+            if (stats?.isFile() && (await isSqlite((0,external_node_path_.join)(src, name))))
+                databases.add(name);
+    }
+    for (const { name, stats } of entries) {
+        const from = (0,external_node_path_.join)(src, name);
+        const to = (0,external_node_path_.join)(dst, name);
+        const relPath = rel === '' ? name : `${rel}/${name}`;
+        if (stats === null) {
+            ctx.log(`backup: ${relPath} disappeared while copying; skipped`);
+        }
+        else if (stats.isDirectory()) {
+            await (0,promises_.mkdir)(to);
+            await copyTree(from, to, relPath, ctx);
+            await copyAttributes(to, stats);
+        }
+        else if (stats.isSymbolicLink()) {
+            await (0,promises_.symlink)(await (0,promises_.readlink)(from), to);
+            await preserveOwner(to, stats);
+        }
+        else if (stats.isFile()) {
+            // The online copy holds every committed transaction; a WAL or journal beside it would be
+            // stale next to the copy, and restoring one could even corrupt it.
+            if (COMPANIONS.some((c) => name.endsWith(c) && databases.has(name.slice(0, -c.length))))
+                continue;
+            if (databases.has(name)) {
+                await copySqlite(from, to, stats);
+                ctx.out.sqlite.push(relPath);
+            }
+            else if (!(await copyPlain(from, to, stats))) {
+                ctx.log(`backup: ${relPath} disappeared while copying; skipped`);
+                continue;
+            }
+            await preserveOwner(to, stats);
+            ctx.out.files.push(relPath);
+            ctx.out.bytes += (await (0,promises_.lstat)(to)).size;
+            await ctx.onCopied?.(relPath);
+        }
+        else {
+            ctx.log(`backup: ${relPath} is not a file, directory or symlink (a socket or FIFO); skipped`);
+        }
+    }
+}
+async function copySqlite(from, to, stats) {
+    // Read-write on purpose: a read-only connection cannot remove the -wal/-shm it creates, and
+    // would leave them in the live directory. Opening does not write the database; if ours is the
+    // last connection, closing checkpoints it, as any SQLite client would.
+    const source = new external_node_sqlite_namespaceObject.DatabaseSync(from, { timeout: BUSY_TIMEOUT_MS });
+    try {
+        await (0,external_node_sqlite_namespaceObject.backup)(source, to, { rate: ONE_STEP });
+    }
+    catch (error) {
+        throw new Error(`SQLite backup of ${from} failed: ${error.message}`, { cause: error });
+    }
+    finally {
+        source.close();
+    }
+    // The copy must open cleanly, or it is no backup. Read-write again so that closing removes the
+    // -wal/-shm a WAL-mode copy gets on open.
+    const copy = new external_node_sqlite_namespaceObject.DatabaseSync(to);
+    try {
+        const result = copy.prepare('PRAGMA quick_check').all();
+        const first = result[0];
+        if (result.length !== 1 || first?.quick_check !== 'ok') {
+            throw new Error(`SQLite backup of ${from} fails quick_check: expected "ok", got ${JSON.stringify(result)}`);
+        }
+    }
+    finally {
+        copy.close();
+    }
+    await (0,promises_.chmod)(to, stats.mode & 0o7777);
+    await fsyncPath(to);
+}
+/** False when the file vanished before it could be copied (a service's temp file). */
+async function copyPlain(from, to, stats) {
+    try {
+        await (0,promises_.copyFile)(from, to);
+    }
+    catch (error) {
+        if (code(error) === 'ENOENT' && !(await exists(from)))
+            return false;
+        throw error;
+    }
+    await (0,promises_.utimes)(to, stats.atime, stats.mtime);
+    await fsyncPath(to);
+    return true;
+}
+async function isSqlite(path) {
+    const handle = await (0,promises_.open)(path, 'r').catch((error) => {
+        if (code(error) === 'ENOENT')
+            return null;
+        throw error;
+    });
+    if (handle === null)
+        return false;
+    try {
+        const header = Buffer.alloc(SQLITE_HEADER.length);
+        const { bytesRead } = await handle.read(header, 0, header.length, 0);
+        return bytesRead === header.length && header.equals(SQLITE_HEADER);
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** Renamed out of sight first, so a deletion cut short leaves no half backup in the list. */
+async function removeBackup(backupsDir, name) {
+    const doomed = (0,external_node_path_.join)(backupsDir, `.deleting-${name}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`);
+    await (0,promises_.rename)((0,external_node_path_.join)(backupsDir, name), doomed);
+    await (0,promises_.rm)(doomed, { recursive: true, force: true });
+}
+async function copyAttributes(dir, stats) {
+    await (0,promises_.chmod)(dir, stats.mode & 0o7777);
+    await preserveOwner(dir, stats);
+}
+// The containers run as their own user; a backup taken or restored as root must not hand
+// the files to root. Only root can give files away, and only root needs to.
+async function preserveOwner(path, stats) {
+    if (process.getuid?.() === 0)
+        await (0,promises_.lchown)(path, stats.uid, stats.gid);
+}
+// Durable before it is renamed into place: the deploy host is a Raspberry Pi that may lose power.
+async function fsyncPath(path) {
+    const handle = await (0,promises_.open)(path, 'r');
+    try {
+        await handle.sync();
+    }
+    finally {
+        await handle.close();
+    }
+}
+async function requireDirectory(path) {
+    const stats = await lstatOrNull(path);
+    if (stats === null) {
+        throw new errors/* PreconditionError */.Rb(`data directory ${path} does not exist`, 'pass the directory the containers mount for their data');
+    }
+    if (!stats.isDirectory())
+        throw new errors/* InputError */.dz('dataDir', path, 'a directory (not a file or symlink)');
+}
+function renameError(error, dataDir) {
+    const c = code(error);
+    if (c === 'EXDEV' || c === 'EBUSY') {
+        return new PreconditionError(`cannot swap ${dataDir} by rename (${c}): expected a plain directory on the same filesystem as ${dirname(dataDir)}, not a mount point`, `mount the parent (${dirname(dataDir)}) instead, or restore by hand from the backup directory`);
+    }
+    return error;
+}
+async function lstatOrNull(path) {
+    try {
+        return await (0,promises_.lstat)(path);
+    }
+    catch (error) {
+        if (code(error) === 'ENOENT')
+            return null;
+        throw error;
+    }
+}
+async function exists(path) {
+    return (await lstatOrNull(path)) !== null;
+}
+function code(error) {
+    return error?.code;
+}
+
+;// CONCATENATED MODULE: ./build/src/core/deploy-state.js
+// The host's record of what runs where: per environment the release serving now, the one before it
+// (the rollback target), the deploy in progress and a bounded history. Pure: the adapter in
+// src/adapters/state-file.ts reads and writes it, the deploy flow calls these transitions under the
+// deploy lock, so no two writers ever interleave.
+//
+// A deploy killed with SIGKILL, or cut by a reboot, leaves `deploying` set. The next run calls
+// `reconcile` with what it observes on the host before anything else, which records the stale
+// deploy as interrupted and makes `active` say what is really serving.
+
+const STATE_SCHEMA_VERSION = 1;
+const ENVIRONMENTS = ['dev', 'prod'];
+const DEFAULT_HISTORY_LIMIT = 20;
+function emptyState() {
+    const empty = () => ({ active: null, previous: null, deploying: null, history: [] });
+    return { schemaVersion: STATE_SCHEMA_VERSION, environments: { dev: empty(), prod: empty() } };
+}
+function withEnvironment(state, env, next) {
+    return { ...state, environments: { ...state.environments, [env]: next } };
+}
+function pushHistory(history, entry, limit) {
+    return [entry, ...history].slice(0, Math.max(1, limit));
+}
+/** Records that a deploy started. A deploy still recorded as running means `reconcile` was skipped. */
+function beginDeploy(state, env, deploy) {
+    const current = state.environments[env];
+    if (current.deploying !== null) {
+        const running = current.deploying;
+        throw new errors/* PreconditionError */.Rb(`${env}: deploy ${running.deployId} of ${running.version} (pid ${running.pid}, started ${running.startedAt}) ` +
+            `is still recorded as in progress; expected no deploy in progress before starting ${deploy.deployId}`, 'reconcile the state with what is serving before starting a deploy (the deploy command does this under the lock)');
+    }
+    const deploying = {
+        deployId: deploy.deployId,
+        version: deploy.version,
+        digest: deploy.digest,
+        ...(deploy.colour === undefined ? {} : { colour: deploy.colour }),
+        startedAt: deploy.startedAt,
+        pid: deploy.pid,
+    };
+    return withEnvironment(state, env, { ...current, deploying });
+}
+/**
+ * Closes the deploy in progress. On success the new release becomes active and the old active
+ * becomes the rollback target; otherwise the release that was serving stays active.
+ */
+function finishDeploy(state, env, outcome, finish) {
+    const current = state.environments[env];
+    const deploying = current.deploying;
+    if (deploying === null || deploying.deployId !== finish.deployId) {
+        const recorded = deploying === null ? 'no deploy in progress' : `deploy ${deploying.deployId} in progress`;
+        throw new errors/* PreconditionError */.Rb(`${env}: cannot finish deploy ${finish.deployId}: the state records ${recorded}; expected ${finish.deployId} in progress`, 'finish only the deploy that this run began');
+    }
+    const entry = {
+        deployId: deploying.deployId,
+        version: deploying.version,
+        digest: deploying.digest,
+        outcome,
+        at: finish.at,
+        detail: finish.detail,
+    };
+    const history = pushHistory(current.history, entry, finish.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+    if (outcome !== 'success')
+        return withEnvironment(state, env, { ...current, deploying: null, history });
+    return withEnvironment(state, env, {
+        active: releaseOf(deploying, finish.at),
+        previous: current.active,
+        deploying: null,
+        history,
+    });
+}
+function releaseOf(deploy, deployedAt) {
+    return {
+        version: deploy.version,
+        digest: deploy.digest,
+        ...(deploy.colour === undefined ? {} : { colour: deploy.colour }),
+        deployedAt,
+        deployId: deploy.deployId,
+    };
+}
+/**
+ * Makes the record agree with the host after a deploy that did not finish: a `deploying` record
+ * whose process is dead goes to the history as interrupted, and `active` becomes what serves.
+ * A live deploying process is left alone: it is not ours to judge.
+ */
+function reconcile(state, env, observed, options) {
+    const current = state.environments[env];
+    if (current.deploying !== null && observed.deployingPidAlive)
+        return { state, notes: [] };
+    const notes = [];
+    let { active, previous, history } = current;
+    const stale = current.deploying;
+    const serving = observed.servingDigest;
+    const limit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    if (stale !== null) {
+        const found = serving === null ? 'nothing serving' : serving === stale.digest ? 'it serving' : `${serving} serving`;
+        history = pushHistory(history, {
+            deployId: stale.deployId,
+            version: stale.version,
+            digest: stale.digest,
+            outcome: 'interrupted',
+            at: options.at,
+            detail: `the deploy (pid ${stale.pid}, started ${stale.startedAt}) stopped before finishing; found ${found}`,
+        }, limit);
+        notes.push(`${env}: deploy ${stale.deployId} of ${stale.version} was interrupted; recorded as interrupted`);
+    }
+    if (serving === null) {
+        // Keep the last known release as the rollback target rather than forget it.
+        if (active !== null) {
+            notes.push(`${env}: nothing is serving; ${active.version} was recorded as active and is now the previous release`);
+            previous = active;
+            active = null;
+        }
+    }
+    else if (active?.digest === serving) {
+        if (observed.servingColour !== undefined && active.colour !== observed.servingColour) {
+            notes.push(`${env}: ${active.version} serves from ${observed.servingColour}, not ${active.colour ?? 'no colour'}`);
+            active = { ...active, colour: observed.servingColour };
+        }
+    }
+    else if (stale !== null && stale.digest === serving) {
+        // Interrupted after the switch: the new release serves, so it is active, and the old one is
+        // the rollback target, exactly as a finished deploy would have left it.
+        notes.push(`${env}: ${stale.version} from the interrupted deploy is serving; recorded as active`);
+        previous = active;
+        active = releaseOf(observed.servingColour === undefined ? stale : { ...stale, colour: observed.servingColour }, options.at);
+    }
+    else if (previous?.digest === serving) {
+        notes.push(`${env}: the previous release ${previous.version} is serving; recorded as active`);
+        [active, previous] = [previous, active];
+    }
+    else {
+        const version = observed.servingVersion ?? 'unknown';
+        notes.push(`${env}: ${serving} (version ${version}) is serving but was not recorded; recorded as active`);
+        previous = active ?? previous;
+        active = {
+            version,
+            digest: serving,
+            ...(observed.servingColour === undefined ? {} : { colour: observed.servingColour }),
+            deployedAt: options.at,
+            deployId: `reconciled-${options.at}`,
+        };
+    }
+    if (notes.length === 0)
+        return { state, notes };
+    return { state: withEnvironment(state, env, { active, previous, deploying: null, history }), notes };
+}
+function serializeState(state) {
+    return `${JSON.stringify(state, null, 2)}\n`;
+}
+// Schema version N → N+1, applied in order when reading an older file. Version 1 is the first.
+const MIGRATIONS = {};
+/** Reads the state file's text; `file` names it in every error. Never falls back to an empty state. */
+function parseState(text, file) {
+    const moveAside = `move it aside to start a new record (mv '${file}' '${file}.broken'), or restore it from a backup`;
+    let raw;
+    try {
+        raw = JSON.parse(text);
+    }
+    catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new errors/* PreconditionError */.Rb(`${file} is not valid JSON (${reason}); expected the release-flow deploy state`, moveAside);
+    }
+    if (!isRecord(raw))
+        invalid(file, '(top level)', raw, 'an object', moveAside);
+    let doc = raw;
+    let version = doc.schemaVersion;
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+        invalid(file, 'schemaVersion', version, `a schema version from 1 to ${STATE_SCHEMA_VERSION}`, moveAside);
+    }
+    if (version > STATE_SCHEMA_VERSION) {
+        throw new errors/* PreconditionError */.Rb(`${file} has schema version ${version}, written by a newer release-flow; this release-flow reads versions 1 to ${STATE_SCHEMA_VERSION}`, 'run the deploy with the release-flow version that wrote the file, or a newer one');
+    }
+    while (version < STATE_SCHEMA_VERSION) {
+        const migrate = MIGRATIONS[version];
+        if (migrate === undefined) {
+            invalid(file, 'schemaVersion', version, `a schema version from 1 to ${STATE_SCHEMA_VERSION}`, moveAside);
+        }
+        doc = migrate(doc);
+        version += 1;
+    }
+    return readState(doc, new Reader(file, moveAside));
+}
+class Reader {
+    file;
+    fix;
+    constructor(file, fix) {
+        this.file = file;
+        this.fix = fix;
+    }
+    fail(path, value, expected) {
+        invalid(this.file, path, value, expected, this.fix);
+    }
+    record(value, path) {
+        return isRecord(value) ? value : this.fail(path, value, 'an object');
+    }
+    text(value, path) {
+        return typeof value === 'string' && value !== '' ? value : this.fail(path, value, 'a non-empty string');
+    }
+    digest(value, path) {
+        return typeof value === 'string' && /^sha256:[0-9a-f]{64}$/.test(value)
+            ? value
+            : this.fail(path, value, 'an image digest such as sha256:<64 hex digits>');
+    }
+    time(value, path) {
+        return typeof value === 'string' && !Number.isNaN(Date.parse(value))
+            ? value
+            : this.fail(path, value, 'an ISO 8601 time such as 2025-01-31T12:00:00.000Z');
+    }
+    pid(value, path) {
+        return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : this.fail(path, value, 'a process id');
+    }
+    colour(value, path) {
+        if (value === undefined)
+            return {};
+        return value === 'blue' || value === 'green' ? { colour: value } : this.fail(path, value, '"blue" or "green"');
+    }
+}
+const OUTCOMES = ['success', 'rolled-back', 'failed', 'interrupted'];
+function readState(raw, r) {
+    const environments = r.record(raw.environments, 'environments');
+    for (const name of Object.keys(environments)) {
+        if (!ENVIRONMENTS.includes(name))
+            r.fail(`environments.${name}`, name, `one of ${ENVIRONMENTS.join(', ')}`);
+    }
+    const state = emptyState();
+    for (const env of ENVIRONMENTS) {
+        // An environment never deployed may be absent.
+        if (environments[env] !== undefined)
+            state.environments[env] = readEnvironment(environments[env], `environments.${env}`, r);
+    }
+    return state;
+}
+function readEnvironment(value, path, r) {
+    const env = r.record(value, path);
+    const history = env.history ?? [];
+    if (!Array.isArray(history))
+        r.fail(`${path}.history`, history, 'an array');
+    return {
+        active: env.active == null ? null : readRelease(env.active, `${path}.active`, r),
+        previous: env.previous == null ? null : readRelease(env.previous, `${path}.previous`, r),
+        deploying: env.deploying == null ? null : readDeploying(env.deploying, `${path}.deploying`, r),
+        history: history.map((entry, i) => readHistoryEntry(entry, `${path}.history[${i}]`, r)),
+    };
+}
+/** Which release a record is about: every kind of record names it the same way. */
+function readReleaseOf(o, path, r) {
+    return { version: r.text(o.version, `${path}.version`), digest: r.digest(o.digest, `${path}.digest`) };
+}
+function readRelease(value, path, r) {
+    const o = r.record(value, path);
+    return {
+        ...readReleaseOf(o, path, r),
+        ...r.colour(o.colour, `${path}.colour`),
+        deployedAt: r.time(o.deployedAt, `${path}.deployedAt`),
+        deployId: r.text(o.deployId, `${path}.deployId`),
+    };
+}
+function readDeploying(value, path, r) {
+    const o = r.record(value, path);
+    return {
+        deployId: r.text(o.deployId, `${path}.deployId`),
+        ...readReleaseOf(o, path, r),
+        ...r.colour(o.colour, `${path}.colour`),
+        startedAt: r.time(o.startedAt, `${path}.startedAt`),
+        pid: r.pid(o.pid, `${path}.pid`),
+    };
+}
+function readHistoryEntry(value, path, r) {
+    const o = r.record(value, path);
+    const outcome = o.outcome;
+    if (!OUTCOMES.includes(outcome))
+        r.fail(`${path}.outcome`, outcome, `one of ${OUTCOMES.join(', ')}`);
+    return {
+        deployId: r.text(o.deployId, `${path}.deployId`),
+        ...readReleaseOf(o, path, r),
+        outcome: outcome,
+        at: r.time(o.at, `${path}.at`),
+        detail: typeof o.detail === 'string' ? o.detail : r.fail(`${path}.detail`, o.detail, 'a string'),
+    };
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function invalid(file, path, value, expected, fix) {
+    throw new errors/* PreconditionError */.Rb(`${file}: ${path} is ${JSON.stringify(value) ?? 'missing'}; expected ${expected}`, fix);
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/state-file.js
+// Reads and writes the deploy state (src/core/deploy-state.ts) on the host. The file sits beside the
+// data directory, not in it, so backups and restores of the data never roll the record back.
+//
+// Writes are atomic: a temporary file in the same directory (rename is only atomic within one file
+// system) is written, fsynced and renamed over the old file, then the directory is fsynced, so a
+// kill -9 or a power cut on the Pi leaves either the old state or the new one, never half of each.
+// Callers write under the deploy lock, so there is one writer at a time.
+
+
+
+
+
+const STATE_FILE_NAME = 'release-flow-state.json';
+/** `<parent of dataDir>/release-flow-state.json`. */
+function stateFilePath(dataDir) {
+    return (0,external_node_path_.join)((0,external_node_path_.dirname)((0,external_node_path_.resolve)(dataDir)), STATE_FILE_NAME);
+}
+/** The recorded state; an empty state when the file does not exist yet. A corrupt file is an error. */
+async function readStateFile(path) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        if (errorCode(error) === 'ENOENT')
+            return emptyState();
+        throw new errors/* PreconditionError */.Rb(`Cannot read the deploy state ${path}: ${error instanceof Error ? error.message : String(error)}`, `make ${path} a file readable by the user that deploys`);
+    }
+    return parseState(text, path);
+}
+/** Replaces the state file atomically, readable and writable by its owner only (mode 0600). */
+async function writeStateFile(path, state) {
+    const dir = (0,external_node_path_.dirname)(path);
+    // Unique per writer, so a temp file left by a killed run never gets in the way.
+    const temp = (0,external_node_path_.join)(dir, `.${(0,external_node_path_.basename)(path)}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
+    try {
+        const handle = await (0,promises_.open)(temp, 'wx', 0o600);
+        try {
+            await handle.chmod(0o600); // the umask may only narrow the mode, but be exact
+            await handle.writeFile(serializeState(state), 'utf8');
+            await handle.sync();
+        }
+        finally {
+            await handle.close();
+        }
+        await (0,promises_.rename)(temp, path);
+    }
+    catch (error) {
+        await (0,promises_.unlink)(temp).catch(() => undefined);
+        throw new errors/* PreconditionError */.Rb(`Cannot write the deploy state ${path}: ${error instanceof Error ? error.message : String(error)}`, `make ${dir} an existing directory writable by the user that deploys`);
+    }
+    await syncDirectory(dir);
+}
+/** Makes the rename itself survive a power cut. */
+async function syncDirectory(dir) {
+    const handle = await (0,promises_.open)(dir, 'r');
+    try {
+        await handle.sync();
+    }
+    finally {
+        await handle.close();
+    }
+}
+function errorCode(error) {
+    return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}
+
+;// CONCATENATED MODULE: ./build/src/core/compose-commands.js
+// Pure argv builders for the compose commands of a deploy (Kamal-style command objects: each
+// returns the argv given to `docker`, never runs it), the text of caddy/upstreams.caddy for a
+// colour order, and the health wait derived from a service's healthcheck. The deploy flow
+// (src/flows/deploy.ts) runs them through src/adapters/docker.ts.
+const PROXY_SERVICE = 'synapse-prod';
+const DEV_SERVICE = 'synapse-dev';
+const ROLLOUT_PROFILE = 'rollout';
+const CADDYFILE = '/etc/caddy/Caddyfile';
+const COLOURS = ['blue', 'green'];
+function colourService(colour) {
+    return `synapse-prod-${colour}`;
+}
+function otherColour(colour) {
+    return colour === 'blue' ? 'green' : 'blue';
+}
+/** The variable holding a colour's image reference: SYNAPSE_PROD_BLUE_IMAGE. */
+function colourImageVariable(colour) {
+    return `SYNAPSE_PROD_${colour.toUpperCase()}_IMAGE`;
+}
+/** Green only runs with the `rollout` profile. */
+function profilesFor(service) {
+    return service === colourService('green') ? ['--profile', ROLLOUT_PROFILE] : [];
+}
+function composeBase(target, profiles = []) {
+    return ['compose', '-f', target.file, '-p', target.project, ...(target.envFile ? ['--env-file', target.envFile] : []), ...profiles];
+}
+/** `docker compose … up -d --no-deps --wait --wait-timeout S SERVICE` (green with --profile rollout). */
+function upServiceArgs(target, service, waitTimeoutSeconds, options = {}) {
+    if (!Number.isInteger(waitTimeoutSeconds) || waitTimeoutSeconds < 1) {
+        throw new Error(`wait timeout ${waitTimeoutSeconds} is not valid; expected a whole number of seconds >= 1`);
+    }
+    return [
+        ...composeBase(target, profilesFor(service)),
+        'up',
+        '-d',
+        ...(options.noDeps === false ? [] : ['--no-deps']),
+        ...(options.forceRecreate ? ['--force-recreate'] : []),
+        '--wait',
+        '--wait-timeout',
+        String(waitTimeoutSeconds),
+        service,
+    ];
+}
+/** `docker compose … exec -T synapse-prod caddy reload --config /etc/caddy/Caddyfile`. */
+function caddyReloadArgs(target) {
+    return [...composeBase(target), 'exec', '-T', PROXY_SERVICE, 'caddy', 'reload', '--config', CADDYFILE];
+}
+/** `docker compose … --profile rollout ps --all --format json [SERVICE…]`: every colour, stopped ones too. */
+function psArgs(target, services = []) {
+    return [...composeBase(target, ['--profile', ROLLOUT_PROFILE]), 'ps', '--all', '--format', 'json', ...services];
+}
+function pullArgs(target, service) {
+    return [...composeBase(target, profilesFor(service)), 'pull', service];
+}
+function stopArgs(target, service, timeoutSeconds = 10) {
+    return [...composeBase(target, profilesFor(service)), 'stop', '--timeout', String(timeoutSeconds), service];
+}
+/** `docker compose … exec -T SERVICE CMD…` (the health probe of the watch). */
+function execArgs(target, service, command) {
+    return [...composeBase(target, profilesFor(service)), 'exec', '-T', service, ...command];
+}
+function logsArgs(target, service, tail = 10) {
+    return [...composeBase(target, profilesFor(service)), 'logs', '--no-color', '--tail', String(tail), service];
+}
+/** `docker compose … --profile rollout config --format json`: the resolved model (healthchecks, ports, secrets). */
+function configJsonArgs(target) {
+    return [...composeBase(target, ['--profile', ROLLOUT_PROFILE]), 'config', '--format', 'json'];
+}
+/** The text of upstreams.caddy: the live colour first, the hot standby second. */
+function upstreamsText(order) {
+    if (order.length !== 2 || order[0] === order[1])
+        throw new Error(`upstream order ${JSON.stringify(order)} is not valid; expected both colours once, e.g. ["green","blue"]`);
+    return `to ${order.map((c) => `${colourService(c)}:8002`).join(' ')}\n`;
+}
+/** The colour order of an upstreams.caddy text (comments ignored); undefined when it names no colour. */
+function parseUpstreams(text) {
+    const line = text.split('\n').find((l) => /^\s*to\s/.test(l));
+    if (!line)
+        return undefined;
+    const colours = [...line.matchAll(/synapse-prod-(blue|green)\b/g)].map((m) => m[1]);
+    return colours.length > 0 ? colours : undefined;
+}
+/** Go durations as compose prints them: `1m0s`, `10s`, `1.5s`, `500ms`, `1h2m3s` → seconds. */
+function parseGoDuration(text) {
+    if (text === '0')
+        return 0;
+    const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/gy;
+    let total = 0;
+    let matched = 0;
+    for (const m of text.matchAll(re)) {
+        const value = Number(m[1]);
+        const unit = m[2];
+        total += value * (unit === 'h' ? 3600 : unit === 'm' ? 60 : unit === 's' ? 1 : unit === 'ms' ? 1e-3 : unit === 'ns' ? 1e-9 : 1e-6);
+        matched += m[0].length;
+    }
+    if (matched === 0 || matched !== text.length)
+        throw new Error(`duration ${JSON.stringify(text)} is not valid; expected a Go duration such as 1m0s or 10s`);
+    return total;
+}
+/** Docker's defaults when a healthcheck leaves a field out. */
+const DEFAULT_INTERVAL_S = 30;
+const DEFAULT_RETRIES = 3;
+/**
+ * How long `up --wait` may wait for a service to turn healthy: start_period + interval × retries
+ * (+ timeout of the last probe) + margin, whole seconds. Past that, the engine itself would have
+ * called the container unhealthy.
+ */
+function healthWaitSeconds(healthcheck, marginSeconds = 10) {
+    if (!healthcheck || healthcheck.disable)
+        return 60 + marginSeconds;
+    const start = healthcheck.start_period ? parseGoDuration(healthcheck.start_period) : 0;
+    const interval = healthcheck.interval ? parseGoDuration(healthcheck.interval) : DEFAULT_INTERVAL_S;
+    const timeout = healthcheck.timeout ? parseGoDuration(healthcheck.timeout) : 0;
+    const retries = healthcheck.retries ?? DEFAULT_RETRIES;
+    return Math.ceil(start + interval * retries + timeout + marginSeconds);
+}
+/** The healthcheck of `service` in `docker compose config --format json` output. */
+function serviceHealthcheck(configJson, service) {
+    const model = JSON.parse(configJson);
+    const svc = model.services?.[service];
+    if (!svc)
+        throw new Error(`service ${service} is not in the compose configuration; expected one of ${Object.keys(model.services ?? {}).join(', ')}`);
+    return svc.healthcheck;
+}
+/** `ps --format json`: a JSON array (compose ≥ 2.21 prints NDJSON, older an array); both read. */
+function parsePs(output) {
+    const text = output.trim();
+    if (!text)
+        return [];
+    const raw = text.startsWith('[') ? JSON.parse(text) : text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+    return raw.map((r) => {
+        const o = r;
+        const s = (k) => (typeof o[k] === 'string' ? o[k] : '');
+        return { Service: s('Service'), Name: s('Name'), ID: s('ID'), State: s('State'), Health: s('Health'), Image: s('Image'), Status: s('Status'), CreatedAt: s('CreatedAt') };
+    });
+}
+/** Sets (or adds) KEY=value lines in an env file's text, keeping every other line as it is. */
+function setEnvLines(text, values) {
+    const pending = new Map(Object.entries(values));
+    const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
+    const out = lines.map((line) => {
+        const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line);
+        const key = m?.[1];
+        if (key !== undefined && pending.has(key)) {
+            const value = pending.get(key);
+            pending.delete(key);
+            return `${key}=${value}`;
+        }
+        return line;
+    });
+    for (const [key, value] of pending)
+        out.push(`${key}=${value}`);
+    return `${out.join('\n')}\n`;
+}
+/** KEY=value of an env file (last one wins); comments and blank lines skipped, surrounding quotes removed. */
+function readEnvLines(text) {
+    const out = {};
+    for (const line of text.split(/\r?\n/)) {
+        const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/.exec(line);
+        if (m?.[1] === undefined)
+            continue;
+        out[m[1]] = (m[2] ?? '').trim().replace(/^(['"])(.*)\1$/, '$2');
+    }
+    return out;
+}
+/** The `sha256:…` of an `image@sha256:…` reference, or undefined. */
+function digestOf(ref) {
+    return ref === undefined ? undefined : /@(sha256:[0-9a-f]{64})$/.exec(ref)?.[1];
+}
+/** Replaces every occurrence of each secret value (trimmed, non-empty) with `***`. */
+function redactSecrets(text, secrets) {
+    let out = text;
+    for (const s of secrets.map((x) => x.trim()).filter((x) => x.length >= 4))
+        out = out.split(s).join('***');
+    return out;
+}
+
+;// CONCATENATED MODULE: ./build/src/core/terminal-text.js
+// Text a terminal program wrote, made fit for a log, an error message or a job summary: compose
+// (2.26) writes cursor and erase sequences such as `ESC[2K` even with --no-color, and a container's
+// log may hold colours. Pure; no I/O.
+// OSC, DCS, SOS, PM and APC strings, up to BEL or ST; an unterminated one only to the end of its line.
+const STRING_SEQUENCE = /(?:\x1b[\]P^_X]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?/g;
+const CSI_SEQUENCE = /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]/g;
+const ESC_SEQUENCE = /\x1b[ -/]*[0-~]/g;
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
+/**
+ * Removes ANSI escape sequences (CSI such as colours, erase line and cursor moves; OSC such as
+ * titles and links; other ESC sequences) and control characters. Keeps newlines and tabs; a
+ * carriage return ends a line (CRLF becomes LF, a lone CR a newline, so overwritten progress
+ * lines stay readable, one a line).
+ */
+function stripTerminalControls(text) {
+    return text
+        .replace(STRING_SEQUENCE, '')
+        .replace(CSI_SEQUENCE, '')
+        .replace(ESC_SEQUENCE, '')
+        .replace(/\r\n?/g, '\n')
+        .replace(CONTROL, '');
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/deploy-lock.js
+// One deploy per host at a time. The lock is a kernel flock(2) lock, so it dies with the process
+// that holds it: a deploy killed with SIGKILL, or a reboot, never leaves a lock behind (the failure
+// mode of Kamal #185, whose lock is a directory that outlives the process that made it).
+//
+// Node has no flock(2), so util-linux's `flock` command takes the lock for us and keeps it while
+// `cat` reads a pipe from this process. When this process ends, however it ends, the kernel closes
+// the pipe, `cat` sees end of file and exits, and the kernel drops the lock. libuv opens that pipe
+// close-on-exec, so nothing a deploy starts inherits it by accident. The docker commands a deploy
+// runs are given it on purpose (`pipe`, through the Docker adapter's `inherit`): one still running
+// after its deploy was killed keeps the lock until it exits, so the next deploy waits for it.
+//
+// The `<lock>.holder` file says who holds the lock, for the "waiting for … held by …" message only:
+// the kernel lock is the truth, and the holder file may be stale after a crash.
+
+
+
+// EX_TEMPFAIL: flock's exit status when the lock is busy, told apart from its own failures.
+const CONFLICT_EXIT = 75;
+const ACQUIRED = 'acquired\n';
+// Runs under flock with the lock held: report, then hold it for as long as our pipe stays open.
+const HOLD_SCRIPT = `printf '${ACQUIRED.trim()}\\n'; exec cat >/dev/null`;
+function holderFilePath(lockPath) {
+    return `${lockPath}.holder`;
+}
+/**
+ * Takes the host's deploy lock at `path` (created when missing; its directory must exist).
+ * Fails with a PreconditionError naming the holder when it is not free within `timeoutMs`.
+ */
+async function acquireDeployLock(path, options) {
+    const command = options.flockCommand ?? 'flock';
+    const started = Date.now();
+    let attempt = await tryLock(command, path, null);
+    if (!attempt.acquired) {
+        options.onWait?.(await describeHolder(path));
+        const remainingMs = Math.max(0, options.timeoutMs - (Date.now() - started));
+        attempt = await tryLock(command, path, remainingMs);
+        if (!attempt.acquired) {
+            throw new errors/* PreconditionError */.Rb(`Another deploy holds the deploy lock ${path}: ${await describeHolder(path)}. ` +
+                `Waited ${formatSeconds(options.timeoutMs)} s for it.`, `wait for that deploy to finish and run again, or allow a longer lock timeout. If no deploy is ` +
+                `running, see which process holds the lock with \`lslocks --output PID,COMMAND,PATH | grep '${path}'\` ` +
+                `and stop it. Do not delete the lock file: that would let two deploys run at once.`);
+        }
+    }
+    const child = attempt.child;
+    await writeHolder(path, options.holder);
+    // The lock must not keep the process alive; the process ending is what releases it.
+    child.unref();
+    for (const stream of [child.stdin, child.stdout, child.stderr])
+        unrefStream(stream);
+    let released;
+    return {
+        pipe: child.stdin,
+        release() {
+            released ??= releaseLock(path, child);
+            return released;
+        },
+    };
+}
+async function releaseLock(path, child) {
+    // Remove the holder file while we still hold the lock, so we never delete the next holder's.
+    await (0,promises_.unlink)(holderFilePath(path)).catch(() => undefined);
+    child.ref();
+    const exited = waitForExit(child);
+    child.stdin?.end();
+    await exited;
+}
+/** One flock run: `waitMs` null tries once without waiting. */
+function tryLock(command, path, waitMs) {
+    const waitArgs = waitMs === null ? ['--nonblock'] : ['--wait', formatSeconds(waitMs)];
+    const args = ['--exclusive', ...waitArgs, '--conflict-exit-code', String(CONFLICT_EXIT), path, 'sh', '-c', HOLD_SCRIPT];
+    return new Promise((resolve, reject) => {
+        let child;
+        try {
+            child = (0,external_node_child_process_.spawn)(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+        }
+        catch (error) {
+            reject(spawnError(command, error));
+            return;
+        }
+        let settled = false;
+        let stdout = '';
+        let stderr = '';
+        // Writing to the pipe never happens, but closing it after `cat` died must not crash us.
+        child.stdin?.on('error', () => undefined);
+        child.stdout?.setEncoding('utf8').on('data', (chunk) => {
+            stdout += chunk;
+            if (!settled && stdout.includes(ACQUIRED)) {
+                settled = true;
+                resolve({ acquired: true, child });
+            }
+        });
+        child.stderr?.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+        child.on('error', (error) => {
+            if (settled)
+                return;
+            settled = true;
+            reject(spawnError(command, error));
+        });
+        child.on('close', (code, signal) => {
+            if (settled)
+                return;
+            settled = true;
+            if (code === CONFLICT_EXIT) {
+                resolve({ acquired: false });
+                return;
+            }
+            const status = signal === null ? `exit status ${code}` : `signal ${signal}`;
+            reject(new errors/* PreconditionError */.Rb(`Could not take the deploy lock ${path}: flock failed with ${status}: ${stderr.trim() || '(no message)'}`, `make sure the directory of ${path} exists and is writable by this user.`));
+        });
+    });
+}
+function spawnError(command, error) {
+    if (deploy_lock_errorCode(error) === 'ENOENT') {
+        return new errors/* PreconditionError */.Rb(`The deploy lock needs the \`${command}\` command from util-linux, and it was not found.`, 'install it: sudo apt-get install util-linux');
+    }
+    return error instanceof Error ? error : new Error(String(error));
+}
+async function writeHolder(path, holder) {
+    const record = { holder, pid: process.pid, since: new Date().toISOString() };
+    const file = holderFilePath(path);
+    const temp = `${file}.${process.pid}.tmp`;
+    // Best effort: the record only improves a message, so failing to write it must not fail a deploy.
+    try {
+        await (0,promises_.writeFile)(temp, `${JSON.stringify(record)}\n`, { mode: 0o644 });
+        await (0,promises_.rename)(temp, file);
+    }
+    catch {
+        await (0,promises_.unlink)(temp).catch(() => undefined);
+    }
+}
+/** Who holds the lock, as well as the holder file can tell. */
+async function describeHolder(path) {
+    const file = holderFilePath(path);
+    let record;
+    try {
+        record = parseHolder(await (0,promises_.readFile)(file, 'utf8'));
+    }
+    catch {
+        return `an unknown process (no readable holder record in ${file})`;
+    }
+    const described = `"${record.holder}" (pid ${record.pid}, since ${record.since})`;
+    return isAlive(record.pid)
+        ? described
+        : `${described}; that process is no longer running, so a docker command it started, or another process, holds the lock`;
+}
+function parseHolder(text) {
+    const value = JSON.parse(text);
+    if (typeof value !== 'object' || value === null)
+        throw new Error('not an object');
+    const { holder, pid, since } = value;
+    if (typeof holder !== 'string' || typeof pid !== 'number' || typeof since !== 'string') {
+        throw new Error('missing fields');
+    }
+    return { holder, pid, since };
+}
+/** Whether a process still runs (EPERM: it exists but belongs to another user). */
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return deploy_lock_errorCode(error) === 'EPERM';
+    }
+}
+function waitForExit(child) {
+    if (child.exitCode !== null || child.signalCode !== null)
+        return Promise.resolve();
+    return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+function unrefStream(stream) {
+    const unref = stream?.unref;
+    if (typeof unref === 'function')
+        unref.call(stream);
+}
+function formatSeconds(ms) {
+    return (Math.max(0, ms) / 1000).toFixed(3).replace(/\.?0+$/, '') || '0';
+}
+function deploy_lock_errorCode(error) {
+    return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}
+
+;// CONCATENATED MODULE: ./build/src/core/workspace-repair.js
+// What the deploy's workspace files should say, decided from the host rather than from the files.
+//
+// On a self-hosted runner every job's checkout may reset the workspace: compose/.env (the pinned
+// image references the deploy writes) can be gone, and compose/caddy/upstreams.caddy (tracked in
+// git, blue first) says blue takes the traffic whichever colour really does. What survives is the
+// state file beside the data directory and the containers themselves, so the live prod colour is
+// read from those (`liveColour`), and the image variables are restored from them (`envRepairs`).
+// Pure: the flows observe the host (src/flows/compose-project.ts) and write the files.
+const workspace_repair_COLOURS = ['blue', 'green'];
+const other = (c) => (c === 'blue' ? 'green' : 'blue');
+const RANK = { healthy: 2, running: 1, down: 0 };
+/**
+ * Which prod colour is live, from the state record and the containers; upstreams.caddy only breaks
+ * ties the record cannot (both colours up and neither holds the recorded release), and tells
+ * whether an interrupted deploy had switched. Among the colours in the best condition found
+ * (healthy before merely running; a colour that is down never counts):
+ *   1. an interrupted deploy's colour, when it runs that deploy's digest and upstreams.caddy lists it first;
+ *   2. the active record's colour, unless it runs another digest while the other colour runs the recorded one;
+ *   3. the colour that runs the active record's digest;
+ *   4. the only colour up, or the one upstreams.caddy lists first (blue without it);
+ *   nothing running: none.
+ */
+function liveColour(input) {
+    const seen = (c) => input.colours.find((s) => s.colour === c) ?? { colour: c, condition: 'down', digest: null, detail: 'absent' };
+    const best = Math.max(...workspace_repair_COLOURS.map((c) => RANK[seen(c).condition]));
+    const candidates = best === 0 ? [] : workspace_repair_COLOURS.filter((c) => RANK[seen(c).condition] === best);
+    const level = best === 2 ? 'healthy' : 'running, not healthy';
+    const runs = (c, digest) => seen(c).digest === digest;
+    const { active, interrupted, upstreams } = input;
+    const decide = () => {
+        if (candidates.length === 0) {
+            return { live: undefined, because: 'no prod colour is running', ...(active?.colour ? { conflict: `the state records ${active.version} on ${active.colour}, but ${active.colour} is ${seen(active.colour).detail}` } : {}) };
+        }
+        const i = interrupted;
+        if (i?.colour && candidates.includes(i.colour) && runs(i.colour, i.digest) && upstreams?.[0] === i.colour) {
+            return { live: i.colour, because: `the interrupted deploy of ${i.version} had switched to it; it runs there, ${level}` };
+        }
+        if (active) {
+            const c = active.colour;
+            if (c && candidates.includes(c)) {
+                const movedTo = candidates.find((o) => o !== c && runs(o, active.digest));
+                if (movedTo === undefined || runs(c, active.digest) || seen(c).digest === null) {
+                    const mismatch = seen(c).digest !== null && !runs(c, active.digest);
+                    return {
+                        live: c,
+                        because: `the state's active release ${active.version} is recorded there, ${level}`,
+                        ...(mismatch ? { conflict: `the state records ${active.version} (${active.digest}) on ${c}, but ${c} runs ${seen(c).digest}` } : {}),
+                    };
+                }
+                return { live: movedTo, because: `it runs the state's active release ${active.version}, ${level}`, conflict: `the state records ${active.version} on ${c}, but ${movedTo} runs it` };
+            }
+            const holder = candidates.find((o) => runs(o, active.digest));
+            if (holder) {
+                return {
+                    live: holder,
+                    because: `it runs the state's active release ${active.version}, ${level}`,
+                    ...(c && c !== holder ? { conflict: `the state records ${active.version} on ${c}, but ${c} is ${seen(c).detail} and ${holder} runs it` } : {}),
+                };
+            }
+        }
+        const fallback = candidates.length === 1 ? candidates[0] : upstreams?.[0] && candidates.includes(upstreams[0]) ? upstreams[0] : 'blue';
+        const why = candidates.length === 1 ? `the only colour ${level}` : `both colours are ${level} and neither holds the recorded release: the one upstreams.caddy lists first`;
+        if (!active)
+            return { live: fallback, because: `${why} (the state records no active release)` };
+        const recorded = active.colour ? `${active.version} on ${active.colour}` : active.version;
+        const found = active.colour && !candidates.includes(active.colour) ? `${active.colour} is ${seen(active.colour).detail}` : `no colour runs ${active.digest}`;
+        return { live: fallback, because: why, conflict: `the state records ${recorded}, but ${found}; ${fallback} is ${seen(fallback).detail}` };
+    };
+    const d = decide();
+    const fileOrder = upstreams?.length === 2 && upstreams[0] !== upstreams[1] ? [upstreams[0], upstreams[1]] : undefined;
+    if (d.live === undefined)
+        return { ...d, order: fileOrder ?? ['blue', 'green'], upstreamsWrong: false };
+    return { ...d, order: [d.live, other(d.live)], upstreamsWrong: fileOrder?.[0] !== d.live };
+}
+/**
+ * The image variables an env file must get back: the first source per variable wins (list the
+ * containers before the state file). A value that is present and agrees is never rewritten, and
+ * nothing but these image references is ever written (no secret lives in them).
+ */
+function envRepairs(current, sources) {
+    const values = {};
+    const notes = [];
+    const done = new Set();
+    for (const s of sources) {
+        if (done.has(s.variable) || s.ref === '')
+            continue;
+        done.add(s.variable);
+        const now = current[s.variable];
+        if (now === s.ref)
+            continue;
+        if (now === undefined || now === '') {
+            values[s.variable] = s.ref;
+            notes.push(`${s.variable} from ${s.from}`);
+        }
+        else if (s.container) {
+            values[s.variable] = s.ref;
+            notes.push(`${s.variable} (was ${now}; ${s.from} runs ${s.ref})`);
+        }
+    }
+    return { values, notes };
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/compose-project.js
+
+
+
+
+
+
+
+/** The bind source a service mounts at `target`, e.g. the data directory behind /app/data. */
+function sourceOf(model, service, target) {
+    return model.services?.[service]?.volumes?.find((v) => v.target === target)?.source;
+}
+/**
+ * `env` names whose service the data directory is read from (the one the deploy will start);
+ * both environments mount the same directory in compose/docker-compose.yml.
+ */
+async function projectPaths(docker, options, env = 'prod') {
+    const composeFile = (0,external_node_path_.resolve)(options.composeFile);
+    const envFile = (0,external_node_path_.resolve)(options.envFile ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), '.env'));
+    // compose refuses a missing --env-file; /dev/null is "no variables" without reading another file.
+    const envFileFound = await (0,promises_.access)(envFile).then(() => true, () => false);
+    const target = { file: composeFile, project: options.project, envFile: envFileFound ? envFile : NO_ENV_FILE };
+    const model = JSON.parse((await docker.run(configJsonArgs(target))).stdout);
+    const dataService = env === 'prod' ? colourService('blue') : DEV_SERVICE;
+    const dataDir = (0,external_node_path_.resolve)(options.dataDir ?? sourceOf(model, dataService, '/app/data') ?? '/opt/synapse/data');
+    const proxyDir = (0,external_node_path_.resolve)(options.proxyConfigDir ?? sourceOf(model, PROXY_SERVICE, '/etc/caddy') ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), 'caddy'));
+    return {
+        target,
+        composeFile,
+        envFile,
+        envFileFound,
+        dataDir,
+        stateFile: stateFilePath(dataDir),
+        lockPath: (0,external_node_path_.join)((0,external_node_path_.dirname)(dataDir), 'release-flow-deploy.lock'),
+        upstreamsFile: (0,external_node_path_.join)(proxyDir, 'upstreams.caddy'),
+        model,
+    };
+}
+const NO_ENV_FILE = '/dev/null';
+/** The URL an environment answers on, from its published port (the proxy for prod). */
+function environmentUrl(model, env) {
+    const port = model.services?.[env === 'prod' ? PROXY_SERVICE : DEV_SERVICE]?.ports?.[0];
+    if (!port)
+        return undefined;
+    const host = !port.host_ip || port.host_ip === '0.0.0.0' || port.host_ip === '::' ? 'localhost' : port.host_ip;
+    return `http://${host}:${port.published}`;
+}
+/** Running, and healthy when the service has a health check. */
+function isUp(entry) {
+    return entry !== undefined && entry.State === 'running' && (entry.Health === '' || entry.Health === 'healthy');
+}
+/** The project's containers (or only `services`), as `docker compose ps` reports them. */
+async function listServices(docker, target, services = []) {
+    return parsePs((await docker.run(psArgs(target, services))).stdout);
+}
+async function observeProd(docker, paths) {
+    const ps = await listServices(docker, paths.target);
+    const state = await readStateFile(paths.stateFile);
+    const envVars = readEnvLines(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''));
+    const upstreamsOrder = parseUpstreams(await (0,promises_.readFile)(paths.upstreamsFile, 'utf8').catch(() => ''));
+    const colours = { blue: colourSeen(ps, 'blue'), green: colourSeen(ps, 'green') };
+    const prod = state.environments.prod;
+    const stale = prod.deploying !== null && !isAlive(prod.deploying.pid) ? prod.deploying : null;
+    const live = liveColour({ active: prod.active, interrupted: stale, colours: Object.values(colours), upstreams: upstreamsOrder });
+    const proxyUp = ps.some((p) => p.Service === PROXY_SERVICE && p.State === 'running');
+    const servingColour = proxyUp ? live.live : undefined;
+    // The container's own reference first; an unpinned one falls back to .env, then to the record that placed it there.
+    const servingDigest = servingColour === undefined
+        ? null
+        : (colours[servingColour].digest ?? digestOf(envVars[colourImageVariable(servingColour)]) ?? (prod.active?.colour === servingColour ? prod.active.digest : null));
+    return { order: live.order, upstreamsOrder, live, colours, proxyUp, ps, envVars, state, servingColour, servingDigest };
+}
+function colourSeen(ps, colour) {
+    const e = ps.find((p) => p.Service === colourService(colour));
+    if (!e)
+        return { colour, condition: 'down', digest: null, detail: 'absent' };
+    const running = e.State === 'running';
+    return {
+        colour,
+        condition: isUp(e) ? 'healthy' : running ? 'running' : 'down',
+        digest: digestOf(e.Image) ?? null,
+        detail: running ? e.Health || 'running' : e.State || 'stopped',
+    };
+}
+/**
+ * Makes the workspace files say what the host does, before anything changes (under the deploy
+ * lock): upstreams.caddy is rewritten with the live colour first (and Caddy reloaded, so that it
+ * routes there even if it had loaded the reset file), and the image variables missing from the
+ * env file are restored from the containers and the state file. Logs one line when it repairs
+ * something, one when the state disagrees with the containers. Returns whether it wrote the env
+ * file, after which `paths` must be read again (its compose target pointed at /dev/null).
+ */
+async function repairWorkspace(docker, paths, seen, options) {
+    const { live } = seen;
+    if (live.conflict)
+        options.log(`prod: ${live.conflict}; ${live.live ?? 'no colour'} is taken as live (${live.because})`);
+    const repaired = [];
+    const upstreamsWrong = live.live !== undefined && live.upstreamsWrong;
+    if (upstreamsWrong) {
+        const said = seen.upstreamsOrder ? `listed ${seen.upstreamsOrder[0]} first` : 'named no colour';
+        const reload = seen.proxyUp ? ` and ${options.write ? 'reloaded' : 'reload'} Caddy` : '';
+        repaired.push(`${paths.upstreamsFile} ${said}, but ${live.live} is live (${live.because}): ${options.write ? 'rewrote' : 'would rewrite'} it ${live.live} first${reload}`);
+    }
+    const env = envRepairs(seen.envVars, imageSources(seen, options.imageName));
+    const createEnv = !paths.envFileFound;
+    if (env.notes.length > 0 || createEnv) {
+        const what = env.notes.length > 0 ? `${options.write ? 'restored' : 'would restore'} ${env.notes.join(', ')}` : `${options.write ? 'created it' : 'would create it'}`;
+        repaired.push(`${paths.envFile}${createEnv ? ' was missing' : ''}: ${what}`);
+    }
+    if (repaired.length === 0)
+        return { envFileWritten: false };
+    options.log(`workspace ${options.write ? 'repaired' : 'out of date'}: ${repaired.join('; ')}`);
+    if (!options.write)
+        return { envFileWritten: false };
+    if (upstreamsWrong) {
+        await writeFileAtomic(paths.upstreamsFile, upstreamsText(live.order));
+        if (seen.proxyUp)
+            await docker.run(caddyReloadArgs(paths.target));
+    }
+    if (env.notes.length > 0 || createEnv) {
+        await writeFileAtomic(paths.envFile, setEnvLines(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''), env.values));
+        return { envFileWritten: true };
+    }
+    return { envFileWritten: false };
+}
+/** Each image variable's reference from its container (prod colours and dev), then the prod releases the state file places on a colour. */
+function imageSources(seen, imageName) {
+    const sources = [];
+    const services = [...COLOURS.map((c) => [colourService(c), colourImageVariable(c)]), [DEV_SERVICE, 'SYNAPSE_DEV_IMAGE']];
+    for (const [service, variable] of services) {
+        const ref = seen.ps.find((p) => p.Service === service)?.Image ?? '';
+        // A bare image id (sha256:…) is what the engine shows once the reference is gone: not one to write.
+        if (ref !== '' && !ref.startsWith('sha256:'))
+            sources.push({ variable, ref, from: service, container: true });
+    }
+    const repository = imageName ?? COLOURS.map((c) => seen.ps.find((p) => p.Service === colourService(c))?.Image ?? '').find((ref) => digestOf(ref))?.replace(/@sha256:[0-9a-f]{64}$/, '');
+    const prod = seen.state.environments.prod;
+    for (const release of [prod.active, prod.previous]) {
+        if (repository && release?.colour)
+            sources.push({ variable: colourImageVariable(release.colour), ref: `${repository}@${release.digest}`, from: 'the state file', container: false });
+    }
+    return sources;
+}
+/**
+ * Reads the state and makes it agree with what serves `env`, first thing under the lock, so a
+ * deploy killed earlier is recorded as interrupted before anyone builds on its record.
+ */
+async function reconciledState(paths, env, seen, options) {
+    const state = await readStateFile(paths.stateFile);
+    const deployingPid = state.environments[env].deploying?.pid;
+    const deployingPidAlive = deployingPid !== undefined && isAlive(deployingPid);
+    const observed = env === 'prod'
+        ? { servingDigest: seen.servingDigest, deployingPidAlive, ...(seen.servingColour ? { servingColour: seen.servingColour } : {}) }
+        : // dev runs a tag, not a digest: what runs is what the record says ran, if it runs at all.
+            { servingDigest: seen.ps.some((p) => p.Service === DEV_SERVICE && p.State === 'running') ? (state.environments.dev.active?.digest ?? null) : null, deployingPidAlive };
+    const r = reconcile(state, env, observed, { at: options.at });
+    for (const note of r.notes)
+        options.log(`state: ${note}`);
+    if (r.notes.length > 0 && options.write)
+        await writeStateFile(paths.stateFile, r.state);
+    return r.state;
+}
+/** Replaces a file the proxy or compose reads so that they never see it half written. */
+async function writeFileAtomic(path, text) {
+    const temp = `${path}.${process.pid}.new`;
+    await (0,promises_.writeFile)(temp, text);
+    await (0,promises_.rename)(temp, path);
+}
+const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
+/** The host's deploy lock for a change to this project; `holder` says who waits, in the other's message. */
+function lockProject(paths, holder, timeoutMs, log) {
+    return acquireDeployLock(paths.lockPath, {
+        timeoutMs: timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+        holder: `${holder} (pid ${process.pid})`,
+        onWait: (heldBy) => log(`waiting for the deploy lock ${paths.lockPath}, held by ${heldBy}`),
+    });
+}
+/**
+ * Docker commands that keep `lock` held for as long as they run. A deploy killed with SIGKILL
+ * leaves its `compose up --wait` running for up to its wait timeout; while it runs, the next
+ * deploy must not start the same colour beside it, so it waits for the lock instead.
+ */
+function underLock(docker, lock) {
+    if (lock === undefined)
+        return docker;
+    return { run: (args, options = {}) => docker.run(args, { ...options, inherit: [...(options.inherit ?? []), lock.pipe] }) };
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/deploy-health.js
+// Whether a newly started colour is healthy: before traffic moves to it, and while it is watched
+// after the switch. And, when it is not, what its health probes and log said, secrets redacted and
+// terminal control sequences removed.
+
+
+
+
+
+/** Starts `service` and waits for its health check; returns why it is not healthy, or undefined. */
+async function startHealthy(docker, target, service, waitTimeoutSeconds) {
+    try {
+        await docker.run(upServiceArgs(target, service, waitTimeoutSeconds));
+        // The engine's own word, not compose's: `up --wait` has been seen to return while a new
+        // container was still starting (compose 2.26, under load).
+        const started = (await listServices(docker, target, [service]))[0];
+        if (started?.Health !== 'healthy') {
+            throw new Error(`${service} reports ${started?.Health || started?.State || 'no container'} after compose's wait, not healthy`);
+        }
+        return undefined;
+    }
+    catch (error) {
+        if (error instanceof DockerError)
+            return `compose: ${deploy_health_lastLine(stripTerminalControls(error.stderr)) || `exit ${error.exitCode}`}`;
+        return error instanceof Error ? error.message : String(error);
+    }
+}
+/**
+ * Polls the new colour for `seconds`: its container must keep running, not turn unhealthy, and
+ * pass its own health command, run every second, since the engine's health status only changes
+ * after `retries` failures, which can outlast the watch. Two failures in a row fail it, so one
+ * slow answer does not. Returns why it failed, or undefined.
+ */
+async function watch(docker, target, service, model, seconds) {
+    const test = model.services?.[service]?.healthcheck?.test;
+    const probe = test?.[0] === 'CMD-SHELL' ? ['sh', '-c', test.slice(1).join(' ')] : test?.[0] === 'CMD' ? test.slice(1) : undefined;
+    const until = Date.now() + seconds * 1000;
+    let failures = 0;
+    while (Date.now() < until) {
+        const entry = (await listServices(docker, target, [service]).catch(() => []))[0];
+        if (!entry || entry.State !== 'running')
+            return `${service} is ${entry?.State ?? 'gone'}`;
+        if (entry.Health === 'unhealthy')
+            return `${service} is unhealthy`;
+        if (probe) {
+            const ok = await docker.run(execArgs(target, service, probe)).then(() => true, () => false);
+            failures = ok ? 0 : failures + 1;
+            if (failures >= 2)
+                return `its health check failed ${failures} times in a row`;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, until - Date.now()))));
+    }
+    return undefined;
+}
+/** The last health probe outputs and the log of a service's container, for a rollback's reason. */
+async function healthTail(docker, target, service, model) {
+    try {
+        const entry = (await listServices(docker, target, [service]))[0];
+        if (!entry?.ID)
+            return '';
+        const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
+        const health = JSON.parse(stdout);
+        const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${stripTerminalControls(l.Output).trim().split('\n').slice(-3).join(' | ')}`);
+        const logs = await docker.run(logsArgs(target, service)).then((r) => stripTerminalControls(r.stdout).trim(), () => '');
+        return redactSecrets([`  status: ${health?.Status ?? 'unknown'}`, ...lines, ...(logs ? ['  container log:', ...logs.split('\n').map((l) => `    ${l}`)] : [])].join('\n'), await secretValues(model));
+    }
+    catch {
+        // The reason is worth more without the tail than not at all.
+        return '';
+    }
+}
+/** A release may print its own secrets: every value the project mounts is redacted from the tail. */
+async function secretValues(model) {
+    const out = [];
+    for (const s of Object.values(model.secrets ?? {})) {
+        if (s.file)
+            out.push(await (0,promises_.readFile)(s.file, 'utf8').catch(() => ''));
+    }
+    return out;
+}
+function deploy_health_lastLine(text) {
+    return text.trim().split('\n').filter(Boolean).slice(-1)[0]?.trim() ?? '';
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/config-files.js
+
+function config_files_errorCode(error) {
+    return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}
+/** The local file system. */
+function localConfigFiles() {
+    return {
+        async read(path) {
+            try {
+                return { ok: true, text: await (0,promises_.readFile)(path, 'utf8') };
+            }
+            catch (error) {
+                const code = config_files_errorCode(error);
+                if (code === 'ENOENT' || code === 'ENOTDIR')
+                    return { ok: false, missing: true, reason: 'no such file' };
+                if (code === 'EISDIR')
+                    return { ok: false, missing: false, reason: 'is a directory, not a file' };
+                if (code === 'EACCES' || code === 'EPERM')
+                    return { ok: false, missing: false, reason: 'permission denied' };
+                return { ok: false, missing: false, reason: error instanceof Error ? error.message : String(error) };
+            }
+        },
+        async isDirectory(path) {
+            try {
+                return (await (0,promises_.stat)(path)).isDirectory();
+            }
+            catch {
+                return false;
+            }
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./build/src/core/config-merge.js
+/**
+ * Layered configuration: a deep merge that remembers, for every leaf, the layer it came from.
+ *
+ * Layers go from lowest to highest precedence: code defaults, the base file, the environment file,
+ * then one layer per environment variable. Objects merge key by key; anything else (strings,
+ * numbers, booleans, null, arrays) is a leaf that a higher layer replaces whole.
+ */
+const DEFAULT_SOURCE = 'default';
+const envSource = (variable) => `env:${variable}`;
+function config_merge_isConfigObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/**
+ * Sets an own property even for `__proto__`, so a key in a config file can never reach a prototype;
+ * validation then reports it as an unknown key.
+ */
+function config_merge_setOwn(target, key, value) {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+/** `["logging", "level"]` → `logging.level`. */
+const keyPath = (segments) => segments.join('.');
+/** A deep copy: a layer's objects are never shared with the merged result. */
+function copy(value) {
+    if (Array.isArray(value))
+        return value.map(copy);
+    if (!config_merge_isConfigObject(value))
+        return value;
+    const out = {};
+    for (const [k, v] of Object.entries(value))
+        config_merge_setOwn(out, k, copy(v));
+    return out;
+}
+/** Every leaf as [segments, value], depth first in key order. An empty object has no leaves. */
+function config_merge_leaves(value, prefix = []) {
+    const out = [];
+    for (const [k, v] of Object.entries(value)) {
+        const path = [...prefix, k];
+        if (config_merge_isConfigObject(v))
+            out.push(...config_merge_leaves(v, path));
+        else
+            out.push([path, v]);
+    }
+    return out;
+}
+/** The value at a key path, or undefined. */
+function config_merge_valueAt(value, segments) {
+    let current = value;
+    for (const segment of segments) {
+        if (!config_merge_isConfigObject(current) || !Object.hasOwn(current, segment))
+            return undefined;
+        current = current[segment];
+    }
+    return current;
+}
+/** Merges `layers`, lowest precedence first. Pure: the layers are not changed. */
+function mergeLayers(layers) {
+    const values = {};
+    const origin = new Map();
+    const forget = (prefix) => {
+        for (const key of [...origin.keys()])
+            if (key === prefix || key.startsWith(`${prefix}.`))
+                origin.delete(key);
+    };
+    const apply = (target, layer, prefix, source) => {
+        for (const [k, v] of Object.entries(layer)) {
+            const path = [...prefix, k];
+            const existing = Object.hasOwn(target, k) ? target[k] : undefined;
+            if (config_merge_isConfigObject(v)) {
+                if (!config_merge_isConfigObject(existing)) {
+                    // A leaf (or nothing) replaced by an object: the old leaf and its source go.
+                    forget(keyPath(path));
+                    config_merge_setOwn(target, k, {});
+                }
+                apply(target[k], v, path, source);
+            }
+            else {
+                // A leaf replaces whatever was there, including a whole object of lower layers.
+                forget(keyPath(path));
+                config_merge_setOwn(target, k, copy(v));
+                origin.set(keyPath(path), source);
+            }
+        }
+    };
+    for (const layer of layers)
+        apply(values, layer.value, [], layer.source);
+    const sources = {};
+    for (const [path] of config_merge_leaves(values)) {
+        const key = keyPath(path);
+        Object.defineProperty(sources, key, { value: origin.get(key) ?? DEFAULT_SOURCE, enumerable: true, writable: true, configurable: true });
+    }
+    return { values, sources };
+}
+
+;// CONCATENATED MODULE: ./build/src/core/config-redact.js
+
+/**
+ * Names that hold secrets. Secrets never belong in config files (the schema has no such key), but a
+ * value that slips in under such a name, as a key or as the variable it came from, is never shown.
+ */
+const secretNamePattern = /token|secret|password|key/i;
+const REDACTED = '[redacted]';
+function isSecretName(name) {
+    return secretNamePattern.test(name);
+}
+/** True when any segment of the key path, or the variable of an `env:NAME` source, names a secret. */
+function isSecretLeaf(segments, source) {
+    if (segments.some(isSecretName))
+        return true;
+    return source !== undefined && source.startsWith('env:') && isSecretName(source.slice('env:'.length));
+}
+/** A copy of `values` in which every secret leaf reads `[redacted]`. */
+function config_redact_redactConfig(values, sources) {
+    const out = {};
+    const put = (segments, value) => {
+        let target = out;
+        for (const segment of segments.slice(0, -1)) {
+            if (!isConfigObject(target[segment]))
+                setOwn(target, segment, {});
+            target = target[segment];
+        }
+        setOwn(target, segments[segments.length - 1], value);
+    };
+    for (const [segments, value] of leaves(values)) {
+        const source = Object.hasOwn(sources, segments.join('.')) ? sources[segments.join('.')] : undefined;
+        put(segments, isSecretLeaf(segments, source) ? REDACTED : value);
+    }
+    // Empty objects have no leaves; keep them so the shape stays the same.
+    const keepEmpty = (from, prefix) => {
+        for (const [k, v] of Object.entries(from)) {
+            if (!isConfigObject(v))
+                continue;
+            if (valueAt(out, [...prefix, k]) === undefined)
+                put([...prefix, k], {});
+            keepEmpty(v, [...prefix, k]);
+        }
+    };
+    keepEmpty(values, []);
+    return out;
+}
+/** A value for a message: JSON, or `[redacted]` when its key path or variable names a secret. */
+function showValue(value, secret) {
+    return secret ? REDACTED : JSON.stringify(value);
+}
+
+// EXTERNAL MODULE: ./node_modules/ajv/dist/2020.js
+var _2020 = __nccwpck_require__(2210);
+// EXTERNAL MODULE: ./node_modules/jsonc-parser/lib/umd/main.js
+var main = __nccwpck_require__(1928);
+;// CONCATENATED MODULE: ./build/src/core/config-validate.js
+
+
+
+
+/** `configs/synapse_prod.json:3:14`, `configs/synapse.json`, `env LOG_LEVEL` or `default`. */
+function issueWhere(place) {
+    switch (place.kind) {
+        case 'file':
+            return place.line === undefined ? place.file : `${place.file}:${place.line}:${place.column ?? 1}`;
+        case 'env':
+            return `env ${place.variable}`;
+        case 'default':
+            return 'default';
+    }
+}
+/** One line: `configs/synapse_prod.json:3:14: logging.level: "VERBOSE" is not one of DEBUG, INFO, WARNING, ERROR`. */
+function config_validate_formatConfigIssue(issue) {
+    return `${issueWhere(issue.place)}: ${issue.key ? `${issue.key}: ` : ''}${issue.message}`;
+}
+/** Offsets → 1-based line and column; CRLF, LF and a lone CR each end a line. */
+function lineColumn(text, offset) {
+    let line = 1;
+    let start = 0;
+    const end = Math.min(offset, text.length);
+    for (let i = 0; i < end; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 10 /* \n */ || (c === 13 /* \r */ && text.charCodeAt(i + 1) !== 10)) {
+            line++;
+            start = i + 1;
+        }
+    }
+    // An offset on the \n of a CRLF is still on the line of its \r.
+    return { line, column: offset - start + 1 };
+}
+function filePlace(parsed, offset) {
+    return { kind: 'file', file: parsed.file, offset, ...lineColumn(parsed.text, offset) };
+}
+const syntaxMessages = {
+    InvalidSymbol: 'unexpected character',
+    InvalidNumberFormat: 'malformed number',
+    PropertyNameExpected: 'expected a key in double quotes (JSON allows no trailing comma)',
+    ValueExpected: 'expected a value',
+    ColonExpected: 'expected ":" after the key',
+    CommaExpected: 'expected "," between entries',
+    CloseBraceExpected: 'expected "}" to close the object',
+    CloseBracketExpected: 'expected "]" to close the array',
+    EndOfFileExpected: 'expected the end of the file after the top-level value',
+    InvalidCommentToken: 'comments are not allowed in JSON',
+    UnexpectedEndOfComment: 'unterminated comment',
+    UnexpectedEndOfString: 'unterminated string',
+    UnexpectedEndOfNumber: 'unterminated number',
+    InvalidUnicode: 'invalid \\u escape',
+    InvalidEscapeCharacter: 'invalid escape character',
+    InvalidCharacter: 'control character in a string (escape it)',
+};
+function found(text, offset) {
+    if (offset >= text.length)
+        return 'found the end of the file';
+    const c = text.codePointAt(offset);
+    return `found ${c < 0x20 || c === 0x7f ? `U+${c.toString(16).toUpperCase().padStart(4, '0')}` : JSON.stringify(String.fromCodePoint(c))}`;
+}
+function syntaxIssue(parsed, error) {
+    const code = (0,main.printParseErrorCode)(error.error);
+    const path = (0,main.getLocation)(parsed.text, error.offset).path.filter((s) => typeof s === 'string' && s !== '');
+    return {
+        place: filePlace(parsed, error.offset),
+        key: keyPath(path),
+        message: `invalid JSON: ${syntaxMessages[code] ?? code}, ${found(parsed.text, error.offset)}`,
+    };
+}
+/** The node's value; with duplicate keys the last one wins, as in JSON.parse. */
+function nodeValue(node) {
+    switch (node.type) {
+        case 'object': {
+            const out = {};
+            for (const property of node.children ?? []) {
+                const [key, value] = property.children ?? [];
+                if (key && value)
+                    config_merge_setOwn(out, String(key.value), nodeValue(value));
+            }
+            return out;
+        }
+        case 'array':
+            return (node.children ?? []).map(nodeValue);
+        default:
+            return node.value;
+    }
+}
+function duplicateKeys(parsed, node, path, issues) {
+    if (node.type === 'object') {
+        const seen = new Map();
+        for (const property of node.children ?? []) {
+            const [key, value] = property.children ?? [];
+            if (!key)
+                continue;
+            const name = String(key.value);
+            const first = seen.get(name);
+            if (first) {
+                const at = lineColumn(parsed.text, first.offset);
+                issues.push({
+                    place: filePlace(parsed, key.offset),
+                    key: keyPath([...path, name]),
+                    message: `duplicate key (first at line ${at.line}, column ${at.column}); keep one`,
+                });
+            }
+            else {
+                seen.set(name, key);
+            }
+            if (value)
+                duplicateKeys(parsed, value, [...path, name], issues);
+        }
+    }
+    else if (node.type === 'array') {
+        (node.children ?? []).forEach((child, i) => duplicateKeys(parsed, child, [...path, String(i)], issues));
+    }
+}
+/** Parses strict JSON (no comments, no trailing commas), keeping every node's position. */
+function parseConfigFile(file, rawText) {
+    const text = rawText.startsWith('\uFEFF') ? rawText.slice(1) : rawText;
+    const errors = [];
+    const tree = (0,main.parseTree)(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    // After an error the parser recovers and often trips again on the same line over what it skipped
+    // ('single quotes' gives four): keep the first error of each line.
+    const seenLines = new Set();
+    const issues = errors
+        .filter((e) => {
+        const { line } = lineColumn(text, e.offset);
+        if (seenLines.has(line))
+            return false;
+        seenLines.add(line);
+        return true;
+    })
+        .map((e) => syntaxIssue({ file, text }, e));
+    if (tree)
+        duplicateKeys({ file, text }, tree, [], issues);
+    const value = errors.length === 0 && tree ? nodeValue(tree) : undefined;
+    return { file, text, tree, value, issues: sortConfigIssues(issues) };
+}
+/** The node of the value at `segments` (the last of duplicate keys), or the deepest ancestor found. */
+function nodeAt(tree, segments) {
+    let node = tree;
+    let property;
+    for (const segment of segments) {
+        let next;
+        if (node.type === 'object') {
+            for (const p of node.children ?? []) {
+                if (p.children?.[0]?.value === segment) {
+                    property = p;
+                    next = p.children[1];
+                }
+            }
+        }
+        else if (node.type === 'array' && /^\d+$/.test(segment)) {
+            next = node.children?.[Number(segment)];
+            property = undefined;
+        }
+        if (!next)
+            return { node, complete: false };
+        node = next;
+    }
+    return property ? { node, property, complete: true } : { node, complete: true };
+}
+/** Compiles a draft 2020-12 schema; throws an Error whose message says what is wrong with it. */
+function compileConfigSchema(schema) {
+    if (!config_merge_isConfigObject(schema))
+        throw new Error('a JSON Schema must be an object');
+    const ajv = new _2020.Ajv2020({ allErrors: true, verbose: true, strict: true, logger: false });
+    try {
+        return { schema, validate: ajv.compile(schema) };
+    }
+    catch (error) {
+        throw new Error(`not a valid JSON Schema (draft 2020-12): ${error instanceof Error ? error.message : String(error)}`);
+    }
+}
+/** The subschema that describes `segments`, following `properties` and local `$ref`s; undefined for an unknown key. */
+function subschemaAt(schema, segments) {
+    const deref = (s) => {
+        for (let hops = 0; config_merge_isConfigObject(s) && typeof s.$ref === 'string' && hops < 16; hops++) {
+            if (!s.$ref.startsWith('#/'))
+                return undefined;
+            let target = schema;
+            for (const part of s.$ref.slice(2).split('/')) {
+                const name = part.replaceAll('~1', '/').replaceAll('~0', '~');
+                target = config_merge_isConfigObject(target) && Object.hasOwn(target, name) ? target[name] : undefined;
+            }
+            s = target;
+        }
+        return config_merge_isConfigObject(s) ? s : undefined;
+    };
+    let current = deref(schema);
+    for (const segment of segments) {
+        const properties = current?.properties;
+        if (!config_merge_isConfigObject(properties) || !Object.hasOwn(properties, segment))
+            return undefined;
+        current = deref(properties[segment]);
+    }
+    return current;
+}
+function pointerSegments(pointer) {
+    if (pointer === '')
+        return [];
+    return pointer
+        .slice(1)
+        .split('/')
+        .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+}
+function article(type) {
+    return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+}
+function jsonType(value) {
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return 'array';
+    if (typeof value === 'number')
+        return Number.isInteger(value) ? 'integer' : 'number';
+    return typeof value;
+}
+function described(value, secret) {
+    if (config_merge_isConfigObject(value) || Array.isArray(value))
+        return article(jsonType(value));
+    if (value === null)
+        return 'null';
+    return `${showValue(value, secret)} (${article(jsonType(value))})`;
+}
+function list(values) {
+    return values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
+}
+function describeError(error) {
+    const segments = pointerSegments(error.instancePath);
+    const secret = segments.some(isSecretName);
+    const data = error.data;
+    const params = error.params;
+    const parent = error.parentSchema;
+    switch (error.keyword) {
+        case 'additionalProperties': {
+            const name = String(params.additionalProperty);
+            const allowed = config_merge_isConfigObject(parent?.properties) ? Object.keys(parent.properties).filter((k) => k !== '$schema') : [];
+            return {
+                segments: [...segments, name],
+                atKey: true,
+                message: allowed.length ? `unknown key; expected one of ${allowed.join(', ')}` : 'unknown key; this object takes no keys',
+            };
+        }
+        case 'required':
+            return { segments, atKey: false, message: `missing required key ${JSON.stringify(params.missingProperty)}` };
+        case 'type': {
+            const expected = Array.isArray(params.type) ? params.type.map(String).map(article).join(' or ') : article(String(params.type));
+            return { segments, atKey: false, message: `expected ${expected}, got ${described(data, secret)}` };
+        }
+        case 'enum':
+        case 'const': {
+            const allowed = error.keyword === 'enum' ? params.allowedValues : [params.allowedValue];
+            return { segments, atKey: false, message: `${showValue(data, secret)} is not one of ${list(allowed)}` };
+        }
+        case 'minimum':
+        case 'exclusiveMinimum':
+            return { segments, atKey: false, message: `${showValue(data, secret)} is below the ${error.keyword === 'minimum' ? 'minimum' : 'exclusive minimum'} ${String(params.limit)}` };
+        case 'maximum':
+        case 'exclusiveMaximum':
+            return { segments, atKey: false, message: `${showValue(data, secret)} is above the ${error.keyword === 'maximum' ? 'maximum' : 'exclusive maximum'} ${String(params.limit)}` };
+        case 'minLength':
+            return { segments, atKey: false, message: params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters long` };
+        case 'pattern': {
+            // The description says what the pattern means: "An absolute path inside the container."
+            const description = typeof parent?.description === 'string' ? parent.description.replace(/\.$/, '') : '';
+            const what = description ? `is not ${description.charAt(0).toLowerCase()}${description.slice(1)} (pattern ${String(params.pattern)})` : `does not match the pattern ${String(params.pattern)}`;
+            return { segments, atKey: false, message: `${showValue(data, secret)} ${what}` };
+        }
+        default:
+            return { segments, atKey: false, message: error.message ?? error.keyword };
+    }
+}
+/** In the order of the text for issues of one file (stable otherwise). */
+function sortConfigIssues(issues) {
+    const offset = (i) => (i.place.kind === 'file' ? (i.place.offset ?? -1) : -1);
+    return issues.map((issue, i) => ({ issue, i })).sort((a, b) => offset(a.issue) - offset(b.issue) || a.i - b.i).map(({ issue }) => issue);
+}
+/**
+ * Validates one layer on its own: every key of a file is optional (code defaults fill the rest),
+ * so each problem belongs to exactly one layer and is reported where that layer can be fixed.
+ */
+function validateConfigLayer(schema, target) {
+    const value = target.kind === 'file' ? target.parsed.value : target.value;
+    if (value === undefined)
+        return [];
+    if (schema.validate(value))
+        return [];
+    const described = (schema.validate.errors ?? []).map(describeError);
+    // A value of the wrong type fails every other keyword too: report only the type.
+    const wrongType = new Set((schema.validate.errors ?? []).filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+    const kept = described.filter((d, i) => {
+        const error = schema.validate.errors[i];
+        return error.keyword === 'type' || !wrongType.has(error.instancePath) || d.atKey;
+    });
+    const issues = kept.map((d) => {
+        const key = keyPath(d.segments);
+        switch (target.kind) {
+            case 'env':
+                return { place: { kind: 'env', variable: target.variable }, key, message: d.message };
+            case 'default':
+                return { place: { kind: 'default' }, key, message: d.message };
+            case 'file': {
+                const tree = target.parsed.tree;
+                const found = nodeAt(tree, d.segments);
+                const node = d.atKey && found.complete && found.property?.children?.[0] ? found.property.children[0] : found.node;
+                return { place: filePlace(target.parsed, node.offset), key, message: d.message };
+            }
+        }
+    });
+    // ajv may report one problem through two paths (e.g. a $ref); keep each line once.
+    const seen = new Set();
+    return sortConfigIssues(issues).filter((i) => {
+        const line = config_validate_formatConfigIssue(i);
+        if (seen.has(line))
+            return false;
+        seen.add(line);
+        return true;
+    });
+}
+
+;// CONCATENATED MODULE: ./build/src/core/config-env.js
+
+
+
+const synapseEnvMapping = [
+    { variable: 'SYNAPSE_HOST', key: 'server.host' },
+    { variable: 'SYNAPSE_PORT', key: 'server.port' },
+    { variable: 'LOG_LEVEL', key: 'logging.level' },
+    { variable: 'LOG_FORMAT', key: 'logging.format' },
+    { variable: 'SYNAPSE_AUTO_LEARNING', key: 'automatic_learning.mode' },
+    { variable: 'SYNAPSE_AUTO_LEARNING_INTERVAL', key: 'automatic_learning.interval_seconds' },
+    { variable: 'SYNAPSE_DATA_DIR', key: 'data.dir' },
+    { variable: 'SYNAPSE_MODELS_DIR', key: 'models.dir' },
+];
+/**
+ * Converts a variable's text to the schema's `type` for the key (a string when the schema says
+ * nothing, e.g. for an unknown key, which validation then reports).
+ */
+function convertEnvValue(text, schemaType) {
+    const types = Array.isArray(schemaType) ? schemaType.map(String) : typeof schemaType === 'string' ? [schemaType] : ['string'];
+    const trimmed = text.trim();
+    for (const type of types) {
+        switch (type) {
+            case 'string':
+                return { ok: true, value: text };
+            case 'integer':
+                if (/^[+-]?\d+$/.test(trimmed) && Number.isSafeInteger(Number(trimmed)))
+                    return { ok: true, value: Number(trimmed) };
+                break;
+            case 'number':
+                if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed))
+                    return { ok: true, value: Number(trimmed) };
+                break;
+            case 'boolean':
+                if (/^(true|1|yes)$/i.test(trimmed))
+                    return { ok: true, value: true };
+                if (/^(false|0|no)$/i.test(trimmed))
+                    return { ok: true, value: false };
+                break;
+            case 'null':
+                if (trimmed === 'null')
+                    return { ok: true, value: null };
+                break;
+        }
+    }
+    const names = {
+        integer: 'an integer',
+        number: 'a number',
+        boolean: 'true or false',
+        null: 'null',
+        object: 'an object (not settable from a variable)',
+        array: 'an array (not settable from a variable)',
+    };
+    return { ok: false, expected: types.map((t) => names[t] ?? t).join(' or ') };
+}
+/** The variables of `mapping` that are set (and not empty) in `env`, as layers with source `env:NAME`. */
+function envLayers(env, schema, mapping = synapseEnvMapping) {
+    const layers = [];
+    const issues = [];
+    for (const { variable, key } of mapping) {
+        const text = Object.hasOwn(env, variable) ? env[variable] : undefined;
+        if (text === undefined || text === '')
+            continue;
+        const segments = key.split('.');
+        const converted = convertEnvValue(text, subschemaAt(schema, segments)?.type);
+        if (!converted.ok) {
+            const secret = isSecretName(variable) || segments.some(isSecretName);
+            issues.push({
+                place: { kind: 'env', variable },
+                key,
+                message: `${showValue(text, secret)} is not ${converted.expected}`,
+            });
+            continue;
+        }
+        const value = {};
+        let target = value;
+        for (const segment of segments.slice(0, -1)) {
+            const next = {};
+            config_merge_setOwn(target, segment, next);
+            target = next;
+        }
+        config_merge_setOwn(target, segments[segments.length - 1], converted.value);
+        layers.push({ source: envSource(variable), value });
+    }
+    return { layers, issues };
+}
+
+;// CONCATENATED MODULE: ./build/src/core/config-layout.js
+/**
+ * Where a service's configuration lives and what it is when no file says otherwise.
+ * The service is an input (synapse by default); the defaults below are synapse's.
+ */
+const configEnvironments = (/* unused pure expression or super */ null && (['dev', 'prod']));
+function isConfigEnvironment(value) {
+    return configEnvironments.includes(value);
+}
+/** File names inside the configs directory, and the variable that overrides the environment file. */
+function configFileNames(environment, service = 'synapse') {
+    return {
+        base: `${service}.json`,
+        environment: `${service}_${environment}.json`,
+        schema: `${service}.schema.json`,
+        pathVariable: `${service.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_CONFIG_PATH`,
+    };
+}
+/**
+ * synapse's code defaults: the lowest layer, below configs/synapse.json. Together they must set
+ * every key of the schema, so each file can stay a partial override.
+ */
+const synapseDefaults = {
+    server: { host: '0.0.0.0', port: 8002 },
+    logging: { level: 'INFO', format: 'text' },
+    automatic_learning: { mode: 'moderate', interval_seconds: 300 },
+    data: {
+        dir: '/app/data',
+        semantic_index: 'semantic_index',
+        episodic_db: 'episodic.db',
+        memory_db: 'memory.db',
+        metrics_db: 'metrics.db',
+    },
+    models: { dir: '/app/models' },
+};
+
+;// CONCATENATED MODULE: ./build/src/flows/config.js
+
+
+
+
+
+
+
+function displayPath(path, cwd) {
+    const rel = (0,external_node_path_.relative)(cwd, path);
+    return rel && !rel.startsWith('..') && !(0,external_node_path_.isAbsolute)(rel) ? rel : path;
+}
+/**
+ * The configuration an environment runs with: code defaults < base file < environment file <
+ * environment variables, each layer validated against the schema in the configs directory. Never
+ * throws for a bad configuration: every problem is in `errors`. It reads no `*_FILE` secret.
+ */
+async function effectiveConfig(options) {
+    const cwd = options.cwd ?? process.cwd();
+    const files = options.files ?? localConfigFiles();
+    const names = configFileNames(options.environment, options.service);
+    const configDir = (0,external_node_path_.resolve)(cwd, options.configDir);
+    const show = (path) => displayPath(path, cwd);
+    const fromVariable = options.env[names.pathVariable];
+    const envFilePath = fromVariable ? (0,external_node_path_.resolve)(cwd, fromVariable) : (0,external_node_path_.join)(configDir, names.environment);
+    const used = {
+        configDir: show(configDir),
+        base: show((0,external_node_path_.join)(configDir, names.base)),
+        environment: show(envFilePath),
+        schema: show((0,external_node_path_.join)(configDir, names.schema)),
+        ...(fromVariable ? { environmentFrom: names.pathVariable } : {}),
+    };
+    const defaults = { source: DEFAULT_SOURCE, value: options.defaults ?? synapseDefaults };
+    const errors = [];
+    const result = (layers) => ({
+        environment: options.environment,
+        ...mergeLayers(layers),
+        errors,
+        files: used,
+    });
+    if (!(await files.isDirectory(configDir))) {
+        errors.push({
+            place: { kind: 'file', file: used.configDir },
+            key: '',
+            message: `is not a directory; expected the configs directory holding ${names.base}, ${names.environment} and ${names.schema}`,
+        });
+        return result([defaults]);
+    }
+    // The schema first: every other layer is validated against it and variables take its types.
+    let schema;
+    const schemaRead = await files.read((0,external_node_path_.join)(configDir, names.schema));
+    if (!schemaRead.ok) {
+        errors.push({ place: { kind: 'file', file: used.schema }, key: '', message: `${schemaRead.reason}; the JSON Schema of ${names.base} belongs next to it` });
+    }
+    else {
+        const parsed = parseConfigFile(used.schema, schemaRead.text);
+        errors.push(...parsed.issues);
+        if (parsed.value !== undefined) {
+            try {
+                schema = compileConfigSchema(parsed.value);
+            }
+            catch (error) {
+                errors.push({ place: { kind: 'file', file: used.schema }, key: '', message: error instanceof Error ? error.message : String(error) });
+            }
+        }
+    }
+    const layers = [defaults];
+    if (schema)
+        errors.push(...validateConfigLayer(schema, { kind: 'default', value: defaults.value }));
+    const readLayer = async (path, shown, missing) => {
+        const read = await files.read(path);
+        if (!read.ok) {
+            errors.push(read.missing ? missing() : { place: { kind: 'file', file: shown }, key: '', message: `cannot be read: ${read.reason}` });
+            return;
+        }
+        const parsed = parseConfigFile(shown, read.text);
+        const invalid = schema ? validateConfigLayer(schema, { kind: 'file', parsed }) : [];
+        errors.push(...sortConfigIssues([...parsed.issues, ...invalid]));
+        if (parsed.value === undefined)
+            return;
+        if (!config_merge_isConfigObject(parsed.value)) {
+            if (!schema)
+                errors.push({ place: { kind: 'file', file: shown, line: 1, column: 1 }, key: '', message: 'expected an object at the top level' });
+            return;
+        }
+        // `$schema` only points editors at the schema; it is not configuration.
+        const { $schema: _schema, ...value } = parsed.value;
+        layers.push({ source: shown, value });
+    };
+    await readLayer((0,external_node_path_.join)(configDir, names.base), used.base, () => ({
+        place: { kind: 'file', file: used.base },
+        key: '',
+        message: `no such file; the base configuration is required in ${used.configDir}`,
+    }));
+    await readLayer(envFilePath, used.environment, () => fromVariable
+        ? { place: { kind: 'env', variable: names.pathVariable }, key: '', message: `${JSON.stringify(fromVariable)}: no such file; point it at the ${options.environment} configuration file, or unset it to use ${show((0,external_node_path_.join)(configDir, names.environment))}` }
+        : { place: { kind: 'file', file: used.environment }, key: '', message: `no such file; create the ${options.environment} overrides there, or set ${names.pathVariable} to the file to use` });
+    const mapping = options.envMapping ?? synapseEnvMapping;
+    const fromEnv = envLayers(options.env, schema?.schema ?? {}, mapping);
+    const envIssues = [...fromEnv.issues];
+    for (const layer of fromEnv.layers) {
+        if (schema)
+            envIssues.push(...validateConfigLayer(schema, { kind: 'env', variable: layer.source.slice('env:'.length), value: layer.value }));
+    }
+    // In the order of the table, whether a value failed to convert or to validate.
+    const rank = (issue) => mapping.findIndex((m) => issue.place.kind === 'env' && m.variable === issue.place.variable);
+    errors.push(...envIssues.sort((a, b) => rank(a) - rank(b)));
+    layers.push(...fromEnv.layers);
+    return result(layers);
+}
+/** The `config --json` object: values with secrets redacted, errors as one line each. */
+function configJson(config) {
+    return {
+        environment: config.environment,
+        values: redactConfig(config.values, config.sources),
+        sources: config.sources,
+        errors: config.errors.map(formatConfigIssue),
+    };
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/deploy-preflight.js
+// The deploy's pre-flight: every host fact a deploy depends on, checked before anything changes,
+// on the configuration as it will run (the new image reference interpolated). The facts come from
+// the HostProbes adapter and the registry; the decisions on them are core/preflight.ts's.
+
+
+
+
+
+async function preflight(deps, paths, input) {
+    const { env } = input;
+    const pinned = `${input.image.name}@${input.digest}`;
+    const outcome = await deps.probes.composeConfig(
+    // The target's env file: /dev/null while the workspace has none (a dry run after a checkout cleaned it).
+    { files: [paths.composeFile], projectName: paths.target.project, envFiles: paths.target.envFile ? [paths.target.envFile] : [], profiles: ['rollout'] }, { env: { [input.variable]: input.value } });
+    const engine = await deps.probes.engineInfo();
+    const host = hostPlatform(engine.architecture);
+    return [
+        checkComposeConfig([paths.composeFile], outcome, env),
+        checkImage(pinned, await deps.probes.imagePlatforms(pinned, 'registry'), host, env),
+        checkMemoryCgroup(await deps.probes.memoryCgroup(), env, engine.memoryLimit),
+        await diskCheck(deps, input, host, engine.dockerRootDir),
+        ...(await portChecks(deps.probes, paths, env)),
+        ...(await secretChecks(deps.probes, paths.model, env)),
+        ...(await configChecks(paths.model, input)),
+    ];
+}
+/** Stops the deploy on a failed error check: every failure with its fix, in one message. */
+function requirePreflightPassed(checks, env, version) {
+    if (preflightPassed(checks))
+        return;
+    const failed = checks.filter((c) => !c.ok && c.severity === 'error');
+    throw new errors/* PreconditionError */.Rb(`pre-flight failed for ${env} ${version}; nothing was changed:\n${failed.map((c) => `  ${c.name}: ${c.message}`).join('\n')}`, failed.map((c) => c.fix).filter(Boolean).join('; ') || 'fix the checks above and deploy again');
+}
+function checkLine(c) {
+    return `pre-flight ${c.ok ? 'ok' : c.severity === 'error' ? 'FAILED' : 'warning'}: ${c.name}: ${c.message}`;
+}
+/** The pull lands in the engine's data root: it must have room for the image before the pull starts. */
+async function diskCheck(deps, input, host, dockerRootDir) {
+    let neededBytes;
+    let availableBytes;
+    try {
+        neededBytes = pullNeedBytes(await deps.registry.platformsOf(input.image, input.digest), host);
+        availableBytes = (await deps.probes.freeDisk(dockerRootDir)).availableBytes;
+    }
+    catch (error) {
+        return checkDiskUnknown(dockerRootDir || "the engine's data root", deploy_preflight_firstLine(error), input.env);
+    }
+    return checkDisk(dockerRootDir, availableBytes, { neededBytes, ...(input.minFreeDiskBytes !== undefined && { minFreeBytes: input.minFreeDiskBytes }) }, input.env);
+}
+/** The ports the environment publishes: prod through its proxy, dev directly. */
+async function portChecks(probes, paths, env) {
+    const checks = [];
+    for (const p of paths.model.services?.[env === 'prod' ? PROXY_SERVICE : DEV_SERVICE]?.ports ?? []) {
+        const port = Number(p.published);
+        if (!Number.isInteger(port))
+            continue;
+        const wanted = { port, hostIp: p.host_ip };
+        checks.push(checkPort(wanted, await probes.portState(wanted, paths.target.project), env));
+    }
+    return checks;
+}
+function appServices(env) {
+    return env === 'prod' ? [colourService('blue'), colourService('green')] : [DEV_SERVICE];
+}
+async function secretChecks(probes, model, env) {
+    const names = new Set();
+    for (const s of appServices(env))
+        for (const sec of model.services?.[s]?.secrets ?? [])
+            names.add(typeof sec === 'string' ? sec : sec.source);
+    const checks = [];
+    for (const name of names) {
+        const file = model.secrets?.[name]?.file;
+        if (file)
+            checks.push(checkSecretFile(name, file, await probes.secretFile(file), env));
+    }
+    return checks;
+}
+async function configChecks(model, input) {
+    const { env } = input;
+    const configDir = input.configDir ?? sourceOf(model, appServices(env)[0], '/app/configs');
+    if (!configDir)
+        return [];
+    const config = await effectiveConfig({ configDir, environment: env, env: input.configEnv });
+    const ok = config.errors.length === 0;
+    return [
+        {
+            name: 'configs',
+            ok,
+            severity: 'error',
+            message: ok ? `${config.files.base} + ${config.files.environment}: valid` : `${config.errors.length} problem(s) in the ${env} configuration`,
+            ...(ok ? {} : { fix: `run \`release-flow config --env ${env}\` to see them` }),
+        },
+    ];
+}
+function deploy_preflight_firstLine(error) {
+    const text = error instanceof Error ? error.message : String(error);
+    return text.split('\n')[0] ?? text;
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/deploy.js
+// The deploy flow: prod blue/green behind Caddy (compose/docker-compose.yml), dev by recreate.
+// Every docker call goes through the Docker adapter with argv from core/compose-commands.ts.
+//
+// The steps, in order, and why in that order:
+//   resolve   the version's digest first: a version that does not exist changes nothing;
+//   lock      one deploy per host; the state is read and reconciled under it, so a deploy killed
+//             earlier is recorded as interrupted before this one builds on the record;
+//   repair    the workspace (a runner's checkout resets it): upstreams.caddy and the image variables
+//             of .env are made to say what the state file and the containers say runs, so the
+//             new release never goes into the colour that serves;
+//   pre-flight on the configuration as it will run, while nothing has changed yet;
+//   backup    of the data (prod), before anything can touch it;
+//   record    the deploy as in progress, so a crash from here on is found by the next run;
+//   start     the idle colour, pinned by digest, healthy before any traffic moves (dev: recreate);
+//   switch    traffic (upstreams.caddy + a graceful caddy reload);
+//   watch     the new colour for a while, and switch back when it fails;
+//   record    the outcome. The old colour keeps running as the hot standby.
+
+
+
+
+
+
+
+
+
+
+
+/** A deploy that rolled back: the CLI exits 1 with its message; the result is attached. */
+class DeployRolledBackError extends Error {
+    result;
+    name = 'DeployRolledBackError';
+    constructor(result) {
+        super(`${result.env} ${result.version} was rolled back: ${result.reason ?? 'unhealthy'}`);
+        this.result = result;
+    }
+}
+const DEFAULT_WATCH_SECONDS = 60;
+async function deploy(deps, options) {
+    const run = { env: options.env, options, log: options.log ?? (() => { }), now: deps.now ?? (() => new Date()) };
+    const release = await resolveRelease(deps.registry, run);
+    const located = await projectPaths(deps.docker, options, run.env);
+    const lock = options.dryRun ? undefined : await lockProject(located, `deploy ${run.env} ${release.version}`, options.lockTimeoutMs, run.log);
+    try {
+        return await deployLocked({ ...deps, docker: underLock(deps.docker, lock) }, run, release);
+    }
+    finally {
+        await lock?.release();
+    }
+}
+async function resolveRelease(registry, { env, options, log }) {
+    const version = normalizeVersion(options.version, env);
+    const image = (0,image_ref/* parseImageName */.i)(options.image, '--image');
+    const tag = version === undefined ? 'latest' : `v${version}`;
+    log(`resolving ${image.name}:${tag}`);
+    const ref = options.digest !== undefined ? { digest: options.digest } : await registry.resolveTag(image, tag);
+    if (ref === null) {
+        throw new errors/* InputError */.dz(version === undefined ? '--image' : '--version', version === undefined ? `${image.name}:latest` : options.version, `a version published as ${image.name}:${tag} in ${image.registry}`);
+    }
+    log(`${image.name}:${tag} is ${ref.digest}`);
+    return { version: version ?? 'latest', image, digest: ref.digest, imageRef: env === 'prod' ? `${image.name}@${ref.digest}` : `${image.name}:${tag}` };
+}
+function normalizeVersion(version, env) {
+    if (version === undefined) {
+        if (env === 'prod')
+            throw new errors/* InputError */.dz('--version', version ?? '', 'a release version X.Y.Z (vX.Y.Z) for a prod deploy');
+        return undefined;
+    }
+    const v = version.trim().replace(/^v/, '');
+    if (!/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.test(v))
+        throw new errors/* InputError */.dz('--version', version, 'a version X.Y.Z or vX.Y.Z');
+    return v;
+}
+async function deployLocked(deps, run, release) {
+    const { env, options, log } = run;
+    // Read again under the lock: the deploy that held it may have changed the configuration.
+    let paths = await projectPaths(deps.docker, options, env);
+    const seen = await observeProd(deps.docker, paths);
+    const repaired = await repairWorkspace(deps.docker, paths, seen, { log, write: !options.dryRun, imageName: release.image.name });
+    if (repaired.envFileWritten)
+        paths = await projectPaths(deps.docker, options, env);
+    const state = await reconciledState(paths, env, seen, { at: run.now().toISOString(), log, write: !options.dryRun });
+    const rollout = planRollout(paths, seen, run, release);
+    const checks = await preflight(deps, paths, {
+        env,
+        image: release.image,
+        digest: release.digest,
+        variable: rollout.variable,
+        value: release.imageRef,
+        configDir: options.configDir,
+        configEnv: options.configEnv ?? {},
+        minFreeDiskBytes: options.minFreeDiskBytes,
+    });
+    for (const c of checks)
+        log(checkLine(c));
+    const planned = {
+        env,
+        version: release.version,
+        digest: release.digest,
+        imageRef: release.imageRef,
+        previousVersion: state.environments[env].active?.version ?? null,
+        rolledBack: false,
+        outcome: 'planned',
+        ...(rollout.colour ? { colour: rollout.colour } : {}),
+        ...(rollout.url ? { url: rollout.url } : {}),
+        checks,
+        plan: rollout.plan,
+        stateFile: paths.stateFile,
+    };
+    requirePreflightPassed(checks, env, release.version);
+    if (options.dryRun)
+        return planned;
+    await options.onPreflightPassed?.(planned);
+    return carryOut({ docker: deps.docker, paths, run, release, rollout }, state, planned);
+}
+/** The changes, from the backup on: each outcome is recorded, and a prod release that fails its health is rolled back. */
+async function carryOut(step, reconciled, planned) {
+    const { paths, run, release, rollout } = step;
+    const backup = run.env === 'prod' ? await backUp(step) : undefined;
+    const result = { ...planned, ...(backup ? { backup } : {}) };
+    const record = await openRecord(step, reconciled);
+    try {
+        await writeFileAtomic(paths.envFile, setEnvLines(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''), { [rollout.variable]: release.imageRef }));
+        if (run.env === 'dev') {
+            await recreate(step);
+            await record.close('success', `${rollout.service} recreated with ${release.imageRef}`);
+            run.log(`dev serves ${release.version} (${release.digest})`);
+            return { ...result, outcome: 'success' };
+        }
+        await startNewColour(step, record, result);
+        await switchTraffic(step);
+        await watchNewColour(step, record, result);
+        await record.close('success', `${rollout.service} serves ${release.version}; ${otherColour(rollout.colour)} is the hot standby`);
+        run.log(`prod serves ${release.version} from ${rollout.colour}${rollout.url ? ` at ${rollout.url}` : ''}`);
+        return { ...result, outcome: 'success' };
+    }
+    catch (error) {
+        if (record.open)
+            await record.close('failed', error instanceof Error ? deploy_firstLine(error.message) || 'failed' : String(error)).catch(() => undefined);
+        throw error;
+    }
+}
+function planRollout(paths, seen, { env, options }, release) {
+    const firstDeploy = env === 'prod' && !seen.proxyUp;
+    // Never the live colour (from the state and the containers, not upstreams.caddy); blue when none runs.
+    const live = seen.live.live;
+    const colour = env === 'prod' ? (live ? otherColour(live) : 'blue') : undefined;
+    const service = colour ? colourService(colour) : DEV_SERVICE;
+    const variable = colour ? colourImageVariable(colour) : 'SYNAPSE_DEV_IMAGE';
+    const watchSeconds = options.watchSeconds ?? DEFAULT_WATCH_SECONDS;
+    const setVariable = `${variable}=${release.imageRef} in ${paths.envFile}`;
+    const plan = colour
+        ? [
+            `back up ${paths.dataDir}`,
+            setVariable,
+            `start ${service} (${release.version}) and wait for its health check`,
+            ...(firstDeploy ? [`start the proxy ${PROXY_SERVICE}`] : []),
+            `switch ${paths.upstreamsFile} to ${colour} first and reload Caddy`,
+            `watch ${service} for ${watchSeconds} s; on failure switch back to ${otherColour(colour)}`,
+        ]
+        : [setVariable, `pull ${service}`, `recreate ${service} and wait for its health check`];
+    return {
+        colour,
+        service,
+        variable,
+        firstDeploy,
+        url: environmentUrl(paths.model, env),
+        waitTimeoutSeconds: options.waitTimeoutSeconds ?? healthWaitSeconds(paths.model.services?.[service]?.healthcheck),
+        watchSeconds,
+        plan,
+    };
+}
+async function backUp({ paths, release, run: { log } }) {
+    const b = await backupDataDir({ dataDir: paths.dataDir, label: `v${release.version}`, log });
+    log(`backed up ${paths.dataDir} to ${b.path}`);
+    return b.path;
+}
+async function openRecord({ paths, release, rollout: { colour }, run: { env, now } }, reconciled) {
+    const deployId = `${env}-${now().toISOString().replace(/[:.]/g, '')}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+    let state = beginDeploy(reconciled, env, { deployId, version: release.version, digest: release.digest, ...(colour ? { colour } : {}), startedAt: now().toISOString(), pid: process.pid });
+    await writeStateFile(paths.stateFile, state);
+    return {
+        get open() {
+            return state.environments[env].deploying?.deployId === deployId;
+        },
+        async close(outcome, detail) {
+            state = finishDeploy(state, env, outcome, { deployId, at: now().toISOString(), detail });
+            await writeStateFile(paths.stateFile, state);
+        },
+    };
+}
+/** dev may restart briefly: it is pulled and recreated in place. */
+async function recreate({ docker, paths, release, rollout, run: { log } }) {
+    log(`pulling ${release.imageRef}`);
+    await docker.run(pullArgs(paths.target, rollout.service));
+    log(`recreating ${rollout.service}`);
+    await docker.run(upServiceArgs(paths.target, rollout.service, rollout.waitTimeoutSeconds, { forceRecreate: true }));
+}
+async function startNewColour(step, record, result) {
+    const { docker, paths, rollout: { service, waitTimeoutSeconds }, run: { log } } = step;
+    log(`starting ${service} with ${result.imageRef} (waiting up to ${waitTimeoutSeconds} s for its health check)`);
+    const failure = await startHealthy(docker, paths.target, service, waitTimeoutSeconds);
+    if (failure === undefined)
+        return;
+    const tail = await healthTail(docker, paths.target, service, paths.model);
+    log(`${service} did not become healthy; traffic stays where it is; stopping ${service}`);
+    await stopFailed(step);
+    await rollBack(record, result, `${service} did not become healthy within ${waitTimeoutSeconds} s (${failure})${tailText(tail)}`);
+}
+/**
+ * No drain step: Caddy's reload is graceful (requests in flight finish on the old colour), and the
+ * old colour keeps running as the hot standby, so an instant rollback is one more reload.
+ */
+async function switchTraffic({ docker, paths, rollout, run: { log } }) {
+    const colour = rollout.colour;
+    await writeFileAtomic(paths.upstreamsFile, upstreamsText([colour, otherColour(colour)]));
+    if (rollout.firstDeploy) {
+        log(`starting the proxy ${PROXY_SERVICE}`);
+        await docker.run(upServiceArgs(paths.target, PROXY_SERVICE, healthWaitSeconds(paths.model.services?.[PROXY_SERVICE]?.healthcheck)));
+    }
+    else {
+        log(`switching traffic to ${colour} (caddy reload)`);
+        await docker.run(caddyReloadArgs(paths.target));
+    }
+}
+async function watchNewColour(step, record, result) {
+    const { docker, paths, rollout: { service, watchSeconds, firstDeploy }, run: { log } } = step;
+    const colour = step.rollout.colour;
+    log(`watching ${service} for ${watchSeconds} s`);
+    const failure = await watch(docker, paths.target, service, paths.model, watchSeconds);
+    if (failure === undefined)
+        return;
+    log(`${service} failed during the watch (${failure}); switching back to ${otherColour(colour)}`);
+    await writeFileAtomic(paths.upstreamsFile, upstreamsText([otherColour(colour), colour]));
+    if (!firstDeploy)
+        await docker.run(caddyReloadArgs(paths.target));
+    // Traffic first: the failed colour's log is collected once nothing is sent to it, before it stops.
+    const tail = await healthTail(docker, paths.target, service, paths.model);
+    await stopFailed(step);
+    await rollBack(record, result, `${service} failed during the ${watchSeconds} s watch: ${failure}${tailText(tail)}`);
+}
+/** Best effort: traffic is already away from the failed colour, and the rollback must still be recorded. */
+async function stopFailed({ docker, paths, rollout: { service }, run: { log } }) {
+    await docker.run(stopArgs(paths.target, service, 5)).catch((e) => log(`stopping ${service} failed: ${e instanceof Error ? e.message : String(e)}`));
+}
+async function rollBack(record, result, reason) {
+    await record.close('rolled-back', deploy_firstLine(reason));
+    throw new DeployRolledBackError({ ...result, outcome: 'rolled-back', rolledBack: true, reason });
+}
+function tailText(tail) {
+    return tail ? `\nhealth log:\n${tail}` : '';
+}
+function deploy_firstLine(text) {
+    return text.split('\n')[0] ?? text;
+}
+
+;// CONCATENATED MODULE: ./build/src/actions/deploy-summary.js
 
 /** Which colour serves after the deploy, in words. */
 function servingText(result) {
@@ -42650,7 +46805,7 @@ function servingText(result) {
     if (!result.rolledBack)
         return result.colour;
     // A first deploy that failed has nothing behind the proxy; otherwise traffic stays on the other colour.
-    return result.previousVersion === null ? 'none' : (0,_core_compose_commands_js__WEBPACK_IMPORTED_MODULE_0__/* .otherColour */ .RQ)(result.colour);
+    return result.previousVersion === null ? 'none' : otherColour(result.colour);
 }
 /**
  * The result (deployed / rolled back / failed), the version, digest, previous version, which
@@ -42680,25 +46835,13 @@ function deploySummary(summary, env, ending) {
     }
 }
 
-
-/***/ }),
-
-/***/ 5042:
-/***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(920);
-/* harmony import */ var _adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1785);
-/* harmony import */ var _adapters_github_deployments_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4946);
-/* harmony import */ var _adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3624);
-/* harmony import */ var _adapters_registry_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1186);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3026);
-/* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2106);
-/* harmony import */ var _deploy_summary_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(2571);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4359);
-/* harmony import */ var _deploy_inputs_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9530);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(1935);
+// EXTERNAL MODULE: ./build/src/actions/inputs.js + 6 modules
+var inputs = __nccwpck_require__(4359);
+// EXTERNAL MODULE: ./build/src/actions/deploy-inputs.js
+var deploy_inputs = __nccwpck_require__(9530);
+// EXTERNAL MODULE: ./build/src/actions/run-action.js
+var run_action = __nccwpck_require__(1935);
+;// CONCATENATED MODULE: ./build/src/actions/deploy-step.js
 
 
 
@@ -42710,29 +46853,22 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 
-
-// A thin translator, as src/cli/commands/deploy.ts is for the CLI: inputs → the deploy flow →
-// outputs + job summary. The only thing of its own is the best-effort GitHub deployment status.
-function deployOptionsFromInputs() {
-    const env = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_8__/* .input */ .hF)('environment');
-    if (env !== 'dev' && env !== 'prod')
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_6__/* .InputError */ .dz('environment', env, 'dev or prod');
-    return { env, ...(0,_deploy_inputs_js__WEBPACK_IMPORTED_MODULE_9__/* .deployTargetFromInputs */ .K)() };
-}
+// The deploy flow as an action step, shared by the deploy action and the root action: the flow,
+// the best-effort GitHub deployment status, the outputs and the job summary.
 /** Deployment statuses when `github-deployment` is on and there is a repository and a token. */
 function trackerFromInputs(options) {
-    if (!(0,_inputs_js__WEBPACK_IMPORTED_MODULE_8__/* .booleanInput */ .tE)('github-deployment', true))
-        return _adapters_github_deployments_js__WEBPACK_IMPORTED_MODULE_3__/* .noDeploymentTracking */ .Az;
-    const token = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_8__/* .input */ .hF)('token');
+    if (!(0,inputs/* booleanInput */.tE)('github-deployment', true))
+        return noDeploymentTracking;
+    const token = (0,inputs/* input */.hF)('token');
     const [owner, repo] = (process.env.GITHUB_REPOSITORY ?? '').split('/');
     const sha = process.env.GITHUB_SHA;
     if (!token || !owner || !repo || !sha) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq('GitHub deployment status skipped: no GITHUB_REPOSITORY, GITHUB_SHA or token');
-        return _adapters_github_deployments_js__WEBPACK_IMPORTED_MODULE_3__/* .noDeploymentTracking */ .Az;
+        core/* info */.pq('GitHub deployment status skipped: no GITHUB_REPOSITORY, GITHUB_SHA or token');
+        return noDeploymentTracking;
     }
     const server = process.env.GITHUB_SERVER_URL ?? 'https://github.com';
     const runId = process.env.GITHUB_RUN_ID;
-    return (0,_adapters_github_deployments_js__WEBPACK_IMPORTED_MODULE_3__/* .trackDeployment */ .F3)((0,_adapters_github_deployments_js__WEBPACK_IMPORTED_MODULE_3__/* .createGitHubDeployments */ .EM)({ token, log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq }), {
+    return trackDeployment(createGitHubDeployments({ token, log: core/* info */.pq }), {
         owner,
         repo,
         ref: sha,
@@ -42740,49 +46876,76 @@ function trackerFromInputs(options) {
         productionEnvironment: options.env === 'prod',
         description: `release-flow deploy ${options.version ?? 'latest'}`,
         logUrl: runId ? `${server}/${owner}/${repo}/actions/runs/${runId}` : undefined,
-    }, _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e, _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq);
+    }, core/* warning */.$e, core/* info */.pq);
 }
-function setOutputs(r) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('version', r.version);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('digest', r.digest);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('previous-version', r.previousVersion ?? '');
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('rolled-back', String(r.rolledBack));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('url', r.url ?? '');
+/** The deploy outputs; `prefix` keeps the root action's deploy outputs apart from its version outputs. */
+function setOutputs(r, prefix) {
+    core/* setOutput */.uH(`${prefix}version`, r.version);
+    core/* setOutput */.uH(`${prefix}digest`, r.digest);
+    core/* setOutput */.uH(`${prefix}previous-version`, r.previousVersion ?? '');
+    core/* setOutput */.uH(`${prefix}rolled-back`, String(r.rolledBack));
+    core/* setOutput */.uH(`${prefix}url`, r.url ?? '');
 }
-await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_10__/* .runAction */ .C)(async () => {
-    const options = deployOptionsFromInputs();
+async function deployStep(options, outputPrefix = '') {
     const tracker = trackerFromInputs(options);
     let result;
     try {
         // The GitHub deployment is created only for a real attempt: a version that does not resolve,
         // or a failed pre-flight, changes nothing and leaves no failed deployment behind.
-        result = await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(`Deploy ${options.env} ${options.version ?? 'latest'}`, () => (0,_flows_deploy_js__WEBPACK_IMPORTED_MODULE_7__/* .deploy */ .g)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__/* .createDocker */ .h)(), registry: (0,_adapters_registry_js__WEBPACK_IMPORTED_MODULE_5__/* .createRegistryClient */ .Hn)({ credentials: (0,_adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_2__/* .dockerConfigCredentials */ .D)(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq }), probes: (0,_adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_4__/* .createHostProbes */ .K)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__/* .createDocker */ .h)() }) }, { ...options, onPreflightPassed: () => tracker.start() }));
+        result = await core/* group */.Os(`Deploy ${options.env} ${options.version ?? 'latest'}`, () => deploy({ docker: createDocker(), registry: createRegistryClient({ credentials: dockerConfigCredentials(), log: core/* info */.pq }), probes: createHostProbes({ docker: createDocker() }) }, { ...options, onPreflightPassed: () => tracker.start() }));
     }
     catch (error) {
-        const rolledBack = error instanceof _flows_deploy_js__WEBPACK_IMPORTED_MODULE_7__/* .DeployRolledBackError */ .F ? error.result : undefined;
+        const rolledBack = error instanceof DeployRolledBackError ? error.result : undefined;
         if (rolledBack)
-            setOutputs(rolledBack);
-        await tracker.finish('failure', { description: rolledBack ? `rolled back: ${firstLine(rolledBack.reason ?? 'unhealthy')}` : 'failed', environmentUrl: rolledBack?.url });
+            setOutputs(rolledBack, outputPrefix);
+        await tracker.finish('failure', { description: rolledBack ? `rolled back: ${deploy_step_firstLine(rolledBack.reason ?? 'unhealthy')}` : 'failed', environmentUrl: rolledBack?.url });
         const message = error instanceof Error ? error.message : String(error);
-        await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_10__/* .writeSummary */ .S)((summary) => (0,_deploy_summary_js__WEBPACK_IMPORTED_MODULE_11__/* .deploySummary */ .e)(summary, options.env, { result: rolledBack, error: message }));
-        const renamed = (0,_deploy_inputs_js__WEBPACK_IMPORTED_MODULE_9__/* .renamedInputError */ .Z)(error);
+        await (0,run_action/* writeSummary */.S)((summary) => deploySummary(summary, options.env, { result: rolledBack, error: message }));
+        const renamed = (0,deploy_inputs/* renamedInputError */.Z)(error);
         if (renamed)
             throw renamed;
         if (rolledBack) {
             // The health and container log tail (redacted by the flow) go to the log and the summary;
             // the annotation keeps to one line.
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message);
-            throw new Error(`${firstLine(message)} (traffic stays on ${(0,_deploy_summary_js__WEBPACK_IMPORTED_MODULE_11__/* .servingText */ .M)(rolledBack)}; the health log is in the job summary)`);
+            core/* info */.pq(message);
+            throw new Error(`${deploy_step_firstLine(message)} (traffic stays on ${servingText(rolledBack)}; the health log is in the job summary)`);
         }
         throw error;
     }
-    setOutputs(result);
+    setOutputs(result, outputPrefix);
     await tracker.finish('success', { description: `${options.env} serves ${result.version}`, environmentUrl: result.url });
-    await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_10__/* .writeSummary */ .S)((summary) => (0,_deploy_summary_js__WEBPACK_IMPORTED_MODULE_11__/* .deploySummary */ .e)(summary, options.env, { result }));
-});
-function firstLine(text) {
+    await (0,run_action/* writeSummary */.S)((summary) => deploySummary(summary, options.env, { result }));
+    return result;
+}
+function deploy_step_firstLine(text) {
     return text.split('\n')[0] ?? text;
 }
+
+
+/***/ }),
+
+/***/ 5042:
+/***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3026);
+/* harmony import */ var _deploy_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9530);
+/* harmony import */ var _deploy_step_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4131);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4359);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1935);
+
+
+
+
+
+// A thin translator, as src/cli/commands/deploy.ts is for the CLI: inputs → the deploy flow →
+// outputs + job summary (deploy-step.ts, shared with the root action).
+await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_4__/* .runAction */ .C)(async () => {
+    const env = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF)('environment');
+    if (env !== 'dev' && env !== 'prod')
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('environment', env, 'dev or prod');
+    await (0,_deploy_step_js__WEBPACK_IMPORTED_MODULE_2__/* .deployStep */ .c)({ env, ...(0,_deploy_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .deployTargetFromInputs */ .K)() });
+});
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -43676,1299 +47839,6 @@ async function writeSummary(build) {
 
 /***/ }),
 
-/***/ 1785:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  D: () => (/* binding */ dockerConfigCredentials)
-});
-
-// UNUSED EXPORTS: CredentialsError, serverAddress
-
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./build/src/adapters/docker-credentials.js
-
-
-
-
-/** Credentials were configured but could not be read; the message never holds a secret. */
-class CredentialsError extends Error {
-    name = 'CredentialsError';
-}
-// Docker keys Docker Hub's credentials by its v1 index URL, whatever name the image uses.
-const dockerHubServer = 'https://index.docker.io/v1/';
-const dockerHubHosts = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-// docker-credential-helpers' fixed answer when it has nothing for a server (any helper, any OS).
-const notFoundMessage = 'credentials not found';
-/**
- * Reads credentials the way the docker CLI does: a per-registry `credHelpers` entry wins, then the
- * global `credsStore`, then the base64 `auth` of `auths` in config.json. The file is read on each
- * call, so a `docker login` made meanwhile is seen.
- */
-function dockerConfigCredentials(options = {}) {
-    return {
-        async get(registry) {
-            const configDir = options.configDir ?? (process.env.DOCKER_CONFIG || (0,external_node_path_.join)((0,external_node_os_namespaceObject.homedir)(), '.docker'));
-            const file = (0,external_node_path_.join)(configDir, 'config.json');
-            const config = await readConfig(file);
-            if (!config)
-                return null;
-            const server = serverAddress(registry);
-            const helper = helperFor(config, registry, server, file);
-            if (helper)
-                return runHelper(helper, server, options.helperTimeoutMs ?? 30_000);
-            return fromAuths(config, registry, file);
-        },
-    };
-}
-/** The address docker passes to helpers and uses as the `auths` key: the host, or Hub's index URL. */
-function serverAddress(registry) {
-    return dockerHubHosts.has(registry) ? dockerHubServer : registry;
-}
-async function readConfig(file) {
-    let text;
-    try {
-        text = await (0,promises_.readFile)(file, 'utf8');
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return null;
-        throw new CredentialsError(`cannot read ${file}: ${error.message}`);
-    }
-    let parsed;
-    try {
-        parsed = JSON.parse(text);
-    }
-    catch {
-        // JSON.parse's own message quotes the text around the error, which may be an `auth` value.
-        throw new CredentialsError(`${file} is not valid JSON; expected the docker CLI's config file (fix it, or run \`docker login\` again)`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new CredentialsError(`${file} holds ${Array.isArray(parsed) ? 'an array' : typeof parsed}; expected a JSON object as \`docker login\` writes it`);
-    }
-    return parsed;
-}
-/** The helper's name (`osxkeychain` for docker-credential-osxkeychain), or null to use `auths`. */
-function helperFor(config, registry, server, file) {
-    const helpers = config.credHelpers ?? {};
-    const perRegistry = matchingKey(Object.keys(helpers), registry, server);
-    const name = perRegistry === undefined ? config.credsStore : helpers[perRegistry];
-    if (name === undefined || name === '')
-        return null;
-    if (typeof name !== 'string' || !/^[A-Za-z0-9][\w.-]*$/.test(name)) {
-        throw new CredentialsError(`${file}: the credential helper for ${registry} is ${JSON.stringify(name)}; expected a helper name such as "osxkeychain" or "pass"`);
-    }
-    return name;
-}
-/** The key docker would use: exact match first, then any key whose host part is the registry's. */
-function matchingKey(keys, registry, server) {
-    const wanted = dockerHubHosts.has(registry) ? dockerHubHosts : new Set([registry]);
-    return keys.find((key) => key === server || key === registry) ?? keys.find((key) => wanted.has(hostOf(key)));
-}
-/** `https://ghcr.io/v2/` → `ghcr.io`, as the docker CLI's ConvertToHostname does. */
-function hostOf(key) {
-    return key.replace(/^https?:\/\//, '').split('/')[0] ?? '';
-}
-function fromAuths(config, registry, file) {
-    const auths = config.auths ?? {};
-    const key = matchingKey(Object.keys(auths), registry, serverAddress(registry));
-    const entry = key === undefined ? undefined : auths[key];
-    if (!entry)
-        return null;
-    if (typeof entry.auth === 'string' && entry.auth !== '') {
-        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-        const colon = decoded.indexOf(':');
-        if (colon <= 0) {
-            throw new CredentialsError(`${file}: auths["${key}"].auth is not base64 of "user:password"; run \`docker login ${registry}\` again`);
-        }
-        return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-    }
-    // Older clients and other tools write the two fields apart.
-    if (typeof entry.username === 'string' && typeof entry.password === 'string' && entry.username !== '') {
-        return { username: entry.username, password: entry.password };
-    }
-    // An empty entry is what `docker login` leaves beside a credential store: nothing here.
-    return null;
-}
-/** Runs `docker-credential-<name> get` with the server on stdin, per the docker-credential-helpers protocol. */
-function runHelper(name, server, timeoutMs) {
-    const program = `docker-credential-${name}`;
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_.spawn)(program, ['get'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (data) => (stdout += data));
-        child.stderr.setEncoding('utf8').on('data', (data) => (stderr = (stderr + data).slice(-4096)));
-        // A helper that exits before reading stdin makes the write fail; its exit status tells why.
-        child.stdin.on('error', () => { });
-        child.stdin.end(server);
-        child.once('error', (error) => {
-            // No such helper installed: docker itself then has nothing either, so neither do we.
-            if (error.code === 'ENOENT')
-                resolve(null);
-            else
-                reject(new CredentialsError(`${program} get could not run for ${server}: ${error.message}`));
-        });
-        child.once('close', (code, signal) => {
-            if (code === 0) {
-                try {
-                    resolve(parseHelperOutput(program, server, stdout));
-                }
-                catch (error) {
-                    reject(error);
-                }
-                return;
-            }
-            // Helpers print their error on stdout; on success stdout holds the secret, never quoted here.
-            const said = firstLine(stdout) || firstLine(stderr);
-            if (said.toLowerCase().includes(notFoundMessage)) {
-                resolve(null);
-                return;
-            }
-            const why = signal ? `was stopped (${signal}${signal === 'SIGTERM' ? `, no answer within ${timeoutMs}ms` : ''})` : `exited with ${code}`;
-            reject(new CredentialsError(`${program} get ${why} for ${server}${said && !said.includes('Secret') ? `: ${said}` : ''}`));
-        });
-    });
-}
-function parseHelperOutput(program, server, stdout) {
-    let parsed;
-    try {
-        parsed = JSON.parse(stdout);
-    }
-    catch {
-        throw new CredentialsError(`${program} get answered for ${server} with something that is not JSON; expected {"Username": …, "Secret": …}`);
-    }
-    const { Username: username, Secret: password } = (typeof parsed === 'object' && parsed !== null ? parsed : {});
-    if (typeof username !== 'string' || typeof password !== 'string') {
-        throw new CredentialsError(`${program} get answered for ${server} without string "Username" and "Secret" fields`);
-    }
-    if (username === '' && password === '')
-        return null;
-    return { username, password };
-}
-function firstLine(text) {
-    return (text.trim().split('\n')[0] ?? '').trim().slice(0, 200);
-}
-
-
-/***/ }),
-
-/***/ 920:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   B: () => (/* binding */ DockerError),
-/* harmony export */   h: () => (/* binding */ createDocker)
-/* harmony export */ });
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-
-/** A docker command that failed: the argv (never a secret: those travel in the environment) and why. */
-class DockerError extends Error {
-    args;
-    exitCode;
-    stderr;
-    name = 'DockerError';
-    constructor(args, exitCode, stderr, options) {
-        const tail = stderr.trim().split('\n').slice(-15).join('\n');
-        super(`docker ${args.slice(0, 3).join(' ')} failed (${exitCode === null ? 'could not run' : `exit ${exitCode}`})${tail ? `:\n${tail}` : ''}`, options);
-        this.args = args;
-        this.exitCode = exitCode;
-        this.stderr = stderr;
-    }
-}
-/** Keeps what explains a failure without letting a chatty build grow memory without bound. */
-const STDERR_LIMIT = 256 * 1024;
-function createDocker(options = {}) {
-    const dockerPath = options.dockerPath ?? 'docker';
-    return {
-        run(args, runOptions = {}) {
-            return new Promise((resolve, reject) => {
-                const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(dockerPath, args, {
-                    cwd: runOptions.cwd,
-                    stdio: ['ignore', 'pipe', 'pipe', ...(runOptions.inherit ?? [])],
-                    env: { ...process.env, ...runOptions.env },
-                });
-                let stdout = '';
-                let stderr = '';
-                let partial = '';
-                // Piped above; the extra inherited streams only make the overload lose track of that.
-                const [out, err] = [child.stdout, child.stderr];
-                out.setEncoding('utf8');
-                out.on('data', (data) => (stdout += data));
-                err.setEncoding('utf8');
-                err.on('data', (data) => {
-                    stderr = (stderr + data).slice(-STDERR_LIMIT);
-                    if (!runOptions.onLine)
-                        return;
-                    const lines = (partial + data).split('\n');
-                    partial = lines.pop() ?? '';
-                    for (const line of lines)
-                        runOptions.onLine(line);
-                });
-                child.once('error', (error) => reject(new DockerError(args, null, String(error), { cause: error })));
-                child.once('close', (exitCode) => {
-                    if (partial && runOptions.onLine)
-                        runOptions.onLine(partial);
-                    if (exitCode === 0)
-                        resolve({ stdout, stderr });
-                    else
-                        reject(new DockerError(args, exitCode, stderr));
-                });
-            });
-        },
-    };
-}
-
-
-/***/ }),
-
-/***/ 4946:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Az: () => (/* binding */ noDeploymentTracking),
-/* harmony export */   EM: () => (/* binding */ createGitHubDeployments),
-/* harmony export */   F3: () => (/* binding */ trackDeployment)
-/* harmony export */ });
-/* unused harmony export GitHubDeploymentsError */
-/* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2413);
-/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(16);
-// GitHub deployments and their statuses (REST: POST /repos/{o}/{r}/deployments and
-// …/deployments/{id}/statuses), in the style of ./github.ts: Octokit against GITHUB_API_URL, the
-// shared retry loop of ./retry.ts, errors that never contain the token.
-//
-// `trackDeployment` is the best-effort layer a deploy uses: every API failure becomes one warning
-// through `warn` and is otherwise ignored, so GitHub being down or a token without
-// `deployments: write` never fails or changes a deploy.
-
-
-/** A deployments API call that failed for good; the message never contains the token. */
-class GitHubDeploymentsError extends Error {
-    status;
-    call;
-    name = 'GitHubDeploymentsError';
-    constructor(message, status, call) {
-        super(message);
-        this.status = status;
-        this.call = call;
-    }
-}
-const apiVersionHeaders = { 'x-github-api-version': '2022-11-28' };
-function createGitHubDeployments(options) {
-    const apiUrl = (options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
-    const policy = (0,_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .retryPolicy */ .Jb)(options, { retries: 2, baseDelayMs: 1000, maxDelayMs: 10_000, timeoutMs: 15_000 });
-    const redact = redactor(options.token);
-    const log = (line) => options.log?.(redact(line));
-    const octokit = (0,_actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q)(options.token, { baseUrl: apiUrl });
-    function send(call, perform) {
-        return (0,_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .withRetries */ .LH)(policy, perform, {
-            classify: (error) => classify(call, error),
-            giveUp: (failure, attempts) => new GitHubDeploymentsError(redact(`${failure.summary}: ${failure.apiMessage || 'no message'}${failure.retryable ? ` (gave up after ${attempts} attempts)` : hintFor(failure.status)}`), failure.status, call),
-            log,
-        });
-    }
-    return {
-        async createDeployment(req) {
-            const { owner, repo } = req;
-            const { data, status } = await send(`POST /repos/${owner}/${repo}/deployments`, (signal) => octokit.request('POST /repos/{owner}/{repo}/deployments', {
-                owner,
-                repo,
-                ref: req.ref,
-                environment: req.environment,
-                auto_merge: false,
-                required_contexts: [],
-                ...(req.description !== undefined && { description: req.description }),
-                ...(req.productionEnvironment !== undefined && { production_environment: req.productionEnvironment }),
-                headers: apiVersionHeaders,
-                request: { signal },
-            }));
-            // 202 is GitHub's "merged the default branch instead" answer, which auto_merge=false rules out.
-            const id = data.id;
-            if (typeof id !== 'number') {
-                throw new GitHubDeploymentsError(`GitHub API ${status} on POST /repos/${owner}/${repo}/deployments: no deployment was created`, status, `POST /repos/${owner}/${repo}/deployments`);
-            }
-            return { id };
-        },
-        async createStatus(req) {
-            const { owner, repo, deploymentId } = req;
-            await send(`POST /repos/${owner}/${repo}/deployments/${deploymentId}/statuses`, (signal) => octokit.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
-                owner,
-                repo,
-                deployment_id: deploymentId,
-                state: req.state,
-                ...(req.description !== undefined && { description: req.description.slice(0, 140) }),
-                ...(req.environmentUrl !== undefined && { environment_url: req.environmentUrl }),
-                ...(req.logUrl !== undefined && { log_url: req.logUrl }),
-                headers: apiVersionHeaders,
-                request: { signal },
-            }));
-        },
-    };
-}
-/** Does nothing: tracking is off, or there is no repository or token. */
-const noDeploymentTracking = { start: async () => { }, finish: async () => { } };
-function trackDeployment(client, target, warn, info = () => { }) {
-    let id;
-    let broken = false;
-    const attempt = async (what, call) => {
-        if (broken)
-            return;
-        try {
-            await call();
-        }
-        catch (error) {
-            // One warning: after a failure the later calls are skipped (they would fail the same way).
-            broken = true;
-            warn(`GitHub deployment status not recorded (${what}); the deploy is not affected: ${error instanceof Error ? error.message : String(error)}`);
-        }
-    };
-    const { owner, repo } = target;
-    return {
-        async start() {
-            await attempt('creating the deployment', async () => {
-                id = (await client.createDeployment({ owner, repo, ref: target.ref, environment: target.environment, description: target.description, productionEnvironment: target.productionEnvironment })).id;
-                info(`GitHub deployment ${id} created for ${target.environment}`);
-            });
-            if (id === undefined)
-                return;
-            await attempt('in_progress', () => client.createStatus({ owner, repo, deploymentId: id, state: 'in_progress', description: target.description, logUrl: target.logUrl }));
-        },
-        async finish(state, details) {
-            if (id === undefined)
-                return;
-            await attempt(state, async () => {
-                await client.createStatus({
-                    owner,
-                    repo,
-                    deploymentId: id,
-                    state,
-                    description: details.description,
-                    ...(details.environmentUrl !== undefined && { environmentUrl: details.environmentUrl }),
-                    logUrl: target.logUrl,
-                });
-                info(`GitHub deployment ${id}: ${state}`);
-            });
-        },
-    };
-}
-function classify(call, error) {
-    const fields = (typeof error === 'object' && error !== null ? error : {});
-    const response = fields.response;
-    if (response === undefined) {
-        const message = typeof fields.message === 'string' ? fields.message : String(error);
-        return { status: undefined, apiMessage: message, summary: `GitHub API request failed (no response) on ${call}`, retryable: true };
-    }
-    const status = typeof response.status === 'number' ? response.status : undefined;
-    const data = response.data;
-    const apiMessage = typeof data === 'string'
-        ? data.trim().slice(0, 300)
-        : typeof data === 'object' && data !== null && typeof data.message === 'string'
-            ? data.message
-            : '';
-    const retryable = status === undefined || status >= 500 || status === 429;
-    return { status, apiMessage, summary: `GitHub API ${status ?? '?'} on ${call}`, retryable, delayHintMs: retryable ? (0,_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .retryAfterMs */ .Vs)(response.headers?.['retry-after']) : undefined };
-}
-const statusHints = {
-    401: 'the token was rejected; check that it is set and not expired',
-    403: 'the token lacks permission; deployment statuses need "deployments: write"',
-    404: 'the repository does not exist or the token cannot see it',
-};
-function hintFor(status) {
-    const hint = status === undefined ? undefined : statusHints[status];
-    return hint ? ` (${hint})` : '';
-}
-function redactor(token) {
-    return token.length < 4 ? (text) => text : (text) => text.replaceAll(token, '***');
-}
-
-
-/***/ }),
-
-/***/ 3624:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K: () => (/* binding */ createHostProbes)
-/* harmony export */ });
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7975);
-/* harmony import */ var _core_preflight_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2950);
-/* harmony import */ var _docker_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(920);
-
-
-
-
-
-
-const execFileAsync = (0,node_util__WEBPACK_IMPORTED_MODULE_3__.promisify)(node_child_process__WEBPACK_IMPORTED_MODULE_0__.execFile);
-async function readOptional(path) {
-    try {
-        return await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(path, 'utf8');
-    }
-    catch (error) {
-        if (isErrno(error, 'ENOENT', 'ENOTDIR'))
-            return undefined;
-        throw error;
-    }
-}
-function isErrno(error, ...codes) {
-    return error instanceof Error && codes.includes(error.code ?? '');
-}
-function lastLine(text) {
-    return text.trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
-}
-function createHostProbes(options = {}) {
-    const docker = options.docker ?? (0,_docker_js__WEBPACK_IMPORTED_MODULE_4__/* .createDocker */ .h)();
-    const root = options.root ?? '/';
-    const at = (path) => (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(root, path);
-    const ssPath = options.ssPath ?? 'ss';
-    async function memoryCgroup() {
-        const procSelfCgroup = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(at('proc/self/cgroup'), 'utf8');
-        const procCgroups = await readOptional(at('proc/cgroups'));
-        const controllers = (await readOptional(at('sys/fs/cgroup/cgroup.controllers'))) ?? (await readOptional(at('sys/fs/cgroup/unified/cgroup.controllers')));
-        return (0,_core_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .parseMemoryCgroup */ .b2)({ procSelfCgroup, procCgroups, controllers });
-    }
-    async function engineInfo() {
-        const { stdout } = await docker.run(['info', '--format', '{{.Architecture}}\t{{.OSType}}\t{{.MemoryLimit}}\t{{.DockerRootDir}}']);
-        const [architecture = '', osType = '', memoryLimit = '', dockerRootDir = ''] = stdout.trim().split('\t');
-        if (!architecture || !['true', 'false'].includes(memoryLimit)) {
-            throw new Error(`docker info printed ${JSON.stringify(stdout.trim())}; expected ARCHITECTURE<TAB>OSTYPE<TAB>true|false<TAB>ROOTDIR`);
-        }
-        return { architecture, osType, memoryLimit: memoryLimit === 'true', dockerRootDir };
-    }
-    async function freeDisk(path) {
-        const s = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.statfs)(path).catch((error) => {
-            throw new Error(`free disk of ${path}: ${String(error)}; expected an existing path on the filesystem to check`, { cause: error });
-        });
-        return { path, availableBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
-    }
-    async function listenersFromSs() {
-        try {
-            const { stdout } = await execFileAsync(ssPath, ['-ltnpH'], { maxBuffer: 16 * 1024 * 1024 });
-            return (0,_core_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .parseSsListeners */ .T4)(stdout);
-        }
-        catch {
-            return undefined;
-        }
-    }
-    async function socketOwners(inodes) {
-        const owners = new Map();
-        const pids = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readdir)(at('proc'))).filter((name) => /^\d+$/.test(name));
-        await Promise.all(pids.map(async (pid) => {
-            let fds;
-            try {
-                fds = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readdir)(at(`proc/${pid}/fd`));
-            }
-            catch {
-                return; // another user's process, or gone
-            }
-            let name;
-            for (const fd of fds) {
-                const inode = (0,_core_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .socketInode */ .Jx)(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readlink)(at(`proc/${pid}/fd/${fd}`)).catch(() => ''));
-                if (inode === undefined || !inodes.has(inode))
-                    continue;
-                name ??= ((await readOptional(at(`proc/${pid}/comm`))) ?? '?').trim();
-                const list = owners.get(inode) ?? [];
-                if (!list.some((p) => p.pid === Number(pid)))
-                    list.push({ name, pid: Number(pid) });
-                owners.set(inode, list);
-            }
-        }));
-        return owners;
-    }
-    async function listenersFromProcFs() {
-        const v4 = await readOptional(at('proc/net/tcp'));
-        const v6 = await readOptional(at('proc/net/tcp6'));
-        if (v4 === undefined && v6 === undefined)
-            throw new Error(`neither ss nor ${at('proc/net/tcp')} is available; expected iproute2's ss or a /proc filesystem`);
-        const entries = [...(0,_core_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .parseProcNetTcp */ .Kh)(v4 ?? '', 4), ...(0,_core_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .parseProcNetTcp */ .Kh)(v6 ?? '', 6)];
-        const owners = await socketOwners(new Set(entries.map((e) => e.inode).filter((i) => i !== 0)));
-        return (0,_core_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .listenersFromProc */ .EQ)(entries, owners);
-    }
-    async function tcpListeners() {
-        const fromSs = await listenersFromSs();
-        if (fromSs)
-            return { listeners: fromSs, source: 'ss' };
-        return { listeners: await listenersFromProcFs(), source: 'proc' };
-    }
-    async function publishedPorts(project) {
-        const { stdout } = await docker.run((0,_core_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .psPortsArgs */ .Dv)(project));
-        return (0,_core_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .containersFromPs */ .gR)(stdout);
-    }
-    async function portState(wanted, project) {
-        const [{ listeners }, containers] = await Promise.all([tcpListeners(), publishedPorts()]);
-        return (0,_core_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .classifyPort */ .eU)(wanted, listeners, containers, project);
-    }
-    async function imagePlatforms(ref, where) {
-        try {
-            if (where === 'local') {
-                const { stdout } = await docker.run((0,_core_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .imageInspectPlatformArgs */ .k7)(ref));
-                return { found: true, where, platforms: [(0,_core_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .parsePlatform */ .FL)(stdout.trim())] };
-            }
-            const { stdout } = await docker.run((0,_core_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .imagetoolsRawArgs */ .sT)(ref));
-            const platforms = (0,_core_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .platformsFromRawManifest */ .mt)(stdout) ?? (0,_core_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .platformsFromImageConfig */ .Y_)((await docker.run((0,_core_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .imagetoolsConfigArgs */ .yT)(ref))).stdout);
-            return { found: true, where, platforms };
-        }
-        catch (error) {
-            if (error instanceof _docker_js__WEBPACK_IMPORTED_MODULE_4__/* .DockerError */ .B)
-                return { found: false, reason: lastLine(error.stderr) || error.message };
-            throw error;
-        }
-    }
-    async function secretFile(path) {
-        try {
-            const s = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(path);
-            if (s.isFile())
-                return { kind: 'file', size: s.size };
-            const type = s.isDirectory() ? 'directory' : s.isFIFO() ? 'named pipe' : s.isSocket() ? 'socket' : s.isCharacterDevice() || s.isBlockDevice() ? 'device' : 'special file';
-            return { kind: 'not-a-file', type };
-        }
-        catch (error) {
-            if (isErrno(error, 'ENOENT', 'ENOTDIR'))
-                return { kind: 'missing' };
-            return { kind: 'inaccessible', reason: error.code ?? String(error) };
-        }
-    }
-    async function composeConfig(compose, runOptions = {}) {
-        try {
-            await docker.run((0,_core_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .composeConfigArgs */ .W)(compose), runOptions);
-            return { ok: true };
-        }
-        catch (error) {
-            if (error instanceof _docker_js__WEBPACK_IMPORTED_MODULE_4__/* .DockerError */ .B && error.exitCode !== null)
-                return { ok: false, stderr: error.stderr };
-            throw error;
-        }
-    }
-    return { memoryCgroup, engineInfo, freeDisk, tcpListeners, publishedPorts, portState, imagePlatforms, secretFile, composeConfig };
-}
-
-
-/***/ }),
-
-/***/ 1186:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Hn: () => (/* binding */ createRegistryClient)
-});
-
-// UNUSED EXPORTS: RegistryError, isLoopbackHost, mediaTypes, parseAuthChallenges, registryBaseUrl
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./build/src/core/errors.js
-var errors = __nccwpck_require__(3026);
-// EXTERNAL MODULE: ./build/src/core/image-ref.js
-var image_ref = __nccwpck_require__(7515);
-;// CONCATENATED MODULE: ./build/src/core/oci-labels.js
-const revisionLabel = 'org.opencontainers.image.revision';
-/** OCI labels (and annotations: the same keys) for the per-platform manifests and the index. */
-function ociLabels(facts, extra = {}) {
-    const labels = {};
-    for (const key of ['title', 'description', 'source', 'url', 'version', 'revision', 'created', 'licenses']) {
-        const value = facts[key];
-        if (value)
-            labels[`org.opencontainers.image.${key}`] = value;
-    }
-    // Extra labels may add or override any fact but the revision: the registry checks (an immutable
-    // tag re-run, `latest` only moving forward) read the commit from it.
-    const merged = { ...labels, ...extra };
-    if (facts.revision)
-        merged[revisionLabel] = facts.revision;
-    return merged;
-}
-
-// EXTERNAL MODULE: ./build/src/adapters/retry.js
-var retry = __nccwpck_require__(16);
-;// CONCATENATED MODULE: ./build/src/adapters/registry.js
-
-
-
-
-
-/** A registry call that failed for good; the message never contains a password or token. */
-class RegistryError extends Error {
-    status;
-    call;
-    name = 'RegistryError';
-    constructor(message, 
-    /** HTTP status of the last answer, or undefined when none arrived. */
-    status, 
-    /** e.g. "HEAD /v2/owner/app/manifests/v1.0.0" */
-    call) {
-        super(message);
-        this.status = status;
-        this.call = call;
-    }
-}
-const mediaTypes = {
-    ociIndex: 'application/vnd.oci.image.index.v1+json',
-    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-};
-const manifestAccept = [mediaTypes.ociIndex, mediaTypes.ociManifest, mediaTypes.dockerManifestList, mediaTypes.dockerManifest].join(', ');
-const indexTypes = new Set([mediaTypes.ociIndex, mediaTypes.dockerManifestList]);
-const imageManifestTypes = new Set([mediaTypes.ociManifest, mediaTypes.dockerManifest]);
-// The distribution spec lets registries refuse manifests over 4 MiB; config blobs are small JSON.
-// Anything far bigger is not what we asked for and is not read into memory.
-const maxBodyBytes = 16 * 1024 * 1024;
-const digestPattern = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-/** The base URL of a registry's API: plain http for loopback, as Docker treats those as insecure. */
-function registryBaseUrl(registry) {
-    if (registry === 'docker.io' || registry === 'index.docker.io')
-        return 'https://registry-1.docker.io';
-    return `${isLoopbackHost(registry) ? 'http' : 'https'}://${registry}`;
-}
-/** `localhost`, 127.0.0.0/8 or [::1], with or without a port. */
-function isLoopbackHost(hostWithPort) {
-    const host = hostWithPort.startsWith('[') ? hostWithPort.slice(0, hostWithPort.indexOf(']') + 1) : hostWithPort.replace(/:\d+$/, '');
-    return host === 'localhost' || host === '[::1]' || /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(host);
-}
-/** Parses a WWW-Authenticate header (RFC 9110 §11.6.1), which may hold several challenges. */
-function parseAuthChallenges(header) {
-    const challenges = [];
-    const token = /[!#$%&'*+.^_`|~0-9A-Za-z-]+/y;
-    let at = 0;
-    const skip = (pattern) => {
-        while (at < header.length && pattern.test(header[at]))
-            at++;
-    };
-    while (at < header.length) {
-        skip(/[\s,]/);
-        token.lastIndex = at;
-        const name = token.exec(header)?.[0];
-        if (name === undefined)
-            break;
-        at += name.length;
-        skip(/\s/);
-        if (header[at] !== '=') {
-            challenges.push({ scheme: name.toLowerCase(), params: {} });
-            continue;
-        }
-        at++;
-        skip(/\s/);
-        let value = '';
-        if (header[at] === '"') {
-            for (at++; at < header.length && header[at] !== '"'; at++)
-                value += header[at] === '\\' ? (header[++at] ?? '') : header[at];
-            at++;
-        }
-        else {
-            const end = header.slice(at).search(/[\s,]/);
-            value = end === -1 ? header.slice(at) : header.slice(at, at + end);
-            at += value.length;
-        }
-        const current = challenges.at(-1);
-        if (current)
-            current.params[name.toLowerCase()] = value;
-    }
-    return challenges;
-}
-function createRegistryClient(options = {}) {
-    const policy = (0,retry/* retryPolicy */.Jb)(options, { retries: 3, baseDelayMs: 500, maxDelayMs: 10_000, timeoutMs: 30_000 });
-    // Every password, basic string and token the client handles, so no message can carry one.
-    // Strings under 4 characters are skipped: masking them would garble messages, not protect anything.
-    const secrets = new Set();
-    const keepSecret = (secret) => {
-        if (secret.length >= 4)
-            secrets.add(secret);
-    };
-    const redact = (text) => [...secrets].reduce((out, secret) => out.replaceAll(secret, '***'), text);
-    const log = (line) => options.log?.(redact(line));
-    const fail = (message, status, call) => new RegistryError(redact(message), status, call);
-    const http = { policy, log, fail };
-    /** Authorization header values by registry and scope, for the client's life. */
-    const authorizations = new Map();
-    const credentialLookups = new Map();
-    function credentialsFor(registry) {
-        let lookup = credentialLookups.get(registry);
-        if (!lookup) {
-            lookup = (options.credentials?.get(registry) ?? Promise.resolve(null)).then((found) => {
-                if (found) {
-                    keepSecret(found.password);
-                    keepSecret(basic(found).slice('Basic '.length));
-                }
-                return found;
-            });
-            credentialLookups.set(registry, lookup);
-        }
-        return lookup;
-    }
-    /** One GET or HEAD of the registry API, authenticating as the registry asks; 401/403 throw. */
-    async function send(image, method, path, accept) {
-        const scope = `repository:${image.repository}:pull`;
-        const key = `${image.registry} ${scope}`;
-        const call = `${method} ${path}`;
-        const url = registryBaseUrl(image.registry) + path;
-        const headers = (authorization) => ({
-            ...(accept && { accept }),
-            ...(authorization && { authorization }),
-        });
-        const where = `registry ${image.registry}`;
-        let reply = await exchange(http, where, call, url, method, headers(authorizations.get(key)));
-        // A 401 with a cached token means it expired: challenge again, once.
-        if (reply.status === 401) {
-            const authorization = await authenticate(image, scope, reply.headers.get('www-authenticate') ?? '');
-            authorizations.set(key, authorization);
-            reply = await exchange(http, where, call, url, method, headers(authorization));
-        }
-        if (reply.status === 401 || reply.status === 403) {
-            throw await notAuthorized(image, reply.status, call);
-        }
-        return reply;
-    }
-    async function notAuthorized(image, status, call) {
-        const had = await credentialsFor(image.registry).catch(() => null);
-        const login = image.registry === 'docker.io' ? 'docker login' : `docker login ${image.registry}`;
-        const why = had ? `the credentials for ${image.registry} were refused` : `no credentials for ${image.registry} were found`;
-        return fail(`not authorized to read ${image.name}: run \`${login}\` (${why})`, status, call);
-    }
-    /** The Authorization header value that answers the registry's challenge. */
-    async function authenticate(image, scope, header) {
-        const challenges = parseAuthChallenges(header);
-        const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
-        if (bearer)
-            return bearerToken(image, scope, bearer.params);
-        if (challenges.some((challenge) => challenge.scheme === 'basic')) {
-            const credentials = await credentialsFor(image.registry);
-            if (!credentials)
-                throw await notAuthorized(image, 401);
-            return basic(credentials);
-        }
-        const offered = challenges.map((challenge) => challenge.scheme).join(', ') || 'no WWW-Authenticate challenge';
-        throw fail(`registry ${image.registry} asked for authentication (${offered}); expected a Bearer or Basic challenge`, 401);
-    }
-    /** The token flow of the distribution spec: GET realm?service&scope, with Basic when we have credentials. */
-    async function bearerToken(image, scope, params) {
-        let realm;
-        try {
-            realm = new URL(params.realm ?? '');
-            if (realm.protocol !== 'https:' && realm.protocol !== 'http:')
-                throw new Error('not http(s)');
-        }
-        catch {
-            throw fail(`registry ${image.registry} sent a Bearer challenge whose realm ${JSON.stringify(params.realm ?? '')} is not an http(s) URL`, 401);
-        }
-        if (params.service !== undefined)
-            realm.searchParams.set('service', params.service);
-        realm.searchParams.set('scope', scope);
-        const credentials = await credentialsFor(image.registry);
-        if (credentials && realm.protocol === 'http:' && !isLoopbackHost(realm.host)) {
-            throw fail(`registry ${image.registry} sent its token realm over plain http (${realm.origin}); refusing to send credentials there`, 401);
-        }
-        const where = `token server ${realm.host}`;
-        const call = `GET ${realm.pathname}`;
-        const reply = await exchange(http, where, call, realm.href, 'GET', credentials ? { authorization: basic(credentials) } : {});
-        if (reply.status === 401 || reply.status === 403)
-            throw await notAuthorized(image, reply.status, call);
-        if (reply.status !== 200)
-            throw unexpected(where, call, reply);
-        const body = parseJson(reply.body);
-        const token = [body?.token, body?.access_token].find((value) => typeof value === 'string' && value !== '');
-        if (token === undefined)
-            throw fail(`${where} answered ${call} without a "token" or "access_token"`, reply.status, call);
-        keepSecret(token);
-        return `Bearer ${token}`;
-    }
-    function unexpected(where, call, reply) {
-        return fail(`${where} answered ${statusText(reply)} to ${call}${errorDetail(reply)}`, reply.status, call);
-    }
-    async function resolveTag(image, tag) {
-        if (!(0,image_ref/* isValidTag */.r)(tag))
-            throw new errors/* InputError */.dz('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
-        const path = `/v2/${image.repository}/manifests/${tag}`;
-        const reply = await send(image, 'HEAD', path, manifestAccept);
-        if (reply.status === 404)
-            return null;
-        if (reply.status !== 200)
-            throw unexpected(`registry ${image.registry}`, `HEAD ${path}`, reply);
-        const digest = reply.headers.get('docker-content-digest');
-        const mediaType = contentType(reply);
-        if (digest && digestPattern.test(digest) && mediaType)
-            return { digest, mediaType };
-        // The spec only says SHOULD for both headers on HEAD: read the manifest and hash it instead.
-        const manifest = await getManifest(image, tag, undefined);
-        return { digest: manifest.digest, mediaType: manifest.mediaType };
-    }
-    /** GET a manifest by tag or digest; the content is checked against the digest asked or announced. */
-    async function getManifest(image, reference, expectedDigest) {
-        const path = `/v2/${image.repository}/manifests/${reference}`;
-        const reply = await send(image, 'GET', path, manifestAccept);
-        if (reply.status !== 200)
-            throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
-        const announced = reply.headers.get('docker-content-digest') ?? undefined;
-        const digest = verifiedDigest(reply.body, expectedDigest ?? announced, `${image.name}@${reference}`);
-        const json = parseJson(reply.body);
-        if (typeof json !== 'object' || json === null)
-            throw fail(`registry ${image.registry} answered GET ${path} with a body that is not a JSON manifest`, 200, `GET ${path}`);
-        const body = json;
-        const mediaType = (typeof body.mediaType === 'string' && body.mediaType) || contentType(reply) || (Array.isArray(body.manifests) ? mediaTypes.ociIndex : mediaTypes.ociManifest);
-        return { digest, mediaType, body };
-    }
-    async function getConfigBlob(image, digest) {
-        const path = `/v2/${image.repository}/blobs/${digest}`;
-        const reply = await send(image, 'GET', path);
-        if (reply.status !== 200)
-            throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
-        verifiedDigest(reply.body, digest, `${image.name}@${digest}`);
-        return parseJson(reply.body);
-    }
-    /** Rejects content that is not what was asked for: fail closed rather than trust a bad answer. */
-    function verifiedDigest(body, expected, what) {
-        const sha256 = `sha256:${(0,external_node_crypto_.createHash)('sha256').update(body).digest('hex')}`;
-        if (expected === undefined)
-            return sha256;
-        const algorithm = expected.slice(0, expected.indexOf(':'));
-        if (algorithm !== 'sha256' && algorithm !== 'sha512')
-            return expected;
-        const actual = algorithm === 'sha256' ? sha256 : `sha512:${(0,external_node_crypto_.createHash)('sha512').update(body).digest('hex')}`;
-        if (actual !== expected)
-            throw fail(`the registry sent content for ${what} whose digest is ${actual}, not ${expected}`);
-        return expected;
-    }
-    function descriptorDigest(image, descriptor, what) {
-        const digest = descriptor?.digest;
-        if (typeof digest !== 'string' || !digestPattern.test(digest)) {
-            throw fail(`${image.name}: ${what} has no valid digest (${JSON.stringify(digest)}); expected algorithm:hex such as sha256:…`);
-        }
-        return digest;
-    }
-    async function revisionOf(image, tag) {
-        // HEAD first, so that 404 on it stays the one answer meaning "no such tag"; then read by
-        // digest, so that the content is the very one whose digest is reported even if the tag moves.
-        const ref = await resolveTag(image, tag);
-        if (!ref)
-            return null;
-        const top = await getManifest(image, ref.digest, ref.digest);
-        const fromTop = annotation(top.body);
-        if (fromTop !== null)
-            return { digest: ref.digest, revision: fromTop };
-        let manifest = top;
-        if (indexTypes.has(top.mediaType)) {
-            const entries = Array.isArray(top.body.manifests) ? top.body.manifests : [];
-            const first = entries.find(isPlatformManifest);
-            if (!first)
-                return { digest: ref.digest, revision: null };
-            const digest = descriptorDigest(image, first, `the first platform manifest of ${tag}`);
-            manifest = await getManifest(image, digest, digest);
-            const fromManifest = annotation(manifest.body);
-            if (fromManifest !== null)
-                return { digest: ref.digest, revision: fromManifest };
-        }
-        if (!imageManifestTypes.has(manifest.mediaType)) {
-            throw fail(`${image.name}:${tag} leads to a manifest of type ${manifest.mediaType}; expected an image manifest (${[...imageManifestTypes].join(' or ')})`);
-        }
-        const configDigest = descriptorDigest(image, manifest.body.config, `the config of ${manifest.digest}`);
-        const config = (await getConfigBlob(image, configDigest));
-        const label = config?.config?.Labels?.[revisionLabel];
-        return { digest: ref.digest, revision: typeof label === 'string' && label !== '' ? label : null };
-    }
-    async function platformsOf(image, digest) {
-        const top = await getManifest(image, digest, digest);
-        const entries = indexTypes.has(top.mediaType) ? (top.body.manifests ?? []).filter(isPlatformManifest) : [{ digest, platform: undefined }];
-        const sizes = [];
-        for (const entry of entries) {
-            const entryDigest = descriptorDigest(image, entry, `a platform manifest of ${digest}`);
-            const manifest = entryDigest === digest ? top : await getManifest(image, entryDigest, entryDigest);
-            const parts = [manifest.body.config, ...(manifest.body.layers ?? [])];
-            const size = parts.reduce((sum, part) => sum + (typeof part?.size === 'number' ? part.size : 0), 0);
-            const p = entry.platform;
-            const platform = p ? [p.os, p.architecture, p.variant].filter((x) => typeof x === 'string' && x).join('/') : 'unknown';
-            sizes.push({ platform, digest: entryDigest, size });
-        }
-        return sizes;
-    }
-    return { resolveTag, revisionOf, platformsOf };
-}
-function annotation(body) {
-    const value = body.annotations?.[revisionLabel];
-    return typeof value === 'string' && value !== '' ? value : null;
-}
-/** buildx lists attestations (provenance, SBOM) as `unknown/unknown` manifests in the index. */
-function isPlatformManifest(entry) {
-    if (entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
-        return false;
-    return !(entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown');
-}
-function basic(credentials) {
-    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-}
-function parseJson(body) {
-    try {
-        return JSON.parse(body.toString('utf8'));
-    }
-    catch {
-        return undefined;
-    }
-}
-function contentType(reply) {
-    return reply.headers.get('content-type')?.split(';')[0]?.trim() || undefined;
-}
-function statusText(reply) {
-    return `${reply.status}${reply.statusText ? ` ${reply.statusText}` : ''}`;
-}
-/** The distribution spec's error body, `{"errors":[{"code","message"}]}`, as one short line. */
-function errorDetail(reply) {
-    const body = parseJson(reply.body);
-    const errors = Array.isArray(body?.errors) ? body.errors : [];
-    const text = errors
-        .map((error) => [error.code, error.message].filter((part) => typeof part === 'string' && part !== '').join(': '))
-        .filter((line) => line !== '')
-        .join('; ');
-    return text ? `: ${text.slice(0, 300)}` : '';
-}
-/** Thrown inside an attempt so that the shared loop retries an answer with a retryable status. */
-class RetryableReply {
-    reply;
-    constructor(reply) {
-        this.reply = reply;
-    }
-}
-/**
- * One request, retried on 5xx, 429, network errors and timeouts with exponential backoff; any
- * other status is returned for the caller to judge. The body is read inside the attempt, so a
- * connection cut mid-body is retried too.
- */
-function exchange(http, where, call, url, method, headers) {
-    return (0,retry/* withRetries */.LH)(http.policy, async (signal) => {
-        const response = await fetch(url, { method, headers, signal });
-        // On HEAD, Content-Length is the manifest's size and no body follows.
-        const length = method === 'HEAD' ? 0 : Number(response.headers.get('content-length') ?? 0);
-        if (length > maxBodyBytes) {
-            await response.body?.cancel();
-            throw http.fail(`${where} answered ${call} with ${length} bytes; expected a manifest or config of at most ${maxBodyBytes}`, response.status, call);
-        }
-        const reply = { status: response.status, statusText: response.statusText, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
-        if (isRetryable(reply.status))
-            throw new RetryableReply(reply);
-        return reply;
-    }, {
-        classify: (error) => {
-            const reply = error instanceof RetryableReply ? error.reply : undefined;
-            const what = reply ? statusText(reply) : networkFailure(error, http.policy.timeoutMs);
-            return {
-                what,
-                status: reply?.status,
-                error,
-                summary: `${where}: ${what} on ${call}`,
-                retryable: !(error instanceof RegistryError),
-                delayHintMs: (0,retry/* retryAfterMs */.Vs)(reply?.headers.get('retry-after')),
-            };
-        },
-        giveUp: (failure, attempts) => failure.retryable ? http.fail(`${where} did not answer ${call} after ${attempts} attempts (last: ${failure.what})`, failure.status, call) : failure.error,
-        log: http.log,
-    });
-}
-function isRetryable(status) {
-    return status >= 500 || status === 429;
-}
-/** fetch reports "fetch failed" with the reason in `cause` (ECONNREFUSED, ECONNRESET…). */
-function networkFailure(error, timeoutMs) {
-    if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError'))
-        return `no answer within ${(0,retry/* formatDelay */.Zk)(timeoutMs)}`;
-    const cause = error?.cause;
-    if (typeof cause?.code === 'string')
-        return cause.code;
-    if (typeof cause?.message === 'string')
-        return cause.message;
-    return error instanceof Error ? error.message : String(error);
-}
-
-
-/***/ }),
-
-/***/ 16:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Jb: () => (/* binding */ retryPolicy),
-/* harmony export */   LH: () => (/* binding */ withRetries),
-/* harmony export */   Vs: () => (/* binding */ retryAfterMs),
-/* harmony export */   Zk: () => (/* binding */ formatDelay)
-/* harmony export */ });
-/* unused harmony export retryDelayMs */
-// The one place where HTTP adapters retry (modelled on actions/checkout's retry helper): a bounded
-// attempt loop with exponential backoff, a server's own wait (Retry-After, a rate-limit reset)
-// taking precedence, every wait capped, one log line per retry. What counts as retryable, what
-// a failure is called and the final error stay with each adapter, which knows its API.
-function retryPolicy(options, defaults) {
-    return {
-        attempts: (options.retries ?? defaults.retries) + 1,
-        baseDelayMs: options.retryBaseDelayMs ?? defaults.baseDelayMs,
-        maxDelayMs: options.maxRetryDelayMs ?? defaults.maxDelayMs,
-        timeoutMs: options.requestTimeoutMs ?? defaults.timeoutMs,
-    };
-}
-/**
- * The wait before the attempt after `attemptNumber` (1 for the first): the server's hint when it
- * gave one, else the base delay doubled per retry; never negative, at most `maxDelayMs`, whole ms.
- */
-function retryDelayMs(policy, attemptNumber, hintMs) {
-    const backoff = policy.baseDelayMs * 2 ** (attemptNumber - 1);
-    return Math.round(Math.min(Math.max(hintMs ?? backoff, 0), policy.maxDelayMs));
-}
-/** Retry-After is either delay-seconds or an HTTP date; undefined when absent or unreadable. */
-function retryAfterMs(header, now = Date.now()) {
-    if (header === undefined || header === null || header.trim() === '')
-        return undefined;
-    const seconds = Number(header);
-    if (Number.isFinite(seconds))
-        return seconds * 1000;
-    const date = Date.parse(header);
-    return Number.isNaN(date) ? undefined : date - now;
-}
-/** `250ms`, `1s`, `1.5s`. */
-function formatDelay(ms) {
-    return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
-}
-const sleepFor = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/**
- * Runs `attempt` until it resolves, each time with a signal that aborts after `policy.timeoutMs`.
- * A failure the handlers deem retryable is logged as
- * `<summary>, retrying in 1s (attempt 2 of 4)` and retried after the delay, while attempts remain.
- */
-async function withRetries(policy, attempt, handlers) {
-    const sleep = handlers.sleep ?? sleepFor;
-    for (let attemptNumber = 1;; attemptNumber++) {
-        try {
-            return await attempt(AbortSignal.timeout(policy.timeoutMs));
-        }
-        catch (error) {
-            const failure = handlers.classify(error);
-            if (!failure.retryable || attemptNumber >= policy.attempts)
-                throw handlers.giveUp(failure, attemptNumber);
-            const delayMs = retryDelayMs(policy, attemptNumber, failure.delayHintMs);
-            handlers.log(`${failure.summary}, retrying in ${formatDelay(delayMs)} (attempt ${attemptNumber + 1} of ${policy.attempts})`);
-            await sleep(delayMs);
-        }
-    }
-}
-
-
-/***/ }),
-
-/***/ 260:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Cu: () => (/* binding */ caddyReloadArgs),
-/* harmony export */   Ez: () => (/* binding */ stopArgs),
-/* harmony export */   F$: () => (/* binding */ healthWaitSeconds),
-/* harmony export */   LK: () => (/* binding */ PROXY_SERVICE),
-/* harmony export */   Lf: () => (/* binding */ execArgs),
-/* harmony export */   Qx: () => (/* binding */ colourService),
-/* harmony export */   RQ: () => (/* binding */ otherColour),
-/* harmony export */   RR: () => (/* binding */ logsArgs),
-/* harmony export */   SX: () => (/* binding */ upServiceArgs),
-/* harmony export */   UP: () => (/* binding */ configJsonArgs),
-/* harmony export */   bw: () => (/* binding */ pullArgs),
-/* harmony export */   de: () => (/* binding */ psArgs),
-/* harmony export */   fp: () => (/* binding */ redactSecrets),
-/* harmony export */   i: () => (/* binding */ DEV_SERVICE),
-/* harmony export */   i5: () => (/* binding */ upstreamsText),
-/* harmony export */   iR: () => (/* binding */ parseUpstreams),
-/* harmony export */   ol: () => (/* binding */ digestOf),
-/* harmony export */   sy: () => (/* binding */ colourImageVariable),
-/* harmony export */   tQ: () => (/* binding */ parsePs),
-/* harmony export */   to: () => (/* binding */ setEnvLines),
-/* harmony export */   xr: () => (/* binding */ readEnvLines)
-/* harmony export */ });
-/* unused harmony exports ROLLOUT_PROFILE, CADDYFILE, COLOURS, composeBase, parseGoDuration, serviceHealthcheck */
-// Pure argv builders for the compose commands of a deploy (Kamal-style command objects: each
-// returns the argv given to `docker`, never runs it), the text of caddy/upstreams.caddy for a
-// colour order, and the health wait derived from a service's healthcheck. The deploy flow
-// (src/flows/deploy.ts) runs them through src/adapters/docker.ts.
-const PROXY_SERVICE = 'synapse-prod';
-const DEV_SERVICE = 'synapse-dev';
-const ROLLOUT_PROFILE = 'rollout';
-const CADDYFILE = '/etc/caddy/Caddyfile';
-const COLOURS = (/* unused pure expression or super */ null && (['blue', 'green']));
-function colourService(colour) {
-    return `synapse-prod-${colour}`;
-}
-function otherColour(colour) {
-    return colour === 'blue' ? 'green' : 'blue';
-}
-/** The variable holding a colour's image reference: SYNAPSE_PROD_BLUE_IMAGE. */
-function colourImageVariable(colour) {
-    return `SYNAPSE_PROD_${colour.toUpperCase()}_IMAGE`;
-}
-/** Green only runs with the `rollout` profile. */
-function profilesFor(service) {
-    return service === colourService('green') ? ['--profile', ROLLOUT_PROFILE] : [];
-}
-function composeBase(target, profiles = []) {
-    return ['compose', '-f', target.file, '-p', target.project, ...(target.envFile ? ['--env-file', target.envFile] : []), ...profiles];
-}
-/** `docker compose … up -d --no-deps --wait --wait-timeout S SERVICE` (green with --profile rollout). */
-function upServiceArgs(target, service, waitTimeoutSeconds, options = {}) {
-    if (!Number.isInteger(waitTimeoutSeconds) || waitTimeoutSeconds < 1) {
-        throw new Error(`wait timeout ${waitTimeoutSeconds} is not valid; expected a whole number of seconds >= 1`);
-    }
-    return [
-        ...composeBase(target, profilesFor(service)),
-        'up',
-        '-d',
-        ...(options.noDeps === false ? [] : ['--no-deps']),
-        ...(options.forceRecreate ? ['--force-recreate'] : []),
-        '--wait',
-        '--wait-timeout',
-        String(waitTimeoutSeconds),
-        service,
-    ];
-}
-/** `docker compose … exec -T synapse-prod caddy reload --config /etc/caddy/Caddyfile`. */
-function caddyReloadArgs(target) {
-    return [...composeBase(target), 'exec', '-T', PROXY_SERVICE, 'caddy', 'reload', '--config', CADDYFILE];
-}
-/** `docker compose … --profile rollout ps --all --format json [SERVICE…]`: every colour, stopped ones too. */
-function psArgs(target, services = []) {
-    return [...composeBase(target, ['--profile', ROLLOUT_PROFILE]), 'ps', '--all', '--format', 'json', ...services];
-}
-function pullArgs(target, service) {
-    return [...composeBase(target, profilesFor(service)), 'pull', service];
-}
-function stopArgs(target, service, timeoutSeconds = 10) {
-    return [...composeBase(target, profilesFor(service)), 'stop', '--timeout', String(timeoutSeconds), service];
-}
-/** `docker compose … exec -T SERVICE CMD…` (the health probe of the watch). */
-function execArgs(target, service, command) {
-    return [...composeBase(target, profilesFor(service)), 'exec', '-T', service, ...command];
-}
-function logsArgs(target, service, tail = 10) {
-    return [...composeBase(target, profilesFor(service)), 'logs', '--no-color', '--tail', String(tail), service];
-}
-/** `docker compose … --profile rollout config --format json`: the resolved model (healthchecks, ports, secrets). */
-function configJsonArgs(target) {
-    return [...composeBase(target, ['--profile', ROLLOUT_PROFILE]), 'config', '--format', 'json'];
-}
-/** The text of upstreams.caddy: the live colour first, the hot standby second. */
-function upstreamsText(order) {
-    if (order.length !== 2 || order[0] === order[1])
-        throw new Error(`upstream order ${JSON.stringify(order)} is not valid; expected both colours once, e.g. ["green","blue"]`);
-    return `to ${order.map((c) => `${colourService(c)}:8002`).join(' ')}\n`;
-}
-/** The colour order of an upstreams.caddy text (comments ignored); undefined when it names no colour. */
-function parseUpstreams(text) {
-    const line = text.split('\n').find((l) => /^\s*to\s/.test(l));
-    if (!line)
-        return undefined;
-    const colours = [...line.matchAll(/synapse-prod-(blue|green)\b/g)].map((m) => m[1]);
-    return colours.length > 0 ? colours : undefined;
-}
-/** Go durations as compose prints them: `1m0s`, `10s`, `1.5s`, `500ms`, `1h2m3s` → seconds. */
-function parseGoDuration(text) {
-    if (text === '0')
-        return 0;
-    const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/gy;
-    let total = 0;
-    let matched = 0;
-    for (const m of text.matchAll(re)) {
-        const value = Number(m[1]);
-        const unit = m[2];
-        total += value * (unit === 'h' ? 3600 : unit === 'm' ? 60 : unit === 's' ? 1 : unit === 'ms' ? 1e-3 : unit === 'ns' ? 1e-9 : 1e-6);
-        matched += m[0].length;
-    }
-    if (matched === 0 || matched !== text.length)
-        throw new Error(`duration ${JSON.stringify(text)} is not valid; expected a Go duration such as 1m0s or 10s`);
-    return total;
-}
-/** Docker's defaults when a healthcheck leaves a field out. */
-const DEFAULT_INTERVAL_S = 30;
-const DEFAULT_RETRIES = 3;
-/**
- * How long `up --wait` may wait for a service to turn healthy: start_period + interval × retries
- * (+ timeout of the last probe) + margin, whole seconds. Past that, the engine itself would have
- * called the container unhealthy.
- */
-function healthWaitSeconds(healthcheck, marginSeconds = 10) {
-    if (!healthcheck || healthcheck.disable)
-        return 60 + marginSeconds;
-    const start = healthcheck.start_period ? parseGoDuration(healthcheck.start_period) : 0;
-    const interval = healthcheck.interval ? parseGoDuration(healthcheck.interval) : DEFAULT_INTERVAL_S;
-    const timeout = healthcheck.timeout ? parseGoDuration(healthcheck.timeout) : 0;
-    const retries = healthcheck.retries ?? DEFAULT_RETRIES;
-    return Math.ceil(start + interval * retries + timeout + marginSeconds);
-}
-/** The healthcheck of `service` in `docker compose config --format json` output. */
-function serviceHealthcheck(configJson, service) {
-    const model = JSON.parse(configJson);
-    const svc = model.services?.[service];
-    if (!svc)
-        throw new Error(`service ${service} is not in the compose configuration; expected one of ${Object.keys(model.services ?? {}).join(', ')}`);
-    return svc.healthcheck;
-}
-/** `ps --format json`: a JSON array (compose ≥ 2.21 prints NDJSON, older an array); both read. */
-function parsePs(output) {
-    const text = output.trim();
-    if (!text)
-        return [];
-    const raw = text.startsWith('[') ? JSON.parse(text) : text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
-    return raw.map((r) => {
-        const o = r;
-        const s = (k) => (typeof o[k] === 'string' ? o[k] : '');
-        return { Service: s('Service'), Name: s('Name'), ID: s('ID'), State: s('State'), Health: s('Health'), Image: s('Image'), Status: s('Status'), CreatedAt: s('CreatedAt') };
-    });
-}
-/** Sets (or adds) KEY=value lines in an env file's text, keeping every other line as it is. */
-function setEnvLines(text, values) {
-    const pending = new Map(Object.entries(values));
-    const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
-    const out = lines.map((line) => {
-        const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line);
-        const key = m?.[1];
-        if (key !== undefined && pending.has(key)) {
-            const value = pending.get(key);
-            pending.delete(key);
-            return `${key}=${value}`;
-        }
-        return line;
-    });
-    for (const [key, value] of pending)
-        out.push(`${key}=${value}`);
-    return `${out.join('\n')}\n`;
-}
-/** KEY=value of an env file (last one wins); comments and blank lines skipped, surrounding quotes removed. */
-function readEnvLines(text) {
-    const out = {};
-    for (const line of text.split(/\r?\n/)) {
-        const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/.exec(line);
-        if (m?.[1] === undefined)
-            continue;
-        out[m[1]] = (m[2] ?? '').trim().replace(/^(['"])(.*)\1$/, '$2');
-    }
-    return out;
-}
-/** The `sha256:…` of an `image@sha256:…` reference, or undefined. */
-function digestOf(ref) {
-    return ref === undefined ? undefined : /@(sha256:[0-9a-f]{64})$/.exec(ref)?.[1];
-}
-/** Replaces every occurrence of each secret value (trimmed, non-empty) with `***`. */
-function redactSecrets(text, secrets) {
-    let out = text;
-    for (const s of secrets.map((x) => x.trim()).filter((x) => x.length >= 4))
-        out = out.split(s).join('***');
-    return out;
-}
-
-
-/***/ }),
-
 /***/ 3026:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -45062,2792 +47932,6 @@ function parseImageName(text, input = 'image') {
 }
 function isValidTag(tag) {
     return tagPattern.test(tag);
-}
-
-
-/***/ }),
-
-/***/ 2950:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Dv: () => (/* binding */ psPortsArgs),
-/* harmony export */   EQ: () => (/* binding */ listenersFromProc),
-/* harmony export */   FL: () => (/* binding */ parsePlatform),
-/* harmony export */   H9: () => (/* binding */ pullNeedBytes),
-/* harmony export */   Jx: () => (/* binding */ socketInode),
-/* harmony export */   Kh: () => (/* binding */ parseProcNetTcp),
-/* harmony export */   M3: () => (/* binding */ checkMemoryCgroup),
-/* harmony export */   Op: () => (/* binding */ checkDisk),
-/* harmony export */   QZ: () => (/* binding */ preflightPassed),
-/* harmony export */   T4: () => (/* binding */ parseSsListeners),
-/* harmony export */   Vw: () => (/* binding */ checkSecretFile),
-/* harmony export */   W: () => (/* binding */ composeConfigArgs),
-/* harmony export */   Y_: () => (/* binding */ platformsFromImageConfig),
-/* harmony export */   Yn: () => (/* binding */ checkPort),
-/* harmony export */   b2: () => (/* binding */ parseMemoryCgroup),
-/* harmony export */   cd: () => (/* binding */ checkImage),
-/* harmony export */   eU: () => (/* binding */ classifyPort),
-/* harmony export */   g9: () => (/* binding */ checkDiskUnknown),
-/* harmony export */   gR: () => (/* binding */ containersFromPs),
-/* harmony export */   k7: () => (/* binding */ imageInspectPlatformArgs),
-/* harmony export */   mt: () => (/* binding */ platformsFromRawManifest),
-/* harmony export */   ol: () => (/* binding */ hostPlatform),
-/* harmony export */   pl: () => (/* binding */ checkComposeConfig),
-/* harmony export */   sT: () => (/* binding */ imagetoolsRawArgs),
-/* harmony export */   yT: () => (/* binding */ imagetoolsConfigArgs)
-/* harmony export */ });
-/* unused harmony exports severityFor, memoryCgroupFix, parseSsUsers, parseSocketAddress, psPortsFormat, parsePsPorts, addressesOverlap, requiredFreeBytes, formatBytes, UNPACKED_RATIO, normalizeArchitecture, formatPlatform, platformRuns */
-/**
- * The deploy pre-flight, pure part: the result model, the severity policy per environment, the
- * parsers of the raw host facts (cgroups, `ss`, /proc/net/tcp, `docker ps`, image manifests) and
- * the decisions made on them. The facts are gathered by src/adapters/host-probes.ts; nothing here
- * touches the host, so every rule is tested with tables of captured real outputs.
- */
-/**
- * How bad a failed check is in an environment. A missing memory cgroup only drops the limits (the
- * engine warns and starts the container without them): tolerable on dev, a hard error on prod.
- * Everything else would make the deploy itself fail, so it is an error everywhere.
- */
-function severityFor(kind, env) {
-    if (kind === 'memory-cgroup')
-        return env === 'prod' ? 'error' : 'warning';
-    return 'error';
-}
-/** True when no failed check is an error: the deploy may go ahead (warnings are shown). */
-function preflightPassed(results) {
-    return !results.some((r) => !r.ok && r.severity === 'error');
-}
-function result(kind, env, name, ok, message, fix) {
-    return { name, ok, severity: severityFor(kind, env), message, ...(fix !== undefined && !ok && { fix }) };
-}
-/**
- * Whether the memory controller is usable. cgroup v2 (a single `0::/…` line in /proc/self/cgroup):
- * `memory` listed in cgroup.controllers. v1 or hybrid: the `memory` row of /proc/cgroups is enabled
- * and mounted (hierarchy ≠ 0), or the controller sits in the unified hierarchy. A Raspberry Pi
- * boots with `cgroup_disable=memory`: the row reads `memory 0 … 0` and cgroup.controllers lacks it.
- */
-function parseMemoryCgroup(files) {
-    const lines = files.procSelfCgroup.split('\n').map((l) => l.trim()).filter(Boolean);
-    if (lines.length === 0)
-        throw new Error('/proc/self/cgroup is empty; expected lines like `0::/` (v2) or `4:memory:/` (v1)');
-    const v2Only = lines.every((l) => l.startsWith('0::'));
-    const unified = (files.controllers ?? '').split(/\s+/).filter(Boolean);
-    if (v2Only) {
-        if (files.controllers === undefined) {
-            throw new Error('cgroup v2 host without a readable cgroup.controllers; expected /sys/fs/cgroup/cgroup.controllers');
-        }
-        const enabled = unified.includes('memory');
-        return { version: 'v2', enabled, evidence: `cgroup.controllers: ${unified.join(' ') || '(empty)'}` };
-    }
-    if (unified.includes('memory'))
-        return { version: 'v1', enabled: true, evidence: 'memory in the unified hierarchy (cgroup.controllers)' };
-    const row = (files.procCgroups ?? '')
-        .split('\n')
-        .map((l) => l.trim().split(/\s+/))
-        .find((cols) => cols[0] === 'memory');
-    if (!row)
-        return { version: 'v1', enabled: false, evidence: '/proc/cgroups has no memory row' };
-    const [, hierarchy, , enabledCol] = row;
-    const enabled = enabledCol === '1' && hierarchy !== '0';
-    return { version: 'v1', enabled, evidence: `/proc/cgroups: ${row.join(' ')} (subsys hierarchy num_cgroups enabled)` };
-}
-const memoryCgroupFix = 'add `cgroup_enable=memory cgroup_memory=1` to the kernel command line (/boot/firmware/cmdline.txt on Raspberry Pi OS, one line) and reboot';
-/**
- * `engineMemoryLimit` is `docker info`'s MemoryLimit when known: the engine's own view wins over
- * the files (a rootless or remote engine may see other cgroups than this process).
- */
-function checkMemoryCgroup(fact, env, engineMemoryLimit) {
-    const enabled = engineMemoryLimit ?? fact.enabled;
-    const consequence = env === 'prod' ? 'prod needs them' : 'dev runs without them';
-    const message = enabled
-        ? `memory cgroup enabled (cgroup ${fact.version}; ${fact.evidence})`
-        : `memory cgroup disabled (cgroup ${fact.version}; ${fact.evidence}${engineMemoryLimit === false ? '; docker info: MemoryLimit false' : ''}): compose would silently drop the memory limits; ${consequence}`;
-    return result('memory-cgroup', env, 'memory-cgroup', enabled, message, memoryCgroupFix);
-}
-/** `users:(("caddy",pid=123,fd=7),("caddy",pid=124,fd=7))` → processes, duplicates dropped. */
-function parseSsUsers(text) {
-    const out = [];
-    for (const m of text.matchAll(/\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=\d+\)/g)) {
-        const process = { name: m[1] ?? '', pid: Number(m[2]) };
-        if (!out.some((p) => p.pid === process.pid))
-            out.push(process);
-    }
-    return out;
-}
-/** `127.0.0.1:5000`, `[::]:80`, `*:22`, `127.0.0.53%lo:53`, `[fe80::1%eth0]:80` → address and port. */
-function parseSocketAddress(text) {
-    const m = /^(?:\[([^\]]+)\]|([^\s]*?)):(\d+|\*)$/.exec(text);
-    if (!m || m[3] === '*')
-        throw new Error(`socket address ${JSON.stringify(text)} is not valid; expected ADDRESS:PORT or [IPV6]:PORT`);
-    const raw = (m[1] ?? m[2] ?? '').replace(/%.*$/, '');
-    return { address: normalizeAddress(raw), port: Number(m[3]) };
-}
-function normalizeAddress(address) {
-    if (address === '' || address === '*')
-        return '*';
-    if (address.toLowerCase().startsWith('::ffff:') && address.includes('.'))
-        return address.slice(7);
-    return address.toLowerCase();
-}
-/**
- * `ss -ltnpH` (listening TCP, numeric, processes, no header): one line per socket,
- * `LISTEN 0 4096 127.0.0.1:5000 0.0.0.0:* users:(("docker-registry",pid=18612,fd=3))`.
- * Lines of other states (an `ss -tanpH` output) are skipped.
- */
-function parseSsListeners(output) {
-    const listeners = [];
-    for (const line of output.split('\n')) {
-        const cols = line.trim().split(/\s+/);
-        if (cols.length < 5 || cols[0] !== 'LISTEN')
-            continue;
-        const { address, port } = parseSocketAddress(cols[3] ?? '');
-        listeners.push({ address, port, processes: parseSsUsers(cols.slice(5).join(' ')) });
-    }
-    return listeners;
-}
-/**
- * Listening sockets (state 0A) of /proc/net/tcp or /proc/net/tcp6. Addresses are hex in host
- * byte order per 32-bit word (little-endian on arm64 and amd64): `0100007F:1388` is 127.0.0.1:5000.
- */
-function parseProcNetTcp(text, family) {
-    const entries = [];
-    for (const line of text.split('\n').slice(1)) {
-        const cols = line.trim().split(/\s+/);
-        if (cols.length < 10 || cols[3] !== '0A')
-            continue;
-        const [hexAddress = '', hexPort = ''] = (cols[1] ?? '').split(':');
-        entries.push({ address: decodeProcAddress(hexAddress, family), port: parseInt(hexPort, 16), inode: Number(cols[9]) });
-    }
-    return entries;
-}
-function decodeProcAddress(hex, family) {
-    const bytes = [];
-    for (let word = 0; word < hex.length; word += 8) {
-        const chunk = hex.slice(word, word + 8);
-        for (let i = 6; i >= 0; i -= 2)
-            bytes.push(parseInt(chunk.slice(i, i + 2), 16));
-    }
-    if (family === 4)
-        return bytes.join('.');
-    if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff)
-        return bytes.slice(12).join('.');
-    const groups = [];
-    for (let i = 0; i < 16; i += 2)
-        groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
-    return compressIpv6(groups);
-}
-function compressIpv6(groups) {
-    let bestStart = -1;
-    let bestLength = 0;
-    for (let i = 0; i < groups.length;) {
-        if (groups[i] !== '0') {
-            i++;
-            continue;
-        }
-        let j = i;
-        while (j < groups.length && groups[j] === '0')
-            j++;
-        if (j - i > bestLength && j - i > 1)
-            [bestStart, bestLength] = [i, j - i];
-        i = j;
-    }
-    if (bestStart < 0)
-        return groups.join(':');
-    return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLength).join(':')}`;
-}
-/** `socket:[123456]` (a /proc/<pid>/fd link) → 123456; anything else → undefined. */
-function socketInode(link) {
-    const m = /^socket:\[(\d+)\]$/.exec(link);
-    return m ? Number(m[1]) : undefined;
-}
-/** /proc/net/tcp entries with the processes whose fds hold their inode. */
-function listenersFromProc(entries, owners) {
-    return entries.map((e) => ({ address: e.address, port: e.port, processes: owners.get(e.inode) ?? [] }));
-}
-/** The `docker ps` format `containersFromPs` reads: tab-separated, one container a line. */
-const psPortsFormat = '{{.ID}}\t{{.Names}}\t{{.Label "com.docker.compose.project"}}\t{{.Label "com.docker.compose.service"}}\t{{.Ports}}';
-/** argv of `docker ps` for the running containers' published ports, of one compose project or all. */
-function psPortsArgs(project) {
-    return ['ps', ...(project ? ['--filter', `label=com.docker.compose.project=${project}`] : []), '--no-trunc', '--format', psPortsFormat];
-}
-/**
- * `docker ps`'s Ports column: `0.0.0.0:8002->8002/tcp, :::8002->8002/tcp`, ranges
- * `127.0.0.1:8000-8001->80-81/tcp`, and exposed-only `8002/tcp` (skipped: nothing on the host).
- */
-function parsePsPorts(text) {
-    const ports = [];
-    for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-        const m = /^(.*):(\d+)(?:-(\d+))?->(\d+)(?:-(\d+))?\/(\w+)$/.exec(item);
-        if (!m)
-            continue;
-        const hostIp = normalizeAddress((m[1] ?? '').replace(/^\[(.*)\]$/, '$1'));
-        const first = Number(m[2]);
-        const last = m[3] ? Number(m[3]) : first;
-        const containerFirst = Number(m[4]);
-        for (let port = first; port <= last; port++) {
-            ports.push({ hostIp: hostIp === '*' ? '0.0.0.0' : hostIp, hostPort: port, containerPort: containerFirst + (port - first), protocol: m[6] ?? 'tcp' });
-        }
-    }
-    return ports;
-}
-function containersFromPs(output) {
-    return output
-        .split('\n')
-        .filter((l) => l.trim())
-        .map((line) => {
-        const [id = '', name = '', project = '', service = '', ports = ''] = line.split('\t');
-        return { id, name, project, service, ports: parsePsPorts(ports) };
-    });
-}
-function isWildcard(address) {
-    return address === '*' || address === '0.0.0.0' || address === '::';
-}
-/** Whether a bind of `wanted` would fail with EADDRINUSE because of a socket on `held` (same port). */
-function addressesOverlap(wanted, held) {
-    const a = normalizeAddress(wanted);
-    const b = normalizeAddress(held);
-    if (a === b || isWildcard(a) && isWildcard(b))
-        return true;
-    const family = (x) => (x.includes(':') ? 6 : 4);
-    // 0.0.0.0 clashes with every IPv4 address, `::` (dual-stack) with all, `*` with all.
-    if (a === '*' || b === '*' || a === '::' || b === '::')
-        return true;
-    if (a === '0.0.0.0')
-        return family(b) === 4;
-    if (b === '0.0.0.0')
-        return family(a) === 4;
-    return false;
-}
-const PROXY = 'docker-proxy';
-/**
- * Who holds `wanted`: nobody, our compose project's containers (a redeploy replaces them), or
- * something else. A listener counts as ours only when every process on it is docker-proxy (or
- * invisible) and a container of `project` publishes that port; a proxy for another project's
- * container is a conflict that names the container.
- */
-function classifyPort(wanted, listeners, containers, project) {
-    const hostIp = wanted.hostIp ?? '0.0.0.0';
-    const publishing = (c) => c.ports.some((p) => p.protocol === 'tcp' && p.hostPort === wanted.port && addressesOverlap(hostIp, p.hostIp));
-    const ours = containers.filter((c) => c.project === project && publishing(c)).map((c) => c.name);
-    const theirs = containers.filter((c) => c.project !== project && publishing(c));
-    const holders = [];
-    for (const l of listeners) {
-        if (l.port !== wanted.port || !addressesOverlap(hostIp, l.address))
-            continue;
-        const at = `${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`;
-        const foreign = l.processes.filter((p) => p.name !== PROXY);
-        if (foreign.length > 0) {
-            holders.push(...foreign.map((p) => `${p.name} (pid ${p.pid}) on ${at}`));
-        }
-        else if (ours.length === 0) {
-            const who = l.processes.length > 0 ? l.processes.map((p) => `${p.name} (pid ${p.pid})`).join(', ') : 'a process this user cannot see (run as root to name it)';
-            const containersText = theirs.length > 0 ? ` for container ${theirs.map((c) => c.name + (c.project ? ` (compose project ${c.project})` : '')).join(', ')}` : '';
-            holders.push(`${who}${containersText} on ${at}`);
-        }
-    }
-    // A container publishing the port without a visible listener (userland proxy off: iptables only).
-    if (holders.length === 0 && theirs.length > 0 && !listeners.some((l) => l.port === wanted.port && addressesOverlap(hostIp, l.address))) {
-        holders.push(...theirs.map((c) => `container ${c.name}${c.project ? ` (compose project ${c.project})` : ''}`));
-    }
-    if (holders.length > 0)
-        return { state: 'conflict', holders: [...new Set(holders)] };
-    return ours.length > 0 ? { state: 'ours', containers: ours } : { state: 'free' };
-}
-function checkPort(wanted, state, env) {
-    const at = `${wanted.hostIp ?? '0.0.0.0'}:${wanted.port}`;
-    const name = `port ${wanted.port}`;
-    switch (state.state) {
-        case 'free':
-            return result('port', env, name, true, `${at} is free`);
-        case 'ours':
-            return result('port', env, name, true, `${at} is held by our own container ${state.containers.join(', ')} (replaced by the deploy)`);
-        case 'conflict':
-            return result('port', env, name, false, `${at} is in use by ${state.holders.join('; ')}; expected it free or held by this compose project's containers`, `stop that process or container, or publish the service on another port`);
-    }
-}
-/** needed + max(needed × margin, minimum free): what must be available before the pull. */
-function requiredFreeBytes(need) {
-    if (!Number.isFinite(need.neededBytes) || need.neededBytes < 0) {
-        throw new Error(`needed bytes ${need.neededBytes} is not valid; expected a number >= 0`);
-    }
-    const margin = need.neededBytes * (need.marginRatio ?? 0.2);
-    return Math.ceil(need.neededBytes + Math.max(margin, need.minFreeBytes ?? 512 * 1024 ** 2));
-}
-function formatBytes(bytes) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-function diskFix(path) {
-    return `free space on ${path} (\`docker image prune\`, \`docker builder prune\`) or move Docker's data-root`;
-}
-function checkDisk(path, availableBytes, need, env) {
-    const required = requiredFreeBytes(need);
-    const ok = availableBytes >= required;
-    const wanted = `${formatBytes(required)} (pull ${formatBytes(need.neededBytes)} plus margin)`;
-    const message = ok ? `${formatBytes(availableBytes)} free on ${path}; ${wanted} needed` : `${formatBytes(availableBytes)} free on ${path}; expected at least ${wanted}`;
-    return result('disk', env, 'disk', ok, message, diskFix(path));
-}
-/**
- * A warning, never an error: free space that cannot be measured here (an engine on another host,
- * a data root this user cannot see, a registry that will not list sizes) must not block a deploy
- * the pull itself may well manage.
- */
-function checkDiskUnknown(path, reason, env) {
-    return { ...result('disk', env, 'disk', false, `free space on ${path} for the pull could not be checked: ${reason}`, diskFix(path)), severity: 'warning' };
-}
-/** Layers unpack to about this many times their compressed size (gzip of binaries and libraries). */
-const UNPACKED_RATIO = 3;
-/**
- * What pulling an image writes: the compressed layers of the platform this host runs plus their
- * unpacked size. A single manifest names no platform, and an image without this host's platform
- * fails the image check anyway: both count the largest platform, so the estimate never falls short.
- */
-function pullNeedBytes(platforms, host) {
-    const runs = (p) => p.platform.includes('/') && platformRuns(host, parsePlatform(p.platform));
-    const sizes = platforms.filter(runs).map((p) => p.size);
-    const compressed = Math.max(0, ...(sizes.length > 0 ? sizes : platforms.map((p) => p.size)));
-    return compressed * (1 + UNPACKED_RATIO);
-}
-/**
- * Architecture names as `uname -m`, Node's process.arch, Go/OCI and Debian spell them → OCI
- * (architecture and the variant the name implies).
- */
-function normalizeArchitecture(name) {
-    const n = name.trim().toLowerCase();
-    switch (n) {
-        case 'x86_64':
-        case 'x64':
-        case 'amd64':
-            return { architecture: 'amd64' };
-        case 'aarch64':
-        case 'arm64':
-        case 'arm64/v8':
-        case 'armv8':
-        case 'armv8l':
-            return { architecture: 'arm64' };
-        case 'armv7l':
-        case 'armv7':
-        case 'armhf':
-        case 'arm/v7':
-            return { architecture: 'arm', variant: 'v7' };
-        case 'armv6l':
-        case 'armv6':
-        case 'armel':
-        case 'arm/v6':
-            return { architecture: 'arm', variant: 'v6' };
-        case 'arm':
-            return { architecture: 'arm' };
-        case 'i386':
-        case 'i686':
-        case 'x86':
-        case 'ia32':
-        case '386':
-            return { architecture: '386' };
-        default:
-            return { architecture: n };
-    }
-}
-/** `linux/arm64`, `linux/arm/v7`, `linux/arm64/v8` → Platform. */
-function parsePlatform(text) {
-    const [os = '', ...rest] = text.trim().split('/');
-    if (!os || rest.length === 0)
-        throw new Error(`platform ${JSON.stringify(text)} is not valid; expected OS/ARCH[/VARIANT] such as linux/arm64`);
-    const arch = normalizeArchitecture(rest.join('/'));
-    const variant = arch.architecture === 'arm64' ? undefined : (rest[1] ?? arch.variant);
-    return { os, architecture: arch.architecture, ...(variant && { variant }) };
-}
-function formatPlatform(p) {
-    return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
-}
-/**
- * The host as a platform, from `docker info`'s Architecture or `uname -m`: `x86_64` → linux/amd64,
- * `aarch64` → linux/arm64, `armv7l` → linux/arm/v7.
- */
-function hostPlatform(machine, os = 'linux') {
-    const arch = normalizeArchitecture(machine);
-    return { os, architecture: arch.architecture, ...(arch.variant && { variant: arch.variant }) };
-}
-/** Whether the host runs an image of `image` natively: same OS and architecture; an ARM host runs older variants (v7 runs v6). */
-function platformRuns(host, image) {
-    if (host.os !== image.os)
-        return false;
-    const hostArch = normalizeArchitecture(host.architecture).architecture;
-    const imageArch = normalizeArchitecture(image.architecture).architecture;
-    if (hostArch !== imageArch)
-        return false;
-    if (imageArch !== 'arm' || !image.variant || !host.variant)
-        return true;
-    return Number(image.variant.replace(/^v/, '')) <= Number(host.variant.replace(/^v/, ''));
-}
-const attestationType = 'vnd.docker.reference.type';
-/**
- * The platforms of an image from `docker buildx imagetools inspect --raw`: an OCI index or Docker
- * manifest list lists them (attestation manifests, `unknown/unknown`, are skipped); a single
- * manifest carries none and returns undefined (its config says: see `platformsFromImageConfig`).
- */
-function platformsFromRawManifest(raw) {
-    let json;
-    try {
-        json = JSON.parse(raw);
-    }
-    catch {
-        throw new Error(`image manifest is not JSON; expected the output of \`docker buildx imagetools inspect --raw\`, got ${JSON.stringify(raw.slice(0, 80))}`);
-    }
-    const manifests = json.manifests;
-    if (!Array.isArray(manifests))
-        return undefined;
-    const platforms = [];
-    for (const m of manifests) {
-        const p = m.platform;
-        if (!p?.os || !p.architecture || p.os === 'unknown' || m.annotations?.[attestationType])
-            continue;
-        platforms.push({ os: p.os, architecture: p.architecture, ...(p.variant && { variant: p.variant }) });
-    }
-    return platforms;
-}
-/**
- * `docker buildx imagetools inspect --format '{{json .Image}}'`: one config (`{"architecture":…,"os":…}`)
- * for a single manifest, or a map `"linux/amd64" → config` for an index.
- */
-function platformsFromImageConfig(text) {
-    const json = JSON.parse(text);
-    const one = (c) => {
-        const { os, architecture, variant } = (c ?? {});
-        return os && architecture ? { os, architecture, ...(variant && { variant }) } : undefined;
-    };
-    const single = one(json);
-    if (single)
-        return [single];
-    return Object.values(json).map(one).filter((p) => p !== undefined && p.os !== 'unknown');
-}
-/** `docker image inspect --format …` (see `imageInspectPlatformArgs`): `linux/arm64` or `linux/arm/v7`. */
-function imageInspectPlatformArgs(ref) {
-    return ['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}{{if .Variant}}/{{.Variant}}{{end}}', ref];
-}
-function imagetoolsRawArgs(ref) {
-    return ['buildx', 'imagetools', 'inspect', '--raw', ref];
-}
-function imagetoolsConfigArgs(ref) {
-    return ['buildx', 'imagetools', 'inspect', '--format', '{{json .Image}}', ref];
-}
-function checkImage(ref, fact, host, env) {
-    const name = `image ${ref}`;
-    if (!fact.found) {
-        return result('image', env, name, false, `${ref} not found: ${fact.reason}`, 'check the reference and tag, push the image, or `docker login` to its registry');
-    }
-    const list = fact.platforms.map(formatPlatform).join(', ') || 'none';
-    const ok = fact.platforms.some((p) => platformRuns(host, p));
-    const message = ok
-        ? `${ref} (${fact.where}) has ${formatPlatform(host)} among ${list}`
-        : `${ref} (${fact.where}) is built for ${list}; expected ${formatPlatform(host)} (this host)`;
-    return result('image', env, name, ok, message, `build and push the image for ${formatPlatform(host)} (\`--platform ${formatPlatform(host)}\`)`);
-}
-function checkSecretFile(secret, path, fact, env) {
-    const name = `secret ${secret}`;
-    const fix = `write the secret to ${path} (one file, mode 600, owned by the deploy user)`;
-    switch (fact.kind) {
-        case 'file':
-            return fact.size > 0
-                ? result('secret', env, name, true, `${path} exists (${fact.size} bytes)`)
-                : result('secret', env, name, false, `${path} is empty; expected the secret's value`, fix);
-        case 'missing':
-            return result('secret', env, name, false, `${path} does not exist; expected a non-empty file`, fix);
-        case 'not-a-file':
-            return result('secret', env, name, false, `${path} is a ${fact.type}; expected a regular non-empty file`, fix);
-        case 'inaccessible':
-            return result('secret', env, name, false, `${path} cannot be checked (${fact.reason}); expected a readable path`, `give the deploy user access to ${path}`);
-    }
-}
-/** argv of `docker compose … config -q`: validates the files and their interpolation, prints nothing. */
-function composeConfigArgs(compose) {
-    if (compose.files.length === 0)
-        throw new Error('compose files: [] is not valid; expected at least one compose file');
-    const args = ['compose'];
-    for (const file of compose.files)
-        args.push('-f', file);
-    if (compose.projectName)
-        args.push('--project-name', compose.projectName);
-    for (const profile of compose.profiles ?? [])
-        args.push('--profile', profile);
-    for (const envFile of compose.envFiles ?? [])
-        args.push('--env-file', envFile);
-    args.push('config', '-q');
-    return args;
-}
-function checkComposeConfig(files, outcome, env) {
-    const which = files.join(', ');
-    if (outcome.ok)
-        return result('compose-config', env, 'compose-config', true, `${which}: valid`);
-    const detail = outcome.stderr.trim().split('\n').slice(-5).join('\n') || 'no message';
-    return result('compose-config', env, 'compose-config', false, `${which} is not a valid compose configuration: ${detail}`, `fix the file, then \`docker compose ${files.map((f) => `-f ${f}`).join(' ')} config -q\``);
-}
-
-
-/***/ }),
-
-/***/ 2106:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  F: () => (/* binding */ DeployRolledBackError),
-  g: () => (/* binding */ deploy)
-});
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: external "node:sqlite"
-const external_node_sqlite_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:sqlite");
-// EXTERNAL MODULE: ./build/src/core/errors.js
-var errors = __nccwpck_require__(3026);
-;// CONCATENATED MODULE: ./build/src/core/backup-retention.js
-// Names, order and retention of data backups. A backup is a directory named
-// `<UTC timestamp>-<label>` (20261123T160700Z-v1.2.0): the fixed-width timestamp first makes the
-// names sort by age as plain strings, and the label (the version about to be deployed) lets a
-// rollback ask for "the backup taken before v1.2.0". Entries that do not parse (a half-made
-// `.partial-…` directory, a README someone left) are never listed, chosen or deleted.
-
-// A label becomes part of a directory name: no separators, no leading dot (hidden, and `..`),
-// nothing a shell would need quoting for. SemVer versions with a tag prefix fit.
-const LABEL = /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/;
-const NAME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-(.+)$/;
-const LABEL_EXPECTED = "letters, digits, '.', '_', '+' or '-', not starting with '.' or '-' (for example v1.2.0)";
-/** `20261123T160700Z`: UTC to the second, fixed width, so string order is time order. */
-function backup_retention_backupStamp(at) {
-    if (Number.isNaN(at.getTime()))
-        throw new errors/* InputError */.dz('backup time', String(at), 'a valid date');
-    return at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-}
-function backupName(at, label) {
-    if (!LABEL.test(label))
-        throw new errors/* InputError */.dz('backup label', label, LABEL_EXPECTED);
-    return `${backup_retention_backupStamp(at)}-${label}`;
-}
-/** The parts of a backup name; null for anything that is not one (foreign entries). */
-function parseBackupName(name) {
-    const m = NAME.exec(name);
-    if (!m)
-        return null;
-    const [, y, mo, d, h, mi, s, label] = m;
-    if (!LABEL.test(label))
-        return null;
-    const createdAt = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
-    // Date.UTC rolls 20261332 over into the next year; a real stamp formats back to itself.
-    const stamp = `${y}${mo}${d}T${h}${mi}${s}Z`;
-    if (Number.isNaN(createdAt.getTime()) || backup_retention_backupStamp(createdAt) !== stamp)
-        return null;
-    return { name, stamp, createdAt, label };
-}
-/** The backups among `names`, newest first; foreign entries dropped. */
-function sortBackups(names) {
-    const parsed = [];
-    for (const name of names) {
-        const backup = parseBackupName(name);
-        if (backup)
-            parsed.push(backup);
-    }
-    // Same second: fall back to the whole name so the order is at least stable.
-    return parsed.sort((a, b) => (a.stamp === b.stamp ? cmp(b.name, a.name) : cmp(b.stamp, a.stamp)));
-}
-function validateKeep(keep) {
-    // Zero would delete the backup that was just made: there would be nothing to roll back to.
-    if (!Number.isInteger(keep) || keep < 1)
-        throw new errors/* InputError */.dz('keep', keep, 'a whole number of backups, at least 1');
-    return keep;
-}
-/**
- * The backups to delete so that the newest `keep` remain. `protect` (the backup just made) is
- * never returned, even when a clock set back makes it look older than the rest.
- */
-function backupsToPrune(names, keep, protect) {
-    validateKeep(keep);
-    const sorted = sortBackups(names).map((b) => b.name);
-    const kept = protect !== undefined && sorted.includes(protect) ? [protect] : [];
-    for (const name of sorted) {
-        if (kept.length >= keep)
-            break;
-        if (!kept.includes(name))
-            kept.push(name);
-    }
-    return sorted.filter((name) => !kept.includes(name));
-}
-/**
- * The backup a rollback means: "latest", an exact backup name, or a version label (the newest
- * backup with that label; `1.2.0` also finds `v1.2.0` and the other way round).
- */
-function backup_retention_chooseBackup(names, selector) {
-    const sorted = sortBackups(names);
-    const wanted = selector.trim();
-    const found = wanted === 'latest'
-        ? sorted[0]
-        : (sorted.find((b) => b.name === wanted) ??
-            sorted.find((b) => b.label === wanted) ??
-            sorted.find((b) => stripV(b.label) === stripV(wanted)));
-    if (found)
-        return found;
-    const available = sorted.length === 0 ? 'there are no backups' : `available: ${sorted.map((b) => b.name).join(', ')}`;
-    throw new InputError('backup', selector, `"latest", a backup name or a version label; ${available}`);
-}
-function stripV(label) {
-    return label.replace(/^v(?=\d)/, '');
-}
-function cmp(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-
-;// CONCATENATED MODULE: ./build/src/adapters/data-backup.js
-// Backs up and restores a service's data directory (synapse: /opt/synapse/data with
-// semantic_index/ and the SQLite databases episodic.db, memory.db, metrics.db) on the deploy host.
-//
-// Live SQLite files are never copied raw: a database is detected by its header, not its name,
-// and copied through SQLite's online backup API from a connection of our own, so the copy is a
-// committed snapshot even while a container writes to it. Everything is written into a hidden
-// `.partial-…` directory and renamed into place at the end, so an interrupted backup never
-// looks like a complete one. Restores go the same way in reverse and keep the data they replace.
-
-
-
-
-
-
-const DEFAULT_KEEP = 5;
-const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
-const COMPANIONS = ['-wal', '-shm', '-journal'];
-// One backup step for the whole database: SQLite restarts a stepwise backup whenever another
-// connection writes, so under a steady writer a small rate never finishes. A single step reads
-// one snapshot under one read transaction (WAL writers carry on meanwhile). Node rejects -1.
-const ONE_STEP = 2 ** 31 - 1;
-// A database in rollback-journal mode is locked for the instant of each commit; wait that out.
-const BUSY_TIMEOUT_MS = 10_000;
-function defaultBackupsDir(dataDir) {
-    return (0,external_node_path_.join)((0,external_node_path_.dirname)((0,external_node_path_.resolve)(dataDir)), 'backups');
-}
-async function backupDataDir(options) {
-    const log = options.log ?? (() => { });
-    const keep = validateKeep(options.keep ?? DEFAULT_KEEP);
-    const dataDir = (0,external_node_path_.resolve)(options.dataDir);
-    const backupsDir = (0,external_node_path_.resolve)(options.backupsDir ?? defaultBackupsDir(dataDir));
-    await requireDirectory(dataDir);
-    if (backupsDir === dataDir || backupsDir.startsWith(dataDir + external_node_path_.sep)) {
-        throw new errors/* InputError */.dz('backupsDir', backupsDir, `a directory outside the data directory ${dataDir}`);
-    }
-    const name = backupName((options.now ?? (() => new Date()))(), options.label);
-    // Backups hold everything the service knows: readable by the deploying user only.
-    await (0,promises_.mkdir)(backupsDir, { recursive: true, mode: 0o700 });
-    await (0,promises_.chmod)(backupsDir, 0o700);
-    const path = (0,external_node_path_.join)(backupsDir, name);
-    if (await exists(path)) {
-        throw new errors/* PreconditionError */.Rb(`a backup named ${name} already exists in ${backupsDir}`, 'wait a second and retry, or use another label');
-    }
-    const partial = await (0,promises_.mkdtemp)((0,external_node_path_.join)(backupsDir, `.partial-${name}-`));
-    const copied = { files: [], sqlite: [], bytes: 0 };
-    try {
-        await copyTree(dataDir, partial, '', { mode: 'live', log, onCopied: options.onCopied, out: copied });
-        // The backup's top directory stands for the data directory: a restore gives its mode and
-        // owner back to the directory the containers mount (the backups directory stays 0700).
-        await copyAttributes(partial, await (0,promises_.lstat)(dataDir));
-        await fsyncPath(partial);
-        await (0,promises_.rename)(partial, path);
-    }
-    catch (error) {
-        await (0,promises_.rm)(partial, { recursive: true, force: true });
-        throw error;
-    }
-    await fsyncPath(backupsDir);
-    log(`backup ${name}: ${copied.files.length} files (${copied.sqlite.length} SQLite databases), ${copied.bytes} bytes in ${path}`);
-    const pruned = backupsToPrune((await listBackups(backupsDir)).map((b) => b.name), keep, name);
-    for (const old of pruned) {
-        await removeBackup(backupsDir, old);
-        log(`backup ${old}: deleted (keeping the newest ${keep})`);
-    }
-    return { name, path, ...copied, pruned };
-}
-/** Complete backups, newest first; half-made or foreign entries are not listed. */
-async function listBackups(backupsDir) {
-    const dir = (0,external_node_path_.resolve)(backupsDir);
-    let entries;
-    try {
-        entries = await (0,promises_.readdir)(dir, { withFileTypes: true });
-    }
-    catch (error) {
-        if (code(error) === 'ENOENT')
-            return [];
-        throw error;
-    }
-    const names = entries.filter((e) => e.isDirectory()).map((e) => e.name);
-    return sortBackups(names).map((b) => ({ name: b.name, path: (0,external_node_path_.join)(dir, b.name), label: b.label, createdAt: b.createdAt }));
-}
-/**
- * Puts a backup in the data directory's place. The current data is renamed to
- * `<dataDir>.before-restore-<timestamp>` and kept; the backup itself stays in the backups
- * directory. Stop the containers first: they hold the old files open, and a bind mount keeps
- * following the renamed directory until the container is recreated.
- */
-async function restoreBackup(options) {
-    const log = options.log ?? (() => { });
-    const dataDir = resolve(options.dataDir);
-    const backupsDir = resolve(options.backupsDir ?? defaultBackupsDir(dataDir));
-    const chosen = chooseBackup((await listBackups(backupsDir)).map((b) => b.name), options.name);
-    const source = join(backupsDir, chosen.name);
-    const hadData = await exists(dataDir);
-    if (hadData)
-        await requireDirectory(dataDir);
-    const aside = `${dataDir}.before-restore-${backupStamp((options.now ?? (() => new Date()))())}`;
-    if (await exists(aside)) {
-        throw new PreconditionError(`${aside} already exists`, 'wait a second and retry; it holds data from an earlier restore');
-    }
-    // Staged beside the data directory, on its filesystem, so that both renames are atomic.
-    await mkdir(dirname(dataDir), { recursive: true });
-    const staging = await mkdtemp(`${dataDir}.restoring-`);
-    try {
-        await copyTree(source, staging, '', { mode: 'plain', log, out: { files: [], sqlite: [], bytes: 0 } });
-        await copyAttributes(staging, await lstat(source));
-        await fsyncPath(staging);
-    }
-    catch (error) {
-        await rm(staging, { recursive: true, force: true });
-        throw error;
-    }
-    // Linux has no portable directory swap in Node, so two renames; between them the data
-    // directory is briefly absent, and a failed second rename puts the old data back.
-    if (hadData) {
-        try {
-            await rename(dataDir, aside);
-        }
-        catch (error) {
-            await rm(staging, { recursive: true, force: true });
-            throw renameError(error, dataDir);
-        }
-    }
-    try {
-        await rename(staging, dataDir);
-    }
-    catch (error) {
-        if (hadData)
-            await rename(aside, dataDir);
-        await rm(staging, { recursive: true, force: true });
-        throw renameError(error, dataDir);
-    }
-    await fsyncPath(dirname(dataDir));
-    log(`restored backup ${chosen.name} into ${dataDir}${hadData ? `; the data it replaced is in ${aside}` : ''}`);
-    return { name: chosen.name, previous: hadData ? aside : null };
-}
-async function copyTree(src, dst, rel, ctx) {
-    const names = (await (0,promises_.readdir)(src)).sort();
-    const entries = [];
-    for (const name of names)
-        entries.push({ name, stats: await lstatOrNull((0,external_node_path_.join)(src, name)) });
-    const databases = new Set();
-    if (ctx.mode === 'live') {
-        for (const { name, stats } of entries)
-            if (stats?.isFile() && (await isSqlite((0,external_node_path_.join)(src, name))))
-                databases.add(name);
-    }
-    for (const { name, stats } of entries) {
-        const from = (0,external_node_path_.join)(src, name);
-        const to = (0,external_node_path_.join)(dst, name);
-        const relPath = rel === '' ? name : `${rel}/${name}`;
-        if (stats === null) {
-            ctx.log(`backup: ${relPath} disappeared while copying; skipped`);
-        }
-        else if (stats.isDirectory()) {
-            await (0,promises_.mkdir)(to);
-            await copyTree(from, to, relPath, ctx);
-            await copyAttributes(to, stats);
-        }
-        else if (stats.isSymbolicLink()) {
-            await (0,promises_.symlink)(await (0,promises_.readlink)(from), to);
-            await preserveOwner(to, stats);
-        }
-        else if (stats.isFile()) {
-            // The online copy holds every committed transaction; a WAL or journal beside it would be
-            // stale next to the copy, and restoring one could even corrupt it.
-            if (COMPANIONS.some((c) => name.endsWith(c) && databases.has(name.slice(0, -c.length))))
-                continue;
-            if (databases.has(name)) {
-                await copySqlite(from, to, stats);
-                ctx.out.sqlite.push(relPath);
-            }
-            else if (!(await copyPlain(from, to, stats))) {
-                ctx.log(`backup: ${relPath} disappeared while copying; skipped`);
-                continue;
-            }
-            await preserveOwner(to, stats);
-            ctx.out.files.push(relPath);
-            ctx.out.bytes += (await (0,promises_.lstat)(to)).size;
-            await ctx.onCopied?.(relPath);
-        }
-        else {
-            ctx.log(`backup: ${relPath} is not a file, directory or symlink (a socket or FIFO); skipped`);
-        }
-    }
-}
-async function copySqlite(from, to, stats) {
-    // Read-write on purpose: a read-only connection cannot remove the -wal/-shm it creates, and
-    // would leave them in the live directory. Opening does not write the database; if ours is the
-    // last connection, closing checkpoints it, as any SQLite client would.
-    const source = new external_node_sqlite_namespaceObject.DatabaseSync(from, { timeout: BUSY_TIMEOUT_MS });
-    try {
-        await (0,external_node_sqlite_namespaceObject.backup)(source, to, { rate: ONE_STEP });
-    }
-    catch (error) {
-        throw new Error(`SQLite backup of ${from} failed: ${error.message}`, { cause: error });
-    }
-    finally {
-        source.close();
-    }
-    // The copy must open cleanly, or it is no backup. Read-write again so that closing removes the
-    // -wal/-shm a WAL-mode copy gets on open.
-    const copy = new external_node_sqlite_namespaceObject.DatabaseSync(to);
-    try {
-        const result = copy.prepare('PRAGMA quick_check').all();
-        const first = result[0];
-        if (result.length !== 1 || first?.quick_check !== 'ok') {
-            throw new Error(`SQLite backup of ${from} fails quick_check: expected "ok", got ${JSON.stringify(result)}`);
-        }
-    }
-    finally {
-        copy.close();
-    }
-    await (0,promises_.chmod)(to, stats.mode & 0o7777);
-    await fsyncPath(to);
-}
-/** False when the file vanished before it could be copied (a service's temp file). */
-async function copyPlain(from, to, stats) {
-    try {
-        await (0,promises_.copyFile)(from, to);
-    }
-    catch (error) {
-        if (code(error) === 'ENOENT' && !(await exists(from)))
-            return false;
-        throw error;
-    }
-    await (0,promises_.utimes)(to, stats.atime, stats.mtime);
-    await fsyncPath(to);
-    return true;
-}
-async function isSqlite(path) {
-    const handle = await (0,promises_.open)(path, 'r').catch((error) => {
-        if (code(error) === 'ENOENT')
-            return null;
-        throw error;
-    });
-    if (handle === null)
-        return false;
-    try {
-        const header = Buffer.alloc(SQLITE_HEADER.length);
-        const { bytesRead } = await handle.read(header, 0, header.length, 0);
-        return bytesRead === header.length && header.equals(SQLITE_HEADER);
-    }
-    finally {
-        await handle.close();
-    }
-}
-/** Renamed out of sight first, so a deletion cut short leaves no half backup in the list. */
-async function removeBackup(backupsDir, name) {
-    const doomed = (0,external_node_path_.join)(backupsDir, `.deleting-${name}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`);
-    await (0,promises_.rename)((0,external_node_path_.join)(backupsDir, name), doomed);
-    await (0,promises_.rm)(doomed, { recursive: true, force: true });
-}
-async function copyAttributes(dir, stats) {
-    await (0,promises_.chmod)(dir, stats.mode & 0o7777);
-    await preserveOwner(dir, stats);
-}
-// The containers run as their own user; a backup taken or restored as root must not hand
-// the files to root. Only root can give files away, and only root needs to.
-async function preserveOwner(path, stats) {
-    if (process.getuid?.() === 0)
-        await (0,promises_.lchown)(path, stats.uid, stats.gid);
-}
-// Durable before it is renamed into place: the deploy host is a Raspberry Pi that may lose power.
-async function fsyncPath(path) {
-    const handle = await (0,promises_.open)(path, 'r');
-    try {
-        await handle.sync();
-    }
-    finally {
-        await handle.close();
-    }
-}
-async function requireDirectory(path) {
-    const stats = await lstatOrNull(path);
-    if (stats === null) {
-        throw new errors/* PreconditionError */.Rb(`data directory ${path} does not exist`, 'pass the directory the containers mount for their data');
-    }
-    if (!stats.isDirectory())
-        throw new errors/* InputError */.dz('dataDir', path, 'a directory (not a file or symlink)');
-}
-function renameError(error, dataDir) {
-    const c = code(error);
-    if (c === 'EXDEV' || c === 'EBUSY') {
-        return new PreconditionError(`cannot swap ${dataDir} by rename (${c}): expected a plain directory on the same filesystem as ${dirname(dataDir)}, not a mount point`, `mount the parent (${dirname(dataDir)}) instead, or restore by hand from the backup directory`);
-    }
-    return error;
-}
-async function lstatOrNull(path) {
-    try {
-        return await (0,promises_.lstat)(path);
-    }
-    catch (error) {
-        if (code(error) === 'ENOENT')
-            return null;
-        throw error;
-    }
-}
-async function exists(path) {
-    return (await lstatOrNull(path)) !== null;
-}
-function code(error) {
-    return error?.code;
-}
-
-;// CONCATENATED MODULE: ./build/src/core/deploy-state.js
-// The host's record of what runs where: per environment the release serving now, the one before it
-// (the rollback target), the deploy in progress and a bounded history. Pure: the adapter in
-// src/adapters/state-file.ts reads and writes it, the deploy flow calls these transitions under the
-// deploy lock, so no two writers ever interleave.
-//
-// A deploy killed with SIGKILL, or cut by a reboot, leaves `deploying` set. The next run calls
-// `reconcile` with what it observes on the host before anything else, which records the stale
-// deploy as interrupted and makes `active` say what is really serving.
-
-const STATE_SCHEMA_VERSION = 1;
-const ENVIRONMENTS = ['dev', 'prod'];
-const DEFAULT_HISTORY_LIMIT = 20;
-function emptyState() {
-    const empty = () => ({ active: null, previous: null, deploying: null, history: [] });
-    return { schemaVersion: STATE_SCHEMA_VERSION, environments: { dev: empty(), prod: empty() } };
-}
-function withEnvironment(state, env, next) {
-    return { ...state, environments: { ...state.environments, [env]: next } };
-}
-function pushHistory(history, entry, limit) {
-    return [entry, ...history].slice(0, Math.max(1, limit));
-}
-/** Records that a deploy started. A deploy still recorded as running means `reconcile` was skipped. */
-function beginDeploy(state, env, deploy) {
-    const current = state.environments[env];
-    if (current.deploying !== null) {
-        const running = current.deploying;
-        throw new errors/* PreconditionError */.Rb(`${env}: deploy ${running.deployId} of ${running.version} (pid ${running.pid}, started ${running.startedAt}) ` +
-            `is still recorded as in progress; expected no deploy in progress before starting ${deploy.deployId}`, 'reconcile the state with what is serving before starting a deploy (the deploy command does this under the lock)');
-    }
-    const deploying = {
-        deployId: deploy.deployId,
-        version: deploy.version,
-        digest: deploy.digest,
-        ...(deploy.colour === undefined ? {} : { colour: deploy.colour }),
-        startedAt: deploy.startedAt,
-        pid: deploy.pid,
-    };
-    return withEnvironment(state, env, { ...current, deploying });
-}
-/**
- * Closes the deploy in progress. On success the new release becomes active and the old active
- * becomes the rollback target; otherwise the release that was serving stays active.
- */
-function finishDeploy(state, env, outcome, finish) {
-    const current = state.environments[env];
-    const deploying = current.deploying;
-    if (deploying === null || deploying.deployId !== finish.deployId) {
-        const recorded = deploying === null ? 'no deploy in progress' : `deploy ${deploying.deployId} in progress`;
-        throw new errors/* PreconditionError */.Rb(`${env}: cannot finish deploy ${finish.deployId}: the state records ${recorded}; expected ${finish.deployId} in progress`, 'finish only the deploy that this run began');
-    }
-    const entry = {
-        deployId: deploying.deployId,
-        version: deploying.version,
-        digest: deploying.digest,
-        outcome,
-        at: finish.at,
-        detail: finish.detail,
-    };
-    const history = pushHistory(current.history, entry, finish.historyLimit ?? DEFAULT_HISTORY_LIMIT);
-    if (outcome !== 'success')
-        return withEnvironment(state, env, { ...current, deploying: null, history });
-    return withEnvironment(state, env, {
-        active: releaseOf(deploying, finish.at),
-        previous: current.active,
-        deploying: null,
-        history,
-    });
-}
-function releaseOf(deploy, deployedAt) {
-    return {
-        version: deploy.version,
-        digest: deploy.digest,
-        ...(deploy.colour === undefined ? {} : { colour: deploy.colour }),
-        deployedAt,
-        deployId: deploy.deployId,
-    };
-}
-/**
- * Makes the record agree with the host after a deploy that did not finish: a `deploying` record
- * whose process is dead goes to the history as interrupted, and `active` becomes what serves.
- * A live deploying process is left alone: it is not ours to judge.
- */
-function reconcile(state, env, observed, options) {
-    const current = state.environments[env];
-    if (current.deploying !== null && observed.deployingPidAlive)
-        return { state, notes: [] };
-    const notes = [];
-    let { active, previous, history } = current;
-    const stale = current.deploying;
-    const serving = observed.servingDigest;
-    const limit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
-    if (stale !== null) {
-        const found = serving === null ? 'nothing serving' : serving === stale.digest ? 'it serving' : `${serving} serving`;
-        history = pushHistory(history, {
-            deployId: stale.deployId,
-            version: stale.version,
-            digest: stale.digest,
-            outcome: 'interrupted',
-            at: options.at,
-            detail: `the deploy (pid ${stale.pid}, started ${stale.startedAt}) stopped before finishing; found ${found}`,
-        }, limit);
-        notes.push(`${env}: deploy ${stale.deployId} of ${stale.version} was interrupted; recorded as interrupted`);
-    }
-    if (serving === null) {
-        // Keep the last known release as the rollback target rather than forget it.
-        if (active !== null) {
-            notes.push(`${env}: nothing is serving; ${active.version} was recorded as active and is now the previous release`);
-            previous = active;
-            active = null;
-        }
-    }
-    else if (active?.digest === serving) {
-        if (observed.servingColour !== undefined && active.colour !== observed.servingColour) {
-            notes.push(`${env}: ${active.version} serves from ${observed.servingColour}, not ${active.colour ?? 'no colour'}`);
-            active = { ...active, colour: observed.servingColour };
-        }
-    }
-    else if (stale !== null && stale.digest === serving) {
-        // Interrupted after the switch: the new release serves, so it is active, and the old one is
-        // the rollback target, exactly as a finished deploy would have left it.
-        notes.push(`${env}: ${stale.version} from the interrupted deploy is serving; recorded as active`);
-        previous = active;
-        active = releaseOf(observed.servingColour === undefined ? stale : { ...stale, colour: observed.servingColour }, options.at);
-    }
-    else if (previous?.digest === serving) {
-        notes.push(`${env}: the previous release ${previous.version} is serving; recorded as active`);
-        [active, previous] = [previous, active];
-    }
-    else {
-        const version = observed.servingVersion ?? 'unknown';
-        notes.push(`${env}: ${serving} (version ${version}) is serving but was not recorded; recorded as active`);
-        previous = active ?? previous;
-        active = {
-            version,
-            digest: serving,
-            ...(observed.servingColour === undefined ? {} : { colour: observed.servingColour }),
-            deployedAt: options.at,
-            deployId: `reconciled-${options.at}`,
-        };
-    }
-    if (notes.length === 0)
-        return { state, notes };
-    return { state: withEnvironment(state, env, { active, previous, deploying: null, history }), notes };
-}
-function serializeState(state) {
-    return `${JSON.stringify(state, null, 2)}\n`;
-}
-// Schema version N → N+1, applied in order when reading an older file. Version 1 is the first.
-const MIGRATIONS = {};
-/** Reads the state file's text; `file` names it in every error. Never falls back to an empty state. */
-function parseState(text, file) {
-    const moveAside = `move it aside to start a new record (mv '${file}' '${file}.broken'), or restore it from a backup`;
-    let raw;
-    try {
-        raw = JSON.parse(text);
-    }
-    catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new errors/* PreconditionError */.Rb(`${file} is not valid JSON (${reason}); expected the release-flow deploy state`, moveAside);
-    }
-    if (!isRecord(raw))
-        invalid(file, '(top level)', raw, 'an object', moveAside);
-    let doc = raw;
-    let version = doc.schemaVersion;
-    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-        invalid(file, 'schemaVersion', version, `a schema version from 1 to ${STATE_SCHEMA_VERSION}`, moveAside);
-    }
-    if (version > STATE_SCHEMA_VERSION) {
-        throw new errors/* PreconditionError */.Rb(`${file} has schema version ${version}, written by a newer release-flow; this release-flow reads versions 1 to ${STATE_SCHEMA_VERSION}`, 'run the deploy with the release-flow version that wrote the file, or a newer one');
-    }
-    while (version < STATE_SCHEMA_VERSION) {
-        const migrate = MIGRATIONS[version];
-        if (migrate === undefined) {
-            invalid(file, 'schemaVersion', version, `a schema version from 1 to ${STATE_SCHEMA_VERSION}`, moveAside);
-        }
-        doc = migrate(doc);
-        version += 1;
-    }
-    return readState(doc, new Reader(file, moveAside));
-}
-class Reader {
-    file;
-    fix;
-    constructor(file, fix) {
-        this.file = file;
-        this.fix = fix;
-    }
-    fail(path, value, expected) {
-        invalid(this.file, path, value, expected, this.fix);
-    }
-    record(value, path) {
-        return isRecord(value) ? value : this.fail(path, value, 'an object');
-    }
-    text(value, path) {
-        return typeof value === 'string' && value !== '' ? value : this.fail(path, value, 'a non-empty string');
-    }
-    digest(value, path) {
-        return typeof value === 'string' && /^sha256:[0-9a-f]{64}$/.test(value)
-            ? value
-            : this.fail(path, value, 'an image digest such as sha256:<64 hex digits>');
-    }
-    time(value, path) {
-        return typeof value === 'string' && !Number.isNaN(Date.parse(value))
-            ? value
-            : this.fail(path, value, 'an ISO 8601 time such as 2025-01-31T12:00:00.000Z');
-    }
-    pid(value, path) {
-        return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : this.fail(path, value, 'a process id');
-    }
-    colour(value, path) {
-        if (value === undefined)
-            return {};
-        return value === 'blue' || value === 'green' ? { colour: value } : this.fail(path, value, '"blue" or "green"');
-    }
-}
-const OUTCOMES = ['success', 'rolled-back', 'failed', 'interrupted'];
-function readState(raw, r) {
-    const environments = r.record(raw.environments, 'environments');
-    for (const name of Object.keys(environments)) {
-        if (!ENVIRONMENTS.includes(name))
-            r.fail(`environments.${name}`, name, `one of ${ENVIRONMENTS.join(', ')}`);
-    }
-    const state = emptyState();
-    for (const env of ENVIRONMENTS) {
-        // An environment never deployed may be absent.
-        if (environments[env] !== undefined)
-            state.environments[env] = readEnvironment(environments[env], `environments.${env}`, r);
-    }
-    return state;
-}
-function readEnvironment(value, path, r) {
-    const env = r.record(value, path);
-    const history = env.history ?? [];
-    if (!Array.isArray(history))
-        r.fail(`${path}.history`, history, 'an array');
-    return {
-        active: env.active == null ? null : readRelease(env.active, `${path}.active`, r),
-        previous: env.previous == null ? null : readRelease(env.previous, `${path}.previous`, r),
-        deploying: env.deploying == null ? null : readDeploying(env.deploying, `${path}.deploying`, r),
-        history: history.map((entry, i) => readHistoryEntry(entry, `${path}.history[${i}]`, r)),
-    };
-}
-/** Which release a record is about: every kind of record names it the same way. */
-function readReleaseOf(o, path, r) {
-    return { version: r.text(o.version, `${path}.version`), digest: r.digest(o.digest, `${path}.digest`) };
-}
-function readRelease(value, path, r) {
-    const o = r.record(value, path);
-    return {
-        ...readReleaseOf(o, path, r),
-        ...r.colour(o.colour, `${path}.colour`),
-        deployedAt: r.time(o.deployedAt, `${path}.deployedAt`),
-        deployId: r.text(o.deployId, `${path}.deployId`),
-    };
-}
-function readDeploying(value, path, r) {
-    const o = r.record(value, path);
-    return {
-        deployId: r.text(o.deployId, `${path}.deployId`),
-        ...readReleaseOf(o, path, r),
-        ...r.colour(o.colour, `${path}.colour`),
-        startedAt: r.time(o.startedAt, `${path}.startedAt`),
-        pid: r.pid(o.pid, `${path}.pid`),
-    };
-}
-function readHistoryEntry(value, path, r) {
-    const o = r.record(value, path);
-    const outcome = o.outcome;
-    if (!OUTCOMES.includes(outcome))
-        r.fail(`${path}.outcome`, outcome, `one of ${OUTCOMES.join(', ')}`);
-    return {
-        deployId: r.text(o.deployId, `${path}.deployId`),
-        ...readReleaseOf(o, path, r),
-        outcome: outcome,
-        at: r.time(o.at, `${path}.at`),
-        detail: typeof o.detail === 'string' ? o.detail : r.fail(`${path}.detail`, o.detail, 'a string'),
-    };
-}
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function invalid(file, path, value, expected, fix) {
-    throw new errors/* PreconditionError */.Rb(`${file}: ${path} is ${JSON.stringify(value) ?? 'missing'}; expected ${expected}`, fix);
-}
-
-;// CONCATENATED MODULE: ./build/src/adapters/state-file.js
-// Reads and writes the deploy state (src/core/deploy-state.ts) on the host. The file sits beside the
-// data directory, not in it, so backups and restores of the data never roll the record back.
-//
-// Writes are atomic: a temporary file in the same directory (rename is only atomic within one file
-// system) is written, fsynced and renamed over the old file, then the directory is fsynced, so a
-// kill -9 or a power cut on the Pi leaves either the old state or the new one, never half of each.
-// Callers write under the deploy lock, so there is one writer at a time.
-
-
-
-
-
-const STATE_FILE_NAME = 'release-flow-state.json';
-/** `<parent of dataDir>/release-flow-state.json`. */
-function stateFilePath(dataDir) {
-    return (0,external_node_path_.join)((0,external_node_path_.dirname)((0,external_node_path_.resolve)(dataDir)), STATE_FILE_NAME);
-}
-/** The recorded state; an empty state when the file does not exist yet. A corrupt file is an error. */
-async function readStateFile(path) {
-    let text;
-    try {
-        text = await (0,promises_.readFile)(path, 'utf8');
-    }
-    catch (error) {
-        if (errorCode(error) === 'ENOENT')
-            return emptyState();
-        throw new errors/* PreconditionError */.Rb(`Cannot read the deploy state ${path}: ${error instanceof Error ? error.message : String(error)}`, `make ${path} a file readable by the user that deploys`);
-    }
-    return parseState(text, path);
-}
-/** Replaces the state file atomically, readable and writable by its owner only (mode 0600). */
-async function writeStateFile(path, state) {
-    const dir = (0,external_node_path_.dirname)(path);
-    // Unique per writer, so a temp file left by a killed run never gets in the way.
-    const temp = (0,external_node_path_.join)(dir, `.${(0,external_node_path_.basename)(path)}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
-    try {
-        const handle = await (0,promises_.open)(temp, 'wx', 0o600);
-        try {
-            await handle.chmod(0o600); // the umask may only narrow the mode, but be exact
-            await handle.writeFile(serializeState(state), 'utf8');
-            await handle.sync();
-        }
-        finally {
-            await handle.close();
-        }
-        await (0,promises_.rename)(temp, path);
-    }
-    catch (error) {
-        await (0,promises_.unlink)(temp).catch(() => undefined);
-        throw new errors/* PreconditionError */.Rb(`Cannot write the deploy state ${path}: ${error instanceof Error ? error.message : String(error)}`, `make ${dir} an existing directory writable by the user that deploys`);
-    }
-    await syncDirectory(dir);
-}
-/** Makes the rename itself survive a power cut. */
-async function syncDirectory(dir) {
-    const handle = await (0,promises_.open)(dir, 'r');
-    try {
-        await handle.sync();
-    }
-    finally {
-        await handle.close();
-    }
-}
-function errorCode(error) {
-    return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
-}
-
-// EXTERNAL MODULE: ./build/src/core/compose-commands.js
-var compose_commands = __nccwpck_require__(260);
-// EXTERNAL MODULE: ./build/src/core/image-ref.js
-var image_ref = __nccwpck_require__(7515);
-// EXTERNAL MODULE: ./build/src/adapters/docker.js
-var adapters_docker = __nccwpck_require__(920);
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./build/src/adapters/deploy-lock.js
-// One deploy per host at a time. The lock is a kernel flock(2) lock, so it dies with the process
-// that holds it: a deploy killed with SIGKILL, or a reboot, never leaves a lock behind (the failure
-// mode of Kamal #185, whose lock is a directory that outlives the process that made it).
-//
-// Node has no flock(2), so util-linux's `flock` command takes the lock for us and keeps it while
-// `cat` reads a pipe from this process. When this process ends, however it ends, the kernel closes
-// the pipe, `cat` sees end of file and exits, and the kernel drops the lock. libuv opens that pipe
-// close-on-exec, so nothing a deploy starts inherits it by accident. The docker commands a deploy
-// runs are given it on purpose (`pipe`, through the Docker adapter's `inherit`): one still running
-// after its deploy was killed keeps the lock until it exits, so the next deploy waits for it.
-//
-// The `<lock>.holder` file says who holds the lock, for the "waiting for … held by …" message only:
-// the kernel lock is the truth, and the holder file may be stale after a crash.
-
-
-
-// EX_TEMPFAIL: flock's exit status when the lock is busy, told apart from its own failures.
-const CONFLICT_EXIT = 75;
-const ACQUIRED = 'acquired\n';
-// Runs under flock with the lock held: report, then hold it for as long as our pipe stays open.
-const HOLD_SCRIPT = `printf '${ACQUIRED.trim()}\\n'; exec cat >/dev/null`;
-function holderFilePath(lockPath) {
-    return `${lockPath}.holder`;
-}
-/**
- * Takes the host's deploy lock at `path` (created when missing; its directory must exist).
- * Fails with a PreconditionError naming the holder when it is not free within `timeoutMs`.
- */
-async function acquireDeployLock(path, options) {
-    const command = options.flockCommand ?? 'flock';
-    const started = Date.now();
-    let attempt = await tryLock(command, path, null);
-    if (!attempt.acquired) {
-        options.onWait?.(await describeHolder(path));
-        const remainingMs = Math.max(0, options.timeoutMs - (Date.now() - started));
-        attempt = await tryLock(command, path, remainingMs);
-        if (!attempt.acquired) {
-            throw new errors/* PreconditionError */.Rb(`Another deploy holds the deploy lock ${path}: ${await describeHolder(path)}. ` +
-                `Waited ${formatSeconds(options.timeoutMs)} s for it.`, `wait for that deploy to finish and run again, or allow a longer lock timeout. If no deploy is ` +
-                `running, see which process holds the lock with \`lslocks --output PID,COMMAND,PATH | grep '${path}'\` ` +
-                `and stop it. Do not delete the lock file: that would let two deploys run at once.`);
-        }
-    }
-    const child = attempt.child;
-    await writeHolder(path, options.holder);
-    // The lock must not keep the process alive; the process ending is what releases it.
-    child.unref();
-    for (const stream of [child.stdin, child.stdout, child.stderr])
-        unrefStream(stream);
-    let released;
-    return {
-        pipe: child.stdin,
-        release() {
-            released ??= releaseLock(path, child);
-            return released;
-        },
-    };
-}
-async function releaseLock(path, child) {
-    // Remove the holder file while we still hold the lock, so we never delete the next holder's.
-    await (0,promises_.unlink)(holderFilePath(path)).catch(() => undefined);
-    child.ref();
-    const exited = waitForExit(child);
-    child.stdin?.end();
-    await exited;
-}
-/** One flock run: `waitMs` null tries once without waiting. */
-function tryLock(command, path, waitMs) {
-    const waitArgs = waitMs === null ? ['--nonblock'] : ['--wait', formatSeconds(waitMs)];
-    const args = ['--exclusive', ...waitArgs, '--conflict-exit-code', String(CONFLICT_EXIT), path, 'sh', '-c', HOLD_SCRIPT];
-    return new Promise((resolve, reject) => {
-        let child;
-        try {
-            child = (0,external_node_child_process_.spawn)(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-        }
-        catch (error) {
-            reject(spawnError(command, error));
-            return;
-        }
-        let settled = false;
-        let stdout = '';
-        let stderr = '';
-        // Writing to the pipe never happens, but closing it after `cat` died must not crash us.
-        child.stdin?.on('error', () => undefined);
-        child.stdout?.setEncoding('utf8').on('data', (chunk) => {
-            stdout += chunk;
-            if (!settled && stdout.includes(ACQUIRED)) {
-                settled = true;
-                resolve({ acquired: true, child });
-            }
-        });
-        child.stderr?.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-        child.on('error', (error) => {
-            if (settled)
-                return;
-            settled = true;
-            reject(spawnError(command, error));
-        });
-        child.on('close', (code, signal) => {
-            if (settled)
-                return;
-            settled = true;
-            if (code === CONFLICT_EXIT) {
-                resolve({ acquired: false });
-                return;
-            }
-            const status = signal === null ? `exit status ${code}` : `signal ${signal}`;
-            reject(new errors/* PreconditionError */.Rb(`Could not take the deploy lock ${path}: flock failed with ${status}: ${stderr.trim() || '(no message)'}`, `make sure the directory of ${path} exists and is writable by this user.`));
-        });
-    });
-}
-function spawnError(command, error) {
-    if (deploy_lock_errorCode(error) === 'ENOENT') {
-        return new errors/* PreconditionError */.Rb(`The deploy lock needs the \`${command}\` command from util-linux, and it was not found.`, 'install it: sudo apt-get install util-linux');
-    }
-    return error instanceof Error ? error : new Error(String(error));
-}
-async function writeHolder(path, holder) {
-    const record = { holder, pid: process.pid, since: new Date().toISOString() };
-    const file = holderFilePath(path);
-    const temp = `${file}.${process.pid}.tmp`;
-    // Best effort: the record only improves a message, so failing to write it must not fail a deploy.
-    try {
-        await (0,promises_.writeFile)(temp, `${JSON.stringify(record)}\n`, { mode: 0o644 });
-        await (0,promises_.rename)(temp, file);
-    }
-    catch {
-        await (0,promises_.unlink)(temp).catch(() => undefined);
-    }
-}
-/** Who holds the lock, as well as the holder file can tell. */
-async function describeHolder(path) {
-    const file = holderFilePath(path);
-    let record;
-    try {
-        record = parseHolder(await (0,promises_.readFile)(file, 'utf8'));
-    }
-    catch {
-        return `an unknown process (no readable holder record in ${file})`;
-    }
-    const described = `"${record.holder}" (pid ${record.pid}, since ${record.since})`;
-    return isAlive(record.pid)
-        ? described
-        : `${described}; that process is no longer running, so a docker command it started, or another process, holds the lock`;
-}
-function parseHolder(text) {
-    const value = JSON.parse(text);
-    if (typeof value !== 'object' || value === null)
-        throw new Error('not an object');
-    const { holder, pid, since } = value;
-    if (typeof holder !== 'string' || typeof pid !== 'number' || typeof since !== 'string') {
-        throw new Error('missing fields');
-    }
-    return { holder, pid, since };
-}
-function isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        // EPERM: it exists but belongs to another user.
-        return deploy_lock_errorCode(error) === 'EPERM';
-    }
-}
-function waitForExit(child) {
-    if (child.exitCode !== null || child.signalCode !== null)
-        return Promise.resolve();
-    return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-function unrefStream(stream) {
-    const unref = stream?.unref;
-    if (typeof unref === 'function')
-        unref.call(stream);
-}
-function formatSeconds(ms) {
-    return (Math.max(0, ms) / 1000).toFixed(3).replace(/\.?0+$/, '') || '0';
-}
-function deploy_lock_errorCode(error) {
-    return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
-}
-
-;// CONCATENATED MODULE: ./build/src/flows/compose-project.js
-
-
-
-
-
-
-/** The bind source a service mounts at `target`, e.g. the data directory behind /app/data. */
-function sourceOf(model, service, target) {
-    return model.services?.[service]?.volumes?.find((v) => v.target === target)?.source;
-}
-/**
- * `env` names whose service the data directory is read from (the one the deploy will start);
- * both environments mount the same directory in compose/docker-compose.yml.
- */
-async function projectPaths(docker, options, env = 'prod') {
-    const composeFile = (0,external_node_path_.resolve)(options.composeFile);
-    const envFile = (0,external_node_path_.resolve)(options.envFile ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), '.env'));
-    const target = { file: composeFile, project: options.project, envFile };
-    const model = JSON.parse((await docker.run((0,compose_commands/* configJsonArgs */.UP)(target))).stdout);
-    const dataService = env === 'prod' ? (0,compose_commands/* colourService */.Qx)('blue') : compose_commands/* DEV_SERVICE */.i;
-    const dataDir = (0,external_node_path_.resolve)(options.dataDir ?? sourceOf(model, dataService, '/app/data') ?? '/opt/synapse/data');
-    const proxyDir = (0,external_node_path_.resolve)(options.proxyConfigDir ?? sourceOf(model, compose_commands/* PROXY_SERVICE */.LK, '/etc/caddy') ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), 'caddy'));
-    return {
-        target,
-        composeFile,
-        envFile,
-        dataDir,
-        stateFile: stateFilePath(dataDir),
-        lockPath: (0,external_node_path_.join)((0,external_node_path_.dirname)(dataDir), 'release-flow-deploy.lock'),
-        upstreamsFile: (0,external_node_path_.join)(proxyDir, 'upstreams.caddy'),
-        model,
-    };
-}
-/** The URL an environment answers on, from its published port (the proxy for prod). */
-function environmentUrl(model, env) {
-    const port = model.services?.[env === 'prod' ? compose_commands/* PROXY_SERVICE */.LK : compose_commands/* DEV_SERVICE */.i]?.ports?.[0];
-    if (!port)
-        return undefined;
-    const host = !port.host_ip || port.host_ip === '0.0.0.0' || port.host_ip === '::' ? 'localhost' : port.host_ip;
-    return `http://${host}:${port.published}`;
-}
-/** Running, and healthy when the service has a health check. */
-function isUp(entry) {
-    return entry !== undefined && entry.State === 'running' && (entry.Health === '' || entry.Health === 'healthy');
-}
-/** The project's containers (or only `services`), as `docker compose ps` reports them. */
-async function listServices(docker, target, services = []) {
-    return (0,compose_commands/* parsePs */.tQ)((await docker.run((0,compose_commands/* psArgs */.de)(target, services))).stdout);
-}
-async function observeProd(docker, paths) {
-    const ps = await listServices(docker, paths.target);
-    const running = (service) => ps.find((p) => p.Service === service && p.State === 'running');
-    const envVars = (0,compose_commands/* readEnvLines */.xr)(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''));
-    const order = (0,compose_commands/* parseUpstreams */.iR)(await (0,promises_.readFile)(paths.upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
-    const proxyUp = running(compose_commands/* PROXY_SERVICE */.LK) !== undefined;
-    const servingColour = proxyUp && order[0] && running((0,compose_commands/* colourService */.Qx)(order[0])) ? order[0] : undefined;
-    const servingDigest = servingColour === undefined ? null : ((0,compose_commands/* digestOf */.ol)(envVars[(0,compose_commands/* colourImageVariable */.sy)(servingColour)]) ?? null);
-    return { order, proxyUp, ps, envVars, servingColour, servingDigest };
-}
-/**
- * Reads the state and makes it agree with what serves `env`, first thing under the lock, so a
- * deploy killed earlier is recorded as interrupted before anyone builds on its record.
- */
-async function reconciledState(paths, env, seen, options) {
-    const state = await readStateFile(paths.stateFile);
-    const deployingPid = state.environments[env].deploying?.pid;
-    const deployingPidAlive = deployingPid !== undefined && compose_project_isAlive(deployingPid);
-    const observed = env === 'prod'
-        ? { servingDigest: seen.servingDigest, deployingPidAlive, ...(seen.servingColour ? { servingColour: seen.servingColour } : {}) }
-        : // dev runs a tag, not a digest: what runs is what the record says ran, if it runs at all.
-            { servingDigest: seen.ps.some((p) => p.Service === compose_commands/* DEV_SERVICE */.i && p.State === 'running') ? (state.environments.dev.active?.digest ?? null) : null, deployingPidAlive };
-    const r = reconcile(state, env, observed, { at: options.at });
-    for (const note of r.notes)
-        options.log(`state: ${note}`);
-    if (r.notes.length > 0 && options.write)
-        await writeStateFile(paths.stateFile, r.state);
-    return r.state;
-}
-/** Replaces a file the proxy or compose reads so that they never see it half written. */
-async function writeFileAtomic(path, text) {
-    const temp = `${path}.${process.pid}.new`;
-    await (0,promises_.writeFile)(temp, text);
-    await (0,promises_.rename)(temp, path);
-}
-/** Whether the process that recorded a deploy still runs (EPERM: it runs as another user). */
-function compose_project_isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
-}
-const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
-/** The host's deploy lock for a change to this project; `holder` says who waits, in the other's message. */
-function lockProject(paths, holder, timeoutMs, log) {
-    return acquireDeployLock(paths.lockPath, {
-        timeoutMs: timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-        holder: `${holder} (pid ${process.pid})`,
-        onWait: (heldBy) => log(`waiting for the deploy lock ${paths.lockPath}, held by ${heldBy}`),
-    });
-}
-/**
- * Docker commands that keep `lock` held for as long as they run. A deploy killed with SIGKILL
- * leaves its `compose up --wait` running for up to its wait timeout; while it runs, the next
- * deploy must not start the same colour beside it, so it waits for the lock instead.
- */
-function underLock(docker, lock) {
-    if (lock === undefined)
-        return docker;
-    return { run: (args, options = {}) => docker.run(args, { ...options, inherit: [...(options.inherit ?? []), lock.pipe] }) };
-}
-
-;// CONCATENATED MODULE: ./build/src/flows/deploy-health.js
-// Whether a newly started colour is healthy: before traffic moves to it, and while it is watched
-// after the switch. And, when it is not, what its health probes and log said, secrets redacted.
-
-
-
-
-/** Starts `service` and waits for its health check; returns why it is not healthy, or undefined. */
-async function startHealthy(docker, target, service, waitTimeoutSeconds) {
-    try {
-        await docker.run((0,compose_commands/* upServiceArgs */.SX)(target, service, waitTimeoutSeconds));
-        // The engine's own word, not compose's: `up --wait` has been seen to return while a new
-        // container was still starting (compose 2.26, under load).
-        const started = (await listServices(docker, target, [service]))[0];
-        if (started?.Health !== 'healthy') {
-            throw new Error(`${service} reports ${started?.Health || started?.State || 'no container'} after compose's wait, not healthy`);
-        }
-        return undefined;
-    }
-    catch (error) {
-        return error instanceof adapters_docker/* DockerError */.B ? `compose: ${lastLine(error.stderr) || `exit ${error.exitCode}`}` : String(error);
-    }
-}
-/**
- * Polls the new colour for `seconds`: its container must keep running, not turn unhealthy, and
- * pass its own health command, run every second, since the engine's health status only changes
- * after `retries` failures, which can outlast the watch. Two failures in a row fail it, so one
- * slow answer does not. Returns why it failed, or undefined.
- */
-async function watch(docker, target, service, model, seconds) {
-    const test = model.services?.[service]?.healthcheck?.test;
-    const probe = test?.[0] === 'CMD-SHELL' ? ['sh', '-c', test.slice(1).join(' ')] : test?.[0] === 'CMD' ? test.slice(1) : undefined;
-    const until = Date.now() + seconds * 1000;
-    let failures = 0;
-    while (Date.now() < until) {
-        const entry = (await listServices(docker, target, [service]).catch(() => []))[0];
-        if (!entry || entry.State !== 'running')
-            return `${service} is ${entry?.State ?? 'gone'}`;
-        if (entry.Health === 'unhealthy')
-            return `${service} is unhealthy`;
-        if (probe) {
-            const ok = await docker.run((0,compose_commands/* execArgs */.Lf)(target, service, probe)).then(() => true, () => false);
-            failures = ok ? 0 : failures + 1;
-            if (failures >= 2)
-                return `its health check failed ${failures} times in a row`;
-        }
-        await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, until - Date.now()))));
-    }
-    return undefined;
-}
-/** The last health probe outputs and the log of a service's container, for a rollback's reason. */
-async function healthTail(docker, target, service, model) {
-    try {
-        const entry = (await listServices(docker, target, [service]))[0];
-        if (!entry?.ID)
-            return '';
-        const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
-        const health = JSON.parse(stdout);
-        const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${l.Output.trim().split('\n').slice(-3).join(' | ')}`);
-        const logs = await docker.run((0,compose_commands/* logsArgs */.RR)(target, service)).then((r) => r.stdout.trim(), () => '');
-        return (0,compose_commands/* redactSecrets */.fp)([`  status: ${health?.Status ?? 'unknown'}`, ...lines, ...(logs ? ['  container log:', ...logs.split('\n').map((l) => `    ${l}`)] : [])].join('\n'), await secretValues(model));
-    }
-    catch {
-        // The reason is worth more without the tail than not at all.
-        return '';
-    }
-}
-/** A release may print its own secrets: every value the project mounts is redacted from the tail. */
-async function secretValues(model) {
-    const out = [];
-    for (const s of Object.values(model.secrets ?? {})) {
-        if (s.file)
-            out.push(await (0,promises_.readFile)(s.file, 'utf8').catch(() => ''));
-    }
-    return out;
-}
-function lastLine(text) {
-    return text.trim().split('\n').filter(Boolean).slice(-1)[0]?.trim() ?? '';
-}
-
-// EXTERNAL MODULE: ./build/src/core/preflight.js
-var preflight = __nccwpck_require__(2950);
-;// CONCATENATED MODULE: ./build/src/adapters/config-files.js
-
-function config_files_errorCode(error) {
-    return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
-}
-/** The local file system. */
-function localConfigFiles() {
-    return {
-        async read(path) {
-            try {
-                return { ok: true, text: await (0,promises_.readFile)(path, 'utf8') };
-            }
-            catch (error) {
-                const code = config_files_errorCode(error);
-                if (code === 'ENOENT' || code === 'ENOTDIR')
-                    return { ok: false, missing: true, reason: 'no such file' };
-                if (code === 'EISDIR')
-                    return { ok: false, missing: false, reason: 'is a directory, not a file' };
-                if (code === 'EACCES' || code === 'EPERM')
-                    return { ok: false, missing: false, reason: 'permission denied' };
-                return { ok: false, missing: false, reason: error instanceof Error ? error.message : String(error) };
-            }
-        },
-        async isDirectory(path) {
-            try {
-                return (await (0,promises_.stat)(path)).isDirectory();
-            }
-            catch {
-                return false;
-            }
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./build/src/core/config-merge.js
-/**
- * Layered configuration: a deep merge that remembers, for every leaf, the layer it came from.
- *
- * Layers go from lowest to highest precedence: code defaults, the base file, the environment file,
- * then one layer per environment variable. Objects merge key by key; anything else (strings,
- * numbers, booleans, null, arrays) is a leaf that a higher layer replaces whole.
- */
-const DEFAULT_SOURCE = 'default';
-const envSource = (variable) => `env:${variable}`;
-function config_merge_isConfigObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-/**
- * Sets an own property even for `__proto__`, so a key in a config file can never reach a prototype;
- * validation then reports it as an unknown key.
- */
-function config_merge_setOwn(target, key, value) {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-/** `["logging", "level"]` → `logging.level`. */
-const keyPath = (segments) => segments.join('.');
-/** A deep copy: a layer's objects are never shared with the merged result. */
-function copy(value) {
-    if (Array.isArray(value))
-        return value.map(copy);
-    if (!config_merge_isConfigObject(value))
-        return value;
-    const out = {};
-    for (const [k, v] of Object.entries(value))
-        config_merge_setOwn(out, k, copy(v));
-    return out;
-}
-/** Every leaf as [segments, value], depth first in key order. An empty object has no leaves. */
-function config_merge_leaves(value, prefix = []) {
-    const out = [];
-    for (const [k, v] of Object.entries(value)) {
-        const path = [...prefix, k];
-        if (config_merge_isConfigObject(v))
-            out.push(...config_merge_leaves(v, path));
-        else
-            out.push([path, v]);
-    }
-    return out;
-}
-/** The value at a key path, or undefined. */
-function config_merge_valueAt(value, segments) {
-    let current = value;
-    for (const segment of segments) {
-        if (!config_merge_isConfigObject(current) || !Object.hasOwn(current, segment))
-            return undefined;
-        current = current[segment];
-    }
-    return current;
-}
-/** Merges `layers`, lowest precedence first. Pure: the layers are not changed. */
-function mergeLayers(layers) {
-    const values = {};
-    const origin = new Map();
-    const forget = (prefix) => {
-        for (const key of [...origin.keys()])
-            if (key === prefix || key.startsWith(`${prefix}.`))
-                origin.delete(key);
-    };
-    const apply = (target, layer, prefix, source) => {
-        for (const [k, v] of Object.entries(layer)) {
-            const path = [...prefix, k];
-            const existing = Object.hasOwn(target, k) ? target[k] : undefined;
-            if (config_merge_isConfigObject(v)) {
-                if (!config_merge_isConfigObject(existing)) {
-                    // A leaf (or nothing) replaced by an object: the old leaf and its source go.
-                    forget(keyPath(path));
-                    config_merge_setOwn(target, k, {});
-                }
-                apply(target[k], v, path, source);
-            }
-            else {
-                // A leaf replaces whatever was there, including a whole object of lower layers.
-                forget(keyPath(path));
-                config_merge_setOwn(target, k, copy(v));
-                origin.set(keyPath(path), source);
-            }
-        }
-    };
-    for (const layer of layers)
-        apply(values, layer.value, [], layer.source);
-    const sources = {};
-    for (const [path] of config_merge_leaves(values)) {
-        const key = keyPath(path);
-        Object.defineProperty(sources, key, { value: origin.get(key) ?? DEFAULT_SOURCE, enumerable: true, writable: true, configurable: true });
-    }
-    return { values, sources };
-}
-
-;// CONCATENATED MODULE: ./build/src/core/config-redact.js
-
-/**
- * Names that hold secrets. Secrets never belong in config files (the schema has no such key), but a
- * value that slips in under such a name, as a key or as the variable it came from, is never shown.
- */
-const secretNamePattern = /token|secret|password|key/i;
-const REDACTED = '[redacted]';
-function isSecretName(name) {
-    return secretNamePattern.test(name);
-}
-/** True when any segment of the key path, or the variable of an `env:NAME` source, names a secret. */
-function isSecretLeaf(segments, source) {
-    if (segments.some(isSecretName))
-        return true;
-    return source !== undefined && source.startsWith('env:') && isSecretName(source.slice('env:'.length));
-}
-/** A copy of `values` in which every secret leaf reads `[redacted]`. */
-function config_redact_redactConfig(values, sources) {
-    const out = {};
-    const put = (segments, value) => {
-        let target = out;
-        for (const segment of segments.slice(0, -1)) {
-            if (!isConfigObject(target[segment]))
-                setOwn(target, segment, {});
-            target = target[segment];
-        }
-        setOwn(target, segments[segments.length - 1], value);
-    };
-    for (const [segments, value] of leaves(values)) {
-        const source = Object.hasOwn(sources, segments.join('.')) ? sources[segments.join('.')] : undefined;
-        put(segments, isSecretLeaf(segments, source) ? REDACTED : value);
-    }
-    // Empty objects have no leaves; keep them so the shape stays the same.
-    const keepEmpty = (from, prefix) => {
-        for (const [k, v] of Object.entries(from)) {
-            if (!isConfigObject(v))
-                continue;
-            if (valueAt(out, [...prefix, k]) === undefined)
-                put([...prefix, k], {});
-            keepEmpty(v, [...prefix, k]);
-        }
-    };
-    keepEmpty(values, []);
-    return out;
-}
-/** A value for a message: JSON, or `[redacted]` when its key path or variable names a secret. */
-function showValue(value, secret) {
-    return secret ? REDACTED : JSON.stringify(value);
-}
-
-// EXTERNAL MODULE: ./node_modules/ajv/dist/2020.js
-var _2020 = __nccwpck_require__(2210);
-// EXTERNAL MODULE: ./node_modules/jsonc-parser/lib/umd/main.js
-var main = __nccwpck_require__(1928);
-;// CONCATENATED MODULE: ./build/src/core/config-validate.js
-
-
-
-
-/** `configs/synapse_prod.json:3:14`, `configs/synapse.json`, `env LOG_LEVEL` or `default`. */
-function issueWhere(place) {
-    switch (place.kind) {
-        case 'file':
-            return place.line === undefined ? place.file : `${place.file}:${place.line}:${place.column ?? 1}`;
-        case 'env':
-            return `env ${place.variable}`;
-        case 'default':
-            return 'default';
-    }
-}
-/** One line: `configs/synapse_prod.json:3:14: logging.level: "VERBOSE" is not one of DEBUG, INFO, WARNING, ERROR`. */
-function config_validate_formatConfigIssue(issue) {
-    return `${issueWhere(issue.place)}: ${issue.key ? `${issue.key}: ` : ''}${issue.message}`;
-}
-/** Offsets → 1-based line and column; CRLF, LF and a lone CR each end a line. */
-function lineColumn(text, offset) {
-    let line = 1;
-    let start = 0;
-    const end = Math.min(offset, text.length);
-    for (let i = 0; i < end; i++) {
-        const c = text.charCodeAt(i);
-        if (c === 10 /* \n */ || (c === 13 /* \r */ && text.charCodeAt(i + 1) !== 10)) {
-            line++;
-            start = i + 1;
-        }
-    }
-    // An offset on the \n of a CRLF is still on the line of its \r.
-    return { line, column: offset - start + 1 };
-}
-function filePlace(parsed, offset) {
-    return { kind: 'file', file: parsed.file, offset, ...lineColumn(parsed.text, offset) };
-}
-const syntaxMessages = {
-    InvalidSymbol: 'unexpected character',
-    InvalidNumberFormat: 'malformed number',
-    PropertyNameExpected: 'expected a key in double quotes (JSON allows no trailing comma)',
-    ValueExpected: 'expected a value',
-    ColonExpected: 'expected ":" after the key',
-    CommaExpected: 'expected "," between entries',
-    CloseBraceExpected: 'expected "}" to close the object',
-    CloseBracketExpected: 'expected "]" to close the array',
-    EndOfFileExpected: 'expected the end of the file after the top-level value',
-    InvalidCommentToken: 'comments are not allowed in JSON',
-    UnexpectedEndOfComment: 'unterminated comment',
-    UnexpectedEndOfString: 'unterminated string',
-    UnexpectedEndOfNumber: 'unterminated number',
-    InvalidUnicode: 'invalid \\u escape',
-    InvalidEscapeCharacter: 'invalid escape character',
-    InvalidCharacter: 'control character in a string (escape it)',
-};
-function found(text, offset) {
-    if (offset >= text.length)
-        return 'found the end of the file';
-    const c = text.codePointAt(offset);
-    return `found ${c < 0x20 || c === 0x7f ? `U+${c.toString(16).toUpperCase().padStart(4, '0')}` : JSON.stringify(String.fromCodePoint(c))}`;
-}
-function syntaxIssue(parsed, error) {
-    const code = (0,main.printParseErrorCode)(error.error);
-    const path = (0,main.getLocation)(parsed.text, error.offset).path.filter((s) => typeof s === 'string' && s !== '');
-    return {
-        place: filePlace(parsed, error.offset),
-        key: keyPath(path),
-        message: `invalid JSON: ${syntaxMessages[code] ?? code}, ${found(parsed.text, error.offset)}`,
-    };
-}
-/** The node's value; with duplicate keys the last one wins, as in JSON.parse. */
-function nodeValue(node) {
-    switch (node.type) {
-        case 'object': {
-            const out = {};
-            for (const property of node.children ?? []) {
-                const [key, value] = property.children ?? [];
-                if (key && value)
-                    config_merge_setOwn(out, String(key.value), nodeValue(value));
-            }
-            return out;
-        }
-        case 'array':
-            return (node.children ?? []).map(nodeValue);
-        default:
-            return node.value;
-    }
-}
-function duplicateKeys(parsed, node, path, issues) {
-    if (node.type === 'object') {
-        const seen = new Map();
-        for (const property of node.children ?? []) {
-            const [key, value] = property.children ?? [];
-            if (!key)
-                continue;
-            const name = String(key.value);
-            const first = seen.get(name);
-            if (first) {
-                const at = lineColumn(parsed.text, first.offset);
-                issues.push({
-                    place: filePlace(parsed, key.offset),
-                    key: keyPath([...path, name]),
-                    message: `duplicate key (first at line ${at.line}, column ${at.column}); keep one`,
-                });
-            }
-            else {
-                seen.set(name, key);
-            }
-            if (value)
-                duplicateKeys(parsed, value, [...path, name], issues);
-        }
-    }
-    else if (node.type === 'array') {
-        (node.children ?? []).forEach((child, i) => duplicateKeys(parsed, child, [...path, String(i)], issues));
-    }
-}
-/** Parses strict JSON (no comments, no trailing commas), keeping every node's position. */
-function parseConfigFile(file, rawText) {
-    const text = rawText.startsWith('\uFEFF') ? rawText.slice(1) : rawText;
-    const errors = [];
-    const tree = (0,main.parseTree)(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-    // After an error the parser recovers and often trips again on the same line over what it skipped
-    // ('single quotes' gives four): keep the first error of each line.
-    const seenLines = new Set();
-    const issues = errors
-        .filter((e) => {
-        const { line } = lineColumn(text, e.offset);
-        if (seenLines.has(line))
-            return false;
-        seenLines.add(line);
-        return true;
-    })
-        .map((e) => syntaxIssue({ file, text }, e));
-    if (tree)
-        duplicateKeys({ file, text }, tree, [], issues);
-    const value = errors.length === 0 && tree ? nodeValue(tree) : undefined;
-    return { file, text, tree, value, issues: sortConfigIssues(issues) };
-}
-/** The node of the value at `segments` (the last of duplicate keys), or the deepest ancestor found. */
-function nodeAt(tree, segments) {
-    let node = tree;
-    let property;
-    for (const segment of segments) {
-        let next;
-        if (node.type === 'object') {
-            for (const p of node.children ?? []) {
-                if (p.children?.[0]?.value === segment) {
-                    property = p;
-                    next = p.children[1];
-                }
-            }
-        }
-        else if (node.type === 'array' && /^\d+$/.test(segment)) {
-            next = node.children?.[Number(segment)];
-            property = undefined;
-        }
-        if (!next)
-            return { node, complete: false };
-        node = next;
-    }
-    return property ? { node, property, complete: true } : { node, complete: true };
-}
-/** Compiles a draft 2020-12 schema; throws an Error whose message says what is wrong with it. */
-function compileConfigSchema(schema) {
-    if (!config_merge_isConfigObject(schema))
-        throw new Error('a JSON Schema must be an object');
-    const ajv = new _2020.Ajv2020({ allErrors: true, verbose: true, strict: true, logger: false });
-    try {
-        return { schema, validate: ajv.compile(schema) };
-    }
-    catch (error) {
-        throw new Error(`not a valid JSON Schema (draft 2020-12): ${error instanceof Error ? error.message : String(error)}`);
-    }
-}
-/** The subschema that describes `segments`, following `properties` and local `$ref`s; undefined for an unknown key. */
-function subschemaAt(schema, segments) {
-    const deref = (s) => {
-        for (let hops = 0; config_merge_isConfigObject(s) && typeof s.$ref === 'string' && hops < 16; hops++) {
-            if (!s.$ref.startsWith('#/'))
-                return undefined;
-            let target = schema;
-            for (const part of s.$ref.slice(2).split('/')) {
-                const name = part.replaceAll('~1', '/').replaceAll('~0', '~');
-                target = config_merge_isConfigObject(target) && Object.hasOwn(target, name) ? target[name] : undefined;
-            }
-            s = target;
-        }
-        return config_merge_isConfigObject(s) ? s : undefined;
-    };
-    let current = deref(schema);
-    for (const segment of segments) {
-        const properties = current?.properties;
-        if (!config_merge_isConfigObject(properties) || !Object.hasOwn(properties, segment))
-            return undefined;
-        current = deref(properties[segment]);
-    }
-    return current;
-}
-function pointerSegments(pointer) {
-    if (pointer === '')
-        return [];
-    return pointer
-        .slice(1)
-        .split('/')
-        .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
-}
-function article(type) {
-    return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
-}
-function jsonType(value) {
-    if (value === null)
-        return 'null';
-    if (Array.isArray(value))
-        return 'array';
-    if (typeof value === 'number')
-        return Number.isInteger(value) ? 'integer' : 'number';
-    return typeof value;
-}
-function described(value, secret) {
-    if (config_merge_isConfigObject(value) || Array.isArray(value))
-        return article(jsonType(value));
-    if (value === null)
-        return 'null';
-    return `${showValue(value, secret)} (${article(jsonType(value))})`;
-}
-function list(values) {
-    return values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
-}
-function describeError(error) {
-    const segments = pointerSegments(error.instancePath);
-    const secret = segments.some(isSecretName);
-    const data = error.data;
-    const params = error.params;
-    const parent = error.parentSchema;
-    switch (error.keyword) {
-        case 'additionalProperties': {
-            const name = String(params.additionalProperty);
-            const allowed = config_merge_isConfigObject(parent?.properties) ? Object.keys(parent.properties).filter((k) => k !== '$schema') : [];
-            return {
-                segments: [...segments, name],
-                atKey: true,
-                message: allowed.length ? `unknown key; expected one of ${allowed.join(', ')}` : 'unknown key; this object takes no keys',
-            };
-        }
-        case 'required':
-            return { segments, atKey: false, message: `missing required key ${JSON.stringify(params.missingProperty)}` };
-        case 'type': {
-            const expected = Array.isArray(params.type) ? params.type.map(String).map(article).join(' or ') : article(String(params.type));
-            return { segments, atKey: false, message: `expected ${expected}, got ${described(data, secret)}` };
-        }
-        case 'enum':
-        case 'const': {
-            const allowed = error.keyword === 'enum' ? params.allowedValues : [params.allowedValue];
-            return { segments, atKey: false, message: `${showValue(data, secret)} is not one of ${list(allowed)}` };
-        }
-        case 'minimum':
-        case 'exclusiveMinimum':
-            return { segments, atKey: false, message: `${showValue(data, secret)} is below the ${error.keyword === 'minimum' ? 'minimum' : 'exclusive minimum'} ${String(params.limit)}` };
-        case 'maximum':
-        case 'exclusiveMaximum':
-            return { segments, atKey: false, message: `${showValue(data, secret)} is above the ${error.keyword === 'maximum' ? 'maximum' : 'exclusive maximum'} ${String(params.limit)}` };
-        case 'minLength':
-            return { segments, atKey: false, message: params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters long` };
-        case 'pattern': {
-            // The description says what the pattern means: "An absolute path inside the container."
-            const description = typeof parent?.description === 'string' ? parent.description.replace(/\.$/, '') : '';
-            const what = description ? `is not ${description.charAt(0).toLowerCase()}${description.slice(1)} (pattern ${String(params.pattern)})` : `does not match the pattern ${String(params.pattern)}`;
-            return { segments, atKey: false, message: `${showValue(data, secret)} ${what}` };
-        }
-        default:
-            return { segments, atKey: false, message: error.message ?? error.keyword };
-    }
-}
-/** In the order of the text for issues of one file (stable otherwise). */
-function sortConfigIssues(issues) {
-    const offset = (i) => (i.place.kind === 'file' ? (i.place.offset ?? -1) : -1);
-    return issues.map((issue, i) => ({ issue, i })).sort((a, b) => offset(a.issue) - offset(b.issue) || a.i - b.i).map(({ issue }) => issue);
-}
-/**
- * Validates one layer on its own: every key of a file is optional (code defaults fill the rest),
- * so each problem belongs to exactly one layer and is reported where that layer can be fixed.
- */
-function validateConfigLayer(schema, target) {
-    const value = target.kind === 'file' ? target.parsed.value : target.value;
-    if (value === undefined)
-        return [];
-    if (schema.validate(value))
-        return [];
-    const described = (schema.validate.errors ?? []).map(describeError);
-    // A value of the wrong type fails every other keyword too: report only the type.
-    const wrongType = new Set((schema.validate.errors ?? []).filter((e) => e.keyword === 'type').map((e) => e.instancePath));
-    const kept = described.filter((d, i) => {
-        const error = schema.validate.errors[i];
-        return error.keyword === 'type' || !wrongType.has(error.instancePath) || d.atKey;
-    });
-    const issues = kept.map((d) => {
-        const key = keyPath(d.segments);
-        switch (target.kind) {
-            case 'env':
-                return { place: { kind: 'env', variable: target.variable }, key, message: d.message };
-            case 'default':
-                return { place: { kind: 'default' }, key, message: d.message };
-            case 'file': {
-                const tree = target.parsed.tree;
-                const found = nodeAt(tree, d.segments);
-                const node = d.atKey && found.complete && found.property?.children?.[0] ? found.property.children[0] : found.node;
-                return { place: filePlace(target.parsed, node.offset), key, message: d.message };
-            }
-        }
-    });
-    // ajv may report one problem through two paths (e.g. a $ref); keep each line once.
-    const seen = new Set();
-    return sortConfigIssues(issues).filter((i) => {
-        const line = config_validate_formatConfigIssue(i);
-        if (seen.has(line))
-            return false;
-        seen.add(line);
-        return true;
-    });
-}
-
-;// CONCATENATED MODULE: ./build/src/core/config-env.js
-
-
-
-const synapseEnvMapping = [
-    { variable: 'SYNAPSE_HOST', key: 'server.host' },
-    { variable: 'SYNAPSE_PORT', key: 'server.port' },
-    { variable: 'LOG_LEVEL', key: 'logging.level' },
-    { variable: 'LOG_FORMAT', key: 'logging.format' },
-    { variable: 'SYNAPSE_AUTO_LEARNING', key: 'automatic_learning.mode' },
-    { variable: 'SYNAPSE_AUTO_LEARNING_INTERVAL', key: 'automatic_learning.interval_seconds' },
-    { variable: 'SYNAPSE_DATA_DIR', key: 'data.dir' },
-    { variable: 'SYNAPSE_MODELS_DIR', key: 'models.dir' },
-];
-/**
- * Converts a variable's text to the schema's `type` for the key (a string when the schema says
- * nothing, e.g. for an unknown key, which validation then reports).
- */
-function convertEnvValue(text, schemaType) {
-    const types = Array.isArray(schemaType) ? schemaType.map(String) : typeof schemaType === 'string' ? [schemaType] : ['string'];
-    const trimmed = text.trim();
-    for (const type of types) {
-        switch (type) {
-            case 'string':
-                return { ok: true, value: text };
-            case 'integer':
-                if (/^[+-]?\d+$/.test(trimmed) && Number.isSafeInteger(Number(trimmed)))
-                    return { ok: true, value: Number(trimmed) };
-                break;
-            case 'number':
-                if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed))
-                    return { ok: true, value: Number(trimmed) };
-                break;
-            case 'boolean':
-                if (/^(true|1|yes)$/i.test(trimmed))
-                    return { ok: true, value: true };
-                if (/^(false|0|no)$/i.test(trimmed))
-                    return { ok: true, value: false };
-                break;
-            case 'null':
-                if (trimmed === 'null')
-                    return { ok: true, value: null };
-                break;
-        }
-    }
-    const names = {
-        integer: 'an integer',
-        number: 'a number',
-        boolean: 'true or false',
-        null: 'null',
-        object: 'an object (not settable from a variable)',
-        array: 'an array (not settable from a variable)',
-    };
-    return { ok: false, expected: types.map((t) => names[t] ?? t).join(' or ') };
-}
-/** The variables of `mapping` that are set (and not empty) in `env`, as layers with source `env:NAME`. */
-function envLayers(env, schema, mapping = synapseEnvMapping) {
-    const layers = [];
-    const issues = [];
-    for (const { variable, key } of mapping) {
-        const text = Object.hasOwn(env, variable) ? env[variable] : undefined;
-        if (text === undefined || text === '')
-            continue;
-        const segments = key.split('.');
-        const converted = convertEnvValue(text, subschemaAt(schema, segments)?.type);
-        if (!converted.ok) {
-            const secret = isSecretName(variable) || segments.some(isSecretName);
-            issues.push({
-                place: { kind: 'env', variable },
-                key,
-                message: `${showValue(text, secret)} is not ${converted.expected}`,
-            });
-            continue;
-        }
-        const value = {};
-        let target = value;
-        for (const segment of segments.slice(0, -1)) {
-            const next = {};
-            config_merge_setOwn(target, segment, next);
-            target = next;
-        }
-        config_merge_setOwn(target, segments[segments.length - 1], converted.value);
-        layers.push({ source: envSource(variable), value });
-    }
-    return { layers, issues };
-}
-
-;// CONCATENATED MODULE: ./build/src/core/config-layout.js
-/**
- * Where a service's configuration lives and what it is when no file says otherwise.
- * The service is an input (synapse by default); the defaults below are synapse's.
- */
-const configEnvironments = (/* unused pure expression or super */ null && (['dev', 'prod']));
-function isConfigEnvironment(value) {
-    return configEnvironments.includes(value);
-}
-/** File names inside the configs directory, and the variable that overrides the environment file. */
-function configFileNames(environment, service = 'synapse') {
-    return {
-        base: `${service}.json`,
-        environment: `${service}_${environment}.json`,
-        schema: `${service}.schema.json`,
-        pathVariable: `${service.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_CONFIG_PATH`,
-    };
-}
-/**
- * synapse's code defaults: the lowest layer, below configs/synapse.json. Together they must set
- * every key of the schema, so each file can stay a partial override.
- */
-const synapseDefaults = {
-    server: { host: '0.0.0.0', port: 8002 },
-    logging: { level: 'INFO', format: 'text' },
-    automatic_learning: { mode: 'moderate', interval_seconds: 300 },
-    data: {
-        dir: '/app/data',
-        semantic_index: 'semantic_index',
-        episodic_db: 'episodic.db',
-        memory_db: 'memory.db',
-        metrics_db: 'metrics.db',
-    },
-    models: { dir: '/app/models' },
-};
-
-;// CONCATENATED MODULE: ./build/src/flows/config.js
-
-
-
-
-
-
-
-function displayPath(path, cwd) {
-    const rel = (0,external_node_path_.relative)(cwd, path);
-    return rel && !rel.startsWith('..') && !(0,external_node_path_.isAbsolute)(rel) ? rel : path;
-}
-/**
- * The configuration an environment runs with: code defaults < base file < environment file <
- * environment variables, each layer validated against the schema in the configs directory. Never
- * throws for a bad configuration: every problem is in `errors`. It reads no `*_FILE` secret.
- */
-async function effectiveConfig(options) {
-    const cwd = options.cwd ?? process.cwd();
-    const files = options.files ?? localConfigFiles();
-    const names = configFileNames(options.environment, options.service);
-    const configDir = (0,external_node_path_.resolve)(cwd, options.configDir);
-    const show = (path) => displayPath(path, cwd);
-    const fromVariable = options.env[names.pathVariable];
-    const envFilePath = fromVariable ? (0,external_node_path_.resolve)(cwd, fromVariable) : (0,external_node_path_.join)(configDir, names.environment);
-    const used = {
-        configDir: show(configDir),
-        base: show((0,external_node_path_.join)(configDir, names.base)),
-        environment: show(envFilePath),
-        schema: show((0,external_node_path_.join)(configDir, names.schema)),
-        ...(fromVariable ? { environmentFrom: names.pathVariable } : {}),
-    };
-    const defaults = { source: DEFAULT_SOURCE, value: options.defaults ?? synapseDefaults };
-    const errors = [];
-    const result = (layers) => ({
-        environment: options.environment,
-        ...mergeLayers(layers),
-        errors,
-        files: used,
-    });
-    if (!(await files.isDirectory(configDir))) {
-        errors.push({
-            place: { kind: 'file', file: used.configDir },
-            key: '',
-            message: `is not a directory; expected the configs directory holding ${names.base}, ${names.environment} and ${names.schema}`,
-        });
-        return result([defaults]);
-    }
-    // The schema first: every other layer is validated against it and variables take its types.
-    let schema;
-    const schemaRead = await files.read((0,external_node_path_.join)(configDir, names.schema));
-    if (!schemaRead.ok) {
-        errors.push({ place: { kind: 'file', file: used.schema }, key: '', message: `${schemaRead.reason}; the JSON Schema of ${names.base} belongs next to it` });
-    }
-    else {
-        const parsed = parseConfigFile(used.schema, schemaRead.text);
-        errors.push(...parsed.issues);
-        if (parsed.value !== undefined) {
-            try {
-                schema = compileConfigSchema(parsed.value);
-            }
-            catch (error) {
-                errors.push({ place: { kind: 'file', file: used.schema }, key: '', message: error instanceof Error ? error.message : String(error) });
-            }
-        }
-    }
-    const layers = [defaults];
-    if (schema)
-        errors.push(...validateConfigLayer(schema, { kind: 'default', value: defaults.value }));
-    const readLayer = async (path, shown, missing) => {
-        const read = await files.read(path);
-        if (!read.ok) {
-            errors.push(read.missing ? missing() : { place: { kind: 'file', file: shown }, key: '', message: `cannot be read: ${read.reason}` });
-            return;
-        }
-        const parsed = parseConfigFile(shown, read.text);
-        const invalid = schema ? validateConfigLayer(schema, { kind: 'file', parsed }) : [];
-        errors.push(...sortConfigIssues([...parsed.issues, ...invalid]));
-        if (parsed.value === undefined)
-            return;
-        if (!config_merge_isConfigObject(parsed.value)) {
-            if (!schema)
-                errors.push({ place: { kind: 'file', file: shown, line: 1, column: 1 }, key: '', message: 'expected an object at the top level' });
-            return;
-        }
-        // `$schema` only points editors at the schema; it is not configuration.
-        const { $schema: _schema, ...value } = parsed.value;
-        layers.push({ source: shown, value });
-    };
-    await readLayer((0,external_node_path_.join)(configDir, names.base), used.base, () => ({
-        place: { kind: 'file', file: used.base },
-        key: '',
-        message: `no such file; the base configuration is required in ${used.configDir}`,
-    }));
-    await readLayer(envFilePath, used.environment, () => fromVariable
-        ? { place: { kind: 'env', variable: names.pathVariable }, key: '', message: `${JSON.stringify(fromVariable)}: no such file; point it at the ${options.environment} configuration file, or unset it to use ${show((0,external_node_path_.join)(configDir, names.environment))}` }
-        : { place: { kind: 'file', file: used.environment }, key: '', message: `no such file; create the ${options.environment} overrides there, or set ${names.pathVariable} to the file to use` });
-    const mapping = options.envMapping ?? synapseEnvMapping;
-    const fromEnv = envLayers(options.env, schema?.schema ?? {}, mapping);
-    const envIssues = [...fromEnv.issues];
-    for (const layer of fromEnv.layers) {
-        if (schema)
-            envIssues.push(...validateConfigLayer(schema, { kind: 'env', variable: layer.source.slice('env:'.length), value: layer.value }));
-    }
-    // In the order of the table, whether a value failed to convert or to validate.
-    const rank = (issue) => mapping.findIndex((m) => issue.place.kind === 'env' && m.variable === issue.place.variable);
-    errors.push(...envIssues.sort((a, b) => rank(a) - rank(b)));
-    layers.push(...fromEnv.layers);
-    return result(layers);
-}
-/** The `config --json` object: values with secrets redacted, errors as one line each. */
-function configJson(config) {
-    return {
-        environment: config.environment,
-        values: redactConfig(config.values, config.sources),
-        sources: config.sources,
-        errors: config.errors.map(formatConfigIssue),
-    };
-}
-
-;// CONCATENATED MODULE: ./build/src/flows/deploy-preflight.js
-// The deploy's pre-flight: every host fact a deploy depends on, checked before anything changes,
-// on the configuration as it will run (the new image reference interpolated). The facts come from
-// the HostProbes adapter and the registry; the decisions on them are core/preflight.ts's.
-
-
-
-
-
-async function deploy_preflight_preflight(deps, paths, input) {
-    const { env } = input;
-    const pinned = `${input.image.name}@${input.digest}`;
-    const outcome = await deps.probes.composeConfig({ files: [paths.composeFile], projectName: paths.target.project, envFiles: [paths.envFile], profiles: ['rollout'] }, { env: { [input.variable]: input.value } });
-    const engine = await deps.probes.engineInfo();
-    const host = (0,preflight/* hostPlatform */.ol)(engine.architecture);
-    return [
-        (0,preflight/* checkComposeConfig */.pl)([paths.composeFile], outcome, env),
-        (0,preflight/* checkImage */.cd)(pinned, await deps.probes.imagePlatforms(pinned, 'registry'), host, env),
-        (0,preflight/* checkMemoryCgroup */.M3)(await deps.probes.memoryCgroup(), env, engine.memoryLimit),
-        await diskCheck(deps, input, host, engine.dockerRootDir),
-        ...(await portChecks(deps.probes, paths, env)),
-        ...(await secretChecks(deps.probes, paths.model, env)),
-        ...(await configChecks(paths.model, input)),
-    ];
-}
-/** Stops the deploy on a failed error check: every failure with its fix, in one message. */
-function requirePreflightPassed(checks, env, version) {
-    if ((0,preflight/* preflightPassed */.QZ)(checks))
-        return;
-    const failed = checks.filter((c) => !c.ok && c.severity === 'error');
-    throw new errors/* PreconditionError */.Rb(`pre-flight failed for ${env} ${version}; nothing was changed:\n${failed.map((c) => `  ${c.name}: ${c.message}`).join('\n')}`, failed.map((c) => c.fix).filter(Boolean).join('; ') || 'fix the checks above and deploy again');
-}
-function checkLine(c) {
-    return `pre-flight ${c.ok ? 'ok' : c.severity === 'error' ? 'FAILED' : 'warning'}: ${c.name}: ${c.message}`;
-}
-/** The pull lands in the engine's data root: it must have room for the image before the pull starts. */
-async function diskCheck(deps, input, host, dockerRootDir) {
-    let neededBytes;
-    let availableBytes;
-    try {
-        neededBytes = (0,preflight/* pullNeedBytes */.H9)(await deps.registry.platformsOf(input.image, input.digest), host);
-        availableBytes = (await deps.probes.freeDisk(dockerRootDir)).availableBytes;
-    }
-    catch (error) {
-        return (0,preflight/* checkDiskUnknown */.g9)(dockerRootDir || "the engine's data root", firstLine(error), input.env);
-    }
-    return (0,preflight/* checkDisk */.Op)(dockerRootDir, availableBytes, { neededBytes, ...(input.minFreeDiskBytes !== undefined && { minFreeBytes: input.minFreeDiskBytes }) }, input.env);
-}
-/** The ports the environment publishes: prod through its proxy, dev directly. */
-async function portChecks(probes, paths, env) {
-    const checks = [];
-    for (const p of paths.model.services?.[env === 'prod' ? compose_commands/* PROXY_SERVICE */.LK : compose_commands/* DEV_SERVICE */.i]?.ports ?? []) {
-        const port = Number(p.published);
-        if (!Number.isInteger(port))
-            continue;
-        const wanted = { port, hostIp: p.host_ip };
-        checks.push((0,preflight/* checkPort */.Yn)(wanted, await probes.portState(wanted, paths.target.project), env));
-    }
-    return checks;
-}
-function appServices(env) {
-    return env === 'prod' ? [(0,compose_commands/* colourService */.Qx)('blue'), (0,compose_commands/* colourService */.Qx)('green')] : [compose_commands/* DEV_SERVICE */.i];
-}
-async function secretChecks(probes, model, env) {
-    const names = new Set();
-    for (const s of appServices(env))
-        for (const sec of model.services?.[s]?.secrets ?? [])
-            names.add(typeof sec === 'string' ? sec : sec.source);
-    const checks = [];
-    for (const name of names) {
-        const file = model.secrets?.[name]?.file;
-        if (file)
-            checks.push((0,preflight/* checkSecretFile */.Vw)(name, file, await probes.secretFile(file), env));
-    }
-    return checks;
-}
-async function configChecks(model, input) {
-    const { env } = input;
-    const configDir = input.configDir ?? sourceOf(model, appServices(env)[0], '/app/configs');
-    if (!configDir)
-        return [];
-    const config = await effectiveConfig({ configDir, environment: env, env: input.configEnv });
-    const ok = config.errors.length === 0;
-    return [
-        {
-            name: 'configs',
-            ok,
-            severity: 'error',
-            message: ok ? `${config.files.base} + ${config.files.environment}: valid` : `${config.errors.length} problem(s) in the ${env} configuration`,
-            ...(ok ? {} : { fix: `run \`release-flow config --env ${env}\` to see them` }),
-        },
-    ];
-}
-function firstLine(error) {
-    const text = error instanceof Error ? error.message : String(error);
-    return text.split('\n')[0] ?? text;
-}
-
-;// CONCATENATED MODULE: ./build/src/flows/deploy.js
-// The deploy flow: prod blue/green behind Caddy (compose/docker-compose.yml), dev by recreate.
-// Every docker call goes through the Docker adapter with argv from core/compose-commands.ts.
-//
-// The steps, in order, and why in that order:
-//   resolve   the version's digest first: a version that does not exist changes nothing;
-//   lock      one deploy per host; the state is read and reconciled under it, so a deploy killed
-//             earlier is recorded as interrupted before this one builds on the record;
-//   pre-flight on the configuration as it will run, while nothing has changed yet;
-//   backup    of the data (prod), before anything can touch it;
-//   record    the deploy as in progress, so a crash from here on is found by the next run;
-//   start     the idle colour, pinned by digest, healthy before any traffic moves (dev: recreate);
-//   switch    traffic (upstreams.caddy + a graceful caddy reload);
-//   watch     the new colour for a while, and switch back when it fails;
-//   record    the outcome. The old colour keeps running as the hot standby.
-
-
-
-
-
-
-
-
-
-
-
-/** A deploy that rolled back: the CLI exits 1 with its message; the result is attached. */
-class DeployRolledBackError extends Error {
-    result;
-    name = 'DeployRolledBackError';
-    constructor(result) {
-        super(`${result.env} ${result.version} was rolled back: ${result.reason ?? 'unhealthy'}`);
-        this.result = result;
-    }
-}
-const DEFAULT_WATCH_SECONDS = 60;
-async function deploy(deps, options) {
-    const run = { env: options.env, options, log: options.log ?? (() => { }), now: deps.now ?? (() => new Date()) };
-    const release = await resolveRelease(deps.registry, run);
-    const located = await projectPaths(deps.docker, options, run.env);
-    const lock = options.dryRun ? undefined : await lockProject(located, `deploy ${run.env} ${release.version}`, options.lockTimeoutMs, run.log);
-    try {
-        return await deployLocked({ ...deps, docker: underLock(deps.docker, lock) }, run, release);
-    }
-    finally {
-        await lock?.release();
-    }
-}
-async function resolveRelease(registry, { env, options, log }) {
-    const version = normalizeVersion(options.version, env);
-    const image = (0,image_ref/* parseImageName */.i)(options.image, '--image');
-    const tag = version === undefined ? 'latest' : `v${version}`;
-    log(`resolving ${image.name}:${tag}`);
-    const ref = options.digest !== undefined ? { digest: options.digest } : await registry.resolveTag(image, tag);
-    if (ref === null) {
-        throw new errors/* InputError */.dz(version === undefined ? '--image' : '--version', version === undefined ? `${image.name}:latest` : options.version, `a version published as ${image.name}:${tag} in ${image.registry}`);
-    }
-    log(`${image.name}:${tag} is ${ref.digest}`);
-    return { version: version ?? 'latest', image, digest: ref.digest, imageRef: env === 'prod' ? `${image.name}@${ref.digest}` : `${image.name}:${tag}` };
-}
-function normalizeVersion(version, env) {
-    if (version === undefined) {
-        if (env === 'prod')
-            throw new errors/* InputError */.dz('--version', version ?? '', 'a release version X.Y.Z (vX.Y.Z) for a prod deploy');
-        return undefined;
-    }
-    const v = version.trim().replace(/^v/, '');
-    if (!/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.test(v))
-        throw new errors/* InputError */.dz('--version', version, 'a version X.Y.Z or vX.Y.Z');
-    return v;
-}
-async function deployLocked(deps, run, release) {
-    const { env, options, log } = run;
-    // Read again under the lock: the deploy that held it may have changed the configuration.
-    const paths = await projectPaths(deps.docker, options, env);
-    const seen = await observeProd(deps.docker, paths);
-    const state = await reconciledState(paths, env, seen, { at: run.now().toISOString(), log, write: !options.dryRun });
-    const rollout = planRollout(paths, seen, run, release);
-    const checks = await deploy_preflight_preflight(deps, paths, {
-        env,
-        image: release.image,
-        digest: release.digest,
-        variable: rollout.variable,
-        value: release.imageRef,
-        configDir: options.configDir,
-        configEnv: options.configEnv ?? {},
-        minFreeDiskBytes: options.minFreeDiskBytes,
-    });
-    for (const c of checks)
-        log(checkLine(c));
-    const planned = {
-        env,
-        version: release.version,
-        digest: release.digest,
-        imageRef: release.imageRef,
-        previousVersion: state.environments[env].active?.version ?? null,
-        rolledBack: false,
-        outcome: 'planned',
-        ...(rollout.colour ? { colour: rollout.colour } : {}),
-        ...(rollout.url ? { url: rollout.url } : {}),
-        checks,
-        plan: rollout.plan,
-        stateFile: paths.stateFile,
-    };
-    requirePreflightPassed(checks, env, release.version);
-    if (options.dryRun)
-        return planned;
-    await options.onPreflightPassed?.(planned);
-    return carryOut({ docker: deps.docker, paths, run, release, rollout }, state, planned);
-}
-/** The changes, from the backup on: each outcome is recorded, and a prod release that fails its health is rolled back. */
-async function carryOut(step, reconciled, planned) {
-    const { paths, run, release, rollout } = step;
-    const backup = run.env === 'prod' ? await backUp(step) : undefined;
-    const result = { ...planned, ...(backup ? { backup } : {}) };
-    const record = await openRecord(step, reconciled);
-    try {
-        await writeFileAtomic(paths.envFile, (0,compose_commands/* setEnvLines */.to)(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''), { [rollout.variable]: release.imageRef }));
-        if (run.env === 'dev') {
-            await recreate(step);
-            await record.close('success', `${rollout.service} recreated with ${release.imageRef}`);
-            run.log(`dev serves ${release.version} (${release.digest})`);
-            return { ...result, outcome: 'success' };
-        }
-        await startNewColour(step, record, result);
-        await switchTraffic(step);
-        await watchNewColour(step, record, result);
-        await record.close('success', `${rollout.service} serves ${release.version}; ${(0,compose_commands/* otherColour */.RQ)(rollout.colour)} is the hot standby`);
-        run.log(`prod serves ${release.version} from ${rollout.colour}${rollout.url ? ` at ${rollout.url}` : ''}`);
-        return { ...result, outcome: 'success' };
-    }
-    catch (error) {
-        if (record.open)
-            await record.close('failed', error instanceof Error ? deploy_firstLine(error.message) || 'failed' : String(error)).catch(() => undefined);
-        throw error;
-    }
-}
-function planRollout(paths, seen, { env, options }, release) {
-    const firstDeploy = env === 'prod' && !seen.proxyUp;
-    const colour = env === 'prod' ? (firstDeploy ? 'blue' : (0,compose_commands/* otherColour */.RQ)(seen.order[0] ?? 'blue')) : undefined;
-    const service = colour ? (0,compose_commands/* colourService */.Qx)(colour) : compose_commands/* DEV_SERVICE */.i;
-    const variable = colour ? (0,compose_commands/* colourImageVariable */.sy)(colour) : 'SYNAPSE_DEV_IMAGE';
-    const watchSeconds = options.watchSeconds ?? DEFAULT_WATCH_SECONDS;
-    const setVariable = `${variable}=${release.imageRef} in ${paths.envFile}`;
-    const plan = colour
-        ? [
-            `back up ${paths.dataDir}`,
-            setVariable,
-            `start ${service} (${release.version}) and wait for its health check`,
-            ...(firstDeploy ? [`start the proxy ${compose_commands/* PROXY_SERVICE */.LK}`] : []),
-            `switch ${paths.upstreamsFile} to ${colour} first and reload Caddy`,
-            `watch ${service} for ${watchSeconds} s; on failure switch back to ${(0,compose_commands/* otherColour */.RQ)(colour)}`,
-        ]
-        : [setVariable, `pull ${service}`, `recreate ${service} and wait for its health check`];
-    return {
-        colour,
-        service,
-        variable,
-        firstDeploy,
-        url: environmentUrl(paths.model, env),
-        waitTimeoutSeconds: options.waitTimeoutSeconds ?? (0,compose_commands/* healthWaitSeconds */.F$)(paths.model.services?.[service]?.healthcheck),
-        watchSeconds,
-        plan,
-    };
-}
-async function backUp({ paths, release, run: { log } }) {
-    const b = await backupDataDir({ dataDir: paths.dataDir, label: `v${release.version}`, log });
-    log(`backed up ${paths.dataDir} to ${b.path}`);
-    return b.path;
-}
-async function openRecord({ paths, release, rollout: { colour }, run: { env, now } }, reconciled) {
-    const deployId = `${env}-${now().toISOString().replace(/[:.]/g, '')}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
-    let state = beginDeploy(reconciled, env, { deployId, version: release.version, digest: release.digest, ...(colour ? { colour } : {}), startedAt: now().toISOString(), pid: process.pid });
-    await writeStateFile(paths.stateFile, state);
-    return {
-        get open() {
-            return state.environments[env].deploying?.deployId === deployId;
-        },
-        async close(outcome, detail) {
-            state = finishDeploy(state, env, outcome, { deployId, at: now().toISOString(), detail });
-            await writeStateFile(paths.stateFile, state);
-        },
-    };
-}
-/** dev may restart briefly: it is pulled and recreated in place. */
-async function recreate({ docker, paths, release, rollout, run: { log } }) {
-    log(`pulling ${release.imageRef}`);
-    await docker.run((0,compose_commands/* pullArgs */.bw)(paths.target, rollout.service));
-    log(`recreating ${rollout.service}`);
-    await docker.run((0,compose_commands/* upServiceArgs */.SX)(paths.target, rollout.service, rollout.waitTimeoutSeconds, { forceRecreate: true }));
-}
-async function startNewColour(step, record, result) {
-    const { docker, paths, rollout: { service, waitTimeoutSeconds }, run: { log } } = step;
-    log(`starting ${service} with ${result.imageRef} (waiting up to ${waitTimeoutSeconds} s for its health check)`);
-    const failure = await startHealthy(docker, paths.target, service, waitTimeoutSeconds);
-    if (failure === undefined)
-        return;
-    const tail = await healthTail(docker, paths.target, service, paths.model);
-    log(`${service} did not become healthy; traffic stays where it is; stopping ${service}`);
-    await stopFailed(step);
-    await rollBack(record, result, `${service} did not become healthy within ${waitTimeoutSeconds} s (${failure})${tailText(tail)}`);
-}
-/**
- * No drain step: Caddy's reload is graceful (requests in flight finish on the old colour), and the
- * old colour keeps running as the hot standby, so an instant rollback is one more reload.
- */
-async function switchTraffic({ docker, paths, rollout, run: { log } }) {
-    const colour = rollout.colour;
-    await writeFileAtomic(paths.upstreamsFile, (0,compose_commands/* upstreamsText */.i5)([colour, (0,compose_commands/* otherColour */.RQ)(colour)]));
-    if (rollout.firstDeploy) {
-        log(`starting the proxy ${compose_commands/* PROXY_SERVICE */.LK}`);
-        await docker.run((0,compose_commands/* upServiceArgs */.SX)(paths.target, compose_commands/* PROXY_SERVICE */.LK, (0,compose_commands/* healthWaitSeconds */.F$)(paths.model.services?.[compose_commands/* PROXY_SERVICE */.LK]?.healthcheck)));
-    }
-    else {
-        log(`switching traffic to ${colour} (caddy reload)`);
-        await docker.run((0,compose_commands/* caddyReloadArgs */.Cu)(paths.target));
-    }
-}
-async function watchNewColour(step, record, result) {
-    const { docker, paths, rollout: { service, watchSeconds, firstDeploy }, run: { log } } = step;
-    const colour = step.rollout.colour;
-    log(`watching ${service} for ${watchSeconds} s`);
-    const failure = await watch(docker, paths.target, service, paths.model, watchSeconds);
-    if (failure === undefined)
-        return;
-    const tail = await healthTail(docker, paths.target, service, paths.model);
-    log(`${service} failed during the watch (${failure}); switching back to ${(0,compose_commands/* otherColour */.RQ)(colour)}`);
-    await writeFileAtomic(paths.upstreamsFile, (0,compose_commands/* upstreamsText */.i5)([(0,compose_commands/* otherColour */.RQ)(colour), colour]));
-    if (!firstDeploy)
-        await docker.run((0,compose_commands/* caddyReloadArgs */.Cu)(paths.target));
-    await stopFailed(step);
-    await rollBack(record, result, `${service} failed during the ${watchSeconds} s watch: ${failure}${tailText(tail)}`);
-}
-/** Best effort: traffic is already away from the failed colour, and the rollback must still be recorded. */
-async function stopFailed({ docker, paths, rollout: { service }, run: { log } }) {
-    await docker.run((0,compose_commands/* stopArgs */.Ez)(paths.target, service, 5)).catch((e) => log(`stopping ${service} failed: ${String(e)}`));
-}
-async function rollBack(record, result, reason) {
-    await record.close('rolled-back', deploy_firstLine(reason));
-    throw new DeployRolledBackError({ ...result, outcome: 'rolled-back', rolledBack: true, reason });
-}
-function tailText(tail) {
-    return tail ? `\nhealth log:\n${tail}` : '';
-}
-function deploy_firstLine(text) {
-    return text.split('\n')[0] ?? text;
 }
 
 

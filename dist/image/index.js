@@ -32583,13 +32583,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 
 /***/ }),
 
-/***/ 8161:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-
-/***/ }),
-
 /***/ 6760:
 /***/ ((module) => {
 
@@ -32688,12 +32681,2071 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 5125:
+/***/ 6307:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   I: () => (/* binding */ imageSummary)
-/* harmony export */ });
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  W: () => (/* binding */ imageStep)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
+var core = __nccwpck_require__(6257);
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./build/src/adapters/docker.js
+
+/** A docker command that failed: the argv (never a secret: those travel in the environment) and why. */
+class DockerError extends Error {
+    args;
+    exitCode;
+    stderr;
+    name = 'DockerError';
+    constructor(args, exitCode, stderr, options) {
+        const tail = stderr.trim().split('\n').slice(-15).join('\n');
+        super(`docker ${args.slice(0, 3).join(' ')} failed (${exitCode === null ? 'could not run' : `exit ${exitCode}`})${tail ? `:\n${tail}` : ''}`, options);
+        this.args = args;
+        this.exitCode = exitCode;
+        this.stderr = stderr;
+    }
+}
+/** Keeps what explains a failure without letting a chatty build grow memory without bound. */
+const STDERR_LIMIT = 256 * 1024;
+function createDocker(options = {}) {
+    const dockerPath = options.dockerPath ?? 'docker';
+    return {
+        run(args, runOptions = {}) {
+            return new Promise((resolve, reject) => {
+                const child = (0,external_node_child_process_.spawn)(dockerPath, args, {
+                    cwd: runOptions.cwd,
+                    stdio: ['ignore', 'pipe', 'pipe', ...(runOptions.inherit ?? [])],
+                    env: { ...process.env, ...runOptions.env },
+                });
+                let stdout = '';
+                let stderr = '';
+                let partial = '';
+                // Piped above; the extra inherited streams only make the overload lose track of that.
+                const [out, err] = [child.stdout, child.stderr];
+                out.setEncoding('utf8');
+                out.on('data', (data) => (stdout += data));
+                err.setEncoding('utf8');
+                err.on('data', (data) => {
+                    stderr = (stderr + data).slice(-STDERR_LIMIT);
+                    if (!runOptions.onLine)
+                        return;
+                    const lines = (partial + data).split('\n');
+                    partial = lines.pop() ?? '';
+                    for (const line of lines)
+                        runOptions.onLine(line);
+                });
+                child.once('error', (error) => reject(new DockerError(args, null, String(error), { cause: error })));
+                child.once('close', (exitCode) => {
+                    if (partial && runOptions.onLine)
+                        runOptions.onLine(partial);
+                    if (exitCode === 0)
+                        resolve({ stdout, stderr });
+                    else
+                        reject(new DockerError(args, exitCode, stderr));
+                });
+            });
+        },
+    };
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./build/src/adapters/docker-credentials.js
+
+
+
+
+/** Credentials were configured but could not be read; the message never holds a secret. */
+class CredentialsError extends Error {
+    name = 'CredentialsError';
+}
+// Docker keys Docker Hub's credentials by its v1 index URL, whatever name the image uses.
+const dockerHubServer = 'https://index.docker.io/v1/';
+const dockerHubHosts = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+// docker-credential-helpers' fixed answer when it has nothing for a server (any helper, any OS).
+const notFoundMessage = 'credentials not found';
+/**
+ * Reads credentials the way the docker CLI does: a per-registry `credHelpers` entry wins, then the
+ * global `credsStore`, then the base64 `auth` of `auths` in config.json. The file is read on each
+ * call, so a `docker login` made meanwhile is seen.
+ */
+function dockerConfigCredentials(options = {}) {
+    return {
+        async get(registry) {
+            const configDir = options.configDir ?? (process.env.DOCKER_CONFIG || (0,external_node_path_.join)((0,external_node_os_namespaceObject.homedir)(), '.docker'));
+            const file = (0,external_node_path_.join)(configDir, 'config.json');
+            const config = await readConfig(file);
+            if (!config)
+                return null;
+            const server = serverAddress(registry);
+            const helper = helperFor(config, registry, server, file);
+            if (helper)
+                return runHelper(helper, server, options.helperTimeoutMs ?? 30_000);
+            return fromAuths(config, registry, file);
+        },
+    };
+}
+/** The address docker passes to helpers and uses as the `auths` key: the host, or Hub's index URL. */
+function serverAddress(registry) {
+    return dockerHubHosts.has(registry) ? dockerHubServer : registry;
+}
+async function readConfig(file) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return null;
+        throw new CredentialsError(`cannot read ${file}: ${error.message}`);
+    }
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        // JSON.parse's own message quotes the text around the error, which may be an `auth` value.
+        throw new CredentialsError(`${file} is not valid JSON; expected the docker CLI's config file (fix it, or run \`docker login\` again)`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new CredentialsError(`${file} holds ${Array.isArray(parsed) ? 'an array' : typeof parsed}; expected a JSON object as \`docker login\` writes it`);
+    }
+    return parsed;
+}
+/** The helper's name (`osxkeychain` for docker-credential-osxkeychain), or null to use `auths`. */
+function helperFor(config, registry, server, file) {
+    const helpers = config.credHelpers ?? {};
+    const perRegistry = matchingKey(Object.keys(helpers), registry, server);
+    const name = perRegistry === undefined ? config.credsStore : helpers[perRegistry];
+    if (name === undefined || name === '')
+        return null;
+    if (typeof name !== 'string' || !/^[A-Za-z0-9][\w.-]*$/.test(name)) {
+        throw new CredentialsError(`${file}: the credential helper for ${registry} is ${JSON.stringify(name)}; expected a helper name such as "osxkeychain" or "pass"`);
+    }
+    return name;
+}
+/** The key docker would use: exact match first, then any key whose host part is the registry's. */
+function matchingKey(keys, registry, server) {
+    const wanted = dockerHubHosts.has(registry) ? dockerHubHosts : new Set([registry]);
+    return keys.find((key) => key === server || key === registry) ?? keys.find((key) => wanted.has(hostOf(key)));
+}
+/** `https://ghcr.io/v2/` → `ghcr.io`, as the docker CLI's ConvertToHostname does. */
+function hostOf(key) {
+    return key.replace(/^https?:\/\//, '').split('/')[0] ?? '';
+}
+function fromAuths(config, registry, file) {
+    const auths = config.auths ?? {};
+    const key = matchingKey(Object.keys(auths), registry, serverAddress(registry));
+    const entry = key === undefined ? undefined : auths[key];
+    if (!entry)
+        return null;
+    if (typeof entry.auth === 'string' && entry.auth !== '') {
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon <= 0) {
+            throw new CredentialsError(`${file}: auths["${key}"].auth is not base64 of "user:password"; run \`docker login ${registry}\` again`);
+        }
+        return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    }
+    // Older clients and other tools write the two fields apart.
+    if (typeof entry.username === 'string' && typeof entry.password === 'string' && entry.username !== '') {
+        return { username: entry.username, password: entry.password };
+    }
+    // An empty entry is what `docker login` leaves beside a credential store: nothing here.
+    return null;
+}
+/** Runs `docker-credential-<name> get` with the server on stdin, per the docker-credential-helpers protocol. */
+function runHelper(name, server, timeoutMs) {
+    const program = `docker-credential-${name}`;
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_.spawn)(program, ['get'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (data) => (stdout += data));
+        child.stderr.setEncoding('utf8').on('data', (data) => (stderr = (stderr + data).slice(-4096)));
+        // A helper that exits before reading stdin makes the write fail; its exit status tells why.
+        child.stdin.on('error', () => { });
+        child.stdin.end(server);
+        child.once('error', (error) => {
+            // No such helper installed: docker itself then has nothing either, so neither do we.
+            if (error.code === 'ENOENT')
+                resolve(null);
+            else
+                reject(new CredentialsError(`${program} get could not run for ${server}: ${error.message}`));
+        });
+        child.once('close', (code, signal) => {
+            if (code === 0) {
+                try {
+                    resolve(parseHelperOutput(program, server, stdout));
+                }
+                catch (error) {
+                    reject(error);
+                }
+                return;
+            }
+            // Helpers print their error on stdout; on success stdout holds the secret, never quoted here.
+            const said = firstLine(stdout) || firstLine(stderr);
+            if (said.toLowerCase().includes(notFoundMessage)) {
+                resolve(null);
+                return;
+            }
+            const why = signal ? `was stopped (${signal}${signal === 'SIGTERM' ? `, no answer within ${timeoutMs}ms` : ''})` : `exited with ${code}`;
+            reject(new CredentialsError(`${program} get ${why} for ${server}${said && !said.includes('Secret') ? `: ${said}` : ''}`));
+        });
+    });
+}
+function parseHelperOutput(program, server, stdout) {
+    let parsed;
+    try {
+        parsed = JSON.parse(stdout);
+    }
+    catch {
+        throw new CredentialsError(`${program} get answered for ${server} with something that is not JSON; expected {"Username": …, "Secret": …}`);
+    }
+    const { Username: username, Secret: password } = (typeof parsed === 'object' && parsed !== null ? parsed : {});
+    if (typeof username !== 'string' || typeof password !== 'string') {
+        throw new CredentialsError(`${program} get answered for ${server} without string "Username" and "Secret" fields`);
+    }
+    if (username === '' && password === '')
+        return null;
+    return { username, password };
+}
+function firstLine(text) {
+    return (text.trim().split('\n')[0] ?? '').trim().slice(0, 200);
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./build/src/core/errors.js
+var errors = __nccwpck_require__(3026);
+;// CONCATENATED MODULE: ./build/src/core/image-ref.js
+
+// The distribution spec's grammar (distribution/reference): path components of lower-case letters
+// and digits joined by `.`, `_`, `__` or `-`; a registry is a host (with a dot or a port, or localhost).
+const component = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
+const pathPattern = new RegExp(`^${component}(?:/${component})*$`);
+const hostPattern = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
+const tagPattern = /^[\w][\w.-]{0,127}$/;
+/** distribution/reference's NameTotalLengthMax, counted on the normalised `registry/repository`. */
+const nameMaxLength = 255;
+/** Docker Hub under the names docker normalises (`index.docker.io` is the legacy one). */
+const dockerHubRegistries = new Set(['docker.io', 'index.docker.io']);
+/** Parses `ghcr.io/owner/synapse`; a tag or digest in it is refused, since tags come from versions. */
+function parseImageName(text, input = 'image') {
+    const name = text.trim();
+    if (name === '')
+        throw new errors/* InputError */.dz(input, text, 'an image name such as ghcr.io/owner/synapse');
+    const last = name.slice(name.lastIndexOf('/') + 1);
+    if (name.includes('@') || last.includes(':')) {
+        throw new errors/* InputError */.dz(input, text, 'an image name without a tag or digest (tags come from the version), such as ghcr.io/owner/synapse');
+    }
+    const slash = name.indexOf('/');
+    const first = slash === -1 ? '' : name.slice(0, slash);
+    const hasRegistry = slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+    const registry = hasRegistry ? first : 'docker.io';
+    let repository = hasRegistry ? name.slice(slash + 1) : name;
+    if (hasRegistry && !hostPattern.test(registry)) {
+        throw new errors/* InputError */.dz(input, text, 'a registry host such as ghcr.io or 127.0.0.1:5000 before the first "/"');
+    }
+    if (repository !== repository.toLowerCase()) {
+        throw new errors/* InputError */.dz(input, text, `a lower-case repository name (registries refuse upper case): ${registry === 'docker.io' ? '' : `${registry}/`}${repository.toLowerCase()}`);
+    }
+    if (!pathPattern.test(repository)) {
+        throw new errors/* InputError */.dz(input, text, 'a repository of lower-case letters, digits and separators (. _ -) in /-separated parts, such as ghcr.io/owner/synapse');
+    }
+    // `nginx`, `docker.io/nginx` and `index.docker.io/nginx` are all Docker Hub's `library/nginx`.
+    if (dockerHubRegistries.has(registry) && !repository.includes('/'))
+        repository = `library/${repository}`;
+    if (`${dockerHubRegistries.has(registry) ? 'docker.io' : registry}/${repository}`.length > nameMaxLength) {
+        throw new errors/* InputError */.dz(input, text, `an image name of at most ${nameMaxLength} characters (registry and repository)`);
+    }
+    return { registry, repository, name };
+}
+function isValidTag(tag) {
+    return tagPattern.test(tag);
+}
+
+;// CONCATENATED MODULE: ./build/src/core/oci-labels.js
+const revisionLabel = 'org.opencontainers.image.revision';
+/** OCI labels (and annotations: the same keys) for the per-platform manifests and the index. */
+function ociLabels(facts, extra = {}) {
+    const labels = {};
+    for (const key of ['title', 'description', 'source', 'url', 'version', 'revision', 'created', 'licenses']) {
+        const value = facts[key];
+        if (value)
+            labels[`org.opencontainers.image.${key}`] = value;
+    }
+    // Extra labels may add or override any fact but the revision: the registry checks (an immutable
+    // tag re-run, `latest` only moving forward) read the commit from it.
+    const merged = { ...labels, ...extra };
+    if (facts.revision)
+        merged[revisionLabel] = facts.revision;
+    return merged;
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/retry.js
+// The one place where HTTP adapters retry (modelled on actions/checkout's retry helper): a bounded
+// attempt loop with exponential backoff, a server's own wait (Retry-After, a rate-limit reset)
+// taking precedence, every wait capped, one log line per retry. What counts as retryable, what
+// a failure is called and the final error stay with each adapter, which knows its API.
+function retryPolicy(options, defaults) {
+    return {
+        attempts: (options.retries ?? defaults.retries) + 1,
+        baseDelayMs: options.retryBaseDelayMs ?? defaults.baseDelayMs,
+        maxDelayMs: options.maxRetryDelayMs ?? defaults.maxDelayMs,
+        timeoutMs: options.requestTimeoutMs ?? defaults.timeoutMs,
+    };
+}
+/**
+ * The wait before the attempt after `attemptNumber` (1 for the first): the server's hint when it
+ * gave one, else the base delay doubled per retry; never negative, at most `maxDelayMs`, whole ms.
+ */
+function retryDelayMs(policy, attemptNumber, hintMs) {
+    const backoff = policy.baseDelayMs * 2 ** (attemptNumber - 1);
+    return Math.round(Math.min(Math.max(hintMs ?? backoff, 0), policy.maxDelayMs));
+}
+/** Retry-After is either delay-seconds or an HTTP date; undefined when absent or unreadable. */
+function retryAfterMs(header, now = Date.now()) {
+    if (header === undefined || header === null || header.trim() === '')
+        return undefined;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds))
+        return seconds * 1000;
+    const date = Date.parse(header);
+    return Number.isNaN(date) ? undefined : date - now;
+}
+/** `250ms`, `1s`, `1.5s`. */
+function formatDelay(ms) {
+    return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
+}
+const sleepFor = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Runs `attempt` until it resolves, each time with a signal that aborts after `policy.timeoutMs`.
+ * A failure the handlers deem retryable is logged as
+ * `<summary>, retrying in 1s (attempt 2 of 4)` and retried after the delay, while attempts remain.
+ */
+async function withRetries(policy, attempt, handlers) {
+    const sleep = handlers.sleep ?? sleepFor;
+    for (let attemptNumber = 1;; attemptNumber++) {
+        try {
+            return await attempt(AbortSignal.timeout(policy.timeoutMs));
+        }
+        catch (error) {
+            const failure = handlers.classify(error);
+            if (!failure.retryable || attemptNumber >= policy.attempts)
+                throw handlers.giveUp(failure, attemptNumber);
+            const delayMs = retryDelayMs(policy, attemptNumber, failure.delayHintMs);
+            handlers.log(`${failure.summary}, retrying in ${formatDelay(delayMs)} (attempt ${attemptNumber + 1} of ${policy.attempts})`);
+            await sleep(delayMs);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./build/src/adapters/registry.js
+
+
+
+
+
+/** A registry call that failed for good; the message never contains a password or token. */
+class RegistryError extends Error {
+    status;
+    call;
+    name = 'RegistryError';
+    constructor(message, 
+    /** HTTP status of the last answer, or undefined when none arrived. */
+    status, 
+    /** e.g. "HEAD /v2/owner/app/manifests/v1.0.0" */
+    call) {
+        super(message);
+        this.status = status;
+        this.call = call;
+    }
+}
+const mediaTypes = {
+    ociIndex: 'application/vnd.oci.image.index.v1+json',
+    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+};
+const manifestAccept = [mediaTypes.ociIndex, mediaTypes.ociManifest, mediaTypes.dockerManifestList, mediaTypes.dockerManifest].join(', ');
+const indexTypes = new Set([mediaTypes.ociIndex, mediaTypes.dockerManifestList]);
+const imageManifestTypes = new Set([mediaTypes.ociManifest, mediaTypes.dockerManifest]);
+// The distribution spec lets registries refuse manifests over 4 MiB; config blobs are small JSON.
+// Anything far bigger is not what we asked for and is not read into memory.
+const maxBodyBytes = 16 * 1024 * 1024;
+const digestPattern = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+/** The base URL of a registry's API: plain http for loopback, as Docker treats those as insecure. */
+function registryBaseUrl(registry) {
+    if (registry === 'docker.io' || registry === 'index.docker.io')
+        return 'https://registry-1.docker.io';
+    return `${isLoopbackHost(registry) ? 'http' : 'https'}://${registry}`;
+}
+/** `localhost`, 127.0.0.0/8 or [::1], with or without a port. */
+function isLoopbackHost(hostWithPort) {
+    const host = hostWithPort.startsWith('[') ? hostWithPort.slice(0, hostWithPort.indexOf(']') + 1) : hostWithPort.replace(/:\d+$/, '');
+    return host === 'localhost' || host === '[::1]' || /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(host);
+}
+/** Parses a WWW-Authenticate header (RFC 9110 §11.6.1), which may hold several challenges. */
+function parseAuthChallenges(header) {
+    const challenges = [];
+    const token = /[!#$%&'*+.^_`|~0-9A-Za-z-]+/y;
+    let at = 0;
+    const skip = (pattern) => {
+        while (at < header.length && pattern.test(header[at]))
+            at++;
+    };
+    while (at < header.length) {
+        skip(/[\s,]/);
+        token.lastIndex = at;
+        const name = token.exec(header)?.[0];
+        if (name === undefined)
+            break;
+        at += name.length;
+        skip(/\s/);
+        if (header[at] !== '=') {
+            challenges.push({ scheme: name.toLowerCase(), params: {} });
+            continue;
+        }
+        at++;
+        skip(/\s/);
+        let value = '';
+        if (header[at] === '"') {
+            for (at++; at < header.length && header[at] !== '"'; at++)
+                value += header[at] === '\\' ? (header[++at] ?? '') : header[at];
+            at++;
+        }
+        else {
+            const end = header.slice(at).search(/[\s,]/);
+            value = end === -1 ? header.slice(at) : header.slice(at, at + end);
+            at += value.length;
+        }
+        const current = challenges.at(-1);
+        if (current)
+            current.params[name.toLowerCase()] = value;
+    }
+    return challenges;
+}
+function createRegistryClient(options = {}) {
+    const policy = retryPolicy(options, { retries: 3, baseDelayMs: 500, maxDelayMs: 10_000, timeoutMs: 30_000 });
+    // Every password, basic string and token the client handles, so no message can carry one.
+    // Strings under 4 characters are skipped: masking them would garble messages, not protect anything.
+    const secrets = new Set();
+    const keepSecret = (secret) => {
+        if (secret.length >= 4)
+            secrets.add(secret);
+    };
+    const redact = (text) => [...secrets].reduce((out, secret) => out.replaceAll(secret, '***'), text);
+    const log = (line) => options.log?.(redact(line));
+    const fail = (message, status, call) => new RegistryError(redact(message), status, call);
+    const http = { policy, log, fail };
+    /** Authorization header values by registry and scope, for the client's life. */
+    const authorizations = new Map();
+    const credentialLookups = new Map();
+    function credentialsFor(registry) {
+        let lookup = credentialLookups.get(registry);
+        if (!lookup) {
+            lookup = (options.credentials?.get(registry) ?? Promise.resolve(null)).then((found) => {
+                if (found) {
+                    keepSecret(found.password);
+                    keepSecret(basic(found).slice('Basic '.length));
+                }
+                return found;
+            });
+            credentialLookups.set(registry, lookup);
+        }
+        return lookup;
+    }
+    /** One call of the registry API, authenticating as the registry asks; 401/403 throw. */
+    async function send(image, request) {
+        const { method, path, access = 'pull' } = request;
+        const scope = `repository:${image.repository}:${access === 'push' ? 'pull,push' : 'pull'}`;
+        const key = `${image.registry} ${scope}`;
+        const call = `${method} ${path}`;
+        const url = registryBaseUrl(image.registry) + path;
+        const headers = (authorization) => ({
+            ...(request.accept && { accept: request.accept }),
+            ...(request.contentType && { 'content-type': request.contentType }),
+            ...(authorization && { authorization }),
+        });
+        const where = `registry ${image.registry}`;
+        let reply = await exchange(http, where, call, url, method, headers(authorizations.get(key)), request.body);
+        // A 401 with a cached token means it expired: challenge again, once.
+        if (reply.status === 401) {
+            const authorization = await authenticate(image, scope, reply.headers.get('www-authenticate') ?? '', access);
+            authorizations.set(key, authorization);
+            reply = await exchange(http, where, call, url, method, headers(authorization), request.body);
+        }
+        if (reply.status === 401 || reply.status === 403) {
+            throw await notAuthorized(image, access, reply.status, call);
+        }
+        return reply;
+    }
+    async function notAuthorized(image, access, status, call) {
+        const had = await credentialsFor(image.registry).catch(() => null);
+        const login = image.registry === 'docker.io' ? 'docker login' : `docker login ${image.registry}`;
+        const why = had
+            ? `the credentials for ${image.registry} were refused${access === 'push' ? ', or may not push to this repository' : ''}`
+            : `no credentials for ${image.registry} were found`;
+        const what = access === 'push' ? `push to ${image.name}` : `read ${image.name}`;
+        return fail(`not authorized to ${what}: run \`${login}\` (${why})`, status, call);
+    }
+    /** The Authorization header value that answers the registry's challenge. */
+    async function authenticate(image, scope, header, access) {
+        const challenges = parseAuthChallenges(header);
+        const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
+        if (bearer)
+            return bearerToken(image, scope, bearer.params, access);
+        if (challenges.some((challenge) => challenge.scheme === 'basic')) {
+            const credentials = await credentialsFor(image.registry);
+            if (!credentials)
+                throw await notAuthorized(image, access, 401);
+            return basic(credentials);
+        }
+        const offered = challenges.map((challenge) => challenge.scheme).join(', ') || 'no WWW-Authenticate challenge';
+        throw fail(`registry ${image.registry} asked for authentication (${offered}); expected a Bearer or Basic challenge`, 401);
+    }
+    /** The token flow of the distribution spec: GET realm?service&scope, with Basic when we have credentials. */
+    async function bearerToken(image, scope, params, access) {
+        let realm;
+        try {
+            realm = new URL(params.realm ?? '');
+            if (realm.protocol !== 'https:' && realm.protocol !== 'http:')
+                throw new Error('not http(s)');
+        }
+        catch {
+            throw fail(`registry ${image.registry} sent a Bearer challenge whose realm ${JSON.stringify(params.realm ?? '')} is not an http(s) URL`, 401);
+        }
+        if (params.service !== undefined)
+            realm.searchParams.set('service', params.service);
+        realm.searchParams.set('scope', scope);
+        const credentials = await credentialsFor(image.registry);
+        if (credentials && realm.protocol === 'http:' && !isLoopbackHost(realm.host)) {
+            throw fail(`registry ${image.registry} sent its token realm over plain http (${realm.origin}); refusing to send credentials there`, 401);
+        }
+        const where = `token server ${realm.host}`;
+        const call = `GET ${realm.pathname}`;
+        const reply = await exchange(http, where, call, realm.href, 'GET', credentials ? { authorization: basic(credentials) } : {});
+        if (reply.status === 401 || reply.status === 403)
+            throw await notAuthorized(image, access, reply.status, call);
+        if (reply.status !== 200)
+            throw unexpected(where, call, reply);
+        const body = parseJson(reply.body);
+        const token = [body?.token, body?.access_token].find((value) => typeof value === 'string' && value !== '');
+        if (token === undefined)
+            throw fail(`${where} answered ${call} without a "token" or "access_token"`, reply.status, call);
+        keepSecret(token);
+        return `Bearer ${token}`;
+    }
+    function unexpected(where, call, reply) {
+        return fail(`${where} answered ${statusText(reply)} to ${call}${errorDetail(reply)}`, reply.status, call);
+    }
+    async function resolveTag(image, tag) {
+        if (!isValidTag(tag))
+            throw new errors/* InputError */.dz('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
+        const path = `/v2/${image.repository}/manifests/${tag}`;
+        const reply = await send(image, { method: 'HEAD', path, accept: manifestAccept });
+        if (reply.status === 404)
+            return null;
+        if (reply.status !== 200)
+            throw unexpected(`registry ${image.registry}`, `HEAD ${path}`, reply);
+        const digest = reply.headers.get('docker-content-digest');
+        const mediaType = contentType(reply);
+        if (digest && digestPattern.test(digest) && mediaType)
+            return { digest, mediaType };
+        // The spec only says SHOULD for both headers on HEAD: read the manifest and hash it instead.
+        const manifest = await getManifest(image, tag, undefined);
+        return { digest: manifest.digest, mediaType: manifest.mediaType };
+    }
+    /** GET a manifest by tag or digest; the content is checked against the digest asked or announced. */
+    async function getManifest(image, reference, expectedDigest, access = 'pull') {
+        const path = `/v2/${image.repository}/manifests/${reference}`;
+        const reply = await send(image, { method: 'GET', path, accept: manifestAccept, access });
+        if (reply.status !== 200)
+            throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
+        const announced = reply.headers.get('docker-content-digest') ?? undefined;
+        const digest = verifiedDigest(reply.body, expectedDigest ?? announced, `${image.name}@${reference}`);
+        const json = parseJson(reply.body);
+        if (typeof json !== 'object' || json === null)
+            throw fail(`registry ${image.registry} answered GET ${path} with a body that is not a JSON manifest`, 200, `GET ${path}`);
+        const body = json;
+        const mediaType = (typeof body.mediaType === 'string' && body.mediaType) || contentType(reply) || (Array.isArray(body.manifests) ? mediaTypes.ociIndex : mediaTypes.ociManifest);
+        return { digest, mediaType, body, bytes: reply.body };
+    }
+    async function getConfigBlob(image, digest) {
+        const path = `/v2/${image.repository}/blobs/${digest}`;
+        const reply = await send(image, { method: 'GET', path });
+        if (reply.status !== 200)
+            throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
+        verifiedDigest(reply.body, digest, `${image.name}@${digest}`);
+        return parseJson(reply.body);
+    }
+    /** Rejects content that is not what was asked for: fail closed rather than trust a bad answer. */
+    function verifiedDigest(body, expected, what) {
+        const sha256 = `sha256:${(0,external_node_crypto_.createHash)('sha256').update(body).digest('hex')}`;
+        if (expected === undefined)
+            return sha256;
+        const algorithm = expected.slice(0, expected.indexOf(':'));
+        if (algorithm !== 'sha256' && algorithm !== 'sha512')
+            return expected;
+        const actual = algorithm === 'sha256' ? sha256 : `sha512:${(0,external_node_crypto_.createHash)('sha512').update(body).digest('hex')}`;
+        if (actual !== expected)
+            throw fail(`the registry sent content for ${what} whose digest is ${actual}, not ${expected}`);
+        return expected;
+    }
+    function descriptorDigest(image, descriptor, what) {
+        const digest = descriptor?.digest;
+        if (typeof digest !== 'string' || !digestPattern.test(digest)) {
+            throw fail(`${image.name}: ${what} has no valid digest (${JSON.stringify(digest)}); expected algorithm:hex such as sha256:…`);
+        }
+        return digest;
+    }
+    async function revisionOf(image, tag) {
+        // HEAD first, so that 404 on it stays the one answer meaning "no such tag"; then read by
+        // digest, so that the content is the very one whose digest is reported even if the tag moves.
+        const ref = await resolveTag(image, tag);
+        if (!ref)
+            return null;
+        const top = await getManifest(image, ref.digest, ref.digest);
+        const fromTop = annotation(top.body);
+        if (fromTop !== null)
+            return { digest: ref.digest, revision: fromTop };
+        let manifest = top;
+        if (indexTypes.has(top.mediaType)) {
+            const entries = Array.isArray(top.body.manifests) ? top.body.manifests : [];
+            const first = entries.find(isPlatformManifest);
+            if (!first)
+                return { digest: ref.digest, revision: null };
+            const digest = descriptorDigest(image, first, `the first platform manifest of ${tag}`);
+            manifest = await getManifest(image, digest, digest);
+            const fromManifest = annotation(manifest.body);
+            if (fromManifest !== null)
+                return { digest: ref.digest, revision: fromManifest };
+        }
+        if (!imageManifestTypes.has(manifest.mediaType)) {
+            throw fail(`${image.name}:${tag} leads to a manifest of type ${manifest.mediaType}; expected an image manifest (${[...imageManifestTypes].join(' or ')})`);
+        }
+        const configDigest = descriptorDigest(image, manifest.body.config, `the config of ${manifest.digest}`);
+        const config = (await getConfigBlob(image, configDigest));
+        const label = config?.config?.Labels?.[revisionLabel];
+        return { digest: ref.digest, revision: typeof label === 'string' && label !== '' ? label : null };
+    }
+    async function platformsOf(image, digest) {
+        const top = await getManifest(image, digest, digest);
+        const entries = indexTypes.has(top.mediaType) ? (top.body.manifests ?? []).filter(isPlatformManifest) : [{ digest, platform: undefined }];
+        const sizes = [];
+        for (const entry of entries) {
+            const entryDigest = descriptorDigest(image, entry, `a platform manifest of ${digest}`);
+            const manifest = entryDigest === digest ? top : await getManifest(image, entryDigest, entryDigest);
+            const parts = [manifest.body.config, ...(manifest.body.layers ?? [])];
+            const size = parts.reduce((sum, part) => sum + (typeof part?.size === 'number' ? part.size : 0), 0);
+            const p = entry.platform;
+            const platform = p ? [p.os, p.architecture, p.variant].filter((x) => typeof x === 'string' && x).join('/') : 'unknown';
+            sizes.push({ platform, digest: entryDigest, size });
+        }
+        return sizes;
+    }
+    async function pointTag(image, tag, digest) {
+        if (!isValidTag(tag))
+            throw new errors/* InputError */.dz('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
+        if (!digestPattern.test(digest))
+            throw new errors/* InputError */.dz('digest', digest, 'a digest such as sha256:<64 hex digits>');
+        // Read with the push scope too: one token serves both calls, and a registry that will not let
+        // us push says so before anything is written.
+        const manifest = await getManifest(image, digest, digest, 'push');
+        const path = `/v2/${image.repository}/manifests/${tag}`;
+        const call = `PUT ${path}`;
+        const reply = await send(image, { method: 'PUT', path, access: 'push', body: manifest.bytes, contentType: manifest.mediaType });
+        if (reply.status !== 201 && reply.status !== 200)
+            throw unexpected(`registry ${image.registry}`, call, reply);
+        // The spec does not make the header a MUST on PUT: without it, ask where the tag now points.
+        const stored = reply.headers.get('docker-content-digest') ?? (await resolveTag(image, tag))?.digest;
+        if (stored !== digest) {
+            throw fail(`registry ${image.registry} stored ${image.name}:${tag} as ${stored ?? 'nothing'} after ${call} of the bytes of ${digest}; expected it to keep that digest`, reply.status, call);
+        }
+        return { digest, mediaType: manifest.mediaType };
+    }
+    return { resolveTag, revisionOf, platformsOf, pointTag };
+}
+function annotation(body) {
+    const value = body.annotations?.[revisionLabel];
+    return typeof value === 'string' && value !== '' ? value : null;
+}
+/** buildx lists attestations (provenance, SBOM) as `unknown/unknown` manifests in the index. */
+function isPlatformManifest(entry) {
+    if (entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
+        return false;
+    return !(entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown');
+}
+function basic(credentials) {
+    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+function parseJson(body) {
+    try {
+        return JSON.parse(body.toString('utf8'));
+    }
+    catch {
+        return undefined;
+    }
+}
+function contentType(reply) {
+    return reply.headers.get('content-type')?.split(';')[0]?.trim() || undefined;
+}
+function statusText(reply) {
+    return `${reply.status}${reply.statusText ? ` ${reply.statusText}` : ''}`;
+}
+/** The distribution spec's error body, `{"errors":[{"code","message"}]}`, as one short line. */
+function errorDetail(reply) {
+    const body = parseJson(reply.body);
+    const errors = Array.isArray(body?.errors) ? body.errors : [];
+    const text = errors
+        .map((error) => [error.code, error.message].filter((part) => typeof part === 'string' && part !== '').join(': '))
+        .filter((line) => line !== '')
+        .join('; ');
+    return text ? `: ${text.slice(0, 300)}` : '';
+}
+/** Thrown inside an attempt so that the shared loop retries an answer with a retryable status. */
+class RetryableReply {
+    reply;
+    constructor(reply) {
+        this.reply = reply;
+    }
+}
+/**
+ * One request, retried on 5xx, 429, network errors and timeouts with exponential backoff; any
+ * other status is returned for the caller to judge. The body is read inside the attempt, so a
+ * connection cut mid-body is retried too.
+ */
+function exchange(http, where, call, url, method, headers, body) {
+    return withRetries(http.policy, async (signal) => {
+        const response = await fetch(url, { method, headers, signal, ...(body && { body }) });
+        // On HEAD, Content-Length is the manifest's size and no body follows.
+        const length = method === 'HEAD' ? 0 : Number(response.headers.get('content-length') ?? 0);
+        if (length > maxBodyBytes) {
+            await response.body?.cancel();
+            throw http.fail(`${where} answered ${call} with ${length} bytes; expected a manifest or config of at most ${maxBodyBytes}`, response.status, call);
+        }
+        const reply = { status: response.status, statusText: response.statusText, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+        if (isRetryable(reply.status))
+            throw new RetryableReply(reply);
+        return reply;
+    }, {
+        classify: (error) => {
+            const reply = error instanceof RetryableReply ? error.reply : undefined;
+            const what = reply ? statusText(reply) : networkFailure(error, http.policy.timeoutMs);
+            return {
+                what,
+                status: reply?.status,
+                error,
+                summary: `${where}: ${what} on ${call}`,
+                retryable: !(error instanceof RegistryError),
+                delayHintMs: retryAfterMs(reply?.headers.get('retry-after')),
+            };
+        },
+        giveUp: (failure, attempts) => failure.retryable ? http.fail(`${where} did not answer ${call} after ${attempts} attempts (last: ${failure.what})`, failure.status, call) : failure.error,
+        log: http.log,
+    });
+}
+function isRetryable(status) {
+    return status >= 500 || status === 429;
+}
+/** fetch reports "fetch failed" with the reason in `cause` (ECONNREFUSED, ECONNRESET…). */
+function networkFailure(error, timeoutMs) {
+    if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+        return `no answer within ${formatDelay(timeoutMs)}`;
+    const cause = error?.cause;
+    if (typeof cause?.code === 'string')
+        return cause.code;
+    if (typeof cause?.message === 'string')
+        return cause.message;
+    return error instanceof Error ? error.message : String(error);
+}
+
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var node_modules_semver = __nccwpck_require__(2088);
+;// CONCATENATED MODULE: ./build/src/core/platforms.js
+
+/** What buildx and QEMU can build here and a Raspberry Pi or a cloud runner can run. */
+const knownPlatforms = [
+    'linux/amd64',
+    'linux/arm64',
+    'linux/arm/v7',
+    'linux/arm/v6',
+    'linux/386',
+    'linux/ppc64le',
+    'linux/s390x',
+    'linux/riscv64',
+];
+const defaultPlatforms = ['linux/amd64', 'linux/arm64'];
+/** Parses `linux/amd64,linux/arm64` (commas or newlines); an unknown platform is bad input. */
+function parsePlatforms(text, input = 'platforms') {
+    const platforms = text.split(/[,\n]/).map((p) => p.trim()).filter(Boolean);
+    if (platforms.length === 0)
+        return [...defaultPlatforms];
+    for (const platform of platforms) {
+        const normalized = platform === 'linux/arm64/v8' ? 'linux/arm64' : platform;
+        if (!knownPlatforms.includes(normalized)) {
+            throw new errors/* InputError */.dz(input, platform, `platforms among ${knownPlatforms.join(', ')}`);
+        }
+    }
+    return [...new Set(platforms.map((p) => (p === 'linux/arm64/v8' ? 'linux/arm64' : p)))];
+}
+
+;// CONCATENATED MODULE: ./build/src/core/image-settings.js
+
+
+
+
+const cacheModes = ['registry', 'gha', 'none'];
+function imageSettings(raw, names) {
+    if (!raw.image)
+        throw new errors/* InputError */.dz(names.image, raw.image ?? '', 'an image name such as ghcr.io/owner/synapse');
+    const image = parseImageName(raw.image, names.image);
+    const version = raw.version?.trim() || '';
+    if (version && raw.main)
+        throw new errors/* InputError */.dz(names.main, true, `either ${names.version} or ${names.main}, not both`);
+    if (!version && !raw.main)
+        throw new errors/* InputError */.dz(names.version, '', `a release version such as 1.4.0, or ${names.main} for a build of main`);
+    // semver.valid takes one optional leading `v`: `1.4.0` and `v1.4.0`, not `vv1.4.0` or `V1.4.0`.
+    const valid = version ? node_modules_semver.valid(version) : null;
+    if (version && !valid) {
+        throw new errors/* InputError */.dz(names.version, version, 'a semantic version such as 1.4.0 or v1.4.0 (the version action\'s output)');
+    }
+    const target = valid ? { kind: 'version', version: valid } : { kind: 'main' };
+    const cache = (raw.cache?.trim() || 'registry');
+    if (!cacheModes.includes(cache))
+        throw new errors/* InputError */.dz(names.cache, raw.cache, `one of ${cacheModes.join(', ')}`);
+    return {
+        image,
+        target,
+        platforms: parsePlatforms(raw.platforms ?? '', names.platforms),
+        cache,
+        buildArgs: keyValues(raw.buildArgs, names.buildArgs),
+        labels: keyValues(raw.labels, names.labels),
+    };
+}
+/** A repeated CLI flag gives one pair per entry, so `--label 'd=Hello, world'` keeps its comma. */
+function keyValues(raw, input) {
+    if (Array.isArray(raw))
+        return Object.assign({}, ...raw.map((entry) => parseKeyValues(entry, input, { lines: true })));
+    return parseKeyValues(raw ?? '', input);
+}
+/**
+ * `KEY=VALUE` per line: build args, labels, secrets. Without newlines, commas also separate entries
+ * (`A=1,B=2`), except for `lines: true`, which is for secrets: their values may hold commas, and a
+ * bad entry is named by its line number, never by its text (it may be a secret's value).
+ */
+function parseKeyValues(text, input, options = {}) {
+    const entries = text.includes('\n') || options.lines ? text.split('\n') : text.split(',');
+    const values = {};
+    for (const [index, raw] of entries.entries()) {
+        const entry = raw.trim();
+        if (!entry)
+            continue;
+        const eq = entry.indexOf('=');
+        if (eq <= 0) {
+            const shown = options.lines ? `line ${index + 1} (its text is not shown: it may hold a secret)` : entry;
+            throw new errors/* InputError */.dz(input, shown, 'KEY=VALUE entries, one per line');
+        }
+        values[entry.slice(0, eq).trim()] = entry.slice(eq + 1);
+    }
+    return values;
+}
+
+;// CONCATENATED MODULE: ./build/src/core/buildx.js
+
+const cacheTag = 'buildcache';
+/**
+ * The argv of `docker buildx build` for a request: a pure function, so every flag is tested with
+ * tables and the build runs in exactly one place (the docker adapter).
+ *
+ * A pushed build goes out under its immutable tag only; the moving tags are pointed at its digest
+ * afterwards, so a failure part-way never leaves a moving tag on an image with no version tag. (The
+ * registry shows a tag only once the whole index is uploaded. buildx's push-by-digest would avoid
+ * even that tag, but the docker driver, the one that needs no builder image, does not implement it.)
+ */
+function buildxBuildArgs(req) {
+    const args = ['buildx', 'build', '--platform', req.platforms.join(','), '--metadata-file', req.metadataFile];
+    // buildx reads a relative --file from its working directory, not from the context.
+    if (req.file)
+        args.push('--file', (0,external_node_path_.isAbsolute)(req.file) ? req.file : (0,external_node_path_.join)(req.context, req.file));
+    if (req.target)
+        args.push('--target', req.target);
+    for (const [key, value] of Object.entries(req.buildArgs))
+        args.push('--build-arg', `${key}=${value}`);
+    for (const secret of req.secrets)
+        args.push('--secret', `id=${secret.id},env=${secret.env}`);
+    // On the per-platform manifests and on the index, as the OCI image spec reads them. A build for
+    // one platform has no index of its own, and BuildKit fails the export ("index annotations not
+    // supported for single platform export") when asked for one.
+    // One flag per level: buildx before 0.14 (Debian's 0.13 among them) reads `index,manifest:` as
+    // part of the key.
+    const levels = req.platforms.length > 1 ? ['index', 'manifest'] : ['manifest'];
+    for (const [key, value] of Object.entries(req.labels)) {
+        args.push('--label', `${key}=${value}`);
+        for (const level of levels)
+            args.push('--annotation', `${level}:${key}=${value}`);
+    }
+    args.push(`--provenance=${req.provenance}`, '--sbom=false');
+    args.push(...cacheArgs(req.image, req.cache, req.push));
+    for (const tag of req.tags)
+        args.push('--tag', `${req.image.name}:${tag}`);
+    // OCI media types: a Docker manifest list cannot carry the index annotations.
+    args.push(req.push ? '--output=type=registry,oci-mediatypes=true' : '--load');
+    args.push(req.context);
+    return args;
+}
+function cacheArgs(image, cache, push) {
+    switch (cache) {
+        case 'none':
+            return [];
+        case 'gha':
+            return ['--cache-from', `type=gha,scope=${image.name}`, ...(push ? ['--cache-to', `type=gha,scope=${image.name},mode=max,ignore-error=true`] : [])];
+        case 'registry': {
+            const ref = `${image.name}:${cacheTag}`;
+            // ignore-error: the docker driver may export the cache after the image; a cache that could
+            // not be written must not fail a release whose tag is already out.
+            return ['--cache-from', `type=registry,ref=${ref}`, ...(push ? ['--cache-to', `type=registry,ref=${ref},mode=max,ignore-error=true`] : [])];
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./build/src/core/image-tags.js
+
+
+
+/**
+ * The tags of DESIGN.md: on main `latest` and `sha-<7>`; on a version `vX.Y.Z`, plus `vX.Y` and
+ * `vX` when asked, never for a prerelease. No hidden defaults: what is pushed is exactly this.
+ */
+function imageTags(target, options) {
+    const prefix = options.tagPrefix ?? 'v';
+    if (target.kind === 'main') {
+        if (!/^[0-9a-f]{7,40}$/.test(options.sha))
+            throw new errors/* InputError */.dz('sha', options.sha, 'a commit sha of 7 to 40 hex characters');
+        return { immutable: [`sha-${options.sha.slice(0, 7)}`], moving: ['latest'], held: [] };
+    }
+    // semver itself takes one optional leading `v` (and only one: `vv1.2.3` is not a version).
+    const version = node_modules_semver.parse(target.version);
+    if (!version)
+        throw new errors/* InputError */.dz('version', target.version, 'a semantic version such as 1.4.0 (or v1.4.0)');
+    const exact = `${prefix}${version.version}`;
+    if (!isValidTag(exact)) {
+        throw new errors/* InputError */.dz('tag-prefix', prefix, 'a prefix that makes a valid image tag (letters, digits, _ . -; no "/"), such as v');
+    }
+    const stable = version.prerelease.length === 0;
+    const moving = [];
+    const held = [];
+    if (options.floating && stable) {
+        const others = (options.released ?? []).map((v) => node_modules_semver.parse(v)).filter((v) => v !== null && v.prerelease.length === 0);
+        const lines = [
+            [`${prefix}${version.major}.${version.minor}`, (v) => v.major === version.major && v.minor === version.minor],
+            [`${prefix}${version.major}`, (v) => v.major === version.major],
+        ];
+        for (const [tag, sameLine] of lines) {
+            const newer = others.filter((v) => sameLine(v) && node_modules_semver.gt(v, version)).sort(node_modules_semver.rcompare)[0];
+            if (newer)
+                held.push({ tag, reason: `${prefix}${newer.version} is a newer release of its line` });
+            else
+                moving.push(tag);
+        }
+    }
+    return { immutable: [exact], moving, held };
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/image.js
+
+
+
+
+
+
+
+/** Long enough for a concurrent push that left with ours to land; short next to any build. */
+const CONCURRENT_PUSH_SETTLE_MS = 2000;
+class ImmutableTagError extends Error {
+    name = 'ImmutableTagError';
+}
+/**
+ * Builds the image for all platforms and publishes it: under its immutable tag first, then the
+ * moving tags; a version tag that exists is never overwritten and `latest` only moves to a
+ * descendant of the commit it was built from.
+ */
+async function publishImage(docker, registry, git, req) {
+    await checkBuildInputs(req);
+    const tags = imageTags(req.target, { sha: req.sha, tagPrefix: req.tagPrefix, floating: req.floating, released: req.released });
+    const version = req.target.kind === 'version' ? tags.immutable[0].slice(req.tagPrefix.length) : `sha-${req.sha.slice(0, 7)}`;
+    const labels = ociLabels({ ...req.facts, version, revision: req.sha }, req.extraLabels);
+    const outcome = { digest: null, tags: [], refs: [], platforms: req.platforms, pushed: false, existing: false, held: [...tags.held], cacheHits: 0, sizes: [] };
+    if (req.push) {
+        const existing = await existingImmutableTag(registry, req, tags.immutable[0]);
+        if (existing) {
+            req.log(`${req.image.name}:${tags.immutable[0]} already exists, built from this commit: nothing to build.`);
+            outcome.existing = true;
+            outcome.digest = existing;
+            outcome.tags.push(tags.immutable[0]);
+            await moveTags(registry, git, req, existing, tags.moving, outcome);
+            return withSizes(registry, req, withRefs(req.image, outcome));
+        }
+    }
+    const scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'release-flow-build-'));
+    try {
+        const secretEnv = secretsAsEnv(req.secrets);
+        const metadataFile = (0,external_node_path_.join)(scratch, 'metadata.json');
+        const args = buildxBuildArgs({
+            image: req.image,
+            context: req.context,
+            file: req.file,
+            platforms: req.platforms,
+            buildArgs: req.buildArgs,
+            target: req.buildTarget,
+            secrets: secretEnv.secrets,
+            labels,
+            cache: req.cache,
+            provenance: req.provenance,
+            push: req.push,
+            tags: req.push ? tags.immutable : [...tags.immutable, ...tags.moving],
+            metadataFile,
+        });
+        req.log(`Building ${req.image.name} for ${req.platforms.join(', ')}`);
+        await docker.run([...args.slice(0, 2), '--progress=plain', ...args.slice(2)], {
+            env: secretEnv.env,
+            onLine: (line) => {
+                if (/\bCACHED\b/.test(line))
+                    outcome.cacheHits++;
+                req.log(line);
+            },
+        });
+        const metadata = JSON.parse(await (0,promises_.readFile)(metadataFile, 'utf8'));
+        outcome.digest = typeof metadata['containerimage.digest'] === 'string' ? metadata['containerimage.digest'] : null;
+    }
+    finally {
+        await (0,promises_.rm)(scratch, { recursive: true, force: true });
+    }
+    if (!req.push) {
+        outcome.tags.push(...tags.immutable, ...tags.moving);
+        return withRefs(req.image, outcome);
+    }
+    if (!outcome.digest)
+        throw new Error('buildx did not report the digest of the pushed image (containerimage.digest in --metadata-file)');
+    // The registry cannot refuse an overwrite, so a run that pushed the same version at the same
+    // moment from another commit is caught here, before any moving tag follows the wrong image. The
+    // tag is read twice, the second time after a pause: two pushes that land together would each
+    // see their own manifest on an immediate read, and both report success.
+    const immutable = tags.immutable[0];
+    let landed = await registry.revisionOf(req.image, immutable);
+    if (landed?.revision === req.sha && landed.digest === outcome.digest && req.target.kind === 'version') {
+        await new Promise((resolve) => setTimeout(resolve, req.settleMs ?? CONCURRENT_PUSH_SETTLE_MS));
+        landed = await registry.revisionOf(req.image, immutable);
+    }
+    if (landed?.revision !== req.sha || landed.digest !== outcome.digest) {
+        throw new ImmutableTagError(`${req.image.name}:${immutable} was pushed concurrently by another run (it now points at ${landed?.digest ?? 'nothing'}, ` +
+            `built from ${landed?.revision?.slice(0, 12) ?? 'an unknown commit'}); release tags are immutable, so no moving tag was moved. Check which build should stand.`);
+    }
+    // The build pushed the immutable tag; only now may moving tags point at the same digest.
+    outcome.tags.push(...tags.immutable);
+    outcome.pushed = true;
+    req.log(`Pushed ${tags.immutable.map((t) => `${req.image.name}:${t}`).join(', ')} (${outcome.digest})`);
+    await moveTags(registry, git, req, outcome.digest, tags.moving, outcome);
+    return withSizes(registry, req, withRefs(req.image, outcome));
+}
+/** Sizes are for the summary only: a registry that will not tell does not fail a published image. */
+async function withSizes(registry, req, outcome) {
+    if (!outcome.digest)
+        return outcome;
+    try {
+        outcome.sizes = await registry.platformsOf(req.image, outcome.digest);
+    }
+    catch (error) {
+        req.log(`Could not read the platform sizes: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return outcome;
+}
+async function checkBuildInputs(req) {
+    const names = req.names ?? { context: 'context', file: 'file' };
+    const context = (0,external_node_path_.resolve)(req.context);
+    if (!(await (0,promises_.stat)(context).then((s) => s.isDirectory(), () => false))) {
+        throw new errors/* InputError */.dz(names.context, req.context, 'an existing directory to build from');
+    }
+    const file = (0,external_node_path_.resolve)(context, req.file ?? 'Dockerfile');
+    if (!(await (0,promises_.stat)(file).then((s) => s.isFile(), () => false))) {
+        throw new errors/* InputError */.dz(names.file, req.file ?? 'Dockerfile', `an existing Dockerfile (${file} does not exist)`);
+    }
+}
+/** The digest of the immutable tag when it exists from this commit; an error when from another. */
+async function existingImmutableTag(registry, req, tag) {
+    const found = await registry.revisionOf(req.image, tag);
+    if (!found)
+        return null;
+    if (found.revision === req.sha)
+        return found.digest;
+    throw new ImmutableTagError(`${req.image.name}:${tag} already exists, built from ${found.revision ? `commit ${found.revision.slice(0, 12)}` : 'an unknown commit'}, not ${req.sha.slice(0, 12)}. ` +
+        'Release tags are immutable: nothing was pushed. Release a new version instead.');
+}
+/**
+ * `latest` moves only to a descendant of what it points at; floating tags were chosen by the core
+ * rules. Each tag gets the very manifest of the immutable tag, copied through the registry API (a
+ * single-platform manifest stays one: no new index, no new digest).
+ */
+async function moveTags(registry, git, req, digest, moving, outcome) {
+    for (const tag of moving) {
+        if (tag === 'latest') {
+            const reason = await latestHeldBack(registry, git, req);
+            if (reason) {
+                req.log(`latest left where it is: ${reason}`);
+                outcome.held.push({ tag, reason });
+                continue;
+            }
+        }
+        await registry.pointTag(req.image, tag, digest);
+        req.log(`Moved ${req.image.name}:${tag} (${digest})`);
+        outcome.tags.push(tag);
+    }
+}
+async function latestHeldBack(registry, git, req) {
+    const current = await registry.revisionOf(req.image, 'latest');
+    if (!current || current.revision === null || current.revision === req.sha)
+        return null;
+    // The label is whatever the registry says; only a commit id may reach git.
+    const known = /^[0-9a-f]{7,64}$/.test(current.revision) ? await git.resolveCommit(current.revision) : null;
+    if (known && (await git.isAncestor(current.revision, req.sha)))
+        return null;
+    return known
+        ? `it was built from ${current.revision.slice(0, 12)}, which ${req.sha.slice(0, 12)} does not contain (a newer build finished first)`
+        : `it was built from ${current.revision.slice(0, 12)}, a commit this clone does not have`;
+}
+function secretsAsEnv(secrets) {
+    const env = {};
+    const list = Object.entries(secrets).map(([id, value], index) => {
+        const name = `RELEASE_FLOW_BUILD_SECRET_${index}`;
+        env[name] = value;
+        return { id, env: name };
+    });
+    return { secrets: list, env };
+}
+function withRefs(image, outcome) {
+    outcome.refs = outcome.digest ? outcome.tags.map((tag) => `${image.name}:${tag}@${outcome.digest}`) : [];
+    return outcome;
+}
+
+;// CONCATENATED MODULE: ./build/src/core/tags.js
+
+/** `<prefix><semver>` exactly: `v1.2.3` with prefix `v`; not `v01.2.3`, `1.2.3` or `vv1.2.3`. */
+function parseVersionTag(tag, prefix) {
+    if (!tag.startsWith(prefix))
+        return null;
+    const rest = tag.slice(prefix.length);
+    // semver.parse also accepts a leading "v" and surrounding whitespace, even when not loose: that
+    // would take "vv1.2.3" as a "v" tag and "v1.2.3" as a tag of the empty prefix.
+    if (!/^[0-9]\S*$/.test(rest))
+        return null;
+    const version = node_modules_semver.parse(rest, { loose: false });
+    return version ? { tag, version } : null;
+}
+/** The highest version tag by semver order; prerelease tags only when asked for. */
+function tags_highestVersionTag(tags, prefix, options = {}) {
+    let best = null;
+    for (const tag of tags) {
+        const parsed = parseVersionTag(tag, prefix);
+        if (!parsed)
+            continue;
+        if (parsed.version.prerelease.length > 0 && !options.includePrerelease)
+            continue;
+        if (!best || semver.gt(parsed.version, best.version))
+            best = parsed;
+    }
+    return best;
+}
+/** The numbers N of existing `<prefix><base>-<id>.N` tags. */
+function prereleaseNumbers(tags, prefix, base, id) {
+    const numbers = [];
+    for (const tag of tags) {
+        const parsed = parseVersionTag(tag, prefix);
+        if (!parsed || `${parsed.version.major}.${parsed.version.minor}.${parsed.version.patch}` !== base)
+            continue;
+        const [name, n] = parsed.version.prerelease;
+        if (name === id && typeof n === 'number')
+            numbers.push(n);
+    }
+    return numbers;
+}
+
+// EXTERNAL MODULE: ./build/src/core/bump.js
+var bump = __nccwpck_require__(9969);
+;// CONCATENATED MODULE: ./node_modules/conventional-commits-parser/dist/regex.js
+const nomatchRegex = /(?!.*)/;
+function regex_escape(string) {
+    return string.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+function joinOr(parts) {
+    return parts
+        .map(val => (typeof val === 'string' ? regex_escape(val.trim()) : val.source))
+        .filter(Boolean)
+        .join('|');
+}
+function getNotesRegex(noteKeywords, notesPattern) {
+    if (!noteKeywords) {
+        return nomatchRegex;
+    }
+    const noteKeywordsSelection = joinOr(noteKeywords);
+    if (!notesPattern) {
+        return new RegExp(`^(?:\\*\\s+)?(${noteKeywordsSelection}):\\s*(.*)`, 'i');
+    }
+    return notesPattern(noteKeywordsSelection);
+}
+function getReferencePartsRegex(issuePrefixes, issuePrefixesCaseSensitive) {
+    if (!issuePrefixes) {
+        return nomatchRegex;
+    }
+    // Sticky, so a search starts where the last reference ended and `.*?` takes the text
+    // up to the next one: a line is scanned once, not again from every position.
+    const flags = issuePrefixesCaseSensitive ? 'gy' : 'giy';
+    const repositoryChar = '[\\w-\\.\\/]';
+    // A reference starts a word, and its repository is the whole word before the prefix,
+    // so `gh-` is not a prefix inside of `tough-cookie` or `high-5`.
+    // An issue has a digit, so `#general` is not a reference.
+    return new RegExp(`.*?(?<!${repositoryChar})(?:(${repositoryChar}+)(?!${repositoryChar}))?(${joinOr(issuePrefixes)})((?=[\\w-]*\\d)[\\w-]+)(?=\\s|$|[,;.)\\]])`, flags);
+}
+function getReferencesRegex(referenceActions, separator = '') {
+    if (!referenceActions) {
+        // matches everything
+        return /()(.+)/gi;
+    }
+    const joinedKeywords = joinOr(referenceActions);
+    // Keywords are whole words: `prefix #1` has no `fix` action,
+    // and `fixups` does not end the references of the previous keyword.
+    const nextKeyword = `(?<!\\w)(?:${joinedKeywords})(?!\\w)`;
+    return new RegExp(`(?<!\\w)(${joinedKeywords})${separator}(?:\\s+(.*?))(?=${nextKeyword}|$)`, 'gi');
+}
+function getFooterTokenRegex(issuePrefixes) {
+    const issuePrefixSeparator = issuePrefixes
+        ? `|\\s+(?:${joinOr(issuePrefixes)})`
+        : '';
+    // Footers follow the git trailer convention: the token starts at the
+    // beginning of the line, indented `key: value` lines are not footers.
+    return new RegExp(`^(?:BREAKING CHANGE|[\\w-]+)(?::\\s+${issuePrefixSeparator}).+`, 'i');
+}
+/**
+ * Make the regexes used to parse a commit.
+ * @param options
+ * @returns Regexes.
+ */
+function getParserRegexes(options = {}) {
+    const notes = getNotesRegex(options.noteKeywords, options.notesPattern);
+    const referenceParts = getReferencePartsRegex(options.issuePrefixes, options.issuePrefixesCaseSensitive);
+    const references = getReferencesRegex(options.referenceActions);
+    // In a footer the keyword is a token, which may be followed by a colon: `Closes: #1`
+    const footerReferences = getReferencesRegex(options.referenceActions, ':?');
+    const footerToken = getFooterTokenRegex(options.issuePrefixes);
+    return {
+        notes,
+        referenceParts,
+        references,
+        footerReferences,
+        footerToken,
+        mentions: /@([\w-]+)/g,
+        url: /\b(?:https?):\/\/(?:www\.)?([-a-zA-Z0-9@:%_+.~#?&//=])+\b/
+    };
+}
+//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJmaWxlIjoicmVnZXguanMiLCJzb3VyY2VSb290IjoiIiwic291cmNlcyI6WyIuLi9zcmMvcmVnZXgudHMiXSwibmFtZXMiOltdLCJtYXBwaW5ncyI6IkFBS0EsTUFBTSxZQUFZLEdBQUcsUUFBUSxDQUFBO0FBRTdCLFNBQVMsTUFBTSxDQUFDLE1BQWM7SUFDNUIsT0FBTyxNQUFNLENBQUMsT0FBTyxDQUFDLHFCQUFxQixFQUFFLE1BQU0sQ0FBQyxDQUFBO0FBQ3RELENBQUM7QUFFRCxTQUFTLE1BQU0sQ0FBQyxLQUEwQjtJQUN4QyxPQUFPLEtBQUs7U0FDVCxHQUFHLENBQUMsR0FBRyxDQUFDLEVBQUUsQ0FBQyxDQUFDLE9BQU8sR0FBRyxLQUFLLFFBQVEsQ0FBQyxDQUFDLENBQUMsTUFBTSxDQUFDLEdBQUcsQ0FBQyxJQUFJLEVBQUUsQ0FBQyxDQUFDLENBQUMsQ0FBQyxHQUFHLENBQUMsTUFBTSxDQUFDLENBQUM7U0FDdkUsTUFBTSxDQUFDLE9BQU8sQ0FBQztTQUNmLElBQUksQ0FBQyxHQUFHLENBQUMsQ0FBQTtBQUNkLENBQUM7QUFFRCxTQUFTLGFBQWEsQ0FDcEIsWUFBNkMsRUFDN0MsWUFBb0Q7SUFFcEQsSUFBSSxDQUFDLFlBQVksRUFBRSxDQUFDO1FBQ2xCLE9BQU8sWUFBWSxDQUFBO0lBQ3JCLENBQUM7SUFFRCxNQUFNLHFCQUFxQixHQUFHLE1BQU0sQ0FBQyxZQUFZLENBQUMsQ0FBQTtJQUVsRCxJQUFJLENBQUMsWUFBWSxFQUFFLENBQUM7UUFDbEIsT0FBTyxJQUFJLE1BQU0sQ0FBQyxpQkFBaUIscUJBQXFCLFlBQVksRUFBRSxHQUFHLENBQUMsQ0FBQTtJQUM1RSxDQUFDO0lBRUQsT0FBTyxZQUFZLENBQUMscUJBQXFCLENBQUMsQ0FBQTtBQUM1QyxDQUFDO0FBRUQsU0FBUyxzQkFBc0IsQ0FDN0IsYUFBOEMsRUFDOUMsMEJBQStDO0lBRS9DLElBQUksQ0FBQyxhQUFhLEVBQUUsQ0FBQztRQUNuQixPQUFPLFlBQVksQ0FBQTtJQUNyQixDQUFDO0lBRUQscUZBQXFGO0lBQ3JGLDZFQUE2RTtJQUM3RSxNQUFNLEtBQUssR0FBRywwQkFBMEIsQ0FBQyxDQUFDLENBQUMsSUFBSSxDQUFDLENBQUMsQ0FBQyxLQUFLLENBQUE7SUFDdkQsTUFBTSxjQUFjLEdBQUcsY0FBYyxDQUFBO0lBRXJDLHFGQUFxRjtJQUNyRixpRUFBaUU7SUFDakUsMERBQTBEO0lBQzFELE9BQU8sSUFBSSxNQUFNLENBQUMsVUFBVSxjQUFjLFFBQVEsY0FBYyxRQUFRLGNBQWMsT0FBTyxNQUFNLENBQUMsYUFBYSxDQUFDLDZDQUE2QyxFQUFFLEtBQUssQ0FBQyxDQUFBO0FBQ3pLLENBQUM7QUFFRCxTQUFTLGtCQUFrQixDQUN6QixnQkFBaUQsRUFDakQsU0FBUyxHQUFHLEVBQUU7SUFFZCxJQUFJLENBQUMsZ0JBQWdCLEVBQUUsQ0FBQztRQUN0QixxQkFBcUI7UUFDckIsT0FBTyxVQUFVLENBQUE7SUFDbkIsQ0FBQztJQUVELE1BQU0sY0FBYyxHQUFHLE1BQU0sQ0FBQyxnQkFBZ0IsQ0FBQyxDQUFBO0lBQy9DLDZEQUE2RDtJQUM3RCxvRUFBb0U7SUFDcEUsTUFBTSxXQUFXLEdBQUcsY0FBYyxjQUFjLFVBQVUsQ0FBQTtJQUUxRCxPQUFPLElBQUksTUFBTSxDQUFDLFlBQVksY0FBYyxJQUFJLFNBQVMsbUJBQW1CLFdBQVcsS0FBSyxFQUFFLElBQUksQ0FBQyxDQUFBO0FBQ3JHLENBQUM7QUFFRCxTQUFTLG1CQUFtQixDQUMxQixhQUE4QztJQUU5QyxNQUFNLG9CQUFvQixHQUFHLGFBQWE7UUFDeEMsQ0FBQyxDQUFDLFdBQVcsTUFBTSxDQUFDLGFBQWEsQ0FBQyxHQUFHO1FBQ3JDLENBQUMsQ0FBQyxFQUFFLENBQUE7SUFFTixxRUFBcUU7SUFDckUsc0VBQXNFO0lBQ3RFLE9BQU8sSUFBSSxNQUFNLENBQUMsdUNBQXVDLG9CQUFvQixLQUFLLEVBQUUsR0FBRyxDQUFDLENBQUE7QUFDMUYsQ0FBQztBQUVEOzs7O0dBSUc7QUFDSCxNQUFNLFVBQVUsZ0JBQWdCLENBQzlCLE9BQU8sR0FBK0gsRUFBRTtJQUV4SSxNQUFNLEtBQUssR0FBRyxhQUFhLENBQUMsT0FBTyxDQUFDLFlBQVksRUFBRSxPQUFPLENBQUMsWUFBWSxDQUFDLENBQUE7SUFDdkUsTUFBTSxjQUFjLEdBQUcsc0JBQXNCLENBQUMsT0FBTyxDQUFDLGFBQWEsRUFBRSxPQUFPLENBQUMsMEJBQTBCLENBQUMsQ0FBQTtJQUN4RyxNQUFNLFVBQVUsR0FBRyxrQkFBa0IsQ0FBQyxPQUFPLENBQUMsZ0JBQWdCLENBQUMsQ0FBQTtJQUMvRCxxRkFBcUY7SUFDckYsTUFBTSxnQkFBZ0IsR0FBRyxrQkFBa0IsQ0FBQyxPQUFPLENBQUMsZ0JBQWdCLEVBQUUsSUFBSSxDQUFDLENBQUE7SUFDM0UsTUFBTSxXQUFXLEdBQUcsbUJBQW1CLENBQUMsT0FBTyxDQUFDLGFBQWEsQ0FBQyxDQUFBO0lBRTlELE9BQU87UUFDTCxLQUFLO1FBQ0wsY0FBYztRQUNkLFVBQVU7UUFDVixnQkFBZ0I7UUFDaEIsV0FBVztRQUNYLFFBQVEsRUFBRSxZQUFZO1FBQ3RCLEdBQUcsRUFBRSwyREFBMkQ7S0FDakUsQ0FBQTtBQUNILENBQUMifQ==
+;// CONCATENATED MODULE: ./node_modules/conventional-commits-parser/dist/utils.js
+const SCISSOR = '------------------------ >8 ------------------------';
+/**
+ * Remove leading and trailing newlines.
+ * @param input
+ * @returns String without leading and trailing newlines.
+ */
+function trimNewLines(input) {
+    // To escape ReDos we should escape String#replace with regex.
+    const matches = input.match(/[^\r\n]/);
+    if (typeof matches?.index !== 'number') {
+        return '';
+    }
+    const firstIndex = matches.index;
+    let lastIndex = input.length - 1;
+    while (input[lastIndex] === '\r' || input[lastIndex] === '\n') {
+        lastIndex--;
+    }
+    return input.substring(firstIndex, lastIndex + 1);
+}
+/**
+ * Append a newline to a string.
+ * @param src
+ * @param line
+ * @returns String with appended newline.
+ */
+function appendLine(src, line) {
+    return src ? `${src}\n${line || ''}` : line || '';
+}
+/**
+ * Creates a function that filters out comments lines.
+ * @param char
+ * @returns Comment filter function.
+ */
+function getCommentFilter(char) {
+    return char
+        ? (line) => !line.startsWith(char)
+        : () => true;
+}
+/**
+ * Select lines before the scissor.
+ * @param lines
+ * @param commentChar
+ * @returns Lines before the scissor.
+ */
+function truncateToScissor(lines, commentChar) {
+    const scissorIndex = lines.indexOf(`${commentChar} ${SCISSOR}`);
+    if (scissorIndex === -1) {
+        return lines;
+    }
+    return lines.slice(0, scissorIndex);
+}
+/**
+ * Filter out GPG sign lines.
+ * @param line
+ * @returns True if the line is not a GPG sign line.
+ */
+function gpgFilter(line) {
+    return !line.match(/^\s*gpg:/);
+}
+/**
+ * Assign matched correspondence to the target object.
+ * @param target - The target object to assign values to.
+ * @param matches - The RegExp match array containing the matched groups.
+ * @param correspondence - An array of keys that correspond to the matched groups.
+ * @returns The target object with assigned values.
+ */
+function assignMatchedCorrespondence(target, matches, correspondence) {
+    const { groups } = matches;
+    for (let i = 0, len = correspondence.length, key; i < len; i++) {
+        key = correspondence[i];
+        target[key] = (groups ? groups[key] : matches[i + 1]) || null;
+    }
+    return target;
+}
+//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJmaWxlIjoidXRpbHMuanMiLCJzb3VyY2VSb290IjoiIiwic291cmNlcyI6WyIuLi9zcmMvdXRpbHMudHMiXSwibmFtZXMiOltdLCJtYXBwaW5ncyI6IkFBQUEsTUFBTSxPQUFPLEdBQUcsc0RBQXNELENBQUE7QUFFdEU7Ozs7R0FJRztBQUNILE1BQU0sVUFBVSxZQUFZLENBQUMsS0FBYTtJQUN4Qyw4REFBOEQ7SUFFOUQsTUFBTSxPQUFPLEdBQUcsS0FBSyxDQUFDLEtBQUssQ0FBQyxTQUFTLENBQUMsQ0FBQTtJQUV0QyxJQUFJLE9BQU8sT0FBTyxFQUFFLEtBQUssS0FBSyxRQUFRLEVBQUUsQ0FBQztRQUN2QyxPQUFPLEVBQUUsQ0FBQTtJQUNYLENBQUM7SUFFRCxNQUFNLFVBQVUsR0FBRyxPQUFPLENBQUMsS0FBSyxDQUFBO0lBQ2hDLElBQUksU0FBUyxHQUFHLEtBQUssQ0FBQyxNQUFNLEdBQUcsQ0FBQyxDQUFBO0lBRWhDLE9BQU8sS0FBSyxDQUFDLFNBQVMsQ0FBQyxLQUFLLElBQUksSUFBSSxLQUFLLENBQUMsU0FBUyxDQUFDLEtBQUssSUFBSSxFQUFFLENBQUM7UUFDOUQsU0FBUyxFQUFFLENBQUE7SUFDYixDQUFDO0lBRUQsT0FBTyxLQUFLLENBQUMsU0FBUyxDQUFDLFVBQVUsRUFBRSxTQUFTLEdBQUcsQ0FBQyxDQUFDLENBQUE7QUFDbkQsQ0FBQztBQUVEOzs7OztHQUtHO0FBQ0gsTUFBTSxVQUFVLFVBQVUsQ0FBQyxHQUFrQixFQUFFLElBQXdCO0lBQ3JFLE9BQU8sR0FBRyxDQUFDLENBQUMsQ0FBQyxHQUFHLEdBQUcsS0FBSyxJQUFJLElBQUksRUFBRSxFQUFFLENBQUMsQ0FBQyxDQUFDLElBQUksSUFBSSxFQUFFLENBQUE7QUFDbkQsQ0FBQztBQUVEOzs7O0dBSUc7QUFDSCxNQUFNLFVBQVUsZ0JBQWdCLENBQUMsSUFBd0I7SUFDdkQsT0FBTyxJQUFJO1FBQ1QsQ0FBQyxDQUFDLENBQUMsSUFBWSxFQUFFLEVBQUUsQ0FBQyxDQUFDLElBQUksQ0FBQyxVQUFVLENBQUMsSUFBSSxDQUFDO1FBQzFDLENBQUMsQ0FBQyxHQUFHLEVBQUUsQ0FBQyxJQUFJLENBQUE7QUFDaEIsQ0FBQztBQUVEOzs7OztHQUtHO0FBQ0gsTUFBTSxVQUFVLGlCQUFpQixDQUMvQixLQUFlLEVBQ2YsV0FBbUI7SUFFbkIsTUFBTSxZQUFZLEdBQUcsS0FBSyxDQUFDLE9BQU8sQ0FBQyxHQUFHLFdBQVcsSUFBSSxPQUFPLEVBQUUsQ0FBQyxDQUFBO0lBRS9ELElBQUksWUFBWSxLQUFLLENBQUMsQ0FBQyxFQUFFLENBQUM7UUFDeEIsT0FBTyxLQUFLLENBQUE7SUFDZCxDQUFDO0lBRUQsT0FBTyxLQUFLLENBQUMsS0FBSyxDQUFDLENBQUMsRUFBRSxZQUFZLENBQUMsQ0FBQTtBQUNyQyxDQUFDO0FBRUQ7Ozs7R0FJRztBQUNILE1BQU0sVUFBVSxTQUFTLENBQUMsSUFBWTtJQUNwQyxPQUFPLENBQUMsSUFBSSxDQUFDLEtBQUssQ0FBQyxVQUFVLENBQUMsQ0FBQTtBQUNoQyxDQUFDO0FBRUQ7Ozs7OztHQU1HO0FBQ0gsTUFBTSxVQUFVLDJCQUEyQixDQUN6QyxNQUFxQyxFQUNyQyxPQUF5QixFQUN6QixjQUF3QjtJQUV4QixNQUFNLEVBQUUsTUFBTSxFQUFFLEdBQUcsT0FBTyxDQUFBO0lBRTFCLEtBQUssSUFBSSxDQUFDLEdBQUcsQ0FBQyxFQUFFLEdBQUcsR0FBRyxjQUFjLENBQUMsTUFBTSxFQUFFLEdBQUcsRUFBRSxDQUFDLEdBQUcsR0FBRyxFQUFFLENBQUMsRUFBRSxFQUFFLENBQUM7UUFDL0QsR0FBRyxHQUFHLGNBQWMsQ0FBQyxDQUFDLENBQUMsQ0FBQTtRQUN2QixNQUFNLENBQUMsR0FBRyxDQUFDLEdBQUcsQ0FBQyxNQUFNLENBQUMsQ0FBQyxDQUFDLE1BQU0sQ0FBQyxHQUFHLENBQUMsQ0FBQyxDQUFDLENBQUMsT0FBTyxDQUFDLENBQUMsR0FBRyxDQUFDLENBQUMsQ0FBQyxJQUFJLElBQUksQ0FBQTtJQUMvRCxDQUFDO0lBRUQsT0FBTyxNQUFNLENBQUE7QUFDZixDQUFDIn0=
+;// CONCATENATED MODULE: ./node_modules/conventional-commits-parser/dist/options.js
+const defaultOptions = {
+    noteKeywords: ['BREAKING CHANGE', 'BREAKING-CHANGE'],
+    issuePrefixes: ['#'],
+    referenceActions: [
+        'close',
+        'closes',
+        'closed',
+        'fix',
+        'fixes',
+        'fixed',
+        'resolve',
+        'resolves',
+        'resolved'
+    ],
+    headerPattern: /^(\w*)(?:\(([\w$@.\-*/ ]*)\))?: (.*)$/,
+    headerCorrespondence: [
+        'type',
+        'scope',
+        'subject'
+    ],
+    revertPattern: /^Revert\s"([\s\S]*)"\s*This reverts commit (\w*)\.?/,
+    revertCorrespondence: ['header', 'hash'],
+    // The field name must contain at least one word character so that
+    // YAML document markers like `---` are not treated as field markers.
+    fieldPattern: /^-(?=.*\w)(.*?)-$/
+};
+//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJmaWxlIjoib3B0aW9ucy5qcyIsInNvdXJjZVJvb3QiOiIiLCJzb3VyY2VzIjpbIi4uL3NyYy9vcHRpb25zLnRzIl0sIm5hbWVzIjpbXSwibWFwcGluZ3MiOiJBQUVBLE1BQU0sQ0FBQyxNQUFNLGNBQWMsR0FBa0I7SUFDM0MsWUFBWSxFQUFFLENBQUMsaUJBQWlCLEVBQUUsaUJBQWlCLENBQUM7SUFDcEQsYUFBYSxFQUFFLENBQUMsR0FBRyxDQUFDO0lBQ3BCLGdCQUFnQixFQUFFO1FBQ2hCLE9BQU87UUFDUCxRQUFRO1FBQ1IsUUFBUTtRQUNSLEtBQUs7UUFDTCxPQUFPO1FBQ1AsT0FBTztRQUNQLFNBQVM7UUFDVCxVQUFVO1FBQ1YsVUFBVTtLQUNYO0lBQ0QsYUFBYSxFQUFFLHVDQUF1QztJQUN0RCxvQkFBb0IsRUFBRTtRQUNwQixNQUFNO1FBQ04sT0FBTztRQUNQLFNBQVM7S0FDVjtJQUNELGFBQWEsRUFBRSxxREFBcUQ7SUFDcEUsb0JBQW9CLEVBQUUsQ0FBQyxRQUFRLEVBQUUsTUFBTSxDQUFDO0lBQ3hDLGtFQUFrRTtJQUNsRSxxRUFBcUU7SUFDckUsWUFBWSxFQUFFLG1CQUFtQjtDQUNsQyxDQUFBIn0=
+;// CONCATENATED MODULE: ./node_modules/conventional-commits-parser/dist/CommitParser.js
+
+
+
+/**
+ * Helper to create commit object.
+ * @param initialData - Initial commit data.
+ * @returns Commit object with empty data.
+ */
+function createCommitObject(initialData = {}) {
+    // @ts-expect-error: You can read properties from `Commit` without problems, but you can't assign object to this type. So here is helper for that.
+    return {
+        merge: null,
+        revert: null,
+        header: null,
+        body: null,
+        footer: null,
+        notes: [],
+        mentions: [],
+        references: [],
+        ...initialData
+    };
+}
+/**
+ * Commit message parser.
+ */
+class CommitParser_CommitParser {
+    options;
+    regexes;
+    lines = [];
+    lineIndex = 0;
+    commit = createCommitObject();
+    constructor(options = {}) {
+        this.options = {
+            ...defaultOptions,
+            ...options
+        };
+        this.regexes = getParserRegexes(this.options);
+    }
+    currentLine() {
+        return this.lines[this.lineIndex];
+    }
+    nextLine() {
+        return this.lines[this.lineIndex++];
+    }
+    isLineAvailable() {
+        return this.lineIndex < this.lines.length;
+    }
+    parseReference(input, action) {
+        const { regexes } = this;
+        if (regexes.url.test(input)) {
+            return null;
+        }
+        const matches = regexes.referenceParts.exec(input);
+        if (!matches) {
+            return null;
+        }
+        let [raw, repository = null, prefix, issue] = matches;
+        let owner = null;
+        if (repository) {
+            const slashIndex = repository.indexOf('/');
+            if (slashIndex !== -1) {
+                owner = repository.slice(0, slashIndex);
+                repository = repository.slice(slashIndex + 1);
+            }
+        }
+        return {
+            raw,
+            action,
+            owner,
+            repository,
+            prefix,
+            issue
+        };
+    }
+    parseReferences(input, isFooterToken = false) {
+        const { regexes } = this;
+        const regex = isFooterToken
+            ? regexes.footerReferences
+            : regexes.references;
+        // Text outside of action sentences, like `#1` in `#1 Fixes #2`,
+        // may also have references, but without an action
+        const sentences = [];
+        let lastIndex = 0;
+        let matches;
+        while (true) {
+            matches = regex.exec(input);
+            if (!matches) {
+                break;
+            }
+            sentences.push([null, input.slice(lastIndex, matches.index)], [matches[1] || null, matches[2] || '']);
+            lastIndex = regex.lastIndex;
+        }
+        sentences.push([null, input.slice(lastIndex)]);
+        const references = [];
+        let reference;
+        for (const [action, sentence] of sentences) {
+            while (true) {
+                reference = this.parseReference(sentence, action);
+                if (!reference) {
+                    break;
+                }
+                references.push(reference);
+            }
+        }
+        return references;
+    }
+    skipEmptyLines() {
+        let line = this.currentLine();
+        while (line !== undefined && !line.trim()) {
+            this.nextLine();
+            line = this.currentLine();
+        }
+    }
+    parseMerge() {
+        const { commit, options } = this;
+        const correspondence = options.mergeCorrespondence || [];
+        const merge = this.currentLine();
+        const matches = merge && options.mergePattern
+            ? merge.match(options.mergePattern)
+            : null;
+        if (matches) {
+            this.nextLine();
+            commit.merge = matches[0] || null;
+            assignMatchedCorrespondence(commit, matches, correspondence);
+            return true;
+        }
+        return false;
+    }
+    parseHeader(isMergeCommit) {
+        if (isMergeCommit) {
+            this.skipEmptyLines();
+        }
+        const { commit, options } = this;
+        const correspondence = options.headerCorrespondence || [];
+        const header = commit.header ?? this.nextLine();
+        let matches = null;
+        if (header) {
+            if (options.breakingHeaderPattern) {
+                matches = header.match(options.breakingHeaderPattern);
+            }
+            if (!matches && options.headerPattern) {
+                matches = header.match(options.headerPattern);
+            }
+        }
+        if (header) {
+            commit.header = header;
+        }
+        if (matches) {
+            assignMatchedCorrespondence(commit, matches, correspondence);
+        }
+    }
+    parseMeta() {
+        const { options, commit } = this;
+        if (!options.fieldPattern || !this.isLineAvailable()) {
+            return false;
+        }
+        let matches;
+        let field = null;
+        let parsed = false;
+        while (this.isLineAvailable()) {
+            matches = this.currentLine().match(options.fieldPattern);
+            if (matches) {
+                field = matches[1] || null;
+                this.nextLine();
+                continue;
+            }
+            if (field) {
+                parsed = true;
+                commit[field] = appendLine(commit[field], this.currentLine());
+                this.nextLine();
+            }
+            else {
+                break;
+            }
+        }
+        return parsed;
+    }
+    parseNotes() {
+        const { regexes, commit } = this;
+        if (!this.isLineAvailable()) {
+            return false;
+        }
+        const matches = this.currentLine().match(regexes.notes);
+        let isFooterToken;
+        if (matches) {
+            const note = {
+                title: matches[1],
+                text: matches[2]
+            };
+            commit.notes.push(note);
+            commit.footer = appendLine(commit.footer, this.currentLine());
+            this.nextLine();
+            while (this.isLineAvailable()) {
+                if (this.parseMeta()) {
+                    return true;
+                }
+                if (this.parseNotes()) {
+                    return true;
+                }
+                isFooterToken = regexes.footerToken.test(this.currentLine());
+                commit.references.push(...this.parseReferences(this.currentLine(), isFooterToken));
+                if (!isFooterToken) {
+                    note.text = appendLine(note.text, this.currentLine());
+                }
+                commit.footer = appendLine(commit.footer, this.currentLine());
+                this.nextLine();
+                if (isFooterToken) {
+                    break;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+    parseBodyAndFooter(isBody) {
+        const { commit, regexes } = this;
+        if (!this.isLineAvailable()) {
+            return isBody;
+        }
+        const isFooterToken = regexes.footerToken.test(this.currentLine());
+        const isStillBody = !isFooterToken && isBody;
+        commit.references.push(...this.parseReferences(this.currentLine(), isFooterToken));
+        if (isStillBody) {
+            commit.body = appendLine(commit.body, this.currentLine());
+        }
+        else {
+            commit.footer = appendLine(commit.footer, this.currentLine());
+        }
+        this.nextLine();
+        return isStillBody;
+    }
+    parseBreakingHeader() {
+        const { commit, options } = this;
+        if (!options.breakingHeaderPattern || commit.notes.length || !commit.header) {
+            return;
+        }
+        const matches = commit.header.match(options.breakingHeaderPattern);
+        if (matches) {
+            commit.notes.push({
+                title: 'BREAKING CHANGE',
+                text: matches[3]
+            });
+        }
+    }
+    parseMentions(input) {
+        const { commit, regexes } = this;
+        let matches;
+        for (;;) {
+            matches = regexes.mentions.exec(input);
+            if (!matches) {
+                break;
+            }
+            commit.mentions.push(matches[1]);
+        }
+    }
+    parseRevert(input) {
+        const { commit, options } = this;
+        const correspondence = options.revertCorrespondence || [];
+        const matches = options.revertPattern
+            ? input.match(options.revertPattern)
+            : null;
+        if (matches) {
+            commit.revert = assignMatchedCorrespondence({}, matches, correspondence);
+        }
+    }
+    cleanupCommit() {
+        const { commit } = this;
+        commit.body &&= trimNewLines(commit.body);
+        commit.footer &&= trimNewLines(commit.footer);
+        commit.notes.forEach((note) => {
+            note.text = trimNewLines(note.text);
+        });
+        const referencesSet = new Set();
+        commit.references = commit.references.filter((reference) => {
+            const uid = `${reference.action} ${reference.raw}`.toLocaleLowerCase();
+            const ok = !referencesSet.has(uid);
+            if (ok) {
+                referencesSet.add(uid);
+            }
+            return ok;
+        });
+    }
+    /**
+     * Parse commit message string into an object.
+     * @param input - Commit message string.
+     * @returns Commit object.
+     */
+    parse(input) {
+        if (!input.trim()) {
+            throw new TypeError('Expected a raw commit');
+        }
+        const { commentChar } = this.options;
+        const commentFilter = getCommentFilter(commentChar);
+        const rawLines = trimNewLines(input).split(/\r?\n/);
+        const lines = commentChar
+            ? truncateToScissor(rawLines, commentChar).filter(line => commentFilter(line) && gpgFilter(line))
+            : rawLines.filter(line => gpgFilter(line));
+        const commit = createCommitObject();
+        this.lines = lines;
+        this.lineIndex = 0;
+        this.commit = commit;
+        const isMergeCommit = this.parseMerge();
+        this.parseHeader(isMergeCommit);
+        if (commit.header) {
+            commit.references = this.parseReferences(commit.header);
+        }
+        let isBody = true;
+        while (this.isLineAvailable()) {
+            this.parseMeta();
+            if (this.parseNotes()) {
+                isBody = false;
+            }
+            if (!this.parseBodyAndFooter(isBody)) {
+                isBody = false;
+            }
+        }
+        this.parseBreakingHeader();
+        this.parseMentions(input);
+        this.parseRevert(input);
+        this.cleanupCommit();
+        return commit;
+    }
+}
+//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJmaWxlIjoiQ29tbWl0UGFyc2VyLmpzIiwic291cmNlUm9vdCI6IiIsInNvdXJjZXMiOlsiLi4vc3JjL0NvbW1pdFBhcnNlci50cyJdLCJuYW1lcyI6W10sIm1hcHBpbmdzIjoiQUFPQSxPQUFPLEVBQUUsZ0JBQWdCLEVBQUUsTUFBTSxZQUFZLENBQUE7QUFDN0MsT0FBTyxFQUNMLFlBQVksRUFDWixVQUFVLEVBQ1YsZ0JBQWdCLEVBQ2hCLFNBQVMsRUFDVCxpQkFBaUIsRUFDakIsMkJBQTJCLEVBQzVCLE1BQU0sWUFBWSxDQUFBO0FBQ25CLE9BQU8sRUFBRSxjQUFjLEVBQUUsTUFBTSxjQUFjLENBQUE7QUFFN0M7Ozs7R0FJRztBQUNILE1BQU0sVUFBVSxrQkFBa0IsQ0FBQyxXQUFXLEdBQW9CLEVBQUU7SUFDbEUsa0pBQWtKO0lBQ2xKLE9BQU87UUFDTCxLQUFLLEVBQUUsSUFBSTtRQUNYLE1BQU0sRUFBRSxJQUFJO1FBQ1osTUFBTSxFQUFFLElBQUk7UUFDWixJQUFJLEVBQUUsSUFBSTtRQUNWLE1BQU0sRUFBRSxJQUFJO1FBQ1osS0FBSyxFQUFFLEVBQUU7UUFDVCxRQUFRLEVBQUUsRUFBRTtRQUNaLFVBQVUsRUFBRSxFQUFFO1FBQ2QsR0FBRyxXQUFXO0tBQ2YsQ0FBQTtBQUNILENBQUM7QUFFRDs7R0FFRztBQUNILE1BQU0sT0FBTyxZQUFZO0lBQ04sT0FBTyxDQUFlO0lBQ3RCLE9BQU8sQ0FBZTtJQUMvQixLQUFLLEdBQWEsRUFBRSxDQUFBO0lBQ3BCLFNBQVMsR0FBRyxDQUFDLENBQUE7SUFDYixNQUFNLEdBQUcsa0JBQWtCLEVBQUUsQ0FBQTtJQUVyQyxZQUFZLE9BQU8sR0FBa0IsRUFBRTtRQUNyQyxJQUFJLENBQUMsT0FBTyxHQUFHO1lBQ2IsR0FBRyxjQUFjO1lBQ2pCLEdBQUcsT0FBTztTQUNYLENBQUE7UUFDRCxJQUFJLENBQUMsT0FBTyxHQUFHLGdCQUFnQixDQUFDLElBQUksQ0FBQyxPQUFPLENBQUMsQ0FBQTtJQUMvQyxDQUFDO0lBRU8sV0FBVztRQUNqQixPQUFPLElBQUksQ0FBQyxLQUFLLENBQUMsSUFBSSxDQUFDLFNBQVMsQ0FBQyxDQUFBO0lBQ25DLENBQUM7SUFFTyxRQUFRO1FBQ2QsT0FBTyxJQUFJLENBQUMsS0FBSyxDQUFDLElBQUksQ0FBQyxTQUFTLEVBQUUsQ0FBQyxDQUFBO0lBQ3JDLENBQUM7SUFFTyxlQUFlO1FBQ3JCLE9BQU8sSUFBSSxDQUFDLFNBQVMsR0FBRyxJQUFJLENBQUMsS0FBSyxDQUFDLE1BQU0sQ0FBQTtJQUMzQyxDQUFDO0lBRU8sY0FBYyxDQUNwQixLQUFhLEVBQ2IsTUFBcUI7UUFFckIsTUFBTSxFQUFFLE9BQU8sRUFBRSxHQUFHLElBQUksQ0FBQTtRQUV4QixJQUFJLE9BQU8sQ0FBQyxHQUFHLENBQUMsSUFBSSxDQUFDLEtBQUssQ0FBQyxFQUFFLENBQUM7WUFDNUIsT0FBTyxJQUFJLENBQUE7UUFDYixDQUFDO1FBRUQsTUFBTSxPQUFPLEdBQUcsT0FBTyxDQUFDLGNBQWMsQ0FBQyxJQUFJLENBQUMsS0FBSyxDQUFDLENBQUE7UUFFbEQsSUFBSSxDQUFDLE9BQU8sRUFBRSxDQUFDO1lBQ2IsT0FBTyxJQUFJLENBQUE7UUFDYixDQUFDO1FBRUQsSUFBSSxDQUNGLEdBQUcsRUFDSCxVQUFVLEdBQUcsSUFBSSxFQUNqQixNQUFNLEVBQ04sS0FBSyxDQUNOLEdBQUcsT0FBTyxDQUFBO1FBQ1gsSUFBSSxLQUFLLEdBQWtCLElBQUksQ0FBQTtRQUUvQixJQUFJLFVBQVUsRUFBRSxDQUFDO1lBQ2YsTUFBTSxVQUFVLEdBQUcsVUFBVSxDQUFDLE9BQU8sQ0FBQyxHQUFHLENBQUMsQ0FBQTtZQUUxQyxJQUFJLFVBQVUsS0FBSyxDQUFDLENBQUMsRUFBRSxDQUFDO2dCQUN0QixLQUFLLEdBQUcsVUFBVSxDQUFDLEtBQUssQ0FBQyxDQUFDLEVBQUUsVUFBVSxDQUFDLENBQUE7Z0JBQ3ZDLFVBQVUsR0FBRyxVQUFVLENBQUMsS0FBSyxDQUFDLFVBQVUsR0FBRyxDQUFDLENBQUMsQ0FBQTtZQUMvQyxDQUFDO1FBQ0gsQ0FBQztRQUVELE9BQU87WUFDTCxHQUFHO1lBQ0gsTUFBTTtZQUNOLEtBQUs7WUFDTCxVQUFVO1lBQ1YsTUFBTTtZQUNOLEtBQUs7U0FDTixDQUFBO0lBQ0gsQ0FBQztJQUVPLGVBQWUsQ0FDckIsS0FBYSxFQUNiLGFBQWEsR0FBRyxLQUFLO1FBRXJCLE1BQU0sRUFBRSxPQUFPLEVBQUUsR0FBRyxJQUFJLENBQUE7UUFDeEIsTUFBTSxLQUFLLEdBQUcsYUFBYTtZQUN6QixDQUFDLENBQUMsT0FBTyxDQUFDLGdCQUFnQjtZQUMxQixDQUFDLENBQUMsT0FBTyxDQUFDLFVBQVUsQ0FBQTtRQUN0QixnRUFBZ0U7UUFDaEUsa0RBQWtEO1FBQ2xELE1BQU0sU0FBUyxHQUE4QixFQUFFLENBQUE7UUFDL0MsSUFBSSxTQUFTLEdBQUcsQ0FBQyxDQUFBO1FBQ2pCLElBQUksT0FBK0IsQ0FBQTtRQUVuQyxPQUFPLElBQUksRUFBRSxDQUFDO1lBQ1osT0FBTyxHQUFHLEtBQUssQ0FBQyxJQUFJLENBQUMsS0FBSyxDQUFDLENBQUE7WUFFM0IsSUFBSSxDQUFDLE9BQU8sRUFBRSxDQUFDO2dCQUNiLE1BQUs7WUFDUCxDQUFDO1lBRUQsU0FBUyxDQUFDLElBQUksQ0FDWixDQUFDLElBQUksRUFBRSxLQUFLLENBQUMsS0FBSyxDQUFDLFNBQVMsRUFBRSxPQUFPLENBQUMsS0FBSyxDQUFDLENBQUMsRUFDN0MsQ0FBQyxPQUFPLENBQUMsQ0FBQyxDQUFDLElBQUksSUFBSSxFQUFFLE9BQU8sQ0FBQyxDQUFDLENBQUMsSUFBSSxFQUFFLENBQUMsQ0FDdkMsQ0FBQTtZQUNELFNBQVMsR0FBRyxLQUFLLENBQUMsU0FBUyxDQUFBO1FBQzdCLENBQUM7UUFFRCxTQUFTLENBQUMsSUFBSSxDQUFDLENBQUMsSUFBSSxFQUFFLEtBQUssQ0FBQyxLQUFLLENBQUMsU0FBUyxDQUFDLENBQUMsQ0FBQyxDQUFBO1FBRTlDLE1BQU0sVUFBVSxHQUFzQixFQUFFLENBQUE7UUFDeEMsSUFBSSxTQUFpQyxDQUFBO1FBRXJDLEtBQUssTUFBTSxDQUFDLE1BQU0sRUFBRSxRQUFRLENBQUMsSUFBSSxTQUFTLEVBQUUsQ0FBQztZQUMzQyxPQUFPLElBQUksRUFBRSxDQUFDO2dCQUNaLFNBQVMsR0FBRyxJQUFJLENBQUMsY0FBYyxDQUFDLFFBQVEsRUFBRSxNQUFNLENBQUMsQ0FBQTtnQkFFakQsSUFBSSxDQUFDLFNBQVMsRUFBRSxDQUFDO29CQUNmLE1BQUs7Z0JBQ1AsQ0FBQztnQkFFRCxVQUFVLENBQUMsSUFBSSxDQUFDLFNBQVMsQ0FBQyxDQUFBO1lBQzVCLENBQUM7UUFDSCxDQUFDO1FBRUQsT0FBTyxVQUFVLENBQUE7SUFDbkIsQ0FBQztJQUVPLGNBQWM7UUFDcEIsSUFBSSxJQUFJLEdBQUcsSUFBSSxDQUFDLFdBQVcsRUFBRSxDQUFBO1FBRTdCLE9BQU8sSUFBSSxLQUFLLFNBQVMsSUFBSSxDQUFDLElBQUksQ0FBQyxJQUFJLEVBQUUsRUFBRSxDQUFDO1lBQzFDLElBQUksQ0FBQyxRQUFRLEVBQUUsQ0FBQTtZQUNmLElBQUksR0FBRyxJQUFJLENBQUMsV0FBVyxFQUFFLENBQUE7UUFDM0IsQ0FBQztJQUNILENBQUM7SUFFTyxVQUFVO1FBQ2hCLE1BQU0sRUFBRSxNQUFNLEVBQUUsT0FBTyxFQUFFLEdBQUcsSUFBSSxDQUFBO1FBQ2hDLE1BQU0sY0FBYyxHQUFHLE9BQU8sQ0FBQyxtQkFBbUIsSUFBSSxFQUFFLENBQUE7UUFDeEQsTUFBTSxLQUFLLEdBQUcsSUFBSSxDQUFDLFdBQVcsRUFBRSxDQUFBO1FBQ2hDLE1BQU0sT0FBTyxHQUFHLEtBQUssSUFBSSxPQUFPLENBQUMsWUFBWTtZQUMzQyxDQUFDLENBQUMsS0FBSyxDQUFDLEtBQUssQ0FBQyxPQUFPLENBQUMsWUFBWSxDQUFDO1lBQ25DLENBQUMsQ0FBQyxJQUFJLENBQUE7UUFFUixJQUFJLE9BQU8sRUFBRSxDQUFDO1lBQ1osSUFBSSxDQUFDLFFBQVEsRUFBRSxDQUFBO1lBRWYsTUFBTSxDQUFDLEtBQUssR0FBRyxPQUFPLENBQUMsQ0FBQyxDQUFDLElBQUksSUFBSSxDQUFBO1lBRWpDLDJCQUEyQixDQUFDLE1BQU0sRUFBRSxPQUFPLEVBQUUsY0FBYyxDQUFDLENBQUE7WUFFNUQsT0FBTyxJQUFJLENBQUE7UUFDYixDQUFDO1FBRUQsT0FBTyxLQUFLLENBQUE7SUFDZCxDQUFDO0lBRU8sV0FBVyxDQUFDLGFBQXNCO1FBQ3hDLElBQUksYUFBYSxFQUFFLENBQUM7WUFDbEIsSUFBSSxDQUFDLGNBQWMsRUFBRSxDQUFBO1FBQ3ZCLENBQUM7UUFFRCxNQUFNLEVBQUUsTUFBTSxFQUFFLE9BQU8sRUFBRSxHQUFHLElBQUksQ0FBQTtRQUNoQyxNQUFNLGNBQWMsR0FBRyxPQUFPLENBQUMsb0JBQW9CLElBQUksRUFBRSxDQUFBO1FBQ3pELE1BQU0sTUFBTSxHQUFHLE1BQU0sQ0FBQyxNQUFNLElBQUksSUFBSSxDQUFDLFFBQVEsRUFBRSxDQUFBO1FBQy9DLElBQUksT0FBTyxHQUE0QixJQUFJLENBQUE7UUFFM0MsSUFBSSxNQUFNLEVBQUUsQ0FBQztZQUNYLElBQUksT0FBTyxDQUFDLHFCQUFxQixFQUFFLENBQUM7Z0JBQ2xDLE9BQU8sR0FBRyxNQUFNLENBQUMsS0FBSyxDQUFDLE9BQU8sQ0FBQyxxQkFBcUIsQ0FBQyxDQUFBO1lBQ3ZELENBQUM7WUFFRCxJQUFJLENBQUMsT0FBTyxJQUFJLE9BQU8sQ0FBQyxhQUFhLEVBQUUsQ0FBQztnQkFDdEMsT0FBTyxHQUFHLE1BQU0sQ0FBQyxLQUFLLENBQUMsT0FBTyxDQUFDLGFBQWEsQ0FBQyxDQUFBO1lBQy9DLENBQUM7UUFDSCxDQUFDO1FBRUQsSUFBSSxNQUFNLEVBQUUsQ0FBQztZQUNYLE1BQU0sQ0FBQyxNQUFNLEdBQUcsTUFBTSxDQUFBO1FBQ3hCLENBQUM7UUFFRCxJQUFJLE9BQU8sRUFBRSxDQUFDO1lBQ1osMkJBQTJCLENBQUMsTUFBTSxFQUFFLE9BQU8sRUFBRSxjQUFjLENBQUMsQ0FBQTtRQUM5RCxDQUFDO0lBQ0gsQ0FBQztJQUVPLFNBQVM7UUFDZixNQUFNLEVBQ0osT0FBTyxFQUNQLE1BQU0sRUFDUCxHQUFHLElBQUksQ0FBQTtRQUVSLElBQUksQ0FBQyxPQUFPLENBQUMsWUFBWSxJQUFJLENBQUMsSUFBSSxDQUFDLGVBQWUsRUFBRSxFQUFFLENBQUM7WUFDckQsT0FBTyxLQUFLLENBQUE7UUFDZCxDQUFDO1FBRUQsSUFBSSxPQUFnQyxDQUFBO1FBQ3BDLElBQUksS0FBSyxHQUFrQixJQUFJLENBQUE7UUFDL0IsSUFBSSxNQUFNLEdBQUcsS0FBSyxDQUFBO1FBRWxCLE9BQU8sSUFBSSxDQUFDLGVBQWUsRUFBRSxFQUFFLENBQUM7WUFDOUIsT0FBTyxHQUFHLElBQUksQ0FBQyxXQUFXLEVBQUUsQ0FBQyxLQUFLLENBQUMsT0FBTyxDQUFDLFlBQVksQ0FBQyxDQUFBO1lBRXhELElBQUksT0FBTyxFQUFFLENBQUM7Z0JBQ1osS0FBSyxHQUFHLE9BQU8sQ0FBQyxDQUFDLENBQUMsSUFBSSxJQUFJLENBQUE7Z0JBQzFCLElBQUksQ0FBQyxRQUFRLEVBQUUsQ0FBQTtnQkFDZixTQUFRO1lBQ1YsQ0FBQztZQUVELElBQUksS0FBSyxFQUFFLENBQUM7Z0JBQ1YsTUFBTSxHQUFHLElBQUksQ0FBQTtnQkFDYixNQUFNLENBQUMsS0FBSyxDQUFDLEdBQUcsVUFBVSxDQUFDLE1BQU0sQ0FBQyxLQUFLLENBQUMsRUFBRSxJQUFJLENBQUMsV0FBVyxFQUFFLENBQUMsQ0FBQTtnQkFDN0QsSUFBSSxDQUFDLFFBQVEsRUFBRSxDQUFBO1lBQ2pCLENBQUM7aUJBQU0sQ0FBQztnQkFDTixNQUFLO1lBQ1AsQ0FBQztRQUNILENBQUM7UUFFRCxPQUFPLE1BQU0sQ0FBQTtJQUNmLENBQUM7SUFFTyxVQUFVO1FBQ2hCLE1BQU0sRUFDSixPQUFPLEVBQ1AsTUFBTSxFQUNQLEdBQUcsSUFBSSxDQUFBO1FBRVIsSUFBSSxDQUFDLElBQUksQ0FBQyxlQUFlLEVBQUUsRUFBRSxDQUFDO1lBQzVCLE9BQU8sS0FBSyxDQUFBO1FBQ2QsQ0FBQztRQUVELE1BQU0sT0FBTyxHQUFHLElBQUksQ0FBQyxXQUFXLEVBQUUsQ0FBQyxLQUFLLENBQUMsT0FBTyxDQUFDLEtBQUssQ0FBQyxDQUFBO1FBQ3ZELElBQUksYUFBc0IsQ0FBQTtRQUUxQixJQUFJLE9BQU8sRUFBRSxDQUFDO1lBQ1osTUFBTSxJQUFJLEdBQWU7Z0JBQ3ZCLEtBQUssRUFBRSxPQUFPLENBQUMsQ0FBQyxDQUFDO2dCQUNqQixJQUFJLEVBQUUsT0FBTyxDQUFDLENBQUMsQ0FBQzthQUNqQixDQUFBO1lBRUQsTUFBTSxDQUFDLEtBQUssQ0FBQyxJQUFJLENBQUMsSUFBSSxDQUFDLENBQUE7WUFDdkIsTUFBTSxDQUFDLE1BQU0sR0FBRyxVQUFVLENBQUMsTUFBTSxDQUFDLE1BQU0sRUFBRSxJQUFJLENBQUMsV0FBVyxFQUFFLENBQUMsQ0FBQTtZQUM3RCxJQUFJLENBQUMsUUFBUSxFQUFFLENBQUE7WUFFZixPQUFPLElBQUksQ0FBQyxlQUFlLEVBQUUsRUFBRSxDQUFDO2dCQUM5QixJQUFJLElBQUksQ0FBQyxTQUFTLEVBQUUsRUFBRSxDQUFDO29CQUNyQixPQUFPLElBQUksQ0FBQTtnQkFDYixDQUFDO2dCQUVELElBQUksSUFBSSxDQUFDLFVBQVUsRUFBRSxFQUFFLENBQUM7b0JBQ3RCLE9BQU8sSUFBSSxDQUFBO2dCQUNiLENBQUM7Z0JBRUQsYUFBYSxHQUFHLE9BQU8sQ0FBQyxXQUFXLENBQUMsSUFBSSxDQUFDLElBQUksQ0FBQyxXQUFXLEVBQUUsQ0FBQyxDQUFBO2dCQUU1RCxNQUFNLENBQUMsVUFBVSxDQUFDLElBQUksQ0FDcEIsR0FBRyxJQUFJLENBQUMsZUFBZSxDQUFDLElBQUksQ0FBQyxXQUFXLEVBQUUsRUFBRSxhQUFhLENBQUMsQ0FDM0QsQ0FBQTtnQkFFRCxJQUFJLENBQUMsYUFBYSxFQUFFLENBQUM7b0JBQ25CLElBQUksQ0FBQyxJQUFJLEdBQUcsVUFBVSxDQUFDLElBQUksQ0FBQyxJQUFJLEVBQUUsSUFBSSxDQUFDLFdBQVcsRUFBRSxDQUFDLENBQUE7Z0JBQ3ZELENBQUM7Z0JBRUQsTUFBTSxDQUFDLE1BQU0sR0FBRyxVQUFVLENBQUMsTUFBTSxDQUFDLE1BQU0sRUFBRSxJQUFJLENBQUMsV0FBVyxFQUFFLENBQUMsQ0FBQTtnQkFDN0QsSUFBSSxDQUFDLFFBQVEsRUFBRSxDQUFBO2dCQUVmLElBQUksYUFBYSxFQUFFLENBQUM7b0JBQ2xCLE1BQUs7Z0JBQ1AsQ0FBQztZQUNILENBQUM7WUFFRCxPQUFPLElBQUksQ0FBQTtRQUNiLENBQUM7UUFFRCxPQUFPLEtBQUssQ0FBQTtJQUNkLENBQUM7SUFFTyxrQkFBa0IsQ0FBQyxNQUFlO1FBQ3hDLE1BQU0sRUFDSixNQUFNLEVBQ04sT0FBTyxFQUNSLEdBQUcsSUFBSSxDQUFBO1FBRVIsSUFBSSxDQUFDLElBQUksQ0FBQyxlQUFlLEVBQUUsRUFBRSxDQUFDO1lBQzVCLE9BQU8sTUFBTSxDQUFBO1FBQ2YsQ0FBQztRQUVELE1BQU0sYUFBYSxHQUFHLE9BQU8sQ0FBQyxXQUFXLENBQUMsSUFBSSxDQUFDLElBQUksQ0FBQyxXQUFXLEVBQUUsQ0FBQyxDQUFBO1FBQ2xFLE1BQU0sV0FBVyxHQUFHLENBQUMsYUFBYSxJQUFJLE1BQU0sQ0FBQTtRQUU1QyxNQUFNLENBQUMsVUFBVSxDQUFDLElBQUksQ0FDcEIsR0FBRyxJQUFJLENBQUMsZUFBZSxDQUFDLElBQUksQ0FBQyxXQUFXLEVBQUUsRUFBRSxhQUFhLENBQUMsQ0FDM0QsQ0FBQTtRQUVELElBQUksV0FBVyxFQUFFLENBQUM7WUFDaEIsTUFBTSxDQUFDLElBQUksR0FBRyxVQUFVLENBQUMsTUFBTSxDQUFDLElBQUksRUFBRSxJQUFJLENBQUMsV0FBVyxFQUFFLENBQUMsQ0FBQTtRQUMzRCxDQUFDO2FBQU0sQ0FBQztZQUNOLE1BQU0sQ0FBQyxNQUFNLEdBQUcsVUFBVSxDQUFDLE1BQU0sQ0FBQyxNQUFNLEVBQUUsSUFBSSxDQUFDLFdBQVcsRUFBRSxDQUFDLENBQUE7UUFDL0QsQ0FBQztRQUVELElBQUksQ0FBQyxRQUFRLEVBQUUsQ0FBQTtRQUVmLE9BQU8sV0FBVyxDQUFBO0lBQ3BCLENBQUM7SUFFTyxtQkFBbUI7UUFDekIsTUFBTSxFQUNKLE1BQU0sRUFDTixPQUFPLEVBQ1IsR0FBRyxJQUFJLENBQUE7UUFFUixJQUFJLENBQUMsT0FBTyxDQUFDLHFCQUFxQixJQUFJLE1BQU0sQ0FBQyxLQUFLLENBQUMsTUFBTSxJQUFJLENBQUMsTUFBTSxDQUFDLE1BQU0sRUFBRSxDQUFDO1lBQzVFLE9BQU07UUFDUixDQUFDO1FBRUQsTUFBTSxPQUFPLEdBQUcsTUFBTSxDQUFDLE1BQU0sQ0FBQyxLQUFLLENBQUMsT0FBTyxDQUFDLHFCQUFxQixDQUFDLENBQUE7UUFFbEUsSUFBSSxPQUFPLEVBQUUsQ0FBQztZQUNaLE1BQU0sQ0FBQyxLQUFLLENBQUMsSUFBSSxDQUFDO2dCQUNoQixLQUFLLEVBQUUsaUJBQWlCO2dCQUN4QixJQUFJLEVBQUUsT0FBTyxDQUFDLENBQUMsQ0FBQzthQUNqQixDQUFDLENBQUE7UUFDSixDQUFDO0lBQ0gsQ0FBQztJQUVPLGFBQWEsQ0FBQyxLQUFhO1FBQ2pDLE1BQU0sRUFDSixNQUFNLEVBQ04sT0FBTyxFQUNSLEdBQUcsSUFBSSxDQUFBO1FBQ1IsSUFBSSxPQUErQixDQUFBO1FBRW5DLFNBQVMsQ0FBQztZQUNSLE9BQU8sR0FBRyxPQUFPLENBQUMsUUFBUSxDQUFDLElBQUksQ0FBQyxLQUFLLENBQUMsQ0FBQTtZQUV0QyxJQUFJLENBQUMsT0FBTyxFQUFFLENBQUM7Z0JBQ2IsTUFBSztZQUNQLENBQUM7WUFFRCxNQUFNLENBQUMsUUFBUSxDQUFDLElBQUksQ0FBQyxPQUFPLENBQUMsQ0FBQyxDQUFDLENBQUMsQ0FBQTtRQUNsQyxDQUFDO0lBQ0gsQ0FBQztJQUVPLFdBQVcsQ0FBQyxLQUFhO1FBQy9CLE1BQU0sRUFDSixNQUFNLEVBQ04sT0FBTyxFQUNSLEdBQUcsSUFBSSxDQUFBO1FBQ1IsTUFBTSxjQUFjLEdBQUcsT0FBTyxDQUFDLG9CQUFvQixJQUFJLEVBQUUsQ0FBQTtRQUN6RCxNQUFNLE9BQU8sR0FBRyxPQUFPLENBQUMsYUFBYTtZQUNuQyxDQUFDLENBQUMsS0FBSyxDQUFDLEtBQUssQ0FBQyxPQUFPLENBQUMsYUFBYSxDQUFDO1lBQ3BDLENBQUMsQ0FBQyxJQUFJLENBQUE7UUFFUixJQUFJLE9BQU8sRUFBRSxDQUFDO1lBQ1osTUFBTSxDQUFDLE1BQU0sR0FBRywyQkFBMkIsQ0FBQyxFQUFFLEVBQUUsT0FBTyxFQUFFLGNBQWMsQ0FBQyxDQUFBO1FBQzFFLENBQUM7SUFDSCxDQUFDO0lBRU8sYUFBYTtRQUNuQixNQUFNLEVBQUUsTUFBTSxFQUFFLEdBQUcsSUFBSSxDQUFBO1FBRXZCLE1BQU0sQ0FBQyxJQUFJLEtBQUssWUFBWSxDQUFDLE1BQU0sQ0FBQyxJQUFJLENBQUMsQ0FBQTtRQUN6QyxNQUFNLENBQUMsTUFBTSxLQUFLLFlBQVksQ0FBQyxNQUFNLENBQUMsTUFBTSxDQUFDLENBQUE7UUFFN0MsTUFBTSxDQUFDLEtBQUssQ0FBQyxPQUFPLENBQUMsQ0FBQyxJQUFJLEVBQUUsRUFBRTtZQUM1QixJQUFJLENBQUMsSUFBSSxHQUFHLFlBQVksQ0FBQyxJQUFJLENBQUMsSUFBSSxDQUFDLENBQUE7UUFDckMsQ0FBQyxDQUFDLENBQUE7UUFFRixNQUFNLGFBQWEsR0FBRyxJQUFJLEdBQUcsRUFBVSxDQUFBO1FBRXZDLE1BQU0sQ0FBQyxVQUFVLEdBQUcsTUFBTSxDQUFDLFVBQVUsQ0FBQyxNQUFNLENBQUMsQ0FBQyxTQUFTLEVBQUUsRUFBRTtZQUN6RCxNQUFNLEdBQUcsR0FBRyxHQUFHLFNBQVMsQ0FBQyxNQUFNLElBQUksU0FBUyxDQUFDLEdBQUcsRUFBRSxDQUFDLGlCQUFpQixFQUFFLENBQUE7WUFDdEUsTUFBTSxFQUFFLEdBQUcsQ0FBQyxhQUFhLENBQUMsR0FBRyxDQUFDLEdBQUcsQ0FBQyxDQUFBO1lBRWxDLElBQUksRUFBRSxFQUFFLENBQUM7Z0JBQ1AsYUFBYSxDQUFDLEdBQUcsQ0FBQyxHQUFHLENBQUMsQ0FBQTtZQUN4QixDQUFDO1lBRUQsT0FBTyxFQUFFLENBQUE7UUFDWCxDQUFDLENBQUMsQ0FBQTtJQUNKLENBQUM7SUFFRDs7OztPQUlHO0lBQ0gsS0FBSyxDQUFDLEtBQWE7UUFDakIsSUFBSSxDQUFDLEtBQUssQ0FBQyxJQUFJLEVBQUUsRUFBRSxDQUFDO1lBQ2xCLE1BQU0sSUFBSSxTQUFTLENBQUMsdUJBQXVCLENBQUMsQ0FBQTtRQUM5QyxDQUFDO1FBRUQsTUFBTSxFQUFFLFdBQVcsRUFBRSxHQUFHLElBQUksQ0FBQyxPQUFPLENBQUE7UUFDcEMsTUFBTSxhQUFhLEdBQUcsZ0JBQWdCLENBQUMsV0FBVyxDQUFDLENBQUE7UUFDbkQsTUFBTSxRQUFRLEdBQUcsWUFBWSxDQUFDLEtBQUssQ0FBQyxDQUFDLEtBQUssQ0FBQyxPQUFPLENBQUMsQ0FBQTtRQUNuRCxNQUFNLEtBQUssR0FBRyxXQUFXO1lBQ3ZCLENBQUMsQ0FBQyxpQkFBaUIsQ0FBQyxRQUFRLEVBQUUsV0FBVyxDQUFDLENBQUMsTUFBTSxDQUFDLElBQUksQ0FBQyxFQUFFLENBQUMsYUFBYSxDQUFDLElBQUksQ0FBQyxJQUFJLFNBQVMsQ0FBQyxJQUFJLENBQUMsQ0FBQztZQUNqRyxDQUFDLENBQUMsUUFBUSxDQUFDLE1BQU0sQ0FBQyxJQUFJLENBQUMsRUFBRSxDQUFDLFNBQVMsQ0FBQyxJQUFJLENBQUMsQ0FBQyxDQUFBO1FBQzVDLE1BQU0sTUFBTSxHQUFHLGtCQUFrQixFQUFFLENBQUE7UUFFbkMsSUFBSSxDQUFDLEtBQUssR0FBRyxLQUFLLENBQUE7UUFDbEIsSUFBSSxDQUFDLFNBQVMsR0FBRyxDQUFDLENBQUE7UUFDbEIsSUFBSSxDQUFDLE1BQU0sR0FBRyxNQUFNLENBQUE7UUFFcEIsTUFBTSxhQUFhLEdBQUcsSUFBSSxDQUFDLFVBQVUsRUFBRSxDQUFBO1FBRXZDLElBQUksQ0FBQyxXQUFXLENBQUMsYUFBYSxDQUFDLENBQUE7UUFFL0IsSUFBSSxNQUFNLENBQUMsTUFBTSxFQUFFLENBQUM7WUFDbEIsTUFBTSxDQUFDLFVBQVUsR0FBRyxJQUFJLENBQUMsZUFBZSxDQUFDLE1BQU0sQ0FBQyxNQUFNLENBQUMsQ0FBQTtRQUN6RCxDQUFDO1FBRUQsSUFBSSxNQUFNLEdBQUcsSUFBSSxDQUFBO1FBRWpCLE9BQU8sSUFBSSxDQUFDLGVBQWUsRUFBRSxFQUFFLENBQUM7WUFDOUIsSUFBSSxDQUFDLFNBQVMsRUFBRSxDQUFBO1lBRWhCLElBQUksSUFBSSxDQUFDLFVBQVUsRUFBRSxFQUFFLENBQUM7Z0JBQ3RCLE1BQU0sR0FBRyxLQUFLLENBQUE7WUFDaEIsQ0FBQztZQUVELElBQUksQ0FBQyxJQUFJLENBQUMsa0JBQWtCLENBQUMsTUFBTSxDQUFDLEVBQUUsQ0FBQztnQkFDckMsTUFBTSxHQUFHLEtBQUssQ0FBQTtZQUNoQixDQUFDO1FBQ0gsQ0FBQztRQUVELElBQUksQ0FBQyxtQkFBbUIsRUFBRSxDQUFBO1FBQzFCLElBQUksQ0FBQyxhQUFhLENBQUMsS0FBSyxDQUFDLENBQUE7UUFDekIsSUFBSSxDQUFDLFdBQVcsQ0FBQyxLQUFLLENBQUMsQ0FBQTtRQUN2QixJQUFJLENBQUMsYUFBYSxFQUFFLENBQUE7UUFFcEIsT0FBTyxNQUFNLENBQUE7SUFDZixDQUFDO0NBQ0YifQ==
+;// CONCATENATED MODULE: external "stream"
+const external_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
+;// CONCATENATED MODULE: ./node_modules/conventional-commits-parser/dist/stream.js
+
+
+/**
+ * Create async generator function to parse async iterable of raw commits.
+ * @param options - CommitParser options.
+ * @returns Async generator function to parse async iterable of raw commits.
+ */
+function parseCommits(options = {}) {
+    const warnOption = options.warn;
+    const warn = warnOption === true
+        ? (err) => {
+            throw err;
+        }
+        : warnOption
+            ? (err) => warnOption(err.toString())
+            : () => { };
+    return async function* parse(rawCommits) {
+        const parser = new CommitParser(options);
+        let rawCommit;
+        for await (rawCommit of rawCommits) {
+            try {
+                yield parser.parse(rawCommit.toString());
+            }
+            catch (err) {
+                warn(err);
+            }
+        }
+    };
+}
+/**
+ * Create stream to parse commits.
+ * @param options - CommitParser options.
+ * @returns Stream of parsed commits.
+ */
+function parseCommitsStream(options = {}) {
+    return Transform.from(parseCommits(options));
+}
+//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJmaWxlIjoic3RyZWFtLmpzIiwic291cmNlUm9vdCI6IiIsInNvdXJjZXMiOlsiLi4vc3JjL3N0cmVhbS50cyJdLCJuYW1lcyI6W10sIm1hcHBpbmdzIjoiQUFBQSxPQUFPLEVBQUUsU0FBUyxFQUFFLE1BQU0sUUFBUSxDQUFBO0FBRWxDLE9BQU8sRUFBRSxZQUFZLEVBQUUsTUFBTSxtQkFBbUIsQ0FBQTtBQUVoRDs7OztHQUlHO0FBQ0gsTUFBTSxVQUFVLFlBQVksQ0FDMUIsT0FBTyxHQUF3QixFQUFFO0lBRWpDLE1BQU0sVUFBVSxHQUFHLE9BQU8sQ0FBQyxJQUFJLENBQUE7SUFDL0IsTUFBTSxJQUFJLEdBQUcsVUFBVSxLQUFLLElBQUk7UUFDOUIsQ0FBQyxDQUFDLENBQUMsR0FBVSxFQUFFLEVBQUU7WUFDZixNQUFNLEdBQUcsQ0FBQTtRQUNYLENBQUM7UUFDRCxDQUFDLENBQUMsVUFBVTtZQUNWLENBQUMsQ0FBQyxDQUFDLEdBQVUsRUFBRSxFQUFFLENBQUMsVUFBVSxDQUFDLEdBQUcsQ0FBQyxRQUFRLEVBQUUsQ0FBQztZQUM1QyxDQUFDLENBQUMsR0FBRyxFQUFFLEdBQWMsQ0FBQyxDQUFBO0lBRTFCLE9BQU8sS0FBSyxTQUFTLENBQUMsQ0FBQyxLQUFLLENBQzFCLFVBQXNFO1FBRXRFLE1BQU0sTUFBTSxHQUFHLElBQUksWUFBWSxDQUFDLE9BQU8sQ0FBQyxDQUFBO1FBQ3hDLElBQUksU0FBMEIsQ0FBQTtRQUU5QixJQUFJLEtBQUssRUFBRSxTQUFTLElBQUksVUFBVSxFQUFFLENBQUM7WUFDbkMsSUFBSSxDQUFDO2dCQUNILE1BQU0sTUFBTSxDQUFDLEtBQUssQ0FBQyxTQUFTLENBQUMsUUFBUSxFQUFFLENBQUMsQ0FBQTtZQUMxQyxDQUFDO1lBQUMsT0FBTyxHQUFHLEVBQUUsQ0FBQztnQkFDYixJQUFJLENBQUMsR0FBWSxDQUFDLENBQUE7WUFDcEIsQ0FBQztRQUNILENBQUM7SUFDSCxDQUFDLENBQUE7QUFDSCxDQUFDO0FBRUQ7Ozs7R0FJRztBQUNILE1BQU0sVUFBVSxrQkFBa0IsQ0FBQyxPQUFPLEdBQXdCLEVBQUU7SUFDbEUsT0FBTyxTQUFTLENBQUMsSUFBSSxDQUFDLFlBQVksQ0FBQyxPQUFPLENBQUMsQ0FBQyxDQUFBO0FBQzlDLENBQUMifQ==
+;// CONCATENATED MODULE: ./node_modules/conventional-commits-parser/dist/index.js
+
+
+//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJmaWxlIjoiaW5kZXguanMiLCJzb3VyY2VSb290IjoiIiwic291cmNlcyI6WyIuLi9zcmMvaW5kZXgudHMiXSwibmFtZXMiOltdLCJtYXBwaW5ncyI6IkFBQ0EsY0FBYyxtQkFBbUIsQ0FBQTtBQUNqQyxjQUFjLGFBQWEsQ0FBQSJ9
+;// CONCATENATED MODULE: ./build/src/core/commit.js
+
+// Strict on purpose: a colon and a space are required, `!` goes right before the colon, and the
+// footer token must be upper-case (the parser's default note pattern ignores case). `!` is read
+// here rather than by the parser's breaking-header pattern, which would copy the subject into the
+// notes as if it were a footer.
+const parser = new CommitParser_CommitParser({
+    headerPattern: /^(\w[\w-]*)(?:\(([^()\r\n]*)\))?!?: (\S.*)$/,
+    headerCorrespondence: ['type', 'scope', 'subject'],
+    noteKeywords: ['BREAKING CHANGE', 'BREAKING-CHANGE'],
+    notesPattern: (keywords) => new RegExp(`^(${keywords}): (.*)`),
+    // Case-insensitive like the type: `Revert: …` and `REVERT: …` are conventional reverts too.
+    revertPattern: /^(?:Revert\s+"[\s\S]*"|revert(?:\([^()\r\n]*\))?!?: [\s\S]*?)\s*This reverts commit ([0-9a-fA-F]{7,40})\b/i,
+    revertCorrespondence: ['hash'],
+    // No issue references: the notes link `#123` in the text they show.
+    issuePrefixes: undefined,
+});
+const releaseAsFooter = /^Release-As:[ \t]*(\S+)[ \t]*$/im;
+const conventionalHeader = /^(\w[\w-]*)(?:\(([^()\r\n]*)\))?(!?): (\S.*)$/;
+/** Anything only the full parser reads: footers that break or force a version, and reverts. */
+const needsFullParse = /BREAKING|Release-As|revert|^\s/i;
+/**
+ * Reads a commit by the rules of DESIGN.md. Most commits of a long history are a header and a
+ * plain body; for those the header alone decides, so the full parser only runs for messages that
+ * mention a breaking footer, Release-As or a revert (a test checks both paths agree).
+ */
+function commit_parseCommit(raw) {
+    return needsFullParse.test(raw.message) ? parseCommitFully(raw) : parseHeaderOnly(raw);
+}
+function parseHeaderOnly(raw) {
+    const end = raw.message.search(/\r|\n/);
+    const header = (end === -1 ? raw.message : raw.message.slice(0, end)).trim();
+    const m = conventionalHeader.exec(header);
+    return {
+        sha: raw.sha,
+        type: m ? m[1].toLowerCase() : null,
+        scope: m ? m[2] || null : null,
+        subject: m ? m[4] : header,
+        header,
+        breaking: m !== null && m[3] === '!',
+        breakingNotes: [],
+        merge: raw.parents.length > 1,
+        reverts: null,
+        releaseAs: null,
+    };
+}
+/** The full Conventional Commits parse, footers and reverts included. */
+function parseCommitFully(raw) {
+    // git allows an empty message (--allow-empty-message); the parser throws on one.
+    if (raw.message.trim() === '')
+        return parseHeaderOnly(raw);
+    const message = raw.message.replace(/\r\n?/g, '\n');
+    const header = (message.split('\n', 1)[0] ?? '').trim();
+    const merge = raw.parents.length > 1;
+    const parsed = parser.parse(message);
+    const type = parsed.type ? parsed.type.toLowerCase() : null;
+    const breakingNotes = parsed.notes.map((note) => note.text.trim());
+    // The same shape as headerPattern, so a scope the header accepts (even one with a colon) keeps its `!`.
+    const bang = type !== null && /^\w[\w-]*(?:\([^()\r\n]*\))?!: /.test(header);
+    return {
+        sha: raw.sha,
+        type,
+        scope: type ? parsed.scope || null : null,
+        subject: type ? (parsed.subject ?? '').trim() : header,
+        header,
+        breaking: type !== null && (bang || breakingNotes.length > 0),
+        breakingNotes,
+        merge,
+        reverts: parsed.revert?.hash ? parsed.revert.hash.toLowerCase() : null,
+        releaseAs: releaseAsFooter.exec(message)?.[1] ?? null,
+    };
+}
+
+;// CONCATENATED MODULE: ./build/src/core/analyze.js
+
+
+const abbreviated = 7;
+/**
+ * Folds a range of commits, newest first (as `git log` streams them), into the bump it asks for.
+ *
+ * Only what the answer needs is kept: a revert and its target cancel each other, and because a revert
+ * always comes before its target in this order, an open revert is remembered only until its target
+ * shows up. Reverts whose target is outside the range revert something released earlier: patch.
+ */
+class analyze_CommitAnalyzer {
+    bumpOf;
+    collect;
+    maxReasons;
+    bump = 'none';
+    commits = 0;
+    reasons = [];
+    /** Where each reason's commit came in the stream (1 = newest), parallel to `reasons`. */
+    reasonPositions = [];
+    counts = { major: 0, minor: 0, patch: 0 };
+    releaseAs = null;
+    included = [];
+    /** Open reverts by the first 7 characters of their target. */
+    openReverts = new Map();
+    openRevertPositions = new Map();
+    cancelled = new Set();
+    constructor(options = {}) {
+        this.bumpOf = commitBumper(options.rules ?? []);
+        this.collect = options.collect ?? false;
+        this.maxReasons = options.maxReasons ?? 20;
+    }
+    add(raw) {
+        this.commits++;
+        if (raw.parents.length > 1)
+            return;
+        const commit = parseCommit(raw);
+        if (this.revertedInRange(commit))
+            return;
+        if (commit.releaseAs && !this.releaseAs)
+            this.releaseAs = { value: commit.releaseAs, sha: commit.sha };
+        if (commit.reverts) {
+            const key = commit.reverts.slice(0, abbreviated);
+            this.openReverts.set(key, [...(this.openReverts.get(key) ?? []), commit]);
+            this.openRevertPositions.set(commit, this.commits);
+        }
+        else {
+            this.count(commit, this.bumpOf(commit), this.commits);
+        }
+        if (this.collect)
+            this.included.push(commit);
+    }
+    finish() {
+        // Open reverts are counted only now, but they are newer than some commits counted before them:
+        // put the reasons back in stream order (newest first) and keep the newest `maxReasons`.
+        for (const reverts of this.openReverts.values()) {
+            for (const revert of reverts) {
+                this.count(revert, maxBump('patch', this.bumpOf(revert)), this.openRevertPositions.get(revert), false);
+            }
+        }
+        this.openReverts.clear();
+        this.openRevertPositions.clear();
+        if (this.reasons.length > 1) {
+            const order = this.reasons.map((reason, i) => ({ reason, position: this.reasonPositions[i] }));
+            order.sort((a, b) => a.position - b.position);
+            order.length = Math.min(order.length, this.maxReasons);
+            this.reasons = order.map((o) => o.reason);
+            this.reasonPositions = order.map((o) => o.position);
+        }
+        return {
+            bump: this.bump,
+            commits: this.commits,
+            reasons: this.reasons,
+            counts: this.counts,
+            releaseAs: this.releaseAs,
+            included: this.cancelled.size ? this.included.filter((c) => !this.cancelled.has(c.sha)) : this.included,
+        };
+    }
+    /** True when a newer revert in the range targets this commit; both then count for nothing. */
+    revertedInRange(commit) {
+        const key = commit.sha.slice(0, abbreviated);
+        const candidates = this.openReverts.get(key);
+        const revert = candidates?.find((r) => commit.sha.startsWith(r.reverts));
+        if (!revert)
+            return false;
+        const rest = candidates.filter((r) => r !== revert);
+        if (rest.length)
+            this.openReverts.set(key, rest);
+        else
+            this.openReverts.delete(key);
+        this.openRevertPositions.delete(revert);
+        if (this.collect)
+            this.cancelled.add(revert.sha);
+        return true;
+    }
+    /** `capped` false lets a reason in past `maxReasons`; `finish` then keeps the newest. */
+    count(commit, bump, position, capped = true) {
+        if (bump === 'none')
+            return;
+        this.counts[bump]++;
+        const order = compareBumps(bump, this.bump);
+        if (order > 0) {
+            this.bump = bump;
+            this.reasons = [];
+            this.reasonPositions = [];
+        }
+        if (order >= 0 && (!capped || this.reasons.length < this.maxReasons)) {
+            this.reasons.push({ sha: commit.sha, header: commit.header, bump });
+            this.reasonPositions.push(position);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./build/src/flows/history.js
+
+
+
+const unshallowCommand = 'git fetch --unshallow --tags';
+/** Never computes from an incomplete history: deepens it, or stops with the command that does. */
+async function ensureFullHistory(git, policy, log) {
+    if (!(await git.isShallow()))
+        return;
+    if (policy === 'fail') {
+        throw new errors/* PreconditionError */.Rb('this repository is a shallow clone, so the last release and the commits since it cannot be known', `${unshallowCommand}   (in actions/checkout: fetch-depth: 0)`);
+    }
+    log(`Shallow clone detected: fetching the full history and tags (${unshallowCommand}).`);
+    await git.deepen();
+    if (await git.isShallow()) {
+        throw new errors/* PreconditionError */.Rb('the clone is still shallow after fetching its history', `${unshallowCommand}, or fetch-depth: 0 in actions/checkout`);
+    }
+}
+async function resolveRef(git, ref, input) {
+    const sha = await git.resolveCommit(ref);
+    if (sha)
+        return sha;
+    if (ref === 'HEAD')
+        throw new errors/* PreconditionError */.Rb('HEAD has no commit yet: there is no history to version', 'commit something first, e.g. git commit --allow-empty -m "chore: start"');
+    throw new errors/* InputError */.dz(input, ref, 'a commit, branch or tag that exists in this repository');
+}
+/** The last release before `to` and the analysis of the commits since it, streamed from git. */
+async function describeRange(git, options) {
+    const { settings } = options;
+    const head = await resolveRef(git, options.to, 'to');
+    const analyzer = () => new CommitAnalyzer({ rules: settings.releaseRules, collect: options.collect ?? false });
+    if (options.from) {
+        const from = await resolveRef(git, options.from, 'from');
+        const previous = highestVersionTag([options.from], settings.tagPrefix, { includePrerelease: true });
+        return { head, previous, from, analysis: (await analyzeRange(git, { from, to: head }, analyzer())).analysis };
+    }
+    // Asking git which tags `head` contains walks the whole history, which costs more than the range.
+    // So the highest release tag is tried first, and the range itself proves that `head` contains it:
+    // git log --boundary lists the range's start at its edge exactly when it is an ancestor.
+    const tagged = (await git.tagCommits()).filter((t) => t.name !== options.excludeTag);
+    const highest = highestVersionTag(tagged.map((t) => t.name), settings.tagPrefix);
+    const highestCommit = highest && tagged.find((t) => t.name === highest.tag).commit;
+    if (highest && highestCommit === head) {
+        return { head, previous: highest, from: head, analysis: analyzer().finish() };
+    }
+    if (highest && highestCommit) {
+        const attempt = await analyzeRange(git, { from: highestCommit, to: head }, analyzer(), highestCommit);
+        if (attempt.reachedStart)
+            return { head, previous: highest, from: highestCommit, analysis: attempt.analysis };
+    }
+    // The highest tag is on another branch: let git find the highest one `head` contains.
+    const reachable = (await git.tags({ mergedInto: head })).filter((t) => t !== options.excludeTag);
+    const previous = highestVersionTag(reachable, settings.tagPrefix);
+    const from = previous ? tagged.find((t) => t.name === previous.tag).commit : null;
+    return { head, previous, from, analysis: (await analyzeRange(git, { from, to: head }, analyzer())).analysis };
+}
+/** Streams `from..to` through the analyzer; with `start`, also tells whether `to` contains it. */
+async function analyzeRange(git, range, analyzer, start) {
+    let reachedStart = false;
+    for await (const commit of git.log(range, { boundary: start !== undefined })) {
+        if (commit.boundary) {
+            if (commit.sha === start)
+                reachedStart = true;
+        }
+        else {
+            analyzer.add(commit);
+        }
+    }
+    return { analysis: analyzer.finish(), reachedStart };
+}
+
+// EXTERNAL MODULE: ./build/src/flows/repository.js + 2 modules
+var flows_repository = __nccwpck_require__(5556);
+;// CONCATENATED MODULE: ./build/src/flows/image-context.js
+
+
+
+
+
+/**
+ * Everything a build needs from the repository: the commit, its date for the `created` label (so a
+ * rebuild of one commit carries the same labels), the repository's URL and the released versions.
+ */
+async function imageRequest(git, env, options) {
+    await ensureFullHistory(git, options.shallow, options.log);
+    // The build context is the work tree, so the image is HEAD's only when no tracked file differs:
+    // otherwise its revision label, which immutability and `latest` trust, would not be true.
+    if (options.push && (await git.isDirty({ untracked: false }))) {
+        throw new errors/* PreconditionError */.Rb('tracked files differ from HEAD, so the image would not be what its revision label says', 'commit or stash the changes (git stash), then build again');
+    }
+    const sha = await resolveRef(git, 'HEAD', 'ref');
+    const { repository, serverUrl } = await (0,flows_repository/* repositoryContext */.A)(git, env);
+    const source = repository ? `${serverUrl.replace(/\/+$/, '')}/${repository}` : undefined;
+    const released = (await git.tags())
+        .map((t) => parseVersionTag(t, options.tagPrefix)?.version.version)
+        .filter((v) => v !== undefined);
+    return {
+        image: options.settings.image,
+        target: options.settings.target,
+        sha,
+        platforms: options.settings.platforms,
+        context: (0,external_node_path_.resolve)(git.cwd, options.context),
+        file: options.file,
+        buildArgs: options.settings.buildArgs,
+        buildTarget: options.buildTarget,
+        secrets: options.secrets,
+        push: options.push,
+        floating: options.floating,
+        cache: options.settings.cache,
+        provenance: options.provenance,
+        facts: {
+            title: repository ? repository.split('/')[1] : (0,external_node_path_.basename)(options.settings.image.repository),
+            description: options.description,
+            source,
+            url: source,
+            created: await git.commitTimestamp(sha),
+            licenses: options.licenses,
+        },
+        extraLabels: options.settings.labels,
+        tagPrefix: options.tagPrefix,
+        released,
+        log: options.log,
+        ...(options.names ? { names: options.names } : {}),
+    };
+}
+
+// EXTERNAL MODULE: ./build/src/actions/inputs.js + 26 modules
+var inputs = __nccwpck_require__(4785);
+;// CONCATENATED MODULE: ./build/src/actions/image-summary.js
 /** Each tag with the digest, the platforms, the cache hits, and what was left alone and why. */
 function imageSummary(summary, name, outcome) {
     summary.addHeading(`Image ${name}`, 2);
@@ -32713,6 +34765,65 @@ function imageSummary(summary, name, outcome) {
 }
 const megabytes = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
+// EXTERNAL MODULE: ./build/src/actions/run-action.js
+var run_action = __nccwpck_require__(1935);
+;// CONCATENATED MODULE: ./build/src/actions/image-step.js
+
+
+
+
+
+
+
+
+
+
+/** The image action's inputs → build and publish → outputs and job summary; shared by the image and root actions. */
+async function imageStep(openGit, target) {
+    const settings = imageSettings({
+        image: (0,inputs/* input */.hF)('image'),
+        version: target.version,
+        main: target.main,
+        platforms: (0,inputs/* input */.hF)('platforms'),
+        cache: (0,inputs/* input */.hF)('cache'),
+        buildArgs: core/* getInput */.V4('build-args'),
+        labels: core/* getInput */.V4('labels'),
+    }, { image: 'image', version: 'version', main: 'main', platforms: 'platforms', cache: 'cache', buildArgs: 'build-args', labels: 'labels' });
+    // Values of build secrets come from ${{ secrets.* }}, which the runner already masks in logs.
+    const secrets = parseKeyValues(core/* getInput */.V4('secrets'), 'secrets', { lines: true });
+    const push = (0,inputs/* booleanInput */.tE)('push', true);
+    const floating = (0,inputs/* booleanInput */.tE)('floating-tags', false);
+    const provenance = (0,inputs/* booleanInput */.tE)('provenance', false);
+    // The repository is opened only once every input is valid: bad input is reported first.
+    const git = await openGit();
+    const request = await imageRequest(git, process.env, {
+        settings,
+        shallow: 'deepen',
+        context: (0,inputs/* input */.hF)('context') || '.',
+        file: (0,inputs/* input */.hF)(target.dockerfileInput) || undefined,
+        buildTarget: (0,inputs/* input */.hF)('target') || undefined,
+        secrets,
+        push,
+        floating,
+        provenance,
+        tagPrefix: core/* getInput */.V4('tag-prefix', { trimWhitespace: false }),
+        description: (0,inputs/* input */.hF)('description') || undefined,
+        licenses: (0,inputs/* input */.hF)('licenses') || undefined,
+        log: core/* info */.pq,
+    });
+    const outcome = await core/* group */.Os(`Build ${settings.image.name} for ${settings.platforms.join(', ')}`, () => publishImage(createDocker(), createRegistryClient({ credentials: dockerConfigCredentials(), log: core/* info */.pq }), git, request));
+    core/* setOutput */.uH('digest', outcome.digest ?? '');
+    core/* setOutput */.uH('tags', outcome.tags.map((t) => `${settings.image.name}:${t}`).join('\n'));
+    core/* setOutput */.uH('refs', outcome.refs.join('\n'));
+    core/* setOutput */.uH('platforms', outcome.platforms.join(','));
+    core/* setOutput */.uH('pushed', String(outcome.pushed));
+    core/* setOutput */.uH('existing', String(outcome.existing));
+    for (const held of outcome.held)
+        core/* notice */.lm(`${settings.image.name}:${held.tag} not moved: ${held.reason}`, { title: `${held.tag} left where it is` });
+    await (0,run_action/* writeSummary */.S)((summary) => imageSummary(summary, settings.image.name, outcome));
+    return outcome;
+}
+
 
 /***/ }),
 
@@ -32720,67 +34831,14 @@ const megabytes = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(920);
-/* harmony import */ var _adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3003);
-/* harmony import */ var _adapters_registry_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8769);
-/* harmony import */ var _core_image_settings_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9292);
-/* harmony import */ var _flows_image_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2175);
-/* harmony import */ var _flows_image_context_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2987);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4785);
-/* harmony import */ var _image_summary_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5125);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1935);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4785);
+/* harmony import */ var _image_step_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6307);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1935);
 
 
 
-
-
-
-
-
-
-
-await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_8__/* .runAction */ .C)(async () => {
-    const settings = (0,_core_image_settings_js__WEBPACK_IMPORTED_MODULE_4__/* .imageSettings */ .T)({
-        image: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('image'),
-        version: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('version'),
-        main: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .booleanInput */ .tE)('main', false),
-        platforms: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('platforms'),
-        cache: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('cache'),
-        buildArgs: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('build-args'),
-        labels: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('labels'),
-    }, { image: 'image', version: 'version', main: 'main', platforms: 'platforms', cache: 'cache', buildArgs: 'build-args', labels: 'labels' });
-    // Values of build secrets come from ${{ secrets.* }}, which the runner already masks in logs.
-    const secrets = (0,_core_image_settings_js__WEBPACK_IMPORTED_MODULE_4__/* .parseKeyValues */ .H)(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('secrets'), 'secrets', { lines: true });
-    const push = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .booleanInput */ .tE)('push', true);
-    const floating = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .booleanInput */ .tE)('floating-tags', false);
-    const provenance = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .booleanInput */ .tE)('provenance', false);
-    const git = await (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .repositoryFromInputs */ .wZ)();
-    const request = await (0,_flows_image_context_js__WEBPACK_IMPORTED_MODULE_6__/* .imageRequest */ .z)(git, process.env, {
-        settings,
-        shallow: 'deepen',
-        context: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('context') || '.',
-        file: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('file') || undefined,
-        buildTarget: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('target') || undefined,
-        secrets,
-        push,
-        floating,
-        provenance,
-        tagPrefix: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('tag-prefix', { trimWhitespace: false }),
-        description: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('description') || undefined,
-        licenses: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('licenses') || undefined,
-        log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq,
-    });
-    const outcome = await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(`Build ${settings.image.name} for ${settings.platforms.join(', ')}`, () => (0,_flows_image_js__WEBPACK_IMPORTED_MODULE_5__/* .publishImage */ .N)((0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__/* .createDocker */ .h)(), (0,_adapters_registry_js__WEBPACK_IMPORTED_MODULE_3__/* .createRegistryClient */ .Hn)({ credentials: (0,_adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_2__/* .dockerConfigCredentials */ .D)(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq }), git, request));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('digest', outcome.digest ?? '');
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('tags', outcome.tags.map((t) => `${settings.image.name}:${t}`).join('\n'));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('refs', outcome.refs.join('\n'));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('platforms', outcome.platforms.join(','));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('pushed', String(outcome.pushed));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('existing', String(outcome.existing));
-    for (const held of outcome.held)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm(`${settings.image.name}:${held.tag} not moved: ${held.reason}`, { title: `${held.tag} left where it is` });
-    await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_8__/* .writeSummary */ .S)((summary) => (0,_image_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .imageSummary */ .I)(summary, settings.image.name, outcome));
+await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_2__/* .runAction */ .C)(async () => {
+    await (0,_image_step_js__WEBPACK_IMPORTED_MODULE_1__/* .imageStep */ .W)(_inputs_js__WEBPACK_IMPORTED_MODULE_0__/* .repositoryFromInputs */ .wZ, { version: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF)('version'), main: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_0__/* .booleanInput */ .tE)('main', false), dockerfileInput: 'file' });
 });
 
 __webpack_async_result__();
@@ -38283,727 +40341,6 @@ async function writeSummary(build) {
 
 /***/ }),
 
-/***/ 3003:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   D: () => (/* binding */ dockerConfigCredentials)
-/* harmony export */ });
-/* unused harmony exports CredentialsError, serverAddress */
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8161);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
-
-
-
-
-/** Credentials were configured but could not be read; the message never holds a secret. */
-class CredentialsError extends Error {
-    name = 'CredentialsError';
-}
-// Docker keys Docker Hub's credentials by its v1 index URL, whatever name the image uses.
-const dockerHubServer = 'https://index.docker.io/v1/';
-const dockerHubHosts = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-// docker-credential-helpers' fixed answer when it has nothing for a server (any helper, any OS).
-const notFoundMessage = 'credentials not found';
-/**
- * Reads credentials the way the docker CLI does: a per-registry `credHelpers` entry wins, then the
- * global `credsStore`, then the base64 `auth` of `auths` in config.json. The file is read on each
- * call, so a `docker login` made meanwhile is seen.
- */
-function dockerConfigCredentials(options = {}) {
-    return {
-        async get(registry) {
-            const configDir = options.configDir ?? (process.env.DOCKER_CONFIG || (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)((0,node_os__WEBPACK_IMPORTED_MODULE_2__.homedir)(), '.docker'));
-            const file = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(configDir, 'config.json');
-            const config = await readConfig(file);
-            if (!config)
-                return null;
-            const server = serverAddress(registry);
-            const helper = helperFor(config, registry, server, file);
-            if (helper)
-                return runHelper(helper, server, options.helperTimeoutMs ?? 30_000);
-            return fromAuths(config, registry, file);
-        },
-    };
-}
-/** The address docker passes to helpers and uses as the `auths` key: the host, or Hub's index URL. */
-function serverAddress(registry) {
-    return dockerHubHosts.has(registry) ? dockerHubServer : registry;
-}
-async function readConfig(file) {
-    let text;
-    try {
-        text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(file, 'utf8');
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return null;
-        throw new CredentialsError(`cannot read ${file}: ${error.message}`);
-    }
-    let parsed;
-    try {
-        parsed = JSON.parse(text);
-    }
-    catch {
-        // JSON.parse's own message quotes the text around the error, which may be an `auth` value.
-        throw new CredentialsError(`${file} is not valid JSON; expected the docker CLI's config file (fix it, or run \`docker login\` again)`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new CredentialsError(`${file} holds ${Array.isArray(parsed) ? 'an array' : typeof parsed}; expected a JSON object as \`docker login\` writes it`);
-    }
-    return parsed;
-}
-/** The helper's name (`osxkeychain` for docker-credential-osxkeychain), or null to use `auths`. */
-function helperFor(config, registry, server, file) {
-    const helpers = config.credHelpers ?? {};
-    const perRegistry = matchingKey(Object.keys(helpers), registry, server);
-    const name = perRegistry === undefined ? config.credsStore : helpers[perRegistry];
-    if (name === undefined || name === '')
-        return null;
-    if (typeof name !== 'string' || !/^[A-Za-z0-9][\w.-]*$/.test(name)) {
-        throw new CredentialsError(`${file}: the credential helper for ${registry} is ${JSON.stringify(name)}; expected a helper name such as "osxkeychain" or "pass"`);
-    }
-    return name;
-}
-/** The key docker would use: exact match first, then any key whose host part is the registry's. */
-function matchingKey(keys, registry, server) {
-    const wanted = dockerHubHosts.has(registry) ? dockerHubHosts : new Set([registry]);
-    return keys.find((key) => key === server || key === registry) ?? keys.find((key) => wanted.has(hostOf(key)));
-}
-/** `https://ghcr.io/v2/` → `ghcr.io`, as the docker CLI's ConvertToHostname does. */
-function hostOf(key) {
-    return key.replace(/^https?:\/\//, '').split('/')[0] ?? '';
-}
-function fromAuths(config, registry, file) {
-    const auths = config.auths ?? {};
-    const key = matchingKey(Object.keys(auths), registry, serverAddress(registry));
-    const entry = key === undefined ? undefined : auths[key];
-    if (!entry)
-        return null;
-    if (typeof entry.auth === 'string' && entry.auth !== '') {
-        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-        const colon = decoded.indexOf(':');
-        if (colon <= 0) {
-            throw new CredentialsError(`${file}: auths["${key}"].auth is not base64 of "user:password"; run \`docker login ${registry}\` again`);
-        }
-        return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-    }
-    // Older clients and other tools write the two fields apart.
-    if (typeof entry.username === 'string' && typeof entry.password === 'string' && entry.username !== '') {
-        return { username: entry.username, password: entry.password };
-    }
-    // An empty entry is what `docker login` leaves beside a credential store: nothing here.
-    return null;
-}
-/** Runs `docker-credential-<name> get` with the server on stdin, per the docker-credential-helpers protocol. */
-function runHelper(name, server, timeoutMs) {
-    const program = `docker-credential-${name}`;
-    return new Promise((resolve, reject) => {
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(program, ['get'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (data) => (stdout += data));
-        child.stderr.setEncoding('utf8').on('data', (data) => (stderr = (stderr + data).slice(-4096)));
-        // A helper that exits before reading stdin makes the write fail; its exit status tells why.
-        child.stdin.on('error', () => { });
-        child.stdin.end(server);
-        child.once('error', (error) => {
-            // No such helper installed: docker itself then has nothing either, so neither do we.
-            if (error.code === 'ENOENT')
-                resolve(null);
-            else
-                reject(new CredentialsError(`${program} get could not run for ${server}: ${error.message}`));
-        });
-        child.once('close', (code, signal) => {
-            if (code === 0) {
-                try {
-                    resolve(parseHelperOutput(program, server, stdout));
-                }
-                catch (error) {
-                    reject(error);
-                }
-                return;
-            }
-            // Helpers print their error on stdout; on success stdout holds the secret, never quoted here.
-            const said = firstLine(stdout) || firstLine(stderr);
-            if (said.toLowerCase().includes(notFoundMessage)) {
-                resolve(null);
-                return;
-            }
-            const why = signal ? `was stopped (${signal}${signal === 'SIGTERM' ? `, no answer within ${timeoutMs}ms` : ''})` : `exited with ${code}`;
-            reject(new CredentialsError(`${program} get ${why} for ${server}${said && !said.includes('Secret') ? `: ${said}` : ''}`));
-        });
-    });
-}
-function parseHelperOutput(program, server, stdout) {
-    let parsed;
-    try {
-        parsed = JSON.parse(stdout);
-    }
-    catch {
-        throw new CredentialsError(`${program} get answered for ${server} with something that is not JSON; expected {"Username": …, "Secret": …}`);
-    }
-    const { Username: username, Secret: password } = (typeof parsed === 'object' && parsed !== null ? parsed : {});
-    if (typeof username !== 'string' || typeof password !== 'string') {
-        throw new CredentialsError(`${program} get answered for ${server} without string "Username" and "Secret" fields`);
-    }
-    if (username === '' && password === '')
-        return null;
-    return { username, password };
-}
-function firstLine(text) {
-    return (text.trim().split('\n')[0] ?? '').trim().slice(0, 200);
-}
-
-
-/***/ }),
-
-/***/ 920:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   h: () => (/* binding */ createDocker)
-/* harmony export */ });
-/* unused harmony export DockerError */
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-
-/** A docker command that failed: the argv (never a secret: those travel in the environment) and why. */
-class DockerError extends Error {
-    args;
-    exitCode;
-    stderr;
-    name = 'DockerError';
-    constructor(args, exitCode, stderr, options) {
-        const tail = stderr.trim().split('\n').slice(-15).join('\n');
-        super(`docker ${args.slice(0, 3).join(' ')} failed (${exitCode === null ? 'could not run' : `exit ${exitCode}`})${tail ? `:\n${tail}` : ''}`, options);
-        this.args = args;
-        this.exitCode = exitCode;
-        this.stderr = stderr;
-    }
-}
-/** Keeps what explains a failure without letting a chatty build grow memory without bound. */
-const STDERR_LIMIT = 256 * 1024;
-function createDocker(options = {}) {
-    const dockerPath = options.dockerPath ?? 'docker';
-    return {
-        run(args, runOptions = {}) {
-            return new Promise((resolve, reject) => {
-                const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(dockerPath, args, {
-                    cwd: runOptions.cwd,
-                    stdio: ['ignore', 'pipe', 'pipe', ...(runOptions.inherit ?? [])],
-                    env: { ...process.env, ...runOptions.env },
-                });
-                let stdout = '';
-                let stderr = '';
-                let partial = '';
-                // Piped above; the extra inherited streams only make the overload lose track of that.
-                const [out, err] = [child.stdout, child.stderr];
-                out.setEncoding('utf8');
-                out.on('data', (data) => (stdout += data));
-                err.setEncoding('utf8');
-                err.on('data', (data) => {
-                    stderr = (stderr + data).slice(-STDERR_LIMIT);
-                    if (!runOptions.onLine)
-                        return;
-                    const lines = (partial + data).split('\n');
-                    partial = lines.pop() ?? '';
-                    for (const line of lines)
-                        runOptions.onLine(line);
-                });
-                child.once('error', (error) => reject(new DockerError(args, null, String(error), { cause: error })));
-                child.once('close', (exitCode) => {
-                    if (partial && runOptions.onLine)
-                        runOptions.onLine(partial);
-                    if (exitCode === 0)
-                        resolve({ stdout, stderr });
-                    else
-                        reject(new DockerError(args, exitCode, stderr));
-                });
-            });
-        },
-    };
-}
-
-
-/***/ }),
-
-/***/ 8769:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Hn: () => (/* binding */ createRegistryClient)
-});
-
-// UNUSED EXPORTS: RegistryError, isLoopbackHost, mediaTypes, parseAuthChallenges, registryBaseUrl
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./build/src/core/errors.js
-var errors = __nccwpck_require__(3026);
-// EXTERNAL MODULE: ./build/src/core/image-ref.js
-var image_ref = __nccwpck_require__(7515);
-// EXTERNAL MODULE: ./build/src/core/oci-labels.js
-var oci_labels = __nccwpck_require__(2730);
-;// CONCATENATED MODULE: ./build/src/adapters/retry.js
-// The one place where HTTP adapters retry (modelled on actions/checkout's retry helper): a bounded
-// attempt loop with exponential backoff, a server's own wait (Retry-After, a rate-limit reset)
-// taking precedence, every wait capped, one log line per retry. What counts as retryable, what
-// a failure is called and the final error stay with each adapter, which knows its API.
-function retryPolicy(options, defaults) {
-    return {
-        attempts: (options.retries ?? defaults.retries) + 1,
-        baseDelayMs: options.retryBaseDelayMs ?? defaults.baseDelayMs,
-        maxDelayMs: options.maxRetryDelayMs ?? defaults.maxDelayMs,
-        timeoutMs: options.requestTimeoutMs ?? defaults.timeoutMs,
-    };
-}
-/**
- * The wait before the attempt after `attemptNumber` (1 for the first): the server's hint when it
- * gave one, else the base delay doubled per retry; never negative, at most `maxDelayMs`, whole ms.
- */
-function retryDelayMs(policy, attemptNumber, hintMs) {
-    const backoff = policy.baseDelayMs * 2 ** (attemptNumber - 1);
-    return Math.round(Math.min(Math.max(hintMs ?? backoff, 0), policy.maxDelayMs));
-}
-/** Retry-After is either delay-seconds or an HTTP date; undefined when absent or unreadable. */
-function retryAfterMs(header, now = Date.now()) {
-    if (header === undefined || header === null || header.trim() === '')
-        return undefined;
-    const seconds = Number(header);
-    if (Number.isFinite(seconds))
-        return seconds * 1000;
-    const date = Date.parse(header);
-    return Number.isNaN(date) ? undefined : date - now;
-}
-/** `250ms`, `1s`, `1.5s`. */
-function formatDelay(ms) {
-    return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(1))}s`;
-}
-const sleepFor = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/**
- * Runs `attempt` until it resolves, each time with a signal that aborts after `policy.timeoutMs`.
- * A failure the handlers deem retryable is logged as
- * `<summary>, retrying in 1s (attempt 2 of 4)` and retried after the delay, while attempts remain.
- */
-async function withRetries(policy, attempt, handlers) {
-    const sleep = handlers.sleep ?? sleepFor;
-    for (let attemptNumber = 1;; attemptNumber++) {
-        try {
-            return await attempt(AbortSignal.timeout(policy.timeoutMs));
-        }
-        catch (error) {
-            const failure = handlers.classify(error);
-            if (!failure.retryable || attemptNumber >= policy.attempts)
-                throw handlers.giveUp(failure, attemptNumber);
-            const delayMs = retryDelayMs(policy, attemptNumber, failure.delayHintMs);
-            handlers.log(`${failure.summary}, retrying in ${formatDelay(delayMs)} (attempt ${attemptNumber + 1} of ${policy.attempts})`);
-            await sleep(delayMs);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./build/src/adapters/registry.js
-
-
-
-
-
-/** A registry call that failed for good; the message never contains a password or token. */
-class RegistryError extends Error {
-    status;
-    call;
-    name = 'RegistryError';
-    constructor(message, 
-    /** HTTP status of the last answer, or undefined when none arrived. */
-    status, 
-    /** e.g. "HEAD /v2/owner/app/manifests/v1.0.0" */
-    call) {
-        super(message);
-        this.status = status;
-        this.call = call;
-    }
-}
-const mediaTypes = {
-    ociIndex: 'application/vnd.oci.image.index.v1+json',
-    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-};
-const manifestAccept = [mediaTypes.ociIndex, mediaTypes.ociManifest, mediaTypes.dockerManifestList, mediaTypes.dockerManifest].join(', ');
-const indexTypes = new Set([mediaTypes.ociIndex, mediaTypes.dockerManifestList]);
-const imageManifestTypes = new Set([mediaTypes.ociManifest, mediaTypes.dockerManifest]);
-// The distribution spec lets registries refuse manifests over 4 MiB; config blobs are small JSON.
-// Anything far bigger is not what we asked for and is not read into memory.
-const maxBodyBytes = 16 * 1024 * 1024;
-const digestPattern = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-/** The base URL of a registry's API: plain http for loopback, as Docker treats those as insecure. */
-function registryBaseUrl(registry) {
-    if (registry === 'docker.io' || registry === 'index.docker.io')
-        return 'https://registry-1.docker.io';
-    return `${isLoopbackHost(registry) ? 'http' : 'https'}://${registry}`;
-}
-/** `localhost`, 127.0.0.0/8 or [::1], with or without a port. */
-function isLoopbackHost(hostWithPort) {
-    const host = hostWithPort.startsWith('[') ? hostWithPort.slice(0, hostWithPort.indexOf(']') + 1) : hostWithPort.replace(/:\d+$/, '');
-    return host === 'localhost' || host === '[::1]' || /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(host);
-}
-/** Parses a WWW-Authenticate header (RFC 9110 §11.6.1), which may hold several challenges. */
-function parseAuthChallenges(header) {
-    const challenges = [];
-    const token = /[!#$%&'*+.^_`|~0-9A-Za-z-]+/y;
-    let at = 0;
-    const skip = (pattern) => {
-        while (at < header.length && pattern.test(header[at]))
-            at++;
-    };
-    while (at < header.length) {
-        skip(/[\s,]/);
-        token.lastIndex = at;
-        const name = token.exec(header)?.[0];
-        if (name === undefined)
-            break;
-        at += name.length;
-        skip(/\s/);
-        if (header[at] !== '=') {
-            challenges.push({ scheme: name.toLowerCase(), params: {} });
-            continue;
-        }
-        at++;
-        skip(/\s/);
-        let value = '';
-        if (header[at] === '"') {
-            for (at++; at < header.length && header[at] !== '"'; at++)
-                value += header[at] === '\\' ? (header[++at] ?? '') : header[at];
-            at++;
-        }
-        else {
-            const end = header.slice(at).search(/[\s,]/);
-            value = end === -1 ? header.slice(at) : header.slice(at, at + end);
-            at += value.length;
-        }
-        const current = challenges.at(-1);
-        if (current)
-            current.params[name.toLowerCase()] = value;
-    }
-    return challenges;
-}
-function createRegistryClient(options = {}) {
-    const policy = retryPolicy(options, { retries: 3, baseDelayMs: 500, maxDelayMs: 10_000, timeoutMs: 30_000 });
-    // Every password, basic string and token the client handles, so no message can carry one.
-    // Strings under 4 characters are skipped: masking them would garble messages, not protect anything.
-    const secrets = new Set();
-    const keepSecret = (secret) => {
-        if (secret.length >= 4)
-            secrets.add(secret);
-    };
-    const redact = (text) => [...secrets].reduce((out, secret) => out.replaceAll(secret, '***'), text);
-    const log = (line) => options.log?.(redact(line));
-    const fail = (message, status, call) => new RegistryError(redact(message), status, call);
-    const http = { policy, log, fail };
-    /** Authorization header values by registry and scope, for the client's life. */
-    const authorizations = new Map();
-    const credentialLookups = new Map();
-    function credentialsFor(registry) {
-        let lookup = credentialLookups.get(registry);
-        if (!lookup) {
-            lookup = (options.credentials?.get(registry) ?? Promise.resolve(null)).then((found) => {
-                if (found) {
-                    keepSecret(found.password);
-                    keepSecret(basic(found).slice('Basic '.length));
-                }
-                return found;
-            });
-            credentialLookups.set(registry, lookup);
-        }
-        return lookup;
-    }
-    /** One GET or HEAD of the registry API, authenticating as the registry asks; 401/403 throw. */
-    async function send(image, method, path, accept) {
-        const scope = `repository:${image.repository}:pull`;
-        const key = `${image.registry} ${scope}`;
-        const call = `${method} ${path}`;
-        const url = registryBaseUrl(image.registry) + path;
-        const headers = (authorization) => ({
-            ...(accept && { accept }),
-            ...(authorization && { authorization }),
-        });
-        const where = `registry ${image.registry}`;
-        let reply = await exchange(http, where, call, url, method, headers(authorizations.get(key)));
-        // A 401 with a cached token means it expired: challenge again, once.
-        if (reply.status === 401) {
-            const authorization = await authenticate(image, scope, reply.headers.get('www-authenticate') ?? '');
-            authorizations.set(key, authorization);
-            reply = await exchange(http, where, call, url, method, headers(authorization));
-        }
-        if (reply.status === 401 || reply.status === 403) {
-            throw await notAuthorized(image, reply.status, call);
-        }
-        return reply;
-    }
-    async function notAuthorized(image, status, call) {
-        const had = await credentialsFor(image.registry).catch(() => null);
-        const login = image.registry === 'docker.io' ? 'docker login' : `docker login ${image.registry}`;
-        const why = had ? `the credentials for ${image.registry} were refused` : `no credentials for ${image.registry} were found`;
-        return fail(`not authorized to read ${image.name}: run \`${login}\` (${why})`, status, call);
-    }
-    /** The Authorization header value that answers the registry's challenge. */
-    async function authenticate(image, scope, header) {
-        const challenges = parseAuthChallenges(header);
-        const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
-        if (bearer)
-            return bearerToken(image, scope, bearer.params);
-        if (challenges.some((challenge) => challenge.scheme === 'basic')) {
-            const credentials = await credentialsFor(image.registry);
-            if (!credentials)
-                throw await notAuthorized(image, 401);
-            return basic(credentials);
-        }
-        const offered = challenges.map((challenge) => challenge.scheme).join(', ') || 'no WWW-Authenticate challenge';
-        throw fail(`registry ${image.registry} asked for authentication (${offered}); expected a Bearer or Basic challenge`, 401);
-    }
-    /** The token flow of the distribution spec: GET realm?service&scope, with Basic when we have credentials. */
-    async function bearerToken(image, scope, params) {
-        let realm;
-        try {
-            realm = new URL(params.realm ?? '');
-            if (realm.protocol !== 'https:' && realm.protocol !== 'http:')
-                throw new Error('not http(s)');
-        }
-        catch {
-            throw fail(`registry ${image.registry} sent a Bearer challenge whose realm ${JSON.stringify(params.realm ?? '')} is not an http(s) URL`, 401);
-        }
-        if (params.service !== undefined)
-            realm.searchParams.set('service', params.service);
-        realm.searchParams.set('scope', scope);
-        const credentials = await credentialsFor(image.registry);
-        if (credentials && realm.protocol === 'http:' && !isLoopbackHost(realm.host)) {
-            throw fail(`registry ${image.registry} sent its token realm over plain http (${realm.origin}); refusing to send credentials there`, 401);
-        }
-        const where = `token server ${realm.host}`;
-        const call = `GET ${realm.pathname}`;
-        const reply = await exchange(http, where, call, realm.href, 'GET', credentials ? { authorization: basic(credentials) } : {});
-        if (reply.status === 401 || reply.status === 403)
-            throw await notAuthorized(image, reply.status, call);
-        if (reply.status !== 200)
-            throw unexpected(where, call, reply);
-        const body = parseJson(reply.body);
-        const token = [body?.token, body?.access_token].find((value) => typeof value === 'string' && value !== '');
-        if (token === undefined)
-            throw fail(`${where} answered ${call} without a "token" or "access_token"`, reply.status, call);
-        keepSecret(token);
-        return `Bearer ${token}`;
-    }
-    function unexpected(where, call, reply) {
-        return fail(`${where} answered ${statusText(reply)} to ${call}${errorDetail(reply)}`, reply.status, call);
-    }
-    async function resolveTag(image, tag) {
-        if (!(0,image_ref/* isValidTag */.r)(tag))
-            throw new errors/* InputError */.dz('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
-        const path = `/v2/${image.repository}/manifests/${tag}`;
-        const reply = await send(image, 'HEAD', path, manifestAccept);
-        if (reply.status === 404)
-            return null;
-        if (reply.status !== 200)
-            throw unexpected(`registry ${image.registry}`, `HEAD ${path}`, reply);
-        const digest = reply.headers.get('docker-content-digest');
-        const mediaType = contentType(reply);
-        if (digest && digestPattern.test(digest) && mediaType)
-            return { digest, mediaType };
-        // The spec only says SHOULD for both headers on HEAD: read the manifest and hash it instead.
-        const manifest = await getManifest(image, tag, undefined);
-        return { digest: manifest.digest, mediaType: manifest.mediaType };
-    }
-    /** GET a manifest by tag or digest; the content is checked against the digest asked or announced. */
-    async function getManifest(image, reference, expectedDigest) {
-        const path = `/v2/${image.repository}/manifests/${reference}`;
-        const reply = await send(image, 'GET', path, manifestAccept);
-        if (reply.status !== 200)
-            throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
-        const announced = reply.headers.get('docker-content-digest') ?? undefined;
-        const digest = verifiedDigest(reply.body, expectedDigest ?? announced, `${image.name}@${reference}`);
-        const json = parseJson(reply.body);
-        if (typeof json !== 'object' || json === null)
-            throw fail(`registry ${image.registry} answered GET ${path} with a body that is not a JSON manifest`, 200, `GET ${path}`);
-        const body = json;
-        const mediaType = (typeof body.mediaType === 'string' && body.mediaType) || contentType(reply) || (Array.isArray(body.manifests) ? mediaTypes.ociIndex : mediaTypes.ociManifest);
-        return { digest, mediaType, body };
-    }
-    async function getConfigBlob(image, digest) {
-        const path = `/v2/${image.repository}/blobs/${digest}`;
-        const reply = await send(image, 'GET', path);
-        if (reply.status !== 200)
-            throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
-        verifiedDigest(reply.body, digest, `${image.name}@${digest}`);
-        return parseJson(reply.body);
-    }
-    /** Rejects content that is not what was asked for: fail closed rather than trust a bad answer. */
-    function verifiedDigest(body, expected, what) {
-        const sha256 = `sha256:${(0,external_node_crypto_.createHash)('sha256').update(body).digest('hex')}`;
-        if (expected === undefined)
-            return sha256;
-        const algorithm = expected.slice(0, expected.indexOf(':'));
-        if (algorithm !== 'sha256' && algorithm !== 'sha512')
-            return expected;
-        const actual = algorithm === 'sha256' ? sha256 : `sha512:${(0,external_node_crypto_.createHash)('sha512').update(body).digest('hex')}`;
-        if (actual !== expected)
-            throw fail(`the registry sent content for ${what} whose digest is ${actual}, not ${expected}`);
-        return expected;
-    }
-    function descriptorDigest(image, descriptor, what) {
-        const digest = descriptor?.digest;
-        if (typeof digest !== 'string' || !digestPattern.test(digest)) {
-            throw fail(`${image.name}: ${what} has no valid digest (${JSON.stringify(digest)}); expected algorithm:hex such as sha256:…`);
-        }
-        return digest;
-    }
-    async function revisionOf(image, tag) {
-        // HEAD first, so that 404 on it stays the one answer meaning "no such tag"; then read by
-        // digest, so that the content is the very one whose digest is reported even if the tag moves.
-        const ref = await resolveTag(image, tag);
-        if (!ref)
-            return null;
-        const top = await getManifest(image, ref.digest, ref.digest);
-        const fromTop = annotation(top.body);
-        if (fromTop !== null)
-            return { digest: ref.digest, revision: fromTop };
-        let manifest = top;
-        if (indexTypes.has(top.mediaType)) {
-            const entries = Array.isArray(top.body.manifests) ? top.body.manifests : [];
-            const first = entries.find(isPlatformManifest);
-            if (!first)
-                return { digest: ref.digest, revision: null };
-            const digest = descriptorDigest(image, first, `the first platform manifest of ${tag}`);
-            manifest = await getManifest(image, digest, digest);
-            const fromManifest = annotation(manifest.body);
-            if (fromManifest !== null)
-                return { digest: ref.digest, revision: fromManifest };
-        }
-        if (!imageManifestTypes.has(manifest.mediaType)) {
-            throw fail(`${image.name}:${tag} leads to a manifest of type ${manifest.mediaType}; expected an image manifest (${[...imageManifestTypes].join(' or ')})`);
-        }
-        const configDigest = descriptorDigest(image, manifest.body.config, `the config of ${manifest.digest}`);
-        const config = (await getConfigBlob(image, configDigest));
-        const label = config?.config?.Labels?.[oci_labels/* revisionLabel */.w];
-        return { digest: ref.digest, revision: typeof label === 'string' && label !== '' ? label : null };
-    }
-    async function platformsOf(image, digest) {
-        const top = await getManifest(image, digest, digest);
-        const entries = indexTypes.has(top.mediaType) ? (top.body.manifests ?? []).filter(isPlatformManifest) : [{ digest, platform: undefined }];
-        const sizes = [];
-        for (const entry of entries) {
-            const entryDigest = descriptorDigest(image, entry, `a platform manifest of ${digest}`);
-            const manifest = entryDigest === digest ? top : await getManifest(image, entryDigest, entryDigest);
-            const parts = [manifest.body.config, ...(manifest.body.layers ?? [])];
-            const size = parts.reduce((sum, part) => sum + (typeof part?.size === 'number' ? part.size : 0), 0);
-            const p = entry.platform;
-            const platform = p ? [p.os, p.architecture, p.variant].filter((x) => typeof x === 'string' && x).join('/') : 'unknown';
-            sizes.push({ platform, digest: entryDigest, size });
-        }
-        return sizes;
-    }
-    return { resolveTag, revisionOf, platformsOf };
-}
-function annotation(body) {
-    const value = body.annotations?.[oci_labels/* revisionLabel */.w];
-    return typeof value === 'string' && value !== '' ? value : null;
-}
-/** buildx lists attestations (provenance, SBOM) as `unknown/unknown` manifests in the index. */
-function isPlatformManifest(entry) {
-    if (entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
-        return false;
-    return !(entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown');
-}
-function basic(credentials) {
-    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-}
-function parseJson(body) {
-    try {
-        return JSON.parse(body.toString('utf8'));
-    }
-    catch {
-        return undefined;
-    }
-}
-function contentType(reply) {
-    return reply.headers.get('content-type')?.split(';')[0]?.trim() || undefined;
-}
-function statusText(reply) {
-    return `${reply.status}${reply.statusText ? ` ${reply.statusText}` : ''}`;
-}
-/** The distribution spec's error body, `{"errors":[{"code","message"}]}`, as one short line. */
-function errorDetail(reply) {
-    const body = parseJson(reply.body);
-    const errors = Array.isArray(body?.errors) ? body.errors : [];
-    const text = errors
-        .map((error) => [error.code, error.message].filter((part) => typeof part === 'string' && part !== '').join(': '))
-        .filter((line) => line !== '')
-        .join('; ');
-    return text ? `: ${text.slice(0, 300)}` : '';
-}
-/** Thrown inside an attempt so that the shared loop retries an answer with a retryable status. */
-class RetryableReply {
-    reply;
-    constructor(reply) {
-        this.reply = reply;
-    }
-}
-/**
- * One request, retried on 5xx, 429, network errors and timeouts with exponential backoff; any
- * other status is returned for the caller to judge. The body is read inside the attempt, so a
- * connection cut mid-body is retried too.
- */
-function exchange(http, where, call, url, method, headers) {
-    return withRetries(http.policy, async (signal) => {
-        const response = await fetch(url, { method, headers, signal });
-        // On HEAD, Content-Length is the manifest's size and no body follows.
-        const length = method === 'HEAD' ? 0 : Number(response.headers.get('content-length') ?? 0);
-        if (length > maxBodyBytes) {
-            await response.body?.cancel();
-            throw http.fail(`${where} answered ${call} with ${length} bytes; expected a manifest or config of at most ${maxBodyBytes}`, response.status, call);
-        }
-        const reply = { status: response.status, statusText: response.statusText, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
-        if (isRetryable(reply.status))
-            throw new RetryableReply(reply);
-        return reply;
-    }, {
-        classify: (error) => {
-            const reply = error instanceof RetryableReply ? error.reply : undefined;
-            const what = reply ? statusText(reply) : networkFailure(error, http.policy.timeoutMs);
-            return {
-                what,
-                status: reply?.status,
-                error,
-                summary: `${where}: ${what} on ${call}`,
-                retryable: !(error instanceof RegistryError),
-                delayHintMs: retryAfterMs(reply?.headers.get('retry-after')),
-            };
-        },
-        giveUp: (failure, attempts) => failure.retryable ? http.fail(`${where} did not answer ${call} after ${attempts} attempts (last: ${failure.what})`, failure.status, call) : failure.error,
-        log: http.log,
-    });
-}
-function isRetryable(status) {
-    return status >= 500 || status === 429;
-}
-/** fetch reports "fetch failed" with the reason in `cause` (ECONNREFUSED, ECONNRESET…). */
-function networkFailure(error, timeoutMs) {
-    if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError'))
-        return `no answer within ${formatDelay(timeoutMs)}`;
-    const cause = error?.cause;
-    if (typeof cause?.code === 'string')
-        return cause.code;
-    if (typeof cause?.message === 'string')
-        return cause.message;
-    return error instanceof Error ? error.message : String(error);
-}
-
-
-/***/ }),
-
 /***/ 9969:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -39105,1417 +40442,6 @@ class PreconditionError extends Error {
 /** True for errors that mean "the user must change something" rather than "the operation failed". */
 function isUsageError(error) {
     return error instanceof InputError || error instanceof PreconditionError;
-}
-
-
-/***/ }),
-
-/***/ 7515:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   i: () => (/* binding */ parseImageName),
-/* harmony export */   r: () => (/* binding */ isValidTag)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3026);
-
-// The distribution spec's grammar (distribution/reference): path components of lower-case letters
-// and digits joined by `.`, `_`, `__` or `-`; a registry is a host (with a dot or a port, or localhost).
-const component = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
-const pathPattern = new RegExp(`^${component}(?:/${component})*$`);
-const hostPattern = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
-const tagPattern = /^[\w][\w.-]{0,127}$/;
-/** distribution/reference's NameTotalLengthMax, counted on the normalised `registry/repository`. */
-const nameMaxLength = 255;
-/** Docker Hub under the names docker normalises (`index.docker.io` is the legacy one). */
-const dockerHubRegistries = new Set(['docker.io', 'index.docker.io']);
-/** Parses `ghcr.io/owner/synapse`; a tag or digest in it is refused, since tags come from versions. */
-function parseImageName(text, input = 'image') {
-    const name = text.trim();
-    if (name === '')
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, text, 'an image name such as ghcr.io/owner/synapse');
-    const last = name.slice(name.lastIndexOf('/') + 1);
-    if (name.includes('@') || last.includes(':')) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, text, 'an image name without a tag or digest (tags come from the version), such as ghcr.io/owner/synapse');
-    }
-    const slash = name.indexOf('/');
-    const first = slash === -1 ? '' : name.slice(0, slash);
-    const hasRegistry = slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost');
-    const registry = hasRegistry ? first : 'docker.io';
-    let repository = hasRegistry ? name.slice(slash + 1) : name;
-    if (hasRegistry && !hostPattern.test(registry)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, text, 'a registry host such as ghcr.io or 127.0.0.1:5000 before the first "/"');
-    }
-    if (repository !== repository.toLowerCase()) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, text, `a lower-case repository name (registries refuse upper case): ${registry === 'docker.io' ? '' : `${registry}/`}${repository.toLowerCase()}`);
-    }
-    if (!pathPattern.test(repository)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, text, 'a repository of lower-case letters, digits and separators (. _ -) in /-separated parts, such as ghcr.io/owner/synapse');
-    }
-    // `nginx`, `docker.io/nginx` and `index.docker.io/nginx` are all Docker Hub's `library/nginx`.
-    if (dockerHubRegistries.has(registry) && !repository.includes('/'))
-        repository = `library/${repository}`;
-    if (`${dockerHubRegistries.has(registry) ? 'docker.io' : registry}/${repository}`.length > nameMaxLength) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, text, `an image name of at most ${nameMaxLength} characters (registry and repository)`);
-    }
-    return { registry, repository, name };
-}
-function isValidTag(tag) {
-    return tagPattern.test(tag);
-}
-
-
-/***/ }),
-
-/***/ 9292:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  T: () => (/* binding */ imageSettings),
-  H: () => (/* binding */ parseKeyValues)
-});
-
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var semver = __nccwpck_require__(2088);
-// EXTERNAL MODULE: ./build/src/core/errors.js
-var errors = __nccwpck_require__(3026);
-// EXTERNAL MODULE: ./build/src/core/image-ref.js
-var image_ref = __nccwpck_require__(7515);
-;// CONCATENATED MODULE: ./build/src/core/platforms.js
-
-/** What buildx and QEMU can build here and a Raspberry Pi or a cloud runner can run. */
-const knownPlatforms = [
-    'linux/amd64',
-    'linux/arm64',
-    'linux/arm/v7',
-    'linux/arm/v6',
-    'linux/386',
-    'linux/ppc64le',
-    'linux/s390x',
-    'linux/riscv64',
-];
-const defaultPlatforms = ['linux/amd64', 'linux/arm64'];
-/** Parses `linux/amd64,linux/arm64` (commas or newlines); an unknown platform is bad input. */
-function parsePlatforms(text, input = 'platforms') {
-    const platforms = text.split(/[,\n]/).map((p) => p.trim()).filter(Boolean);
-    if (platforms.length === 0)
-        return [...defaultPlatforms];
-    for (const platform of platforms) {
-        const normalized = platform === 'linux/arm64/v8' ? 'linux/arm64' : platform;
-        if (!knownPlatforms.includes(normalized)) {
-            throw new errors/* InputError */.dz(input, platform, `platforms among ${knownPlatforms.join(', ')}`);
-        }
-    }
-    return [...new Set(platforms.map((p) => (p === 'linux/arm64/v8' ? 'linux/arm64' : p)))];
-}
-
-;// CONCATENATED MODULE: ./build/src/core/image-settings.js
-
-
-
-
-const cacheModes = ['registry', 'gha', 'none'];
-function imageSettings(raw, names) {
-    if (!raw.image)
-        throw new errors/* InputError */.dz(names.image, raw.image ?? '', 'an image name such as ghcr.io/owner/synapse');
-    const image = (0,image_ref/* parseImageName */.i)(raw.image, names.image);
-    const version = raw.version?.trim() || '';
-    if (version && raw.main)
-        throw new errors/* InputError */.dz(names.main, true, `either ${names.version} or ${names.main}, not both`);
-    if (!version && !raw.main)
-        throw new errors/* InputError */.dz(names.version, '', `a release version such as 1.4.0, or ${names.main} for a build of main`);
-    // semver.valid takes one optional leading `v`: `1.4.0` and `v1.4.0`, not `vv1.4.0` or `V1.4.0`.
-    const valid = version ? semver.valid(version) : null;
-    if (version && !valid) {
-        throw new errors/* InputError */.dz(names.version, version, 'a semantic version such as 1.4.0 or v1.4.0 (the version action\'s output)');
-    }
-    const target = valid ? { kind: 'version', version: valid } : { kind: 'main' };
-    const cache = (raw.cache?.trim() || 'registry');
-    if (!cacheModes.includes(cache))
-        throw new errors/* InputError */.dz(names.cache, raw.cache, `one of ${cacheModes.join(', ')}`);
-    return {
-        image,
-        target,
-        platforms: parsePlatforms(raw.platforms ?? '', names.platforms),
-        cache,
-        buildArgs: keyValues(raw.buildArgs, names.buildArgs),
-        labels: keyValues(raw.labels, names.labels),
-    };
-}
-/** A repeated CLI flag gives one pair per entry, so `--label 'd=Hello, world'` keeps its comma. */
-function keyValues(raw, input) {
-    if (Array.isArray(raw))
-        return Object.assign({}, ...raw.map((entry) => parseKeyValues(entry, input, { lines: true })));
-    return parseKeyValues(raw ?? '', input);
-}
-/**
- * `KEY=VALUE` per line: build args, labels, secrets. Without newlines, commas also separate entries
- * (`A=1,B=2`), except for `lines: true`, which is for secrets: their values may hold commas, and a
- * bad entry is named by its line number, never by its text (it may be a secret's value).
- */
-function parseKeyValues(text, input, options = {}) {
-    const entries = text.includes('\n') || options.lines ? text.split('\n') : text.split(',');
-    const values = {};
-    for (const [index, raw] of entries.entries()) {
-        const entry = raw.trim();
-        if (!entry)
-            continue;
-        const eq = entry.indexOf('=');
-        if (eq <= 0) {
-            const shown = options.lines ? `line ${index + 1} (its text is not shown: it may hold a secret)` : entry;
-            throw new errors/* InputError */.dz(input, shown, 'KEY=VALUE entries, one per line');
-        }
-        values[entry.slice(0, eq).trim()] = entry.slice(eq + 1);
-    }
-    return values;
-}
-
-
-/***/ }),
-
-/***/ 2730:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   T: () => (/* binding */ ociLabels),
-/* harmony export */   w: () => (/* binding */ revisionLabel)
-/* harmony export */ });
-const revisionLabel = 'org.opencontainers.image.revision';
-/** OCI labels (and annotations: the same keys) for the per-platform manifests and the index. */
-function ociLabels(facts, extra = {}) {
-    const labels = {};
-    for (const key of ['title', 'description', 'source', 'url', 'version', 'revision', 'created', 'licenses']) {
-        const value = facts[key];
-        if (value)
-            labels[`org.opencontainers.image.${key}`] = value;
-    }
-    // Extra labels may add or override any fact but the revision: the registry checks (an immutable
-    // tag re-run, `latest` only moving forward) read the commit from it.
-    const merged = { ...labels, ...extra };
-    if (facts.revision)
-        merged[revisionLabel] = facts.revision;
-    return merged;
-}
-
-
-/***/ }),
-
-/***/ 2987:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  z: () => (/* binding */ imageRequest)
-});
-
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var node_modules_semver = __nccwpck_require__(2088);
-;// CONCATENATED MODULE: ./build/src/core/tags.js
-
-/** `<prefix><semver>` exactly: `v1.2.3` with prefix `v`; not `v01.2.3`, `1.2.3` or `vv1.2.3`. */
-function parseVersionTag(tag, prefix) {
-    if (!tag.startsWith(prefix))
-        return null;
-    const rest = tag.slice(prefix.length);
-    // semver.parse also accepts a leading "v" and surrounding whitespace, even when not loose: that
-    // would take "vv1.2.3" as a "v" tag and "v1.2.3" as a tag of the empty prefix.
-    if (!/^[0-9]\S*$/.test(rest))
-        return null;
-    const version = node_modules_semver.parse(rest, { loose: false });
-    return version ? { tag, version } : null;
-}
-/** The highest version tag by semver order; prerelease tags only when asked for. */
-function tags_highestVersionTag(tags, prefix, options = {}) {
-    let best = null;
-    for (const tag of tags) {
-        const parsed = parseVersionTag(tag, prefix);
-        if (!parsed)
-            continue;
-        if (parsed.version.prerelease.length > 0 && !options.includePrerelease)
-            continue;
-        if (!best || semver.gt(parsed.version, best.version))
-            best = parsed;
-    }
-    return best;
-}
-/** The numbers N of existing `<prefix><base>-<id>.N` tags. */
-function prereleaseNumbers(tags, prefix, base, id) {
-    const numbers = [];
-    for (const tag of tags) {
-        const parsed = parseVersionTag(tag, prefix);
-        if (!parsed || `${parsed.version.major}.${parsed.version.minor}.${parsed.version.patch}` !== base)
-            continue;
-        const [name, n] = parsed.version.prerelease;
-        if (name === id && typeof n === 'number')
-            numbers.push(n);
-    }
-    return numbers;
-}
-
-// EXTERNAL MODULE: ./build/src/core/bump.js
-var bump = __nccwpck_require__(9969);
-;// CONCATENATED MODULE: ./node_modules/conventional-commits-parser/dist/regex.js
-const nomatchRegex = /(?!.*)/;
-function regex_escape(string) {
-    return string.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-function joinOr(parts) {
-    return parts
-        .map(val => (typeof val === 'string' ? regex_escape(val.trim()) : val.source))
-        .filter(Boolean)
-        .join('|');
-}
-function getNotesRegex(noteKeywords, notesPattern) {
-    if (!noteKeywords) {
-        return nomatchRegex;
-    }
-    const noteKeywordsSelection = joinOr(noteKeywords);
-    if (!notesPattern) {
-        return new RegExp(`^(?:\\*\\s+)?(${noteKeywordsSelection}):\\s*(.*)`, 'i');
-    }
-    return notesPattern(noteKeywordsSelection);
-}
-function getReferencePartsRegex(issuePrefixes, issuePrefixesCaseSensitive) {
-    if (!issuePrefixes) {
-        return nomatchRegex;
-    }
-    // Sticky, so a search starts where the last reference ended and `.*?` takes the text
-    // up to the next one: a line is scanned once, not again from every position.
-    const flags = issuePrefixesCaseSensitive ? 'gy' : 'giy';
-    const repositoryChar = '[\\w-\\.\\/]';
-    // A reference starts a word, and its repository is the whole word before the prefix,
-    // so `gh-` is not a prefix inside of `tough-cookie` or `high-5`.
-    // An issue has a digit, so `#general` is not a reference.
-    return new RegExp(`.*?(?<!${repositoryChar})(?:(${repositoryChar}+)(?!${repositoryChar}))?(${joinOr(issuePrefixes)})((?=[\\w-]*\\d)[\\w-]+)(?=\\s|$|[,;.)\\]])`, flags);
-}
-function getReferencesRegex(referenceActions, separator = '') {
-    if (!referenceActions) {
-        // matches everything
-        return /()(.+)/gi;
-    }
-    const joinedKeywords = joinOr(referenceActions);
-    // Keywords are whole words: `prefix #1` has no `fix` action,
-    // and `fixups` does not end the references of the previous keyword.
-    const nextKeyword = `(?<!\\w)(?:${joinedKeywords})(?!\\w)`;
-    return new RegExp(`(?<!\\w)(${joinedKeywords})${separator}(?:\\s+(.*?))(?=${nextKeyword}|$)`, 'gi');
-}
-function getFooterTokenRegex(issuePrefixes) {
-    const issuePrefixSeparator = issuePrefixes
-        ? `|\\s+(?:${joinOr(issuePrefixes)})`
-        : '';
-    // Footers follow the git trailer convention: the token starts at the
-    // beginning of the line, indented `key: value` lines are not footers.
-    return new RegExp(`^(?:BREAKING CHANGE|[\\w-]+)(?::\\s+${issuePrefixSeparator}).+`, 'i');
-}
-/**
- * Make the regexes used to parse a commit.
- * @param options
- * @returns Regexes.
- */
-function getParserRegexes(options = {}) {
-    const notes = getNotesRegex(options.noteKeywords, options.notesPattern);
-    const referenceParts = getReferencePartsRegex(options.issuePrefixes, options.issuePrefixesCaseSensitive);
-    const references = getReferencesRegex(options.referenceActions);
-    // In a footer the keyword is a token, which may be followed by a colon: `Closes: #1`
-    const footerReferences = getReferencesRegex(options.referenceActions, ':?');
-    const footerToken = getFooterTokenRegex(options.issuePrefixes);
-    return {
-        notes,
-        referenceParts,
-        references,
-        footerReferences,
-        footerToken,
-        mentions: /@([\w-]+)/g,
-        url: /\b(?:https?):\/\/(?:www\.)?([-a-zA-Z0-9@:%_+.~#?&//=])+\b/
-    };
-}
-//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJmaWxlIjoicmVnZXguanMiLCJzb3VyY2VSb290IjoiIiwic291cmNlcyI6WyIuLi9zcmMvcmVnZXgudHMiXSwibmFtZXMiOltdLCJtYXBwaW5ncyI6IkFBS0EsTUFBTSxZQUFZLEdBQUcsUUFBUSxDQUFBO0FBRTdCLFNBQVMsTUFBTSxDQUFDLE1BQWM7SUFDNUIsT0FBTyxNQUFNLENBQUMsT0FBTyxDQUFDLHFCQUFxQixFQUFFLE1BQU0sQ0FBQyxDQUFBO0FBQ3RELENBQUM7QUFFRCxTQUFTLE1BQU0sQ0FBQyxLQUEwQjtJQUN4QyxPQUFPLEtBQUs7U0FDVCxHQUFHLENBQUMsR0FBRyxDQUFDLEVBQUUsQ0FBQyxDQUFDLE9BQU8sR0FBRyxLQUFLLFFBQVEsQ0FBQyxDQUFDLENBQUMsTUFBTSxDQUFDLEdBQUcsQ0FBQyxJQUFJLEVBQUUsQ0FBQyxDQUFDLENBQUMsQ0FBQyxHQUFHLENBQUMsTUFBTSxDQUFDLENBQUM7U0FDdkUsTUFBTSxDQUFDLE9BQU8sQ0FBQztTQUNmLElBQUksQ0FBQyxHQUFHLENBQUMsQ0FBQTtBQUNkLENBQUM7QUFFRCxTQUFTLGFBQWEsQ0FDcEIsWUFBNkMsRUFDN0MsWUFBb0Q7SUFFcEQsSUFBSSxDQUFDLFlBQVksRUFBRSxDQUFDO1FBQ2xCLE9BQU8sWUFBWSxDQUFBO0lBQ3JCLENBQUM7SUFFRCxNQUFNLHFCQUFxQixHQUFHLE1BQU0sQ0FBQyxZQUFZLENBQUMsQ0FBQTtJQUVsRCxJQUFJLENBQUMsWUFBWSxFQUFFLENBQUM7UUFDbEIsT0FBTyxJQUFJLE1BQU0sQ0FBQyxpQkFBaUIscUJBQXFCLFlBQVksRUFBRSxHQUFHLENBQUMsQ0FBQTtJQUM1RSxDQUFDO0lBRUQsT0FBTyxZQUFZLENBQUMscUJBQXFCLENBQUMsQ0FBQTtBQUM1QyxDQUFDO0FBRUQsU0FBUyxzQkFBc0IsQ0FDN0IsYUFBOEMsRUFDOUMsMEJBQStDO0lBRS9DLElBQUksQ0FBQyxhQUFhLEVBQUUsQ0FBQztRQUNuQixPQUFPLFlBQVksQ0FBQTtJQUNyQixDQUFDO0lBRUQscUZBQXFGO0lBQ3JGLDZFQUE2RTtJQUM3RSxNQUFNLEtBQUssR0FBRywwQkFBMEIsQ0FBQyxDQUFDLENBQUMsSUFBSSxDQUFDLENBQUMsQ0FBQyxLQUFLLENBQUE7SUFDdkQsTUFBTSxjQUFjLEdBQUcsY0FBYyxDQUFBO0lBRXJDLHFGQUFxRjtJQUNyRixpRUFBaUU7SUFDakUsMERBQTBEO0lBQzFELE9BQU8sSUFBSSxNQUFNLENBQUMsVUFBVSxjQUFjLFFBQVEsY0FBYyxRQUFRLGNBQWMsT0FBTyxNQUFNLENBQUMsYUFBYSxDQUFDLDZDQUE2QyxFQUFFLEtBQUssQ0FBQyxDQUFBO0FBQ3pLLENBQUM7QUFFRCxTQUFTLGtCQUFrQixDQUN6QixnQkFBaUQsRUFDakQsU0FBUyxHQUFHLEVBQUU7SUFFZCxJQUFJLENBQUMsZ0JBQWdCLEVBQUUsQ0FBQztRQUN0QixxQkFBcUI7UUFDckIsT0FBTyxVQUFVLENBQUE7SUFDbkIsQ0FBQztJQUVELE1BQU0sY0FBYyxHQUFHLE1BQU0sQ0FBQyxnQkFBZ0IsQ0FBQyxDQUFBO0lBQy9DLDZEQUE2RDtJQUM3RCxvRUFBb0U7SUFDcEUsTUFBTSxXQUFXLEdBQUcsY0FBYyxjQUFjLFVBQVUsQ0FBQTtJQUUxRCxPQUFPLElBQUksTUFBTSxDQUFDLFlBQVksY0FBYyxJQUFJLFNBQVMsbUJBQW1CLFdBQVcsS0FBSyxFQUFFLElBQUksQ0FBQyxDQUFBO0FBQ3JHLENBQUM7QUFFRCxTQUFTLG1CQUFtQixDQUMxQixhQUE4QztJQUU5QyxNQUFNLG9CQUFvQixHQUFHLGFBQWE7UUFDeEMsQ0FBQyxDQUFDLFdBQVcsTUFBTSxDQUFDLGFBQWEsQ0FBQyxHQUFHO1FBQ3JDLENBQUMsQ0FBQyxFQUFFLENBQUE7SUFFTixxRUFBcUU7SUFDckUsc0VBQXNFO0lBQ3RFLE9BQU8sSUFBSSxNQUFNLENBQUMsdUNBQXVDLG9CQUFvQixLQUFLLEVBQUUsR0FBRyxDQUFDLENBQUE7QUFDMUYsQ0FBQztBQUVEOzs7O0dBSUc7QUFDSCxNQUFNLFVBQVUsZ0JBQWdCLENBQzlCLE9BQU8sR0FBK0gsRUFBRTtJQUV4SSxNQUFNLEtBQUssR0FBRyxhQUFhLENBQUMsT0FBTyxDQUFDLFlBQVksRUFBRSxPQUFPLENBQUMsWUFBWSxDQUFDLENBQUE7SUFDdkUsTUFBTSxjQUFjLEdBQUcsc0JBQXNCLENBQUMsT0FBTyxDQUFDLGFBQWEsRUFBRSxPQUFPLENBQUMsMEJBQTBCLENBQUMsQ0FBQTtJQUN4RyxNQUFNLFVBQVUsR0FBRyxrQkFBa0IsQ0FBQyxPQUFPLENBQUMsZ0JBQWdCLENBQUMsQ0FBQTtJQUMvRCxxRkFBcUY7SUFDckYsTUFBTSxnQkFBZ0IsR0FBRyxrQkFBa0IsQ0FBQyxPQUFPLENBQUMsZ0JBQWdCLEVBQUUsSUFBSSxDQUFDLENBQUE7SUFDM0UsTUFBTSxXQUFXLEdBQUcsbUJBQW1CLENBQUMsT0FBTyxDQUFDLGFBQWEsQ0FBQyxDQUFBO0lBRTlELE9BQU87UUFDTCxLQUFLO1FBQ0wsY0FBYztRQUNkLFVBQVU7UUFDVixnQkFBZ0I7UUFDaEIsV0FBVztRQUNYLFFBQVEsRUFBRSxZQUFZO1FBQ3RCLEdBQUcsRUFBRSwyREFBMkQ7S0FDakUsQ0FBQTtBQUNILENBQUMifQ==
-;// CONCATENATED MODULE: ./node_modules/conventional-commits-parser/dist/utils.js
-const SCISSOR = '------------------------ >8 ------------------------';
-/**
- * Remove leading and trailing newlines.
- * @param input
- * @returns String without leading and trailing newlines.
- */
-function trimNewLines(input) {
-    // To escape ReDos we should escape String#replace with regex.
-    const matches = input.match(/[^\r\n]/);
-    if (typeof matches?.index !== 'number') {
-        return '';
-    }
-    const firstIndex = matches.index;
-    let lastIndex = input.length - 1;
-    while (input[lastIndex] === '\r' || input[lastIndex] === '\n') {
-        lastIndex--;
-    }
-    return input.substring(firstIndex, lastIndex + 1);
-}
-/**
- * Append a newline to a string.
- * @param src
- * @param line
- * @returns String with appended newline.
- */
-function appendLine(src, line) {
-    return src ? `${src}\n${line || ''}` : line || '';
-}
-/**
- * Creates a function that filters out comments lines.
- * @param char
- * @returns Comment filter function.
- */
-function getCommentFilter(char) {
-    return char
-        ? (line) => !line.startsWith(char)
-        : () => true;
-}
-/**
- * Select lines before the scissor.
- * @param lines
- * @param commentChar
- * @returns Lines before the scissor.
- */
-function truncateToScissor(lines, commentChar) {
-    const scissorIndex = lines.indexOf(`${commentChar} ${SCISSOR}`);
-    if (scissorIndex === -1) {
-        return lines;
-    }
-    return lines.slice(0, scissorIndex);
-}
-/**
- * Filter out GPG sign lines.
- * @param line
- * @returns True if the line is not a GPG sign line.
- */
-function gpgFilter(line) {
-    return !line.match(/^\s*gpg:/);
-}
-/**
- * Assign matched correspondence to the target object.
- * @param target - The target object to assign values to.
- * @param matches - The RegExp match array containing the matched groups.
- * @param correspondence - An array of keys that correspond to the matched groups.
- * @returns The target object with assigned values.
- */
-function assignMatchedCorrespondence(target, matches, correspondence) {
-    const { groups } = matches;
-    for (let i = 0, len = correspondence.length, key; i < len; i++) {
-        key = correspondence[i];
-        target[key] = (groups ? groups[key] : matches[i + 1]) || null;
-    }
-    return target;
-}
-//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJmaWxlIjoidXRpbHMuanMiLCJzb3VyY2VSb290IjoiIiwic291cmNlcyI6WyIuLi9zcmMvdXRpbHMudHMiXSwibmFtZXMiOltdLCJtYXBwaW5ncyI6IkFBQUEsTUFBTSxPQUFPLEdBQUcsc0RBQXNELENBQUE7QUFFdEU7Ozs7R0FJRztBQUNILE1BQU0sVUFBVSxZQUFZLENBQUMsS0FBYTtJQUN4Qyw4REFBOEQ7SUFFOUQsTUFBTSxPQUFPLEdBQUcsS0FBSyxDQUFDLEtBQUssQ0FBQyxTQUFTLENBQUMsQ0FBQTtJQUV0QyxJQUFJLE9BQU8sT0FBTyxFQUFFLEtBQUssS0FBSyxRQUFRLEVBQUUsQ0FBQztRQUN2QyxPQUFPLEVBQUUsQ0FBQTtJQUNYLENBQUM7SUFFRCxNQUFNLFVBQVUsR0FBRyxPQUFPLENBQUMsS0FBSyxDQUFBO0lBQ2hDLElBQUksU0FBUyxHQUFHLEtBQUssQ0FBQyxNQUFNLEdBQUcsQ0FBQyxDQUFBO0lBRWhDLE9BQU8sS0FBSyxDQUFDLFNBQVMsQ0FBQyxLQUFLLElBQUksSUFBSSxLQUFLLENBQUMsU0FBUyxDQUFDLEtBQUssSUFBSSxFQUFFLENBQUM7UUFDOUQsU0FBUyxFQUFFLENBQUE7SUFDYixDQUFDO0lBRUQsT0FBTyxLQUFLLENBQUMsU0FBUyxDQUFDLFVBQVUsRUFBRSxTQUFTLEdBQUcsQ0FBQyxDQUFDLENBQUE7QUFDbkQsQ0FBQztBQUVEOzs7OztHQUtHO0FBQ0gsTUFBTSxVQUFVLFVBQVUsQ0FBQyxHQUFrQixFQUFFLElBQXdCO0lBQ3JFLE9BQU8sR0FBRyxDQUFDLENBQUMsQ0FBQyxHQUFHLEdBQUcsS0FBSyxJQUFJLElBQUksRUFBRSxFQUFFLENBQUMsQ0FBQyxDQUFDLElBQUksSUFBSSxFQUFFLENBQUE7QUFDbkQsQ0FBQztBQUVEOzs7O0dBSUc7QUFDSCxNQUFNLFVBQVUsZ0JBQWdCLENBQUMsSUFBd0I7SUFDdkQsT0FBTyxJQUFJO1FBQ1QsQ0FBQyxDQUFDLENBQUMsSUFBWSxFQUFFLEVBQUUsQ0FBQyxDQUFDLElBQUksQ0FBQyxVQUFVLENBQUMsSUFBSSxDQUFDO1FBQzFDLENBQUMsQ0FBQyxHQUFHLEVBQUUsQ0FBQyxJQUFJLENBQUE7QUFDaEIsQ0FBQztBQUVEOzs7OztHQUtHO0FBQ0gsTUFBTSxVQUFVLGlCQUFpQixDQUMvQixLQUFlLEVBQ2YsV0FBbUI7SUFFbkIsTUFBTSxZQUFZLEdBQUcsS0FBSyxDQUFDLE9BQU8sQ0FBQyxHQUFHLFdBQVcsSUFBSSxPQUFPLEVBQUUsQ0FBQyxDQUFBO0lBRS9ELElBQUksWUFBWSxLQUFLLENBQUMsQ0FBQyxFQUFFLENBQUM7UUFDeEIsT0FBTyxLQUFLLENBQUE7SUFDZCxDQUFDO0lBRUQsT0FBTyxLQUFLLENBQUMsS0FBSyxDQUFDLENBQUMsRUFBRSxZQUFZLENBQUMsQ0FBQTtBQUNyQyxDQUFDO0FBRUQ7Ozs7R0FJRztBQUNILE1BQU0sVUFBVSxTQUFTLENBQUMsSUFBWTtJQUNwQyxPQUFPLENBQUMsSUFBSSxDQUFDLEtBQUssQ0FBQyxVQUFVLENBQUMsQ0FBQTtBQUNoQyxDQUFDO0FBRUQ7Ozs7OztHQU1HO0FBQ0gsTUFBTSxVQUFVLDJCQUEyQixDQUN6QyxNQUFxQyxFQUNyQyxPQUF5QixFQUN6QixjQUF3QjtJQUV4QixNQUFNLEVBQUUsTUFBTSxFQUFFLEdBQUcsT0FBTyxDQUFBO0lBRTFCLEtBQUssSUFBSSxDQUFDLEdBQUcsQ0FBQyxFQUFFLEdBQUcsR0FBRyxjQUFjLENBQUMsTUFBTSxFQUFFLEdBQUcsRUFBRSxDQUFDLEdBQUcsR0FBRyxFQUFFLENBQUMsRUFBRSxFQUFFLENBQUM7UUFDL0QsR0FBRyxHQUFHLGNBQWMsQ0FBQyxDQUFDLENBQUMsQ0FBQTtRQUN2QixNQUFNLENBQUMsR0FBRyxDQUFDLEdBQUcsQ0FBQyxNQUFNLENBQUMsQ0FBQyxDQUFDLE1BQU0sQ0FBQyxHQUFHLENBQUMsQ0FBQyxDQUFDLENBQUMsT0FBTyxDQUFDLENBQUMsR0FBRyxDQUFDLENBQUMsQ0FBQyxJQUFJLElBQUksQ0FBQTtJQUMvRCxDQUFDO0lBRUQsT0FBTyxNQUFNLENBQUE7QUFDZixDQUFDIn0=
-;// CONCATENATED MODULE: ./node_modules/conventional-commits-parser/dist/options.js
-const defaultOptions = {
-    noteKeywords: ['BREAKING CHANGE', 'BREAKING-CHANGE'],
-    issuePrefixes: ['#'],
-    referenceActions: [
-        'close',
-        'closes',
-        'closed',
-        'fix',
-        'fixes',
-        'fixed',
-        'resolve',
-        'resolves',
-        'resolved'
-    ],
-    headerPattern: /^(\w*)(?:\(([\w$@.\-*/ ]*)\))?: (.*)$/,
-    headerCorrespondence: [
-        'type',
-        'scope',
-        'subject'
-    ],
-    revertPattern: /^Revert\s"([\s\S]*)"\s*This reverts commit (\w*)\.?/,
-    revertCorrespondence: ['header', 'hash'],
-    // The field name must contain at least one word character so that
-    // YAML document markers like `---` are not treated as field markers.
-    fieldPattern: /^-(?=.*\w)(.*?)-$/
-};
-//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJmaWxlIjoib3B0aW9ucy5qcyIsInNvdXJjZVJvb3QiOiIiLCJzb3VyY2VzIjpbIi4uL3NyYy9vcHRpb25zLnRzIl0sIm5hbWVzIjpbXSwibWFwcGluZ3MiOiJBQUVBLE1BQU0sQ0FBQyxNQUFNLGNBQWMsR0FBa0I7SUFDM0MsWUFBWSxFQUFFLENBQUMsaUJBQWlCLEVBQUUsaUJBQWlCLENBQUM7SUFDcEQsYUFBYSxFQUFFLENBQUMsR0FBRyxDQUFDO0lBQ3BCLGdCQUFnQixFQUFFO1FBQ2hCLE9BQU87UUFDUCxRQUFRO1FBQ1IsUUFBUTtRQUNSLEtBQUs7UUFDTCxPQUFPO1FBQ1AsT0FBTztRQUNQLFNBQVM7UUFDVCxVQUFVO1FBQ1YsVUFBVTtLQUNYO0lBQ0QsYUFBYSxFQUFFLHVDQUF1QztJQUN0RCxvQkFBb0IsRUFBRTtRQUNwQixNQUFNO1FBQ04sT0FBTztRQUNQLFNBQVM7S0FDVjtJQUNELGFBQWEsRUFBRSxxREFBcUQ7SUFDcEUsb0JBQW9CLEVBQUUsQ0FBQyxRQUFRLEVBQUUsTUFBTSxDQUFDO0lBQ3hDLGtFQUFrRTtJQUNsRSxxRUFBcUU7SUFDckUsWUFBWSxFQUFFLG1CQUFtQjtDQUNsQyxDQUFBIn0=
-;// CONCATENATED MODULE: ./node_modules/conventional-commits-parser/dist/CommitParser.js
-
-
-
-/**
- * Helper to create commit object.
- * @param initialData - Initial commit data.
- * @returns Commit object with empty data.
- */
-function createCommitObject(initialData = {}) {
-    // @ts-expect-error: You can read properties from `Commit` without problems, but you can't assign object to this type. So here is helper for that.
-    return {
-        merge: null,
-        revert: null,
-        header: null,
-        body: null,
-        footer: null,
-        notes: [],
-        mentions: [],
-        references: [],
-        ...initialData
-    };
-}
-/**
- * Commit message parser.
- */
-class CommitParser_CommitParser {
-    options;
-    regexes;
-    lines = [];
-    lineIndex = 0;
-    commit = createCommitObject();
-    constructor(options = {}) {
-        this.options = {
-            ...defaultOptions,
-            ...options
-        };
-        this.regexes = getParserRegexes(this.options);
-    }
-    currentLine() {
-        return this.lines[this.lineIndex];
-    }
-    nextLine() {
-        return this.lines[this.lineIndex++];
-    }
-    isLineAvailable() {
-        return this.lineIndex < this.lines.length;
-    }
-    parseReference(input, action) {
-        const { regexes } = this;
-        if (regexes.url.test(input)) {
-            return null;
-        }
-        const matches = regexes.referenceParts.exec(input);
-        if (!matches) {
-            return null;
-        }
-        let [raw, repository = null, prefix, issue] = matches;
-        let owner = null;
-        if (repository) {
-            const slashIndex = repository.indexOf('/');
-            if (slashIndex !== -1) {
-                owner = repository.slice(0, slashIndex);
-                repository = repository.slice(slashIndex + 1);
-            }
-        }
-        return {
-            raw,
-            action,
-            owner,
-            repository,
-            prefix,
-            issue
-        };
-    }
-    parseReferences(input, isFooterToken = false) {
-        const { regexes } = this;
-        const regex = isFooterToken
-            ? regexes.footerReferences
-            : regexes.references;
-        // Text outside of action sentences, like `#1` in `#1 Fixes #2`,
-        // may also have references, but without an action
-        const sentences = [];
-        let lastIndex = 0;
-        let matches;
-        while (true) {
-            matches = regex.exec(input);
-            if (!matches) {
-                break;
-            }
-            sentences.push([null, input.slice(lastIndex, matches.index)], [matches[1] || null, matches[2] || '']);
-            lastIndex = regex.lastIndex;
-        }
-        sentences.push([null, input.slice(lastIndex)]);
-        const references = [];
-        let reference;
-        for (const [action, sentence] of sentences) {
-            while (true) {
-                reference = this.parseReference(sentence, action);
-                if (!reference) {
-                    break;
-                }
-                references.push(reference);
-            }
-        }
-        return references;
-    }
-    skipEmptyLines() {
-        let line = this.currentLine();
-        while (line !== undefined && !line.trim()) {
-            this.nextLine();
-            line = this.currentLine();
-        }
-    }
-    parseMerge() {
-        const { commit, options } = this;
-        const correspondence = options.mergeCorrespondence || [];
-        const merge = this.currentLine();
-        const matches = merge && options.mergePattern
-            ? merge.match(options.mergePattern)
-            : null;
-        if (matches) {
-            this.nextLine();
-            commit.merge = matches[0] || null;
-            assignMatchedCorrespondence(commit, matches, correspondence);
-            return true;
-        }
-        return false;
-    }
-    parseHeader(isMergeCommit) {
-        if (isMergeCommit) {
-            this.skipEmptyLines();
-        }
-        const { commit, options } = this;
-        const correspondence = options.headerCorrespondence || [];
-        const header = commit.header ?? this.nextLine();
-        let matches = null;
-        if (header) {
-            if (options.breakingHeaderPattern) {
-                matches = header.match(options.breakingHeaderPattern);
-            }
-            if (!matches && options.headerPattern) {
-                matches = header.match(options.headerPattern);
-            }
-        }
-        if (header) {
-            commit.header = header;
-        }
-        if (matches) {
-            assignMatchedCorrespondence(commit, matches, correspondence);
-        }
-    }
-    parseMeta() {
-        const { options, commit } = this;
-        if (!options.fieldPattern || !this.isLineAvailable()) {
-            return false;
-        }
-        let matches;
-        let field = null;
-        let parsed = false;
-        while (this.isLineAvailable()) {
-            matches = this.currentLine().match(options.fieldPattern);
-            if (matches) {
-                field = matches[1] || null;
-                this.nextLine();
-                continue;
-            }
-            if (field) {
-                parsed = true;
-                commit[field] = appendLine(commit[field], this.currentLine());
-                this.nextLine();
-            }
-            else {
-                break;
-            }
-        }
-        return parsed;
-    }
-    parseNotes() {
-        const { regexes, commit } = this;
-        if (!this.isLineAvailable()) {
-            return false;
-        }
-        const matches = this.currentLine().match(regexes.notes);
-        let isFooterToken;
-        if (matches) {
-            const note = {
-                title: matches[1],
-                text: matches[2]
-            };
-            commit.notes.push(note);
-            commit.footer = appendLine(commit.footer, this.currentLine());
-            this.nextLine();
-            while (this.isLineAvailable()) {
-                if (this.parseMeta()) {
-                    return true;
-                }
-                if (this.parseNotes()) {
-                    return true;
-                }
-                isFooterToken = regexes.footerToken.test(this.currentLine());
-                commit.references.push(...this.parseReferences(this.currentLine(), isFooterToken));
-                if (!isFooterToken) {
-                    note.text = appendLine(note.text, this.currentLine());
-                }
-                commit.footer = appendLine(commit.footer, this.currentLine());
-                this.nextLine();
-                if (isFooterToken) {
-                    break;
-                }
-            }
-            return true;
-        }
-        return false;
-    }
-    parseBodyAndFooter(isBody) {
-        const { commit, regexes } = this;
-        if (!this.isLineAvailable()) {
-            return isBody;
-        }
-        const isFooterToken = regexes.footerToken.test(this.currentLine());
-        const isStillBody = !isFooterToken && isBody;
-        commit.references.push(...this.parseReferences(this.currentLine(), isFooterToken));
-        if (isStillBody) {
-            commit.body = appendLine(commit.body, this.currentLine());
-        }
-        else {
-            commit.footer = appendLine(commit.footer, this.currentLine());
-        }
-        this.nextLine();
-        return isStillBody;
-    }
-    parseBreakingHeader() {
-        const { commit, options } = this;
-        if (!options.breakingHeaderPattern || commit.notes.length || !commit.header) {
-            return;
-        }
-        const matches = commit.header.match(options.breakingHeaderPattern);
-        if (matches) {
-            commit.notes.push({
-                title: 'BREAKING CHANGE',
-                text: matches[3]
-            });
-        }
-    }
-    parseMentions(input) {
-        const { commit, regexes } = this;
-        let matches;
-        for (;;) {
-            matches = regexes.mentions.exec(input);
-            if (!matches) {
-                break;
-            }
-            commit.mentions.push(matches[1]);
-        }
-    }
-    parseRevert(input) {
-        const { commit, options } = this;
-        const correspondence = options.revertCorrespondence || [];
-        const matches = options.revertPattern
-            ? input.match(options.revertPattern)
-            : null;
-        if (matches) {
-            commit.revert = assignMatchedCorrespondence({}, matches, correspondence);
-        }
-    }
-    cleanupCommit() {
-        const { commit } = this;
-        commit.body &&= trimNewLines(commit.body);
-        commit.footer &&= trimNewLines(commit.footer);
-        commit.notes.forEach((note) => {
-            note.text = trimNewLines(note.text);
-        });
-        const referencesSet = new Set();
-        commit.references = commit.references.filter((reference) => {
-            const uid = `${reference.action} ${reference.raw}`.toLocaleLowerCase();
-            const ok = !referencesSet.has(uid);
-            if (ok) {
-                referencesSet.add(uid);
-            }
-            return ok;
-        });
-    }
-    /**
-     * Parse commit message string into an object.
-     * @param input - Commit message string.
-     * @returns Commit object.
-     */
-    parse(input) {
-        if (!input.trim()) {
-            throw new TypeError('Expected a raw commit');
-        }
-        const { commentChar } = this.options;
-        const commentFilter = getCommentFilter(commentChar);
-        const rawLines = trimNewLines(input).split(/\r?\n/);
-        const lines = commentChar
-            ? truncateToScissor(rawLines, commentChar).filter(line => commentFilter(line) && gpgFilter(line))
-            : rawLines.filter(line => gpgFilter(line));
-        const commit = createCommitObject();
-        this.lines = lines;
-        this.lineIndex = 0;
-        this.commit = commit;
-        const isMergeCommit = this.parseMerge();
-        this.parseHeader(isMergeCommit);
-        if (commit.header) {
-            commit.references = this.parseReferences(commit.header);
-        }
-        let isBody = true;
-        while (this.isLineAvailable()) {
-            this.parseMeta();
-            if (this.parseNotes()) {
-                isBody = false;
-            }
-            if (!this.parseBodyAndFooter(isBody)) {
-                isBody = false;
-            }
-        }
-        this.parseBreakingHeader();
-        this.parseMentions(input);
-        this.parseRevert(input);
-        this.cleanupCommit();
-        return commit;
-    }
-}
-//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJmaWxlIjoiQ29tbWl0UGFyc2VyLmpzIiwic291cmNlUm9vdCI6IiIsInNvdXJjZXMiOlsiLi4vc3JjL0NvbW1pdFBhcnNlci50cyJdLCJuYW1lcyI6W10sIm1hcHBpbmdzIjoiQUFPQSxPQUFPLEVBQUUsZ0JBQWdCLEVBQUUsTUFBTSxZQUFZLENBQUE7QUFDN0MsT0FBTyxFQUNMLFlBQVksRUFDWixVQUFVLEVBQ1YsZ0JBQWdCLEVBQ2hCLFNBQVMsRUFDVCxpQkFBaUIsRUFDakIsMkJBQTJCLEVBQzVCLE1BQU0sWUFBWSxDQUFBO0FBQ25CLE9BQU8sRUFBRSxjQUFjLEVBQUUsTUFBTSxjQUFjLENBQUE7QUFFN0M7Ozs7R0FJRztBQUNILE1BQU0sVUFBVSxrQkFBa0IsQ0FBQyxXQUFXLEdBQW9CLEVBQUU7SUFDbEUsa0pBQWtKO0lBQ2xKLE9BQU87UUFDTCxLQUFLLEVBQUUsSUFBSTtRQUNYLE1BQU0sRUFBRSxJQUFJO1FBQ1osTUFBTSxFQUFFLElBQUk7UUFDWixJQUFJLEVBQUUsSUFBSTtRQUNWLE1BQU0sRUFBRSxJQUFJO1FBQ1osS0FBSyxFQUFFLEVBQUU7UUFDVCxRQUFRLEVBQUUsRUFBRTtRQUNaLFVBQVUsRUFBRSxFQUFFO1FBQ2QsR0FBRyxXQUFXO0tBQ2YsQ0FBQTtBQUNILENBQUM7QUFFRDs7R0FFRztBQUNILE1BQU0sT0FBTyxZQUFZO0lBQ04sT0FBTyxDQUFlO0lBQ3RCLE9BQU8sQ0FBZTtJQUMvQixLQUFLLEdBQWEsRUFBRSxDQUFBO0lBQ3BCLFNBQVMsR0FBRyxDQUFDLENBQUE7SUFDYixNQUFNLEdBQUcsa0JBQWtCLEVBQUUsQ0FBQTtJQUVyQyxZQUFZLE9BQU8sR0FBa0IsRUFBRTtRQUNyQyxJQUFJLENBQUMsT0FBTyxHQUFHO1lBQ2IsR0FBRyxjQUFjO1lBQ2pCLEdBQUcsT0FBTztTQUNYLENBQUE7UUFDRCxJQUFJLENBQUMsT0FBTyxHQUFHLGdCQUFnQixDQUFDLElBQUksQ0FBQyxPQUFPLENBQUMsQ0FBQTtJQUMvQyxDQUFDO0lBRU8sV0FBVztRQUNqQixPQUFPLElBQUksQ0FBQyxLQUFLLENBQUMsSUFBSSxDQUFDLFNBQVMsQ0FBQyxDQUFBO0lBQ25DLENBQUM7SUFFTyxRQUFRO1FBQ2QsT0FBTyxJQUFJLENBQUMsS0FBSyxDQUFDLElBQUksQ0FBQyxTQUFTLEVBQUUsQ0FBQyxDQUFBO0lBQ3JDLENBQUM7SUFFTyxlQUFlO1FBQ3JCLE9BQU8sSUFBSSxDQUFDLFNBQVMsR0FBRyxJQUFJLENBQUMsS0FBSyxDQUFDLE1BQU0sQ0FBQTtJQUMzQyxDQUFDO0lBRU8sY0FBYyxDQUNwQixLQUFhLEVBQ2IsTUFBcUI7UUFFckIsTUFBTSxFQUFFLE9BQU8sRUFBRSxHQUFHLElBQUksQ0FBQTtRQUV4QixJQUFJLE9BQU8sQ0FBQyxHQUFHLENBQUMsSUFBSSxDQUFDLEtBQUssQ0FBQyxFQUFFLENBQUM7WUFDNUIsT0FBTyxJQUFJLENBQUE7UUFDYixDQUFDO1FBRUQsTUFBTSxPQUFPLEdBQUcsT0FBTyxDQUFDLGNBQWMsQ0FBQyxJQUFJLENBQUMsS0FBSyxDQUFDLENBQUE7UUFFbEQsSUFBSSxDQUFDLE9BQU8sRUFBRSxDQUFDO1lBQ2IsT0FBTyxJQUFJLENBQUE7UUFDYixDQUFDO1FBRUQsSUFBSSxDQUNGLEdBQUcsRUFDSCxVQUFVLEdBQUcsSUFBSSxFQUNqQixNQUFNLEVBQ04sS0FBSyxDQUNOLEdBQUcsT0FBTyxDQUFBO1FBQ1gsSUFBSSxLQUFLLEdBQWtCLElBQUksQ0FBQTtRQUUvQixJQUFJLFVBQVUsRUFBRSxDQUFDO1lBQ2YsTUFBTSxVQUFVLEdBQUcsVUFBVSxDQUFDLE9BQU8sQ0FBQyxHQUFHLENBQUMsQ0FBQTtZQUUxQyxJQUFJLFVBQVUsS0FBSyxDQUFDLENBQUMsRUFBRSxDQUFDO2dCQUN0QixLQUFLLEdBQUcsVUFBVSxDQUFDLEtBQUssQ0FBQyxDQUFDLEVBQUUsVUFBVSxDQUFDLENBQUE7Z0JBQ3ZDLFVBQVUsR0FBRyxVQUFVLENBQUMsS0FBSyxDQUFDLFVBQVUsR0FBRyxDQUFDLENBQUMsQ0FBQTtZQUMvQyxDQUFDO1FBQ0gsQ0FBQztRQUVELE9BQU87WUFDTCxHQUFHO1lBQ0gsTUFBTTtZQUNOLEtBQUs7WUFDTCxVQUFVO1lBQ1YsTUFBTTtZQUNOLEtBQUs7U0FDTixDQUFBO0lBQ0gsQ0FBQztJQUVPLGVBQWUsQ0FDckIsS0FBYSxFQUNiLGFBQWEsR0FBRyxLQUFLO1FBRXJCLE1BQU0sRUFBRSxPQUFPLEVBQUUsR0FBRyxJQUFJLENBQUE7UUFDeEIsTUFBTSxLQUFLLEdBQUcsYUFBYTtZQUN6QixDQUFDLENBQUMsT0FBTyxDQUFDLGdCQUFnQjtZQUMxQixDQUFDLENBQUMsT0FBTyxDQUFDLFVBQVUsQ0FBQTtRQUN0QixnRUFBZ0U7UUFDaEUsa0RBQWtEO1FBQ2xELE1BQU0sU0FBUyxHQUE4QixFQUFFLENBQUE7UUFDL0MsSUFBSSxTQUFTLEdBQUcsQ0FBQyxDQUFBO1FBQ2pCLElBQUksT0FBK0IsQ0FBQTtRQUVuQyxPQUFPLElBQUksRUFBRSxDQUFDO1lBQ1osT0FBTyxHQUFHLEtBQUssQ0FBQyxJQUFJLENBQUMsS0FBSyxDQUFDLENBQUE7WUFFM0IsSUFBSSxDQUFDLE9BQU8sRUFBRSxDQUFDO2dCQUNiLE1BQUs7WUFDUCxDQUFDO1lBRUQsU0FBUyxDQUFDLElBQUksQ0FDWixDQUFDLElBQUksRUFBRSxLQUFLLENBQUMsS0FBSyxDQUFDLFNBQVMsRUFBRSxPQUFPLENBQUMsS0FBSyxDQUFDLENBQUMsRUFDN0MsQ0FBQyxPQUFPLENBQUMsQ0FBQyxDQUFDLElBQUksSUFBSSxFQUFFLE9BQU8sQ0FBQyxDQUFDLENBQUMsSUFBSSxFQUFFLENBQUMsQ0FDdkMsQ0FBQTtZQUNELFNBQVMsR0FBRyxLQUFLLENBQUMsU0FBUyxDQUFBO1FBQzdCLENBQUM7UUFFRCxTQUFTLENBQUMsSUFBSSxDQUFDLENBQUMsSUFBSSxFQUFFLEtBQUssQ0FBQyxLQUFLLENBQUMsU0FBUyxDQUFDLENBQUMsQ0FBQyxDQUFBO1FBRTlDLE1BQU0sVUFBVSxHQUFzQixFQUFFLENBQUE7UUFDeEMsSUFBSSxTQUFpQyxDQUFBO1FBRXJDLEtBQUssTUFBTSxDQUFDLE1BQU0sRUFBRSxRQUFRLENBQUMsSUFBSSxTQUFTLEVBQUUsQ0FBQztZQUMzQyxPQUFPLElBQUksRUFBRSxDQUFDO2dCQUNaLFNBQVMsR0FBRyxJQUFJLENBQUMsY0FBYyxDQUFDLFFBQVEsRUFBRSxNQUFNLENBQUMsQ0FBQTtnQkFFakQsSUFBSSxDQUFDLFNBQVMsRUFBRSxDQUFDO29CQUNmLE1BQUs7Z0JBQ1AsQ0FBQztnQkFFRCxVQUFVLENBQUMsSUFBSSxDQUFDLFNBQVMsQ0FBQyxDQUFBO1lBQzVCLENBQUM7UUFDSCxDQUFDO1FBRUQsT0FBTyxVQUFVLENBQUE7SUFDbkIsQ0FBQztJQUVPLGNBQWM7UUFDcEIsSUFBSSxJQUFJLEdBQUcsSUFBSSxDQUFDLFdBQVcsRUFBRSxDQUFBO1FBRTdCLE9BQU8sSUFBSSxLQUFLLFNBQVMsSUFBSSxDQUFDLElBQUksQ0FBQyxJQUFJLEVBQUUsRUFBRSxDQUFDO1lBQzFDLElBQUksQ0FBQyxRQUFRLEVBQUUsQ0FBQTtZQUNmLElBQUksR0FBRyxJQUFJLENBQUMsV0FBVyxFQUFFLENBQUE7UUFDM0IsQ0FBQztJQUNILENBQUM7SUFFTyxVQUFVO1FBQ2hCLE1BQU0sRUFBRSxNQUFNLEVBQUUsT0FBTyxFQUFFLEdBQUcsSUFBSSxDQUFBO1FBQ2hDLE1BQU0sY0FBYyxHQUFHLE9BQU8sQ0FBQyxtQkFBbUIsSUFBSSxFQUFFLENBQUE7UUFDeEQsTUFBTSxLQUFLLEdBQUcsSUFBSSxDQUFDLFdBQVcsRUFBRSxDQUFBO1FBQ2hDLE1BQU0sT0FBTyxHQUFHLEtBQUssSUFBSSxPQUFPLENBQUMsWUFBWTtZQUMzQyxDQUFDLENBQUMsS0FBSyxDQUFDLEtBQUssQ0FBQyxPQUFPLENBQUMsWUFBWSxDQUFDO1lBQ25DLENBQUMsQ0FBQyxJQUFJLENBQUE7UUFFUixJQUFJLE9BQU8sRUFBRSxDQUFDO1lBQ1osSUFBSSxDQUFDLFFBQVEsRUFBRSxDQUFBO1lBRWYsTUFBTSxDQUFDLEtBQUssR0FBRyxPQUFPLENBQUMsQ0FBQyxDQUFDLElBQUksSUFBSSxDQUFBO1lBRWpDLDJCQUEyQixDQUFDLE1BQU0sRUFBRSxPQUFPLEVBQUUsY0FBYyxDQUFDLENBQUE7WUFFNUQsT0FBTyxJQUFJLENBQUE7UUFDYixDQUFDO1FBRUQsT0FBTyxLQUFLLENBQUE7SUFDZCxDQUFDO0lBRU8sV0FBVyxDQUFDLGFBQXNCO1FBQ3hDLElBQUksYUFBYSxFQUFFLENBQUM7WUFDbEIsSUFBSSxDQUFDLGNBQWMsRUFBRSxDQUFBO1FBQ3ZCLENBQUM7UUFFRCxNQUFNLEVBQUUsTUFBTSxFQUFFLE9BQU8sRUFBRSxHQUFHLElBQUksQ0FBQTtRQUNoQyxNQUFNLGNBQWMsR0FBRyxPQUFPLENBQUMsb0JBQW9CLElBQUksRUFBRSxDQUFBO1FBQ3pELE1BQU0sTUFBTSxHQUFHLE1BQU0sQ0FBQyxNQUFNLElBQUksSUFBSSxDQUFDLFFBQVEsRUFBRSxDQUFBO1FBQy9DLElBQUksT0FBTyxHQUE0QixJQUFJLENBQUE7UUFFM0MsSUFBSSxNQUFNLEVBQUUsQ0FBQztZQUNYLElBQUksT0FBTyxDQUFDLHFCQUFxQixFQUFFLENBQUM7Z0JBQ2xDLE9BQU8sR0FBRyxNQUFNLENBQUMsS0FBSyxDQUFDLE9BQU8sQ0FBQyxxQkFBcUIsQ0FBQyxDQUFBO1lBQ3ZELENBQUM7WUFFRCxJQUFJLENBQUMsT0FBTyxJQUFJLE9BQU8sQ0FBQyxhQUFhLEVBQUUsQ0FBQztnQkFDdEMsT0FBTyxHQUFHLE1BQU0sQ0FBQyxLQUFLLENBQUMsT0FBTyxDQUFDLGFBQWEsQ0FBQyxDQUFBO1lBQy9DLENBQUM7UUFDSCxDQUFDO1FBRUQsSUFBSSxNQUFNLEVBQUUsQ0FBQztZQUNYLE1BQU0sQ0FBQyxNQUFNLEdBQUcsTUFBTSxDQUFBO1FBQ3hCLENBQUM7UUFFRCxJQUFJLE9BQU8sRUFBRSxDQUFDO1lBQ1osMkJBQTJCLENBQUMsTUFBTSxFQUFFLE9BQU8sRUFBRSxjQUFjLENBQUMsQ0FBQTtRQUM5RCxDQUFDO0lBQ0gsQ0FBQztJQUVPLFNBQVM7UUFDZixNQUFNLEVBQ0osT0FBTyxFQUNQLE1BQU0sRUFDUCxHQUFHLElBQUksQ0FBQTtRQUVSLElBQUksQ0FBQyxPQUFPLENBQUMsWUFBWSxJQUFJLENBQUMsSUFBSSxDQUFDLGVBQWUsRUFBRSxFQUFFLENBQUM7WUFDckQsT0FBTyxLQUFLLENBQUE7UUFDZCxDQUFDO1FBRUQsSUFBSSxPQUFnQyxDQUFBO1FBQ3BDLElBQUksS0FBSyxHQUFrQixJQUFJLENBQUE7UUFDL0IsSUFBSSxNQUFNLEdBQUcsS0FBSyxDQUFBO1FBRWxCLE9BQU8sSUFBSSxDQUFDLGVBQWUsRUFBRSxFQUFFLENBQUM7WUFDOUIsT0FBTyxHQUFHLElBQUksQ0FBQyxXQUFXLEVBQUUsQ0FBQyxLQUFLLENBQUMsT0FBTyxDQUFDLFlBQVksQ0FBQyxDQUFBO1lBRXhELElBQUksT0FBTyxFQUFFLENBQUM7Z0JBQ1osS0FBSyxHQUFHLE9BQU8sQ0FBQyxDQUFDLENBQUMsSUFBSSxJQUFJLENBQUE7Z0JBQzFCLElBQUksQ0FBQyxRQUFRLEVBQUUsQ0FBQTtnQkFDZixTQUFRO1lBQ1YsQ0FBQztZQUVELElBQUksS0FBSyxFQUFFLENBQUM7Z0JBQ1YsTUFBTSxHQUFHLElBQUksQ0FBQTtnQkFDYixNQUFNLENBQUMsS0FBSyxDQUFDLEdBQUcsVUFBVSxDQUFDLE1BQU0sQ0FBQyxLQUFLLENBQUMsRUFBRSxJQUFJLENBQUMsV0FBVyxFQUFFLENBQUMsQ0FBQTtnQkFDN0QsSUFBSSxDQUFDLFFBQVEsRUFBRSxDQUFBO1lBQ2pCLENBQUM7aUJBQU0sQ0FBQztnQkFDTixNQUFLO1lBQ1AsQ0FBQztRQUNILENBQUM7UUFFRCxPQUFPLE1BQU0sQ0FBQTtJQUNmLENBQUM7SUFFTyxVQUFVO1FBQ2hCLE1BQU0sRUFDSixPQUFPLEVBQ1AsTUFBTSxFQUNQLEdBQUcsSUFBSSxDQUFBO1FBRVIsSUFBSSxDQUFDLElBQUksQ0FBQyxlQUFlLEVBQUUsRUFBRSxDQUFDO1lBQzVCLE9BQU8sS0FBSyxDQUFBO1FBQ2QsQ0FBQztRQUVELE1BQU0sT0FBTyxHQUFHLElBQUksQ0FBQyxXQUFXLEVBQUUsQ0FBQyxLQUFLLENBQUMsT0FBTyxDQUFDLEtBQUssQ0FBQyxDQUFBO1FBQ3ZELElBQUksYUFBc0IsQ0FBQTtRQUUxQixJQUFJLE9BQU8sRUFBRSxDQUFDO1lBQ1osTUFBTSxJQUFJLEdBQWU7Z0JBQ3ZCLEtBQUssRUFBRSxPQUFPLENBQUMsQ0FBQyxDQUFDO2dCQUNqQixJQUFJLEVBQUUsT0FBTyxDQUFDLENBQUMsQ0FBQzthQUNqQixDQUFBO1lBRUQsTUFBTSxDQUFDLEtBQUssQ0FBQyxJQUFJLENBQUMsSUFBSSxDQUFDLENBQUE7WUFDdkIsTUFBTSxDQUFDLE1BQU0sR0FBRyxVQUFVLENBQUMsTUFBTSxDQUFDLE1BQU0sRUFBRSxJQUFJLENBQUMsV0FBVyxFQUFFLENBQUMsQ0FBQTtZQUM3RCxJQUFJLENBQUMsUUFBUSxFQUFFLENBQUE7WUFFZixPQUFPLElBQUksQ0FBQyxlQUFlLEVBQUUsRUFBRSxDQUFDO2dCQUM5QixJQUFJLElBQUksQ0FBQyxTQUFTLEVBQUUsRUFBRSxDQUFDO29CQUNyQixPQUFPLElBQUksQ0FBQTtnQkFDYixDQUFDO2dCQUVELElBQUksSUFBSSxDQUFDLFVBQVUsRUFBRSxFQUFFLENBQUM7b0JBQ3RCLE9BQU8sSUFBSSxDQUFBO2dCQUNiLENBQUM7Z0JBRUQsYUFBYSxHQUFHLE9BQU8sQ0FBQyxXQUFXLENBQUMsSUFBSSxDQUFDLElBQUksQ0FBQyxXQUFXLEVBQUUsQ0FBQyxDQUFBO2dCQUU1RCxNQUFNLENBQUMsVUFBVSxDQUFDLElBQUksQ0FDcEIsR0FBRyxJQUFJLENBQUMsZUFBZSxDQUFDLElBQUksQ0FBQyxXQUFXLEVBQUUsRUFBRSxhQUFhLENBQUMsQ0FDM0QsQ0FBQTtnQkFFRCxJQUFJLENBQUMsYUFBYSxFQUFFLENBQUM7b0JBQ25CLElBQUksQ0FBQyxJQUFJLEdBQUcsVUFBVSxDQUFDLElBQUksQ0FBQyxJQUFJLEVBQUUsSUFBSSxDQUFDLFdBQVcsRUFBRSxDQUFDLENBQUE7Z0JBQ3ZELENBQUM7Z0JBRUQsTUFBTSxDQUFDLE1BQU0sR0FBRyxVQUFVLENBQUMsTUFBTSxDQUFDLE1BQU0sRUFBRSxJQUFJLENBQUMsV0FBVyxFQUFFLENBQUMsQ0FBQTtnQkFDN0QsSUFBSSxDQUFDLFFBQVEsRUFBRSxDQUFBO2dCQUVmLElBQUksYUFBYSxFQUFFLENBQUM7b0JBQ2xCLE1BQUs7Z0JBQ1AsQ0FBQztZQUNILENBQUM7WUFFRCxPQUFPLElBQUksQ0FBQTtRQUNiLENBQUM7UUFFRCxPQUFPLEtBQUssQ0FBQTtJQUNkLENBQUM7SUFFTyxrQkFBa0IsQ0FBQyxNQUFlO1FBQ3hDLE1BQU0sRUFDSixNQUFNLEVBQ04sT0FBTyxFQUNSLEdBQUcsSUFBSSxDQUFBO1FBRVIsSUFBSSxDQUFDLElBQUksQ0FBQyxlQUFlLEVBQUUsRUFBRSxDQUFDO1lBQzVCLE9BQU8sTUFBTSxDQUFBO1FBQ2YsQ0FBQztRQUVELE1BQU0sYUFBYSxHQUFHLE9BQU8sQ0FBQyxXQUFXLENBQUMsSUFBSSxDQUFDLElBQUksQ0FBQyxXQUFXLEVBQUUsQ0FBQyxDQUFBO1FBQ2xFLE1BQU0sV0FBVyxHQUFHLENBQUMsYUFBYSxJQUFJLE1BQU0sQ0FBQTtRQUU1QyxNQUFNLENBQUMsVUFBVSxDQUFDLElBQUksQ0FDcEIsR0FBRyxJQUFJLENBQUMsZUFBZSxDQUFDLElBQUksQ0FBQyxXQUFXLEVBQUUsRUFBRSxhQUFhLENBQUMsQ0FDM0QsQ0FBQTtRQUVELElBQUksV0FBVyxFQUFFLENBQUM7WUFDaEIsTUFBTSxDQUFDLElBQUksR0FBRyxVQUFVLENBQUMsTUFBTSxDQUFDLElBQUksRUFBRSxJQUFJLENBQUMsV0FBVyxFQUFFLENBQUMsQ0FBQTtRQUMzRCxDQUFDO2FBQU0sQ0FBQztZQUNOLE1BQU0sQ0FBQyxNQUFNLEdBQUcsVUFBVSxDQUFDLE1BQU0sQ0FBQyxNQUFNLEVBQUUsSUFBSSxDQUFDLFdBQVcsRUFBRSxDQUFDLENBQUE7UUFDL0QsQ0FBQztRQUVELElBQUksQ0FBQyxRQUFRLEVBQUUsQ0FBQTtRQUVmLE9BQU8sV0FBVyxDQUFBO0lBQ3BCLENBQUM7SUFFTyxtQkFBbUI7UUFDekIsTUFBTSxFQUNKLE1BQU0sRUFDTixPQUFPLEVBQ1IsR0FBRyxJQUFJLENBQUE7UUFFUixJQUFJLENBQUMsT0FBTyxDQUFDLHFCQUFxQixJQUFJLE1BQU0sQ0FBQyxLQUFLLENBQUMsTUFBTSxJQUFJLENBQUMsTUFBTSxDQUFDLE1BQU0sRUFBRSxDQUFDO1lBQzVFLE9BQU07UUFDUixDQUFDO1FBRUQsTUFBTSxPQUFPLEdBQUcsTUFBTSxDQUFDLE1BQU0sQ0FBQyxLQUFLLENBQUMsT0FBTyxDQUFDLHFCQUFxQixDQUFDLENBQUE7UUFFbEUsSUFBSSxPQUFPLEVBQUUsQ0FBQztZQUNaLE1BQU0sQ0FBQyxLQUFLLENBQUMsSUFBSSxDQUFDO2dCQUNoQixLQUFLLEVBQUUsaUJBQWlCO2dCQUN4QixJQUFJLEVBQUUsT0FBTyxDQUFDLENBQUMsQ0FBQzthQUNqQixDQUFDLENBQUE7UUFDSixDQUFDO0lBQ0gsQ0FBQztJQUVPLGFBQWEsQ0FBQyxLQUFhO1FBQ2pDLE1BQU0sRUFDSixNQUFNLEVBQ04sT0FBTyxFQUNSLEdBQUcsSUFBSSxDQUFBO1FBQ1IsSUFBSSxPQUErQixDQUFBO1FBRW5DLFNBQVMsQ0FBQztZQUNSLE9BQU8sR0FBRyxPQUFPLENBQUMsUUFBUSxDQUFDLElBQUksQ0FBQyxLQUFLLENBQUMsQ0FBQTtZQUV0QyxJQUFJLENBQUMsT0FBTyxFQUFFLENBQUM7Z0JBQ2IsTUFBSztZQUNQLENBQUM7WUFFRCxNQUFNLENBQUMsUUFBUSxDQUFDLElBQUksQ0FBQyxPQUFPLENBQUMsQ0FBQyxDQUFDLENBQUMsQ0FBQTtRQUNsQyxDQUFDO0lBQ0gsQ0FBQztJQUVPLFdBQVcsQ0FBQyxLQUFhO1FBQy9CLE1BQU0sRUFDSixNQUFNLEVBQ04sT0FBTyxFQUNSLEdBQUcsSUFBSSxDQUFBO1FBQ1IsTUFBTSxjQUFjLEdBQUcsT0FBTyxDQUFDLG9CQUFvQixJQUFJLEVBQUUsQ0FBQTtRQUN6RCxNQUFNLE9BQU8sR0FBRyxPQUFPLENBQUMsYUFBYTtZQUNuQyxDQUFDLENBQUMsS0FBSyxDQUFDLEtBQUssQ0FBQyxPQUFPLENBQUMsYUFBYSxDQUFDO1lBQ3BDLENBQUMsQ0FBQyxJQUFJLENBQUE7UUFFUixJQUFJLE9BQU8sRUFBRSxDQUFDO1lBQ1osTUFBTSxDQUFDLE1BQU0sR0FBRywyQkFBMkIsQ0FBQyxFQUFFLEVBQUUsT0FBTyxFQUFFLGNBQWMsQ0FBQyxDQUFBO1FBQzFFLENBQUM7SUFDSCxDQUFDO0lBRU8sYUFBYTtRQUNuQixNQUFNLEVBQUUsTUFBTSxFQUFFLEdBQUcsSUFBSSxDQUFBO1FBRXZCLE1BQU0sQ0FBQyxJQUFJLEtBQUssWUFBWSxDQUFDLE1BQU0sQ0FBQyxJQUFJLENBQUMsQ0FBQTtRQUN6QyxNQUFNLENBQUMsTUFBTSxLQUFLLFlBQVksQ0FBQyxNQUFNLENBQUMsTUFBTSxDQUFDLENBQUE7UUFFN0MsTUFBTSxDQUFDLEtBQUssQ0FBQyxPQUFPLENBQUMsQ0FBQyxJQUFJLEVBQUUsRUFBRTtZQUM1QixJQUFJLENBQUMsSUFBSSxHQUFHLFlBQVksQ0FBQyxJQUFJLENBQUMsSUFBSSxDQUFDLENBQUE7UUFDckMsQ0FBQyxDQUFDLENBQUE7UUFFRixNQUFNLGFBQWEsR0FBRyxJQUFJLEdBQUcsRUFBVSxDQUFBO1FBRXZDLE1BQU0sQ0FBQyxVQUFVLEdBQUcsTUFBTSxDQUFDLFVBQVUsQ0FBQyxNQUFNLENBQUMsQ0FBQyxTQUFTLEVBQUUsRUFBRTtZQUN6RCxNQUFNLEdBQUcsR0FBRyxHQUFHLFNBQVMsQ0FBQyxNQUFNLElBQUksU0FBUyxDQUFDLEdBQUcsRUFBRSxDQUFDLGlCQUFpQixFQUFFLENBQUE7WUFDdEUsTUFBTSxFQUFFLEdBQUcsQ0FBQyxhQUFhLENBQUMsR0FBRyxDQUFDLEdBQUcsQ0FBQyxDQUFBO1lBRWxDLElBQUksRUFBRSxFQUFFLENBQUM7Z0JBQ1AsYUFBYSxDQUFDLEdBQUcsQ0FBQyxHQUFHLENBQUMsQ0FBQTtZQUN4QixDQUFDO1lBRUQsT0FBTyxFQUFFLENBQUE7UUFDWCxDQUFDLENBQUMsQ0FBQTtJQUNKLENBQUM7SUFFRDs7OztPQUlHO0lBQ0gsS0FBSyxDQUFDLEtBQWE7UUFDakIsSUFBSSxDQUFDLEtBQUssQ0FBQyxJQUFJLEVBQUUsRUFBRSxDQUFDO1lBQ2xCLE1BQU0sSUFBSSxTQUFTLENBQUMsdUJBQXVCLENBQUMsQ0FBQTtRQUM5QyxDQUFDO1FBRUQsTUFBTSxFQUFFLFdBQVcsRUFBRSxHQUFHLElBQUksQ0FBQyxPQUFPLENBQUE7UUFDcEMsTUFBTSxhQUFhLEdBQUcsZ0JBQWdCLENBQUMsV0FBVyxDQUFDLENBQUE7UUFDbkQsTUFBTSxRQUFRLEdBQUcsWUFBWSxDQUFDLEtBQUssQ0FBQyxDQUFDLEtBQUssQ0FBQyxPQUFPLENBQUMsQ0FBQTtRQUNuRCxNQUFNLEtBQUssR0FBRyxXQUFXO1lBQ3ZCLENBQUMsQ0FBQyxpQkFBaUIsQ0FBQyxRQUFRLEVBQUUsV0FBVyxDQUFDLENBQUMsTUFBTSxDQUFDLElBQUksQ0FBQyxFQUFFLENBQUMsYUFBYSxDQUFDLElBQUksQ0FBQyxJQUFJLFNBQVMsQ0FBQyxJQUFJLENBQUMsQ0FBQztZQUNqRyxDQUFDLENBQUMsUUFBUSxDQUFDLE1BQU0sQ0FBQyxJQUFJLENBQUMsRUFBRSxDQUFDLFNBQVMsQ0FBQyxJQUFJLENBQUMsQ0FBQyxDQUFBO1FBQzVDLE1BQU0sTUFBTSxHQUFHLGtCQUFrQixFQUFFLENBQUE7UUFFbkMsSUFBSSxDQUFDLEtBQUssR0FBRyxLQUFLLENBQUE7UUFDbEIsSUFBSSxDQUFDLFNBQVMsR0FBRyxDQUFDLENBQUE7UUFDbEIsSUFBSSxDQUFDLE1BQU0sR0FBRyxNQUFNLENBQUE7UUFFcEIsTUFBTSxhQUFhLEdBQUcsSUFBSSxDQUFDLFVBQVUsRUFBRSxDQUFBO1FBRXZDLElBQUksQ0FBQyxXQUFXLENBQUMsYUFBYSxDQUFDLENBQUE7UUFFL0IsSUFBSSxNQUFNLENBQUMsTUFBTSxFQUFFLENBQUM7WUFDbEIsTUFBTSxDQUFDLFVBQVUsR0FBRyxJQUFJLENBQUMsZUFBZSxDQUFDLE1BQU0sQ0FBQyxNQUFNLENBQUMsQ0FBQTtRQUN6RCxDQUFDO1FBRUQsSUFBSSxNQUFNLEdBQUcsSUFBSSxDQUFBO1FBRWpCLE9BQU8sSUFBSSxDQUFDLGVBQWUsRUFBRSxFQUFFLENBQUM7WUFDOUIsSUFBSSxDQUFDLFNBQVMsRUFBRSxDQUFBO1lBRWhCLElBQUksSUFBSSxDQUFDLFVBQVUsRUFBRSxFQUFFLENBQUM7Z0JBQ3RCLE1BQU0sR0FBRyxLQUFLLENBQUE7WUFDaEIsQ0FBQztZQUVELElBQUksQ0FBQyxJQUFJLENBQUMsa0JBQWtCLENBQUMsTUFBTSxDQUFDLEVBQUUsQ0FBQztnQkFDckMsTUFBTSxHQUFHLEtBQUssQ0FBQTtZQUNoQixDQUFDO1FBQ0gsQ0FBQztRQUVELElBQUksQ0FBQyxtQkFBbUIsRUFBRSxDQUFBO1FBQzFCLElBQUksQ0FBQyxhQUFhLENBQUMsS0FBSyxDQUFDLENBQUE7UUFDekIsSUFBSSxDQUFDLFdBQVcsQ0FBQyxLQUFLLENBQUMsQ0FBQTtRQUN2QixJQUFJLENBQUMsYUFBYSxFQUFFLENBQUE7UUFFcEIsT0FBTyxNQUFNLENBQUE7SUFDZixDQUFDO0NBQ0YifQ==
-;// CONCATENATED MODULE: external "stream"
-const external_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
-;// CONCATENATED MODULE: ./node_modules/conventional-commits-parser/dist/stream.js
-
-
-/**
- * Create async generator function to parse async iterable of raw commits.
- * @param options - CommitParser options.
- * @returns Async generator function to parse async iterable of raw commits.
- */
-function parseCommits(options = {}) {
-    const warnOption = options.warn;
-    const warn = warnOption === true
-        ? (err) => {
-            throw err;
-        }
-        : warnOption
-            ? (err) => warnOption(err.toString())
-            : () => { };
-    return async function* parse(rawCommits) {
-        const parser = new CommitParser(options);
-        let rawCommit;
-        for await (rawCommit of rawCommits) {
-            try {
-                yield parser.parse(rawCommit.toString());
-            }
-            catch (err) {
-                warn(err);
-            }
-        }
-    };
-}
-/**
- * Create stream to parse commits.
- * @param options - CommitParser options.
- * @returns Stream of parsed commits.
- */
-function parseCommitsStream(options = {}) {
-    return Transform.from(parseCommits(options));
-}
-//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJmaWxlIjoic3RyZWFtLmpzIiwic291cmNlUm9vdCI6IiIsInNvdXJjZXMiOlsiLi4vc3JjL3N0cmVhbS50cyJdLCJuYW1lcyI6W10sIm1hcHBpbmdzIjoiQUFBQSxPQUFPLEVBQUUsU0FBUyxFQUFFLE1BQU0sUUFBUSxDQUFBO0FBRWxDLE9BQU8sRUFBRSxZQUFZLEVBQUUsTUFBTSxtQkFBbUIsQ0FBQTtBQUVoRDs7OztHQUlHO0FBQ0gsTUFBTSxVQUFVLFlBQVksQ0FDMUIsT0FBTyxHQUF3QixFQUFFO0lBRWpDLE1BQU0sVUFBVSxHQUFHLE9BQU8sQ0FBQyxJQUFJLENBQUE7SUFDL0IsTUFBTSxJQUFJLEdBQUcsVUFBVSxLQUFLLElBQUk7UUFDOUIsQ0FBQyxDQUFDLENBQUMsR0FBVSxFQUFFLEVBQUU7WUFDZixNQUFNLEdBQUcsQ0FBQTtRQUNYLENBQUM7UUFDRCxDQUFDLENBQUMsVUFBVTtZQUNWLENBQUMsQ0FBQyxDQUFDLEdBQVUsRUFBRSxFQUFFLENBQUMsVUFBVSxDQUFDLEdBQUcsQ0FBQyxRQUFRLEVBQUUsQ0FBQztZQUM1QyxDQUFDLENBQUMsR0FBRyxFQUFFLEdBQWMsQ0FBQyxDQUFBO0lBRTFCLE9BQU8sS0FBSyxTQUFTLENBQUMsQ0FBQyxLQUFLLENBQzFCLFVBQXNFO1FBRXRFLE1BQU0sTUFBTSxHQUFHLElBQUksWUFBWSxDQUFDLE9BQU8sQ0FBQyxDQUFBO1FBQ3hDLElBQUksU0FBMEIsQ0FBQTtRQUU5QixJQUFJLEtBQUssRUFBRSxTQUFTLElBQUksVUFBVSxFQUFFLENBQUM7WUFDbkMsSUFBSSxDQUFDO2dCQUNILE1BQU0sTUFBTSxDQUFDLEtBQUssQ0FBQyxTQUFTLENBQUMsUUFBUSxFQUFFLENBQUMsQ0FBQTtZQUMxQyxDQUFDO1lBQUMsT0FBTyxHQUFHLEVBQUUsQ0FBQztnQkFDYixJQUFJLENBQUMsR0FBWSxDQUFDLENBQUE7WUFDcEIsQ0FBQztRQUNILENBQUM7SUFDSCxDQUFDLENBQUE7QUFDSCxDQUFDO0FBRUQ7Ozs7R0FJRztBQUNILE1BQU0sVUFBVSxrQkFBa0IsQ0FBQyxPQUFPLEdBQXdCLEVBQUU7SUFDbEUsT0FBTyxTQUFTLENBQUMsSUFBSSxDQUFDLFlBQVksQ0FBQyxPQUFPLENBQUMsQ0FBQyxDQUFBO0FBQzlDLENBQUMifQ==
-;// CONCATENATED MODULE: ./node_modules/conventional-commits-parser/dist/index.js
-
-
-//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJmaWxlIjoiaW5kZXguanMiLCJzb3VyY2VSb290IjoiIiwic291cmNlcyI6WyIuLi9zcmMvaW5kZXgudHMiXSwibmFtZXMiOltdLCJtYXBwaW5ncyI6IkFBQ0EsY0FBYyxtQkFBbUIsQ0FBQTtBQUNqQyxjQUFjLGFBQWEsQ0FBQSJ9
-;// CONCATENATED MODULE: ./build/src/core/commit.js
-
-// Strict on purpose: a colon and a space are required, `!` goes right before the colon, and the
-// footer token must be upper-case (the parser's default note pattern ignores case). `!` is read
-// here rather than by the parser's breaking-header pattern, which would copy the subject into the
-// notes as if it were a footer.
-const parser = new CommitParser_CommitParser({
-    headerPattern: /^(\w[\w-]*)(?:\(([^()\r\n]*)\))?!?: (\S.*)$/,
-    headerCorrespondence: ['type', 'scope', 'subject'],
-    noteKeywords: ['BREAKING CHANGE', 'BREAKING-CHANGE'],
-    notesPattern: (keywords) => new RegExp(`^(${keywords}): (.*)`),
-    // Case-insensitive like the type: `Revert: …` and `REVERT: …` are conventional reverts too.
-    revertPattern: /^(?:Revert\s+"[\s\S]*"|revert(?:\([^()\r\n]*\))?!?: [\s\S]*?)\s*This reverts commit ([0-9a-fA-F]{7,40})\b/i,
-    revertCorrespondence: ['hash'],
-    // No issue references: the notes link `#123` in the text they show.
-    issuePrefixes: undefined,
-});
-const releaseAsFooter = /^Release-As:[ \t]*(\S+)[ \t]*$/im;
-const conventionalHeader = /^(\w[\w-]*)(?:\(([^()\r\n]*)\))?(!?): (\S.*)$/;
-/** Anything only the full parser reads: footers that break or force a version, and reverts. */
-const needsFullParse = /BREAKING|Release-As|revert|^\s/i;
-/**
- * Reads a commit by the rules of DESIGN.md. Most commits of a long history are a header and a
- * plain body; for those the header alone decides, so the full parser only runs for messages that
- * mention a breaking footer, Release-As or a revert (a test checks both paths agree).
- */
-function commit_parseCommit(raw) {
-    return needsFullParse.test(raw.message) ? parseCommitFully(raw) : parseHeaderOnly(raw);
-}
-function parseHeaderOnly(raw) {
-    const end = raw.message.search(/\r|\n/);
-    const header = (end === -1 ? raw.message : raw.message.slice(0, end)).trim();
-    const m = conventionalHeader.exec(header);
-    return {
-        sha: raw.sha,
-        type: m ? m[1].toLowerCase() : null,
-        scope: m ? m[2] || null : null,
-        subject: m ? m[4] : header,
-        header,
-        breaking: m !== null && m[3] === '!',
-        breakingNotes: [],
-        merge: raw.parents.length > 1,
-        reverts: null,
-        releaseAs: null,
-    };
-}
-/** The full Conventional Commits parse, footers and reverts included. */
-function parseCommitFully(raw) {
-    // git allows an empty message (--allow-empty-message); the parser throws on one.
-    if (raw.message.trim() === '')
-        return parseHeaderOnly(raw);
-    const message = raw.message.replace(/\r\n?/g, '\n');
-    const header = (message.split('\n', 1)[0] ?? '').trim();
-    const merge = raw.parents.length > 1;
-    const parsed = parser.parse(message);
-    const type = parsed.type ? parsed.type.toLowerCase() : null;
-    const breakingNotes = parsed.notes.map((note) => note.text.trim());
-    // The same shape as headerPattern, so a scope the header accepts (even one with a colon) keeps its `!`.
-    const bang = type !== null && /^\w[\w-]*(?:\([^()\r\n]*\))?!: /.test(header);
-    return {
-        sha: raw.sha,
-        type,
-        scope: type ? parsed.scope || null : null,
-        subject: type ? (parsed.subject ?? '').trim() : header,
-        header,
-        breaking: type !== null && (bang || breakingNotes.length > 0),
-        breakingNotes,
-        merge,
-        reverts: parsed.revert?.hash ? parsed.revert.hash.toLowerCase() : null,
-        releaseAs: releaseAsFooter.exec(message)?.[1] ?? null,
-    };
-}
-
-;// CONCATENATED MODULE: ./build/src/core/analyze.js
-
-
-const abbreviated = 7;
-/**
- * Folds a range of commits, newest first (as `git log` streams them), into the bump it asks for.
- *
- * Only what the answer needs is kept: a revert and its target cancel each other, and because a revert
- * always comes before its target in this order, an open revert is remembered only until its target
- * shows up. Reverts whose target is outside the range revert something released earlier: patch.
- */
-class analyze_CommitAnalyzer {
-    bumpOf;
-    collect;
-    maxReasons;
-    bump = 'none';
-    commits = 0;
-    reasons = [];
-    /** Where each reason's commit came in the stream (1 = newest), parallel to `reasons`. */
-    reasonPositions = [];
-    counts = { major: 0, minor: 0, patch: 0 };
-    releaseAs = null;
-    included = [];
-    /** Open reverts by the first 7 characters of their target. */
-    openReverts = new Map();
-    openRevertPositions = new Map();
-    cancelled = new Set();
-    constructor(options = {}) {
-        this.bumpOf = commitBumper(options.rules ?? []);
-        this.collect = options.collect ?? false;
-        this.maxReasons = options.maxReasons ?? 20;
-    }
-    add(raw) {
-        this.commits++;
-        if (raw.parents.length > 1)
-            return;
-        const commit = parseCommit(raw);
-        if (this.revertedInRange(commit))
-            return;
-        if (commit.releaseAs && !this.releaseAs)
-            this.releaseAs = { value: commit.releaseAs, sha: commit.sha };
-        if (commit.reverts) {
-            const key = commit.reverts.slice(0, abbreviated);
-            this.openReverts.set(key, [...(this.openReverts.get(key) ?? []), commit]);
-            this.openRevertPositions.set(commit, this.commits);
-        }
-        else {
-            this.count(commit, this.bumpOf(commit), this.commits);
-        }
-        if (this.collect)
-            this.included.push(commit);
-    }
-    finish() {
-        // Open reverts are counted only now, but they are newer than some commits counted before them:
-        // put the reasons back in stream order (newest first) and keep the newest `maxReasons`.
-        for (const reverts of this.openReverts.values()) {
-            for (const revert of reverts) {
-                this.count(revert, maxBump('patch', this.bumpOf(revert)), this.openRevertPositions.get(revert), false);
-            }
-        }
-        this.openReverts.clear();
-        this.openRevertPositions.clear();
-        if (this.reasons.length > 1) {
-            const order = this.reasons.map((reason, i) => ({ reason, position: this.reasonPositions[i] }));
-            order.sort((a, b) => a.position - b.position);
-            order.length = Math.min(order.length, this.maxReasons);
-            this.reasons = order.map((o) => o.reason);
-            this.reasonPositions = order.map((o) => o.position);
-        }
-        return {
-            bump: this.bump,
-            commits: this.commits,
-            reasons: this.reasons,
-            counts: this.counts,
-            releaseAs: this.releaseAs,
-            included: this.cancelled.size ? this.included.filter((c) => !this.cancelled.has(c.sha)) : this.included,
-        };
-    }
-    /** True when a newer revert in the range targets this commit; both then count for nothing. */
-    revertedInRange(commit) {
-        const key = commit.sha.slice(0, abbreviated);
-        const candidates = this.openReverts.get(key);
-        const revert = candidates?.find((r) => commit.sha.startsWith(r.reverts));
-        if (!revert)
-            return false;
-        const rest = candidates.filter((r) => r !== revert);
-        if (rest.length)
-            this.openReverts.set(key, rest);
-        else
-            this.openReverts.delete(key);
-        this.openRevertPositions.delete(revert);
-        if (this.collect)
-            this.cancelled.add(revert.sha);
-        return true;
-    }
-    /** `capped` false lets a reason in past `maxReasons`; `finish` then keeps the newest. */
-    count(commit, bump, position, capped = true) {
-        if (bump === 'none')
-            return;
-        this.counts[bump]++;
-        const order = compareBumps(bump, this.bump);
-        if (order > 0) {
-            this.bump = bump;
-            this.reasons = [];
-            this.reasonPositions = [];
-        }
-        if (order >= 0 && (!capped || this.reasons.length < this.maxReasons)) {
-            this.reasons.push({ sha: commit.sha, header: commit.header, bump });
-            this.reasonPositions.push(position);
-        }
-    }
-}
-
-// EXTERNAL MODULE: ./build/src/core/errors.js
-var errors = __nccwpck_require__(3026);
-;// CONCATENATED MODULE: ./build/src/flows/history.js
-
-
-
-const unshallowCommand = 'git fetch --unshallow --tags';
-/** Never computes from an incomplete history: deepens it, or stops with the command that does. */
-async function ensureFullHistory(git, policy, log) {
-    if (!(await git.isShallow()))
-        return;
-    if (policy === 'fail') {
-        throw new errors/* PreconditionError */.Rb('this repository is a shallow clone, so the last release and the commits since it cannot be known', `${unshallowCommand}   (in actions/checkout: fetch-depth: 0)`);
-    }
-    log(`Shallow clone detected: fetching the full history and tags (${unshallowCommand}).`);
-    await git.deepen();
-    if (await git.isShallow()) {
-        throw new errors/* PreconditionError */.Rb('the clone is still shallow after fetching its history', `${unshallowCommand}, or fetch-depth: 0 in actions/checkout`);
-    }
-}
-async function resolveRef(git, ref, input) {
-    const sha = await git.resolveCommit(ref);
-    if (sha)
-        return sha;
-    if (ref === 'HEAD')
-        throw new errors/* PreconditionError */.Rb('HEAD has no commit yet: there is no history to version', 'commit something first, e.g. git commit --allow-empty -m "chore: start"');
-    throw new errors/* InputError */.dz(input, ref, 'a commit, branch or tag that exists in this repository');
-}
-/** The last release before `to` and the analysis of the commits since it, streamed from git. */
-async function describeRange(git, options) {
-    const { settings } = options;
-    const head = await resolveRef(git, options.to, 'to');
-    const analyzer = () => new CommitAnalyzer({ rules: settings.releaseRules, collect: options.collect ?? false });
-    if (options.from) {
-        const from = await resolveRef(git, options.from, 'from');
-        const previous = highestVersionTag([options.from], settings.tagPrefix, { includePrerelease: true });
-        return { head, previous, from, analysis: (await analyzeRange(git, { from, to: head }, analyzer())).analysis };
-    }
-    // Asking git which tags `head` contains walks the whole history, which costs more than the range.
-    // So the highest release tag is tried first, and the range itself proves that `head` contains it:
-    // git log --boundary lists the range's start at its edge exactly when it is an ancestor.
-    const tagged = (await git.tagCommits()).filter((t) => t.name !== options.excludeTag);
-    const highest = highestVersionTag(tagged.map((t) => t.name), settings.tagPrefix);
-    const highestCommit = highest && tagged.find((t) => t.name === highest.tag).commit;
-    if (highest && highestCommit === head) {
-        return { head, previous: highest, from: head, analysis: analyzer().finish() };
-    }
-    if (highest && highestCommit) {
-        const attempt = await analyzeRange(git, { from: highestCommit, to: head }, analyzer(), highestCommit);
-        if (attempt.reachedStart)
-            return { head, previous: highest, from: highestCommit, analysis: attempt.analysis };
-    }
-    // The highest tag is on another branch: let git find the highest one `head` contains.
-    const reachable = (await git.tags({ mergedInto: head })).filter((t) => t !== options.excludeTag);
-    const previous = highestVersionTag(reachable, settings.tagPrefix);
-    const from = previous ? tagged.find((t) => t.name === previous.tag).commit : null;
-    return { head, previous, from, analysis: (await analyzeRange(git, { from, to: head }, analyzer())).analysis };
-}
-/** Streams `from..to` through the analyzer; with `start`, also tells whether `to` contains it. */
-async function analyzeRange(git, range, analyzer, start) {
-    let reachedStart = false;
-    for await (const commit of git.log(range, { boundary: start !== undefined })) {
-        if (commit.boundary) {
-            if (commit.sha === start)
-                reachedStart = true;
-        }
-        else {
-            analyzer.add(commit);
-        }
-    }
-    return { analysis: analyzer.finish(), reachedStart };
-}
-
-// EXTERNAL MODULE: ./build/src/flows/repository.js + 2 modules
-var flows_repository = __nccwpck_require__(5556);
-;// CONCATENATED MODULE: ./build/src/flows/image-context.js
-
-
-
-
-
-/**
- * Everything a build needs from the repository: the commit, its date for the `created` label (so a
- * rebuild of one commit carries the same labels), the repository's URL and the released versions.
- */
-async function imageRequest(git, env, options) {
-    await ensureFullHistory(git, options.shallow, options.log);
-    // The build context is the work tree, so the image is HEAD's only when no tracked file differs:
-    // otherwise its revision label, which immutability and `latest` trust, would not be true.
-    if (options.push && (await git.isDirty({ untracked: false }))) {
-        throw new errors/* PreconditionError */.Rb('tracked files differ from HEAD, so the image would not be what its revision label says', 'commit or stash the changes (git stash), then build again');
-    }
-    const sha = await resolveRef(git, 'HEAD', 'ref');
-    const { repository, serverUrl } = await (0,flows_repository/* repositoryContext */.A)(git, env);
-    const source = repository ? `${serverUrl.replace(/\/+$/, '')}/${repository}` : undefined;
-    const released = (await git.tags())
-        .map((t) => parseVersionTag(t, options.tagPrefix)?.version.version)
-        .filter((v) => v !== undefined);
-    return {
-        image: options.settings.image,
-        target: options.settings.target,
-        sha,
-        platforms: options.settings.platforms,
-        context: (0,external_node_path_.resolve)(git.cwd, options.context),
-        file: options.file,
-        buildArgs: options.settings.buildArgs,
-        buildTarget: options.buildTarget,
-        secrets: options.secrets,
-        push: options.push,
-        floating: options.floating,
-        cache: options.settings.cache,
-        provenance: options.provenance,
-        facts: {
-            title: repository ? repository.split('/')[1] : (0,external_node_path_.basename)(options.settings.image.repository),
-            description: options.description,
-            source,
-            url: source,
-            created: await git.commitTimestamp(sha),
-            licenses: options.licenses,
-        },
-        extraLabels: options.settings.labels,
-        tagPrefix: options.tagPrefix,
-        released,
-        log: options.log,
-        ...(options.names ? { names: options.names } : {}),
-    };
-}
-
-
-/***/ }),
-
-/***/ 2175:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  N: () => (/* binding */ publishImage)
-});
-
-// UNUSED EXPORTS: ImmutableTagError
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./build/src/core/buildx.js
-
-const cacheTag = 'buildcache';
-/**
- * The argv of `docker buildx build` for a request: a pure function, so every flag is tested with
- * tables and the build runs in exactly one place (the docker adapter).
- *
- * A pushed build goes out under its immutable tag only; the moving tags are pointed at its digest
- * afterwards, so a failure part-way never leaves a moving tag on an image with no version tag. (The
- * registry shows a tag only once the whole index is uploaded. buildx's push-by-digest would avoid
- * even that tag, but the docker driver, the one that needs no builder image, does not implement it.)
- */
-function buildxBuildArgs(req) {
-    const args = ['buildx', 'build', '--platform', req.platforms.join(','), '--metadata-file', req.metadataFile];
-    // buildx reads a relative --file from its working directory, not from the context.
-    if (req.file)
-        args.push('--file', (0,external_node_path_.isAbsolute)(req.file) ? req.file : (0,external_node_path_.join)(req.context, req.file));
-    if (req.target)
-        args.push('--target', req.target);
-    for (const [key, value] of Object.entries(req.buildArgs))
-        args.push('--build-arg', `${key}=${value}`);
-    for (const secret of req.secrets)
-        args.push('--secret', `id=${secret.id},env=${secret.env}`);
-    // On the per-platform manifests and on the index, as the OCI image spec reads them. A build for
-    // one platform has no index of its own, and BuildKit fails the export ("index annotations not
-    // supported for single platform export") when asked for one.
-    // One flag per level: buildx before 0.14 (Debian's 0.13 among them) reads `index,manifest:` as
-    // part of the key.
-    const levels = req.platforms.length > 1 ? ['index', 'manifest'] : ['manifest'];
-    for (const [key, value] of Object.entries(req.labels)) {
-        args.push('--label', `${key}=${value}`);
-        for (const level of levels)
-            args.push('--annotation', `${level}:${key}=${value}`);
-    }
-    args.push(`--provenance=${req.provenance}`, '--sbom=false');
-    args.push(...cacheArgs(req.image, req.cache, req.push));
-    for (const tag of req.tags)
-        args.push('--tag', `${req.image.name}:${tag}`);
-    // OCI media types: a Docker manifest list cannot carry the index annotations.
-    args.push(req.push ? '--output=type=registry,oci-mediatypes=true' : '--load');
-    args.push(req.context);
-    return args;
-}
-function cacheArgs(image, cache, push) {
-    switch (cache) {
-        case 'none':
-            return [];
-        case 'gha':
-            return ['--cache-from', `type=gha,scope=${image.name}`, ...(push ? ['--cache-to', `type=gha,scope=${image.name},mode=max,ignore-error=true`] : [])];
-        case 'registry': {
-            const ref = `${image.name}:${cacheTag}`;
-            // ignore-error: the docker driver may export the cache after the image; a cache that could
-            // not be written must not fail a release whose tag is already out.
-            return ['--cache-from', `type=registry,ref=${ref}`, ...(push ? ['--cache-to', `type=registry,ref=${ref},mode=max,ignore-error=true`] : [])];
-        }
-    }
-}
-/** `docker buildx imagetools create`: points `tag` at the pushed index, copying nothing. */
-function imagetoolsCreateArgs(image, digest, tag) {
-    return ['buildx', 'imagetools', 'create', '--tag', `${image.name}:${tag}`, `${image.name}@${digest}`];
-}
-
-// EXTERNAL MODULE: ./build/src/core/errors.js
-var errors = __nccwpck_require__(3026);
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var semver = __nccwpck_require__(2088);
-// EXTERNAL MODULE: ./build/src/core/image-ref.js
-var image_ref = __nccwpck_require__(7515);
-;// CONCATENATED MODULE: ./build/src/core/image-tags.js
-
-
-
-/**
- * The tags of DESIGN.md: on main `latest` and `sha-<7>`; on a version `vX.Y.Z`, plus `vX.Y` and
- * `vX` when asked, never for a prerelease. No hidden defaults: what is pushed is exactly this.
- */
-function imageTags(target, options) {
-    const prefix = options.tagPrefix ?? 'v';
-    if (target.kind === 'main') {
-        if (!/^[0-9a-f]{7,40}$/.test(options.sha))
-            throw new errors/* InputError */.dz('sha', options.sha, 'a commit sha of 7 to 40 hex characters');
-        return { immutable: [`sha-${options.sha.slice(0, 7)}`], moving: ['latest'], held: [] };
-    }
-    // semver itself takes one optional leading `v` (and only one: `vv1.2.3` is not a version).
-    const version = semver.parse(target.version);
-    if (!version)
-        throw new errors/* InputError */.dz('version', target.version, 'a semantic version such as 1.4.0 (or v1.4.0)');
-    const exact = `${prefix}${version.version}`;
-    if (!(0,image_ref/* isValidTag */.r)(exact)) {
-        throw new errors/* InputError */.dz('tag-prefix', prefix, 'a prefix that makes a valid image tag (letters, digits, _ . -; no "/"), such as v');
-    }
-    const stable = version.prerelease.length === 0;
-    const moving = [];
-    const held = [];
-    if (options.floating && stable) {
-        const others = (options.released ?? []).map((v) => semver.parse(v)).filter((v) => v !== null && v.prerelease.length === 0);
-        const lines = [
-            [`${prefix}${version.major}.${version.minor}`, (v) => v.major === version.major && v.minor === version.minor],
-            [`${prefix}${version.major}`, (v) => v.major === version.major],
-        ];
-        for (const [tag, sameLine] of lines) {
-            const newer = others.filter((v) => sameLine(v) && semver.gt(v, version)).sort(semver.rcompare)[0];
-            if (newer)
-                held.push({ tag, reason: `${prefix}${newer.version} is a newer release of its line` });
-            else
-                moving.push(tag);
-        }
-    }
-    return { immutable: [exact], moving, held };
-}
-
-// EXTERNAL MODULE: ./build/src/core/oci-labels.js
-var oci_labels = __nccwpck_require__(2730);
-;// CONCATENATED MODULE: ./build/src/flows/image.js
-
-
-
-
-
-
-
-class ImmutableTagError extends Error {
-    name = 'ImmutableTagError';
-}
-/**
- * Builds the image for all platforms and publishes it: under its immutable tag first, then the
- * moving tags; a version tag that exists is never overwritten and `latest` only moves to a
- * descendant of the commit it was built from.
- */
-async function publishImage(docker, registry, git, req) {
-    await checkBuildInputs(req);
-    const tags = imageTags(req.target, { sha: req.sha, tagPrefix: req.tagPrefix, floating: req.floating, released: req.released });
-    const version = req.target.kind === 'version' ? tags.immutable[0].slice(req.tagPrefix.length) : `sha-${req.sha.slice(0, 7)}`;
-    const labels = (0,oci_labels/* ociLabels */.T)({ ...req.facts, version, revision: req.sha }, req.extraLabels);
-    const outcome = { digest: null, tags: [], refs: [], platforms: req.platforms, pushed: false, existing: false, held: [...tags.held], cacheHits: 0, sizes: [] };
-    if (req.push) {
-        const existing = await existingImmutableTag(registry, req, tags.immutable[0]);
-        if (existing) {
-            req.log(`${req.image.name}:${tags.immutable[0]} already exists, built from this commit: nothing to build.`);
-            outcome.existing = true;
-            outcome.digest = existing;
-            outcome.tags.push(tags.immutable[0]);
-            await moveTags(docker, registry, git, req, existing, tags.moving, outcome);
-            return withSizes(registry, req, withRefs(req.image, outcome));
-        }
-    }
-    const scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'release-flow-build-'));
-    try {
-        const secretEnv = secretsAsEnv(req.secrets);
-        const metadataFile = (0,external_node_path_.join)(scratch, 'metadata.json');
-        const args = buildxBuildArgs({
-            image: req.image,
-            context: req.context,
-            file: req.file,
-            platforms: req.platforms,
-            buildArgs: req.buildArgs,
-            target: req.buildTarget,
-            secrets: secretEnv.secrets,
-            labels,
-            cache: req.cache,
-            provenance: req.provenance,
-            push: req.push,
-            tags: req.push ? tags.immutable : [...tags.immutable, ...tags.moving],
-            metadataFile,
-        });
-        req.log(`Building ${req.image.name} for ${req.platforms.join(', ')}`);
-        await docker.run([...args.slice(0, 2), '--progress=plain', ...args.slice(2)], {
-            env: secretEnv.env,
-            onLine: (line) => {
-                if (/\bCACHED\b/.test(line))
-                    outcome.cacheHits++;
-                req.log(line);
-            },
-        });
-        const metadata = JSON.parse(await (0,promises_.readFile)(metadataFile, 'utf8'));
-        outcome.digest = typeof metadata['containerimage.digest'] === 'string' ? metadata['containerimage.digest'] : null;
-    }
-    finally {
-        await (0,promises_.rm)(scratch, { recursive: true, force: true });
-    }
-    if (!req.push) {
-        outcome.tags.push(...tags.immutable, ...tags.moving);
-        return withRefs(req.image, outcome);
-    }
-    if (!outcome.digest)
-        throw new Error('buildx did not report the digest of the pushed image (containerimage.digest in --metadata-file)');
-    // The registry cannot refuse an overwrite, so a run that pushed the same version at the same
-    // moment from another commit is caught here, before any moving tag follows the wrong image.
-    const landed = await registry.revisionOf(req.image, tags.immutable[0]);
-    if (landed?.revision !== req.sha || landed.digest !== outcome.digest) {
-        throw new ImmutableTagError(`${req.image.name}:${tags.immutable[0]} was pushed concurrently by another run (it now points at ${landed?.digest ?? 'nothing'}, ` +
-            `built from ${landed?.revision?.slice(0, 12) ?? 'an unknown commit'}); release tags are immutable, so no moving tag was moved. Check which build should stand.`);
-    }
-    // The build pushed the immutable tag; only now may moving tags point at the same digest.
-    outcome.tags.push(...tags.immutable);
-    outcome.pushed = true;
-    req.log(`Pushed ${tags.immutable.map((t) => `${req.image.name}:${t}`).join(', ')} (${outcome.digest})`);
-    await moveTags(docker, registry, git, req, outcome.digest, tags.moving, outcome);
-    return withSizes(registry, req, withRefs(req.image, outcome));
-}
-/** Sizes are for the summary only: a registry that will not tell does not fail a published image. */
-async function withSizes(registry, req, outcome) {
-    if (!outcome.digest)
-        return outcome;
-    try {
-        outcome.sizes = await registry.platformsOf(req.image, outcome.digest);
-    }
-    catch (error) {
-        req.log(`Could not read the platform sizes: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    return outcome;
-}
-async function checkBuildInputs(req) {
-    const names = req.names ?? { context: 'context', file: 'file' };
-    const context = (0,external_node_path_.resolve)(req.context);
-    if (!(await (0,promises_.stat)(context).then((s) => s.isDirectory(), () => false))) {
-        throw new errors/* InputError */.dz(names.context, req.context, 'an existing directory to build from');
-    }
-    const file = (0,external_node_path_.resolve)(context, req.file ?? 'Dockerfile');
-    if (!(await (0,promises_.stat)(file).then((s) => s.isFile(), () => false))) {
-        throw new errors/* InputError */.dz(names.file, req.file ?? 'Dockerfile', `an existing Dockerfile (${file} does not exist)`);
-    }
-}
-/** The digest of the immutable tag when it exists from this commit; an error when from another. */
-async function existingImmutableTag(registry, req, tag) {
-    const found = await registry.revisionOf(req.image, tag);
-    if (!found)
-        return null;
-    if (found.revision === req.sha)
-        return found.digest;
-    throw new ImmutableTagError(`${req.image.name}:${tag} already exists, built from ${found.revision ? `commit ${found.revision.slice(0, 12)}` : 'an unknown commit'}, not ${req.sha.slice(0, 12)}. ` +
-        'Release tags are immutable: nothing was pushed. Release a new version instead.');
-}
-/** `latest` moves only to a descendant of what it points at; floating tags were chosen by the core rules. */
-async function moveTags(docker, registry, git, req, digest, moving, outcome) {
-    for (const tag of moving) {
-        if (tag === 'latest') {
-            const reason = await latestHeldBack(registry, git, req);
-            if (reason) {
-                req.log(`latest left where it is: ${reason}`);
-                outcome.held.push({ tag, reason });
-                continue;
-            }
-        }
-        await docker.run(imagetoolsCreateArgs(req.image, digest, tag));
-        req.log(`Moved ${req.image.name}:${tag}`);
-        outcome.tags.push(tag);
-    }
-}
-async function latestHeldBack(registry, git, req) {
-    const current = await registry.revisionOf(req.image, 'latest');
-    if (!current || current.revision === null || current.revision === req.sha)
-        return null;
-    // The label is whatever the registry says; only a commit id may reach git.
-    const known = /^[0-9a-f]{7,64}$/.test(current.revision) ? await git.resolveCommit(current.revision) : null;
-    if (known && (await git.isAncestor(current.revision, req.sha)))
-        return null;
-    return known
-        ? `it was built from ${current.revision.slice(0, 12)}, which ${req.sha.slice(0, 12)} does not contain (a newer build finished first)`
-        : `it was built from ${current.revision.slice(0, 12)}, a commit this clone does not have`;
-}
-function secretsAsEnv(secrets) {
-    const env = {};
-    const list = Object.entries(secrets).map(([id, value], index) => {
-        const name = `RELEASE_FLOW_BUILD_SECRET_${index}`;
-        env[name] = value;
-        return { id, env: name };
-    });
-    return { secrets: list, env };
-}
-function withRefs(image, outcome) {
-    outcome.refs = outcome.digest ? outcome.tags.map((tag) => `${image.name}:${tag}@${outcome.digest}`) : [];
-    return outcome;
 }
 
 

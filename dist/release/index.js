@@ -39660,6 +39660,9 @@ async function cutRelease(git, options) {
     const branch = await git.currentBranch();
     if (branch === null)
         throw new errors/* PreconditionError */.Rb('HEAD is detached: a release commit needs a branch', 'git switch main');
+    if (options.push && (await git.remoteUrl(options.remote)) === null) {
+        throw new errors/* PreconditionError */.Rb(`there is no remote "${options.remote}" to push the release to`, `git remote add ${options.remote} <url>, or release without --push`);
+    }
     if (await git.isDirty()) {
         throw new errors/* PreconditionError */.Rb('the working tree has uncommitted changes, which the release commit would not contain', 'commit them, or git stash --include-untracked');
     }

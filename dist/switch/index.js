@@ -48530,7 +48530,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3624);
 /* harmony import */ var _adapters_registry_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6952);
 /* harmony import */ var _core_compose_commands_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(260);
-/* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5438);
+/* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8327);
 /* harmony import */ var _flows_switch_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2390);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8310);
 /* harmony import */ var _deploy_inputs_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9530);
@@ -49238,52 +49238,57 @@ function createRegistryClient(options = {}) {
         }
         return lookup;
     }
-    /** One GET or HEAD of the registry API, authenticating as the registry asks; 401/403 throw. */
-    async function send(image, method, path, accept) {
-        const scope = `repository:${image.repository}:pull`;
+    /** One call of the registry API, authenticating as the registry asks; 401/403 throw. */
+    async function send(image, request) {
+        const { method, path, access = 'pull' } = request;
+        const scope = `repository:${image.repository}:${access === 'push' ? 'pull,push' : 'pull'}`;
         const key = `${image.registry} ${scope}`;
         const call = `${method} ${path}`;
         const url = registryBaseUrl(image.registry) + path;
         const headers = (authorization) => ({
-            ...(accept && { accept }),
+            ...(request.accept && { accept: request.accept }),
+            ...(request.contentType && { 'content-type': request.contentType }),
             ...(authorization && { authorization }),
         });
         const where = `registry ${image.registry}`;
-        let reply = await exchange(http, where, call, url, method, headers(authorizations.get(key)));
+        let reply = await exchange(http, where, call, url, method, headers(authorizations.get(key)), request.body);
         // A 401 with a cached token means it expired: challenge again, once.
         if (reply.status === 401) {
-            const authorization = await authenticate(image, scope, reply.headers.get('www-authenticate') ?? '');
+            const authorization = await authenticate(image, scope, reply.headers.get('www-authenticate') ?? '', access);
             authorizations.set(key, authorization);
-            reply = await exchange(http, where, call, url, method, headers(authorization));
+            reply = await exchange(http, where, call, url, method, headers(authorization), request.body);
         }
         if (reply.status === 401 || reply.status === 403) {
-            throw await notAuthorized(image, reply.status, call);
+            throw await notAuthorized(image, access, reply.status, call);
         }
         return reply;
     }
-    async function notAuthorized(image, status, call) {
+    async function notAuthorized(image, access, status, call) {
         const had = await credentialsFor(image.registry).catch(() => null);
         const login = image.registry === 'docker.io' ? 'docker login' : `docker login ${image.registry}`;
-        const why = had ? `the credentials for ${image.registry} were refused` : `no credentials for ${image.registry} were found`;
-        return fail(`not authorized to read ${image.name}: run \`${login}\` (${why})`, status, call);
+        const why = had
+            ? `the credentials for ${image.registry} were refused${access === 'push' ? ', or may not push to this repository' : ''}`
+            : `no credentials for ${image.registry} were found`;
+        const what = access === 'push' ? `push to ${image.name}` : `read ${image.name}`;
+        return fail(`not authorized to ${what}: run \`${login}\` (${why})`, status, call);
     }
     /** The Authorization header value that answers the registry's challenge. */
-    async function authenticate(image, scope, header) {
+    async function authenticate(image, scope, header, access) {
         const challenges = parseAuthChallenges(header);
         const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
         if (bearer)
-            return bearerToken(image, scope, bearer.params);
+            return bearerToken(image, scope, bearer.params, access);
         if (challenges.some((challenge) => challenge.scheme === 'basic')) {
             const credentials = await credentialsFor(image.registry);
             if (!credentials)
-                throw await notAuthorized(image, 401);
+                throw await notAuthorized(image, access, 401);
             return basic(credentials);
         }
         const offered = challenges.map((challenge) => challenge.scheme).join(', ') || 'no WWW-Authenticate challenge';
         throw fail(`registry ${image.registry} asked for authentication (${offered}); expected a Bearer or Basic challenge`, 401);
     }
     /** The token flow of the distribution spec: GET realm?service&scope, with Basic when we have credentials. */
-    async function bearerToken(image, scope, params) {
+    async function bearerToken(image, scope, params, access) {
         let realm;
         try {
             realm = new URL(params.realm ?? '');
@@ -49304,7 +49309,7 @@ function createRegistryClient(options = {}) {
         const call = `GET ${realm.pathname}`;
         const reply = await exchange(http, where, call, realm.href, 'GET', credentials ? { authorization: basic(credentials) } : {});
         if (reply.status === 401 || reply.status === 403)
-            throw await notAuthorized(image, reply.status, call);
+            throw await notAuthorized(image, access, reply.status, call);
         if (reply.status !== 200)
             throw unexpected(where, call, reply);
         const body = parseJson(reply.body);
@@ -49321,7 +49326,7 @@ function createRegistryClient(options = {}) {
         if (!(0,image_ref/* isValidTag */.r)(tag))
             throw new errors/* InputError */.dz('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
         const path = `/v2/${image.repository}/manifests/${tag}`;
-        const reply = await send(image, 'HEAD', path, manifestAccept);
+        const reply = await send(image, { method: 'HEAD', path, accept: manifestAccept });
         if (reply.status === 404)
             return null;
         if (reply.status !== 200)
@@ -49335,9 +49340,9 @@ function createRegistryClient(options = {}) {
         return { digest: manifest.digest, mediaType: manifest.mediaType };
     }
     /** GET a manifest by tag or digest; the content is checked against the digest asked or announced. */
-    async function getManifest(image, reference, expectedDigest) {
+    async function getManifest(image, reference, expectedDigest, access = 'pull') {
         const path = `/v2/${image.repository}/manifests/${reference}`;
-        const reply = await send(image, 'GET', path, manifestAccept);
+        const reply = await send(image, { method: 'GET', path, accept: manifestAccept, access });
         if (reply.status !== 200)
             throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
         const announced = reply.headers.get('docker-content-digest') ?? undefined;
@@ -49347,11 +49352,11 @@ function createRegistryClient(options = {}) {
             throw fail(`registry ${image.registry} answered GET ${path} with a body that is not a JSON manifest`, 200, `GET ${path}`);
         const body = json;
         const mediaType = (typeof body.mediaType === 'string' && body.mediaType) || contentType(reply) || (Array.isArray(body.manifests) ? mediaTypes.ociIndex : mediaTypes.ociManifest);
-        return { digest, mediaType, body };
+        return { digest, mediaType, body, bytes: reply.body };
     }
     async function getConfigBlob(image, digest) {
         const path = `/v2/${image.repository}/blobs/${digest}`;
-        const reply = await send(image, 'GET', path);
+        const reply = await send(image, { method: 'GET', path });
         if (reply.status !== 200)
             throw unexpected(`registry ${image.registry}`, `GET ${path}`, reply);
         verifiedDigest(reply.body, digest, `${image.name}@${digest}`);
@@ -49422,7 +49427,27 @@ function createRegistryClient(options = {}) {
         }
         return sizes;
     }
-    return { resolveTag, revisionOf, platformsOf };
+    async function pointTag(image, tag, digest) {
+        if (!(0,image_ref/* isValidTag */.r)(tag))
+            throw new errors/* InputError */.dz('tag', tag, 'a tag of letters, digits, _ . and - (at most 128, not starting with . or -)');
+        if (!digestPattern.test(digest))
+            throw new errors/* InputError */.dz('digest', digest, 'a digest such as sha256:<64 hex digits>');
+        // Read with the push scope too: one token serves both calls, and a registry that will not let
+        // us push says so before anything is written.
+        const manifest = await getManifest(image, digest, digest, 'push');
+        const path = `/v2/${image.repository}/manifests/${tag}`;
+        const call = `PUT ${path}`;
+        const reply = await send(image, { method: 'PUT', path, access: 'push', body: manifest.bytes, contentType: manifest.mediaType });
+        if (reply.status !== 201 && reply.status !== 200)
+            throw unexpected(`registry ${image.registry}`, call, reply);
+        // The spec does not make the header a MUST on PUT: without it, ask where the tag now points.
+        const stored = reply.headers.get('docker-content-digest') ?? (await resolveTag(image, tag))?.digest;
+        if (stored !== digest) {
+            throw fail(`registry ${image.registry} stored ${image.name}:${tag} as ${stored ?? 'nothing'} after ${call} of the bytes of ${digest}; expected it to keep that digest`, reply.status, call);
+        }
+        return { digest, mediaType: manifest.mediaType };
+    }
+    return { resolveTag, revisionOf, platformsOf, pointTag };
 }
 function annotation(body) {
     const value = body.annotations?.[revisionLabel];
@@ -49473,9 +49498,9 @@ class RetryableReply {
  * other status is returned for the caller to judge. The body is read inside the attempt, so a
  * connection cut mid-body is retried too.
  */
-function exchange(http, where, call, url, method, headers) {
+function exchange(http, where, call, url, method, headers, body) {
     return withRetries(http.policy, async (signal) => {
-        const response = await fetch(url, { method, headers, signal });
+        const response = await fetch(url, { method, headers, signal, ...(body && { body }) });
         // On HEAD, Content-Length is the manifest's size and no body follows.
         const length = method === 'HEAD' ? 0 : Number(response.headers.get('content-length') ?? 0);
         if (length > maxBodyBytes) {
@@ -49614,6 +49639,7 @@ function errorCode(error) {
 /* harmony export */   F$: () => (/* binding */ healthWaitSeconds),
 /* harmony export */   LK: () => (/* binding */ PROXY_SERVICE),
 /* harmony export */   Lf: () => (/* binding */ execArgs),
+/* harmony export */   O5: () => (/* binding */ COLOURS),
 /* harmony export */   Qx: () => (/* binding */ colourService),
 /* harmony export */   RQ: () => (/* binding */ otherColour),
 /* harmony export */   RR: () => (/* binding */ logsArgs),
@@ -49631,7 +49657,7 @@ function errorCode(error) {
 /* harmony export */   to: () => (/* binding */ setEnvLines),
 /* harmony export */   xr: () => (/* binding */ readEnvLines)
 /* harmony export */ });
-/* unused harmony exports ROLLOUT_PROFILE, CADDYFILE, COLOURS, composeBase, parseGoDuration, serviceHealthcheck */
+/* unused harmony exports ROLLOUT_PROFILE, CADDYFILE, composeBase, parseGoDuration, serviceHealthcheck */
 // Pure argv builders for the compose commands of a deploy (Kamal-style command objects: each
 // returns the argv given to `docker`, never runs it), the text of caddy/upstreams.caddy for a
 // colour order, and the health wait derived from a service's healthcheck. The deploy flow
@@ -49640,7 +49666,7 @@ const PROXY_SERVICE = 'synapse-prod';
 const DEV_SERVICE = 'synapse-dev';
 const ROLLOUT_PROFILE = 'rollout';
 const CADDYFILE = '/etc/caddy/Caddyfile';
-const COLOURS = (/* unused pure expression or super */ null && (['blue', 'green']));
+const COLOURS = ['blue', 'green'];
 function colourService(colour) {
     return `synapse-prod-${colour}`;
 }
@@ -50738,7 +50764,7 @@ function checkComposeConfig(files, outcome, env) {
 
 /***/ }),
 
-/***/ 178:
+/***/ 8637:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -50751,12 +50777,11 @@ __nccwpck_require__.d(__webpack_exports__, {
   Iy: () => (/* binding */ observeProd),
   gW: () => (/* binding */ projectPaths),
   CB: () => (/* binding */ reconciledState),
+  JW: () => (/* binding */ repairWorkspace),
   vz: () => (/* binding */ sourceOf),
   yP: () => (/* binding */ underLock),
   Zf: () => (/* binding */ writeFileAtomic)
 });
-
-// UNUSED EXPORTS: isAlive
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
@@ -50922,13 +50947,13 @@ function parseHolder(text) {
     }
     return { holder, pid, since };
 }
+/** Whether a process still runs (EPERM: it exists but belongs to another user). */
 function isAlive(pid) {
     try {
         process.kill(pid, 0);
         return true;
     }
     catch (error) {
-        // EPERM: it exists but belongs to another user.
         return errorCode(error) === 'EPERM';
     }
 }
@@ -50955,7 +50980,111 @@ var state_file = __nccwpck_require__(6358);
 var compose_commands = __nccwpck_require__(260);
 // EXTERNAL MODULE: ./build/src/core/deploy-state.js
 var deploy_state = __nccwpck_require__(7134);
+;// CONCATENATED MODULE: ./build/src/core/workspace-repair.js
+// What the deploy's workspace files should say, decided from the host rather than from the files.
+//
+// On a self-hosted runner every job's checkout may reset the workspace: compose/.env (the pinned
+// image references the deploy writes) can be gone, and compose/caddy/upstreams.caddy (tracked in
+// git, blue first) says blue takes the traffic whichever colour really does. What survives is the
+// state file beside the data directory and the containers themselves, so the live prod colour is
+// read from those (`liveColour`), and the image variables are restored from them (`envRepairs`).
+// Pure: the flows observe the host (src/flows/compose-project.ts) and write the files.
+const COLOURS = ['blue', 'green'];
+const other = (c) => (c === 'blue' ? 'green' : 'blue');
+const RANK = { healthy: 2, running: 1, down: 0 };
+/**
+ * Which prod colour is live, from the state record and the containers; upstreams.caddy only breaks
+ * ties the record cannot (both colours up and neither holds the recorded release), and tells
+ * whether an interrupted deploy had switched. Among the colours in the best condition found
+ * (healthy before merely running; a colour that is down never counts):
+ *   1. an interrupted deploy's colour, when it runs that deploy's digest and upstreams.caddy lists it first;
+ *   2. the active record's colour, unless it runs another digest while the other colour runs the recorded one;
+ *   3. the colour that runs the active record's digest;
+ *   4. the only colour up, or the one upstreams.caddy lists first (blue without it);
+ *   nothing running: none.
+ */
+function liveColour(input) {
+    const seen = (c) => input.colours.find((s) => s.colour === c) ?? { colour: c, condition: 'down', digest: null, detail: 'absent' };
+    const best = Math.max(...COLOURS.map((c) => RANK[seen(c).condition]));
+    const candidates = best === 0 ? [] : COLOURS.filter((c) => RANK[seen(c).condition] === best);
+    const level = best === 2 ? 'healthy' : 'running, not healthy';
+    const runs = (c, digest) => seen(c).digest === digest;
+    const { active, interrupted, upstreams } = input;
+    const decide = () => {
+        if (candidates.length === 0) {
+            return { live: undefined, because: 'no prod colour is running', ...(active?.colour ? { conflict: `the state records ${active.version} on ${active.colour}, but ${active.colour} is ${seen(active.colour).detail}` } : {}) };
+        }
+        const i = interrupted;
+        if (i?.colour && candidates.includes(i.colour) && runs(i.colour, i.digest) && upstreams?.[0] === i.colour) {
+            return { live: i.colour, because: `the interrupted deploy of ${i.version} had switched to it; it runs there, ${level}` };
+        }
+        if (active) {
+            const c = active.colour;
+            if (c && candidates.includes(c)) {
+                const movedTo = candidates.find((o) => o !== c && runs(o, active.digest));
+                if (movedTo === undefined || runs(c, active.digest) || seen(c).digest === null) {
+                    const mismatch = seen(c).digest !== null && !runs(c, active.digest);
+                    return {
+                        live: c,
+                        because: `the state's active release ${active.version} is recorded there, ${level}`,
+                        ...(mismatch ? { conflict: `the state records ${active.version} (${active.digest}) on ${c}, but ${c} runs ${seen(c).digest}` } : {}),
+                    };
+                }
+                return { live: movedTo, because: `it runs the state's active release ${active.version}, ${level}`, conflict: `the state records ${active.version} on ${c}, but ${movedTo} runs it` };
+            }
+            const holder = candidates.find((o) => runs(o, active.digest));
+            if (holder) {
+                return {
+                    live: holder,
+                    because: `it runs the state's active release ${active.version}, ${level}`,
+                    ...(c && c !== holder ? { conflict: `the state records ${active.version} on ${c}, but ${c} is ${seen(c).detail} and ${holder} runs it` } : {}),
+                };
+            }
+        }
+        const fallback = candidates.length === 1 ? candidates[0] : upstreams?.[0] && candidates.includes(upstreams[0]) ? upstreams[0] : 'blue';
+        const why = candidates.length === 1 ? `the only colour ${level}` : `both colours are ${level} and neither holds the recorded release: the one upstreams.caddy lists first`;
+        if (!active)
+            return { live: fallback, because: `${why} (the state records no active release)` };
+        const recorded = active.colour ? `${active.version} on ${active.colour}` : active.version;
+        const found = active.colour && !candidates.includes(active.colour) ? `${active.colour} is ${seen(active.colour).detail}` : `no colour runs ${active.digest}`;
+        return { live: fallback, because: why, conflict: `the state records ${recorded}, but ${found}; ${fallback} is ${seen(fallback).detail}` };
+    };
+    const d = decide();
+    const fileOrder = upstreams?.length === 2 && upstreams[0] !== upstreams[1] ? [upstreams[0], upstreams[1]] : undefined;
+    if (d.live === undefined)
+        return { ...d, order: fileOrder ?? ['blue', 'green'], upstreamsWrong: false };
+    return { ...d, order: [d.live, other(d.live)], upstreamsWrong: fileOrder?.[0] !== d.live };
+}
+/**
+ * The image variables an env file must get back: the first source per variable wins (list the
+ * containers before the state file). A value that is present and agrees is never rewritten, and
+ * nothing but these image references is ever written (no secret lives in them).
+ */
+function envRepairs(current, sources) {
+    const values = {};
+    const notes = [];
+    const done = new Set();
+    for (const s of sources) {
+        if (done.has(s.variable) || s.ref === '')
+            continue;
+        done.add(s.variable);
+        const now = current[s.variable];
+        if (now === s.ref)
+            continue;
+        if (now === undefined || now === '') {
+            values[s.variable] = s.ref;
+            notes.push(`${s.variable} from ${s.from}`);
+        }
+        else if (s.container) {
+            values[s.variable] = s.ref;
+            notes.push(`${s.variable} (was ${now}; ${s.from} runs ${s.ref})`);
+        }
+    }
+    return { values, notes };
+}
+
 ;// CONCATENATED MODULE: ./build/src/flows/compose-project.js
+
 
 
 
@@ -50973,7 +51102,9 @@ function sourceOf(model, service, target) {
 async function projectPaths(docker, options, env = 'prod') {
     const composeFile = (0,external_node_path_.resolve)(options.composeFile);
     const envFile = (0,external_node_path_.resolve)(options.envFile ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), '.env'));
-    const target = { file: composeFile, project: options.project, envFile };
+    // compose refuses a missing --env-file; /dev/null is "no variables" without reading another file.
+    const envFileFound = await (0,promises_.access)(envFile).then(() => true, () => false);
+    const target = { file: composeFile, project: options.project, envFile: envFileFound ? envFile : NO_ENV_FILE };
     const model = JSON.parse((await docker.run((0,compose_commands/* configJsonArgs */.UP)(target))).stdout);
     const dataService = env === 'prod' ? (0,compose_commands/* colourService */.Qx)('blue') : compose_commands/* DEV_SERVICE */.i;
     const dataDir = (0,external_node_path_.resolve)(options.dataDir ?? sourceOf(model, dataService, '/app/data') ?? '/opt/synapse/data');
@@ -50982,6 +51113,7 @@ async function projectPaths(docker, options, env = 'prod') {
         target,
         composeFile,
         envFile,
+        envFileFound,
         dataDir,
         stateFile: (0,state_file/* stateFilePath */.n0)(dataDir),
         lockPath: (0,external_node_path_.join)((0,external_node_path_.dirname)(dataDir), 'release-flow-deploy.lock'),
@@ -50989,6 +51121,7 @@ async function projectPaths(docker, options, env = 'prod') {
         model,
     };
 }
+const NO_ENV_FILE = '/dev/null';
 /** The URL an environment answers on, from its published port (the proxy for prod). */
 function environmentUrl(model, env) {
     const port = model.services?.[env === 'prod' ? compose_commands/* PROXY_SERVICE */.LK : compose_commands/* DEV_SERVICE */.i]?.ports?.[0];
@@ -51007,13 +51140,91 @@ async function listServices(docker, target, services = []) {
 }
 async function observeProd(docker, paths) {
     const ps = await listServices(docker, paths.target);
-    const running = (service) => ps.find((p) => p.Service === service && p.State === 'running');
+    const state = await (0,state_file/* readStateFile */.qy)(paths.stateFile);
     const envVars = (0,compose_commands/* readEnvLines */.xr)(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''));
-    const order = (0,compose_commands/* parseUpstreams */.iR)(await (0,promises_.readFile)(paths.upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
-    const proxyUp = running(compose_commands/* PROXY_SERVICE */.LK) !== undefined;
-    const servingColour = proxyUp && order[0] && running((0,compose_commands/* colourService */.Qx)(order[0])) ? order[0] : undefined;
-    const servingDigest = servingColour === undefined ? null : ((0,compose_commands/* digestOf */.ol)(envVars[(0,compose_commands/* colourImageVariable */.sy)(servingColour)]) ?? null);
-    return { order, proxyUp, ps, envVars, servingColour, servingDigest };
+    const upstreamsOrder = (0,compose_commands/* parseUpstreams */.iR)(await (0,promises_.readFile)(paths.upstreamsFile, 'utf8').catch(() => ''));
+    const colours = { blue: colourSeen(ps, 'blue'), green: colourSeen(ps, 'green') };
+    const prod = state.environments.prod;
+    const stale = prod.deploying !== null && !isAlive(prod.deploying.pid) ? prod.deploying : null;
+    const live = liveColour({ active: prod.active, interrupted: stale, colours: Object.values(colours), upstreams: upstreamsOrder });
+    const proxyUp = ps.some((p) => p.Service === compose_commands/* PROXY_SERVICE */.LK && p.State === 'running');
+    const servingColour = proxyUp ? live.live : undefined;
+    // The container's own reference first; an unpinned one falls back to .env, then to the record that placed it there.
+    const servingDigest = servingColour === undefined
+        ? null
+        : (colours[servingColour].digest ?? (0,compose_commands/* digestOf */.ol)(envVars[(0,compose_commands/* colourImageVariable */.sy)(servingColour)]) ?? (prod.active?.colour === servingColour ? prod.active.digest : null));
+    return { order: live.order, upstreamsOrder, live, colours, proxyUp, ps, envVars, state, servingColour, servingDigest };
+}
+function colourSeen(ps, colour) {
+    const e = ps.find((p) => p.Service === (0,compose_commands/* colourService */.Qx)(colour));
+    if (!e)
+        return { colour, condition: 'down', digest: null, detail: 'absent' };
+    const running = e.State === 'running';
+    return {
+        colour,
+        condition: isUp(e) ? 'healthy' : running ? 'running' : 'down',
+        digest: (0,compose_commands/* digestOf */.ol)(e.Image) ?? null,
+        detail: running ? e.Health || 'running' : e.State || 'stopped',
+    };
+}
+/**
+ * Makes the workspace files say what the host does, before anything changes (under the deploy
+ * lock): upstreams.caddy is rewritten with the live colour first (and Caddy reloaded, so that it
+ * routes there even if it had loaded the reset file), and the image variables missing from the
+ * env file are restored from the containers and the state file. Logs one line when it repairs
+ * something, one when the state disagrees with the containers. Returns whether it wrote the env
+ * file, after which `paths` must be read again (its compose target pointed at /dev/null).
+ */
+async function repairWorkspace(docker, paths, seen, options) {
+    const { live } = seen;
+    if (live.conflict)
+        options.log(`prod: ${live.conflict}; ${live.live ?? 'no colour'} is taken as live (${live.because})`);
+    const repaired = [];
+    const upstreamsWrong = live.live !== undefined && live.upstreamsWrong;
+    if (upstreamsWrong) {
+        const said = seen.upstreamsOrder ? `listed ${seen.upstreamsOrder[0]} first` : 'named no colour';
+        const reload = seen.proxyUp ? ` and ${options.write ? 'reloaded' : 'reload'} Caddy` : '';
+        repaired.push(`${paths.upstreamsFile} ${said}, but ${live.live} is live (${live.because}): ${options.write ? 'rewrote' : 'would rewrite'} it ${live.live} first${reload}`);
+    }
+    const env = envRepairs(seen.envVars, imageSources(seen, options.imageName));
+    const createEnv = !paths.envFileFound;
+    if (env.notes.length > 0 || createEnv) {
+        const what = env.notes.length > 0 ? `${options.write ? 'restored' : 'would restore'} ${env.notes.join(', ')}` : `${options.write ? 'created it' : 'would create it'}`;
+        repaired.push(`${paths.envFile}${createEnv ? ' was missing' : ''}: ${what}`);
+    }
+    if (repaired.length === 0)
+        return { envFileWritten: false };
+    options.log(`workspace ${options.write ? 'repaired' : 'out of date'}: ${repaired.join('; ')}`);
+    if (!options.write)
+        return { envFileWritten: false };
+    if (upstreamsWrong) {
+        await writeFileAtomic(paths.upstreamsFile, (0,compose_commands/* upstreamsText */.i5)(live.order));
+        if (seen.proxyUp)
+            await docker.run((0,compose_commands/* caddyReloadArgs */.Cu)(paths.target));
+    }
+    if (env.notes.length > 0 || createEnv) {
+        await writeFileAtomic(paths.envFile, (0,compose_commands/* setEnvLines */.to)(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''), env.values));
+        return { envFileWritten: true };
+    }
+    return { envFileWritten: false };
+}
+/** Each image variable's reference from its container (prod colours and dev), then the prod releases the state file places on a colour. */
+function imageSources(seen, imageName) {
+    const sources = [];
+    const services = [...compose_commands/* COLOURS */.O5.map((c) => [(0,compose_commands/* colourService */.Qx)(c), (0,compose_commands/* colourImageVariable */.sy)(c)]), [compose_commands/* DEV_SERVICE */.i, 'SYNAPSE_DEV_IMAGE']];
+    for (const [service, variable] of services) {
+        const ref = seen.ps.find((p) => p.Service === service)?.Image ?? '';
+        // A bare image id (sha256:…) is what the engine shows once the reference is gone: not one to write.
+        if (ref !== '' && !ref.startsWith('sha256:'))
+            sources.push({ variable, ref, from: service, container: true });
+    }
+    const repository = imageName ?? compose_commands/* COLOURS */.O5.map((c) => seen.ps.find((p) => p.Service === (0,compose_commands/* colourService */.Qx)(c))?.Image ?? '').find((ref) => (0,compose_commands/* digestOf */.ol)(ref))?.replace(/@sha256:[0-9a-f]{64}$/, '');
+    const prod = seen.state.environments.prod;
+    for (const release of [prod.active, prod.previous]) {
+        if (repository && release?.colour)
+            sources.push({ variable: (0,compose_commands/* colourImageVariable */.sy)(release.colour), ref: `${repository}@${release.digest}`, from: 'the state file', container: false });
+    }
+    return sources;
 }
 /**
  * Reads the state and makes it agree with what serves `env`, first thing under the lock, so a
@@ -51022,7 +51233,7 @@ async function observeProd(docker, paths) {
 async function reconciledState(paths, env, seen, options) {
     const state = await (0,state_file/* readStateFile */.qy)(paths.stateFile);
     const deployingPid = state.environments[env].deploying?.pid;
-    const deployingPidAlive = deployingPid !== undefined && compose_project_isAlive(deployingPid);
+    const deployingPidAlive = deployingPid !== undefined && isAlive(deployingPid);
     const observed = env === 'prod'
         ? { servingDigest: seen.servingDigest, deployingPidAlive, ...(seen.servingColour ? { servingColour: seen.servingColour } : {}) }
         : // dev runs a tag, not a digest: what runs is what the record says ran, if it runs at all.
@@ -51039,16 +51250,6 @@ async function writeFileAtomic(path, text) {
     const temp = `${path}.${process.pid}.new`;
     await (0,promises_.writeFile)(temp, text);
     await (0,promises_.rename)(temp, path);
-}
-/** Whether the process that recorded a deploy still runs (EPERM: it runs as another user). */
-function compose_project_isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
 }
 const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
 /** The host's deploy lock for a change to this project; `holder` says who waits, in the other's message. */
@@ -51073,7 +51274,7 @@ function underLock(docker, lock) {
 
 /***/ }),
 
-/***/ 5438:
+/***/ 8327:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -51504,11 +51705,37 @@ var deploy_state = __nccwpck_require__(7134);
 var image_ref = __nccwpck_require__(7515);
 // EXTERNAL MODULE: ./build/src/adapters/docker.js
 var adapters_docker = __nccwpck_require__(920);
-// EXTERNAL MODULE: ./build/src/flows/compose-project.js + 1 modules
-var compose_project = __nccwpck_require__(178);
+;// CONCATENATED MODULE: ./build/src/core/terminal-text.js
+// Text a terminal program wrote, made fit for a log, an error message or a job summary: compose
+// (2.26) writes cursor and erase sequences such as `ESC[2K` even with --no-color, and a container's
+// log may hold colours. Pure; no I/O.
+// OSC, DCS, SOS, PM and APC strings, up to BEL or ST; an unterminated one only to the end of its line.
+const STRING_SEQUENCE = /(?:\x1b[\]P^_X]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?/g;
+const CSI_SEQUENCE = /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]/g;
+const ESC_SEQUENCE = /\x1b[ -/]*[0-~]/g;
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
+/**
+ * Removes ANSI escape sequences (CSI such as colours, erase line and cursor moves; OSC such as
+ * titles and links; other ESC sequences) and control characters. Keeps newlines and tabs; a
+ * carriage return ends a line (CRLF becomes LF, a lone CR a newline, so overwritten progress
+ * lines stay readable, one a line).
+ */
+function stripTerminalControls(text) {
+    return text
+        .replace(STRING_SEQUENCE, '')
+        .replace(CSI_SEQUENCE, '')
+        .replace(ESC_SEQUENCE, '')
+        .replace(/\r\n?/g, '\n')
+        .replace(CONTROL, '');
+}
+
+// EXTERNAL MODULE: ./build/src/flows/compose-project.js + 2 modules
+var compose_project = __nccwpck_require__(8637);
 ;// CONCATENATED MODULE: ./build/src/flows/deploy-health.js
 // Whether a newly started colour is healthy: before traffic moves to it, and while it is watched
-// after the switch. And, when it is not, what its health probes and log said, secrets redacted.
+// after the switch. And, when it is not, what its health probes and log said, secrets redacted and
+// terminal control sequences removed.
+
 
 
 
@@ -51526,7 +51753,9 @@ async function startHealthy(docker, target, service, waitTimeoutSeconds) {
         return undefined;
     }
     catch (error) {
-        return error instanceof adapters_docker/* DockerError */.B ? `compose: ${lastLine(error.stderr) || `exit ${error.exitCode}`}` : String(error);
+        if (error instanceof adapters_docker/* DockerError */.B)
+            return `compose: ${lastLine(stripTerminalControls(error.stderr)) || `exit ${error.exitCode}`}`;
+        return error instanceof Error ? error.message : String(error);
     }
 }
 /**
@@ -51564,8 +51793,8 @@ async function healthTail(docker, target, service, model) {
             return '';
         const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
         const health = JSON.parse(stdout);
-        const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${l.Output.trim().split('\n').slice(-3).join(' | ')}`);
-        const logs = await docker.run((0,compose_commands/* logsArgs */.RR)(target, service)).then((r) => r.stdout.trim(), () => '');
+        const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${stripTerminalControls(l.Output).trim().split('\n').slice(-3).join(' | ')}`);
+        const logs = await docker.run((0,compose_commands/* logsArgs */.RR)(target, service)).then((r) => stripTerminalControls(r.stdout).trim(), () => '');
         return (0,compose_commands/* redactSecrets */.fp)([`  status: ${health?.Status ?? 'unknown'}`, ...lines, ...(logs ? ['  container log:', ...logs.split('\n').map((l) => `    ${l}`)] : [])].join('\n'), await secretValues(model));
     }
     catch {
@@ -52348,7 +52577,9 @@ function configJson(config) {
 async function deploy_preflight_preflight(deps, paths, input) {
     const { env } = input;
     const pinned = `${input.image.name}@${input.digest}`;
-    const outcome = await deps.probes.composeConfig({ files: [paths.composeFile], projectName: paths.target.project, envFiles: [paths.envFile], profiles: ['rollout'] }, { env: { [input.variable]: input.value } });
+    const outcome = await deps.probes.composeConfig(
+    // The target's env file: /dev/null while the workspace has none (a dry run after a checkout cleaned it).
+    { files: [paths.composeFile], projectName: paths.target.project, envFiles: paths.target.envFile ? [paths.target.envFile] : [], profiles: ['rollout'] }, { env: { [input.variable]: input.value } });
     const engine = await deps.probes.engineInfo();
     const host = (0,preflight/* hostPlatform */.ol)(engine.architecture);
     return [
@@ -52442,6 +52673,9 @@ function firstLine(error) {
 //   resolve   the version's digest first: a version that does not exist changes nothing;
 //   lock      one deploy per host; the state is read and reconciled under it, so a deploy killed
 //             earlier is recorded as interrupted before this one builds on the record;
+//   repair    the workspace (a runner's checkout resets it): upstreams.caddy and the image variables
+//             of .env are made to say what the state file and the containers say runs, so the
+//             new release never goes into the colour that serves;
 //   pre-flight on the configuration as it will run, while nothing has changed yet;
 //   backup    of the data (prod), before anything can touch it;
 //   record    the deploy as in progress, so a crash from here on is found by the next run;
@@ -52508,8 +52742,11 @@ function normalizeVersion(version, env) {
 async function deployLocked(deps, run, release) {
     const { env, options, log } = run;
     // Read again under the lock: the deploy that held it may have changed the configuration.
-    const paths = await (0,compose_project/* projectPaths */.gW)(deps.docker, options, env);
+    let paths = await (0,compose_project/* projectPaths */.gW)(deps.docker, options, env);
     const seen = await (0,compose_project/* observeProd */.Iy)(deps.docker, paths);
+    const repaired = await (0,compose_project/* repairWorkspace */.JW)(deps.docker, paths, seen, { log, write: !options.dryRun, imageName: release.image.name });
+    if (repaired.envFileWritten)
+        paths = await (0,compose_project/* projectPaths */.gW)(deps.docker, options, env);
     const state = await (0,compose_project/* reconciledState */.CB)(paths, env, seen, { at: run.now().toISOString(), log, write: !options.dryRun });
     const rollout = planRollout(paths, seen, run, release);
     const checks = await deploy_preflight_preflight(deps, paths, {
@@ -52573,7 +52810,9 @@ async function carryOut(step, reconciled, planned) {
 }
 function planRollout(paths, seen, { env, options }, release) {
     const firstDeploy = env === 'prod' && !seen.proxyUp;
-    const colour = env === 'prod' ? (firstDeploy ? 'blue' : (0,compose_commands/* otherColour */.RQ)(seen.order[0] ?? 'blue')) : undefined;
+    // Never the live colour (from the state and the containers, not upstreams.caddy); blue when none runs.
+    const live = seen.live.live;
+    const colour = env === 'prod' ? (live ? (0,compose_commands/* otherColour */.RQ)(live) : 'blue') : undefined;
     const service = colour ? (0,compose_commands/* colourService */.Qx)(colour) : compose_commands/* DEV_SERVICE */.i;
     const variable = colour ? (0,compose_commands/* colourImageVariable */.sy)(colour) : 'SYNAPSE_DEV_IMAGE';
     const watchSeconds = options.watchSeconds ?? DEFAULT_WATCH_SECONDS;
@@ -52659,17 +52898,18 @@ async function watchNewColour(step, record, result) {
     const failure = await watch(docker, paths.target, service, paths.model, watchSeconds);
     if (failure === undefined)
         return;
-    const tail = await healthTail(docker, paths.target, service, paths.model);
     log(`${service} failed during the watch (${failure}); switching back to ${(0,compose_commands/* otherColour */.RQ)(colour)}`);
     await (0,compose_project/* writeFileAtomic */.Zf)(paths.upstreamsFile, (0,compose_commands/* upstreamsText */.i5)([(0,compose_commands/* otherColour */.RQ)(colour), colour]));
     if (!firstDeploy)
         await docker.run((0,compose_commands/* caddyReloadArgs */.Cu)(paths.target));
+    // Traffic first: the failed colour's log is collected once nothing is sent to it, before it stops.
+    const tail = await healthTail(docker, paths.target, service, paths.model);
     await stopFailed(step);
     await rollBack(record, result, `${service} failed during the ${watchSeconds} s watch: ${failure}${tailText(tail)}`);
 }
 /** Best effort: traffic is already away from the failed colour, and the rollback must still be recorded. */
 async function stopFailed({ docker, paths, rollout: { service }, run: { log } }) {
-    await docker.run((0,compose_commands/* stopArgs */.Ez)(paths.target, service, 5)).catch((e) => log(`stopping ${service} failed: ${String(e)}`));
+    await docker.run((0,compose_commands/* stopArgs */.Ez)(paths.target, service, 5)).catch((e) => log(`stopping ${service} failed: ${e instanceof Error ? e.message : String(e)}`));
 }
 async function rollBack(record, result, reason) {
     await record.close('rolled-back', deploy_firstLine(reason));
@@ -52706,29 +52946,19 @@ var deploy_state = __nccwpck_require__(7134);
 var compose_commands = __nccwpck_require__(260);
 // EXTERNAL MODULE: ./build/src/core/errors.js
 var errors = __nccwpck_require__(3026);
-// EXTERNAL MODULE: ./build/src/adapters/state-file.js
-var state_file = __nccwpck_require__(6358);
-// EXTERNAL MODULE: ./build/src/flows/deploy.js + 12 modules
-var deploy = __nccwpck_require__(5438);
-// EXTERNAL MODULE: ./build/src/flows/compose-project.js + 1 modules
-var compose_project = __nccwpck_require__(178);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./build/src/flows/deploy.js + 13 modules
+var deploy = __nccwpck_require__(8327);
+// EXTERNAL MODULE: ./build/src/flows/compose-project.js + 2 modules
+var compose_project = __nccwpck_require__(8637);
 ;// CONCATENATED MODULE: ./build/src/flows/status.js
-// `release-flow status`: the state file read beside the data directory, and what compose says runs.
-
-
 
 
 async function deployStatus(docker, options) {
-    const composeFile = (0,external_node_path_.resolve)(options.composeFile);
-    const target = { file: composeFile, project: options.project, envFile: options.envFile ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), '.env') };
-    const model = JSON.parse((await docker.run((0,compose_commands/* configJsonArgs */.UP)(target))).stdout);
-    const source = (service, path) => model.services?.[service]?.volumes?.find((v) => v.target === path)?.source;
-    const dataDir = (0,external_node_path_.resolve)(options.dataDir ?? source((0,compose_commands/* colourService */.Qx)('blue'), '/app/data') ?? '/opt/synapse/data');
-    const stateFile = (0,state_file/* stateFilePath */.n0)(dataDir);
-    const state = await (0,state_file/* readStateFile */.qy)(stateFile);
-    const ps = (0,compose_commands/* parsePs */.tQ)((await docker.run((0,compose_commands/* psArgs */.de)(target))).stdout);
+    const paths = await (0,compose_project/* projectPaths */.gW)(docker, options);
+    // Which colour is live from the state file and the containers: a checkout on the runner resets
+    // upstreams.caddy to blue first and may delete .env, so neither file is read for it.
+    const seen = await (0,compose_project/* observeProd */.Iy)(docker, paths);
+    const { state, ps } = seen;
     const health = (service) => {
         const e = ps.find((p) => p.Service === service);
         if (!e)
@@ -52737,14 +52967,12 @@ async function deployStatus(docker, options) {
     };
     const dev = state.environments.dev;
     const prod = state.environments.prod;
-    const proxyDir = source(compose_commands/* PROXY_SERVICE */.LK, '/etc/caddy') ?? (0,external_node_path_.join)((0,external_node_path_.dirname)(composeFile), 'caddy');
-    const order = (0,compose_commands/* parseUpstreams */.iR)(await (0,promises_.readFile)((0,external_node_path_.join)(proxyDir, 'upstreams.caddy'), 'utf8').catch(() => '')) ?? ['blue', 'green'];
-    const [live = 'blue', standby = 'green'] = order;
+    const [live, standby] = seen.order;
     const versionOf = (c) => (prod.active?.colour === c ? prod.active.version : prod.previous?.colour === c ? prod.previous.version : null);
     const proxy = health(compose_commands/* PROXY_SERVICE */.LK);
     const liveHealth = health((0,compose_commands/* colourService */.Qx)(live));
     return {
-        stateFile,
+        stateFile: paths.stateFile,
         environments: [
             { env: 'dev', version: dev.active?.version ?? null, digest: dev.active?.digest ?? null, ...health(compose_commands/* DEV_SERVICE */.i) },
             {
@@ -52759,6 +52987,19 @@ async function deployStatus(docker, options) {
         ],
     };
 }
+/** The text `release-flow status` prints: the state file, then a line per environment. */
+function statusText(report) {
+    const line = (s) => `${s.env.padEnd(5)} ${(s.version ?? '-').padEnd(10)} ${s.health.padEnd(10)} ${s.colour ? `colour ${s.colour} ` : ''}${s.uptime ? `${uptimeText(s.uptime)} ` : ''}${s.digest ?? ''}`.trimEnd();
+    return [`state: ${report.stateFile}`, ...report.environments.map(line)].join('\n') + '\n';
+}
+/** compose's Status text, `Up 29 seconds (healthy)`, as `up 29 seconds, healthy`; any other text as it is. */
+function uptimeText(status) {
+    const m = /^up\s+(.+?)(?:\s+\((.+)\))?$/i.exec(status.trim());
+    if (!m)
+        return status.trim();
+    const [, duration = '', note] = m;
+    return `up ${duration.charAt(0).toLowerCase()}${duration.slice(1)}${note ? `, ${note}` : ''}`;
+}
 
 ;// CONCATENATED MODULE: ./build/src/flows/switch.js
 // `release-flow switch dev|prod` (scripts/switch_env.sh): makes an environment the active one.
@@ -52768,7 +53009,6 @@ async function deployStatus(docker, options) {
 // then SYNAPSE_ACTIVE_ENV=<env> is recorded in the compose variables file, every other line kept.
 // Each environment's configuration comes with it: compose gives each service its own
 // SYNAPSE_CONFIG_PATH (configs/synapse_<env>.json), so nobody edits a port or a config by hand.
-
 
 
 
@@ -52812,17 +53052,8 @@ async function switchEnvironment(deps, options) {
         deployed = await run(options.version);
     }
     else if (env === 'prod') {
-        const state = await (0,state_file/* readStateFile */.qy)(paths.stateFile);
-        const recorded = state.environments.prod.active ?? state.environments.prod.previous;
-        const seen = await (0,compose_project/* observeProd */.Iy)(deps.docker, paths);
-        const serving = seen.servingColour !== undefined && (0,compose_project/* isUp */.ie)(seen.ps.find((p) => p.Service === (0,compose_commands/* colourService */.Qx)(seen.servingColour)));
-        if (recorded === null) {
-            throw new errors/* PreconditionError */.Rb('prod has no recorded release to bring up', 'name one: release-flow switch prod --version vX.Y.Z');
-        }
-        if (serving && seen.servingDigest === recorded.digest) {
-            log(`prod already serves ${recorded.version} from ${seen.servingColour}`);
-        }
-        else {
+        const recorded = await prodAlreadyServing(deps, options, paths, log);
+        if (recorded !== undefined) {
             log(`bringing prod up at its recorded release ${recorded.version} (${recorded.digest})`);
             deployed = await run(recorded.version, recorded.digest);
         }
@@ -52846,6 +53077,30 @@ async function switchEnvironment(deps, options) {
         ...(deployed ? { deploy: deployed } : {}),
         status,
     };
+}
+/**
+ * Under the deploy lock: repairs the workspace (a checkout on the runner may have reset it) and
+ * tells whether prod serves its recorded release already. Returns the release to deploy when not.
+ */
+async function prodAlreadyServing(deps, options, paths, log) {
+    const lock = await (0,compose_project/* lockProject */.RT)(paths, 'switch prod', options.lockTimeoutMs, log);
+    try {
+        const seen = await (0,compose_project/* observeProd */.Iy)(deps.docker, paths);
+        await (0,compose_project/* repairWorkspace */.JW)((0,compose_project/* underLock */.yP)(deps.docker, lock), paths, seen, { log, write: true, imageName: options.image });
+        const prod = seen.state.environments.prod;
+        const recorded = prod.active ?? prod.previous;
+        if (recorded === null) {
+            throw new errors/* PreconditionError */.Rb('prod has no recorded release to bring up', 'name one: release-flow switch prod --version vX.Y.Z');
+        }
+        const serving = seen.servingColour !== undefined && (0,compose_project/* isUp */.ie)(seen.ps.find((p) => p.Service === (0,compose_commands/* colourService */.Qx)(seen.servingColour)));
+        if (!serving || seen.servingDigest !== recorded.digest)
+            return recorded;
+        log(`prod already serves ${recorded.version} from ${seen.servingColour}`);
+        return undefined;
+    }
+    finally {
+        await lock.release();
+    }
 }
 /** The status lines a switch prints: what is active, and where each environment runs. */
 function switchSummary(r) {

@@ -198,12 +198,12 @@ function parseHolder(text: string): HolderRecord {
   return { holder, pid, since };
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process still runs (EPERM: it exists but belongs to another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    // EPERM: it exists but belongs to another user.
     return errorCode(error) === 'EPERM';
   }
 }

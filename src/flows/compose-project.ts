@@ -1,11 +1,13 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Docker } from '../adapters/docker.js';
-import { acquireDeployLock, type DeployLock } from '../adapters/deploy-lock.js';
+import { acquireDeployLock, isAlive, type DeployLock } from '../adapters/deploy-lock.js';
 import { readStateFile, stateFilePath, writeStateFile } from '../adapters/state-file.js';
 import {
+  caddyReloadArgs,
   colourImageVariable,
   colourService,
+  COLOURS,
   configJsonArgs,
   DEV_SERVICE,
   digestOf,
@@ -14,11 +16,14 @@ import {
   PROXY_SERVICE,
   psArgs,
   readEnvLines,
+  setEnvLines,
+  upstreamsText,
   type ComposeTarget,
   type HealthcheckModel,
   type PsEntry,
 } from '../core/compose-commands.js';
 import { reconcile, type Colour, type DeployState, type Environment, type Observed } from '../core/deploy-state.js';
+import { envRepairs, liveColour, type ColourSeen, type ImageSource, type LiveDecision } from '../core/workspace-repair.js';
 
 // What the deploy, rollback and switch flows all need of a compose project: where it keeps things,
 // what runs in it now, and the small steps they all take on it.
@@ -47,9 +52,15 @@ export interface ProjectOptions {
 
 /** Where a compose project keeps things, resolved as every flow resolves them. */
 export interface ProjectPaths {
+  /** The compose target; its env file is /dev/null while `envFile` does not exist (see `envFileFound`). */
   target: ComposeTarget;
   composeFile: string;
   envFile: string;
+  /**
+   * False when the variables file is missing (a checkout on the runner cleaned the workspace):
+   * compose then runs with its defaults and the environment, and the deploy writes the file again.
+   */
+  envFileFound: boolean;
   dataDir: string;
   stateFile: string;
   lockPath: string;
@@ -69,7 +80,9 @@ export function sourceOf(model: ComposeModel, service: string, target: string): 
 export async function projectPaths(docker: Docker, options: ProjectOptions, env: Environment = 'prod'): Promise<ProjectPaths> {
   const composeFile = resolve(options.composeFile);
   const envFile = resolve(options.envFile ?? join(dirname(composeFile), '.env'));
-  const target: ComposeTarget = { file: composeFile, project: options.project, envFile };
+  // compose refuses a missing --env-file; /dev/null is "no variables" without reading another file.
+  const envFileFound = await access(envFile).then(() => true, () => false);
+  const target: ComposeTarget = { file: composeFile, project: options.project, envFile: envFileFound ? envFile : NO_ENV_FILE };
   const model = JSON.parse((await docker.run(configJsonArgs(target))).stdout) as ComposeModel;
   const dataService = env === 'prod' ? colourService('blue') : DEV_SERVICE;
   const dataDir = resolve(options.dataDir ?? sourceOf(model, dataService, '/app/data') ?? '/opt/synapse/data');
@@ -78,6 +91,7 @@ export async function projectPaths(docker: Docker, options: ProjectOptions, env:
     target,
     composeFile,
     envFile,
+    envFileFound,
     dataDir,
     stateFile: stateFilePath(dataDir),
     lockPath: join(dirname(dataDir), 'release-flow-deploy.lock'),
@@ -85,6 +99,8 @@ export async function projectPaths(docker: Docker, options: ProjectOptions, env:
     model,
   };
 }
+
+const NO_ENV_FILE = '/dev/null';
 
 /** The URL an environment answers on, from its published port (the proxy for prod). */
 export function environmentUrl(model: ComposeModel, env: Environment): string | undefined {
@@ -104,25 +120,119 @@ export async function listServices(docker: Docker, target: ComposeTarget, servic
   return parsePs((await docker.run(psArgs(target, services))).stdout);
 }
 
-/** What serves prod now: the colour upstreams.caddy lists first, if it and the proxy run (`ps` lists dev too). */
+/**
+ * What runs prod now, from the state file and the containers (core/workspace-repair.ts
+ * `liveColour`), not from upstreams.caddy, which a checkout on the runner resets to blue first.
+ * `ps` lists dev too.
+ */
 export interface ProdObservation {
-  order: Colour[];
+  /** The colours as upstreams.caddy should list them: the live colour first. */
+  order: [Colour, Colour];
+  /** The order upstreams.caddy lists now, or undefined when it names no colour. */
+  upstreamsOrder: Colour[] | undefined;
+  live: LiveDecision;
+  colours: Record<Colour, ColourSeen>;
   proxyUp: boolean;
   ps: PsEntry[];
   envVars: Record<string, string>;
+  state: DeployState;
+  /** The live colour while the proxy runs. */
   servingColour: Colour | undefined;
   servingDigest: string | null;
 }
 
 export async function observeProd(docker: Docker, paths: ProjectPaths): Promise<ProdObservation> {
   const ps = await listServices(docker, paths.target);
-  const running = (service: string) => ps.find((p) => p.Service === service && p.State === 'running');
+  const state = await readStateFile(paths.stateFile);
   const envVars = readEnvLines(await readFile(paths.envFile, 'utf8').catch(() => ''));
-  const order = parseUpstreams(await readFile(paths.upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
-  const proxyUp = running(PROXY_SERVICE) !== undefined;
-  const servingColour = proxyUp && order[0] && running(colourService(order[0])) ? order[0] : undefined;
-  const servingDigest = servingColour === undefined ? null : (digestOf(envVars[colourImageVariable(servingColour)]) ?? null);
-  return { order, proxyUp, ps, envVars, servingColour, servingDigest };
+  const upstreamsOrder = parseUpstreams(await readFile(paths.upstreamsFile, 'utf8').catch(() => ''));
+  const colours = { blue: colourSeen(ps, 'blue'), green: colourSeen(ps, 'green') };
+  const prod = state.environments.prod;
+  const stale = prod.deploying !== null && !isAlive(prod.deploying.pid) ? prod.deploying : null;
+  const live = liveColour({ active: prod.active, interrupted: stale, colours: Object.values(colours), upstreams: upstreamsOrder });
+  const proxyUp = ps.some((p) => p.Service === PROXY_SERVICE && p.State === 'running');
+  const servingColour = proxyUp ? live.live : undefined;
+  // The container's own reference first; an unpinned one falls back to .env, then to the record that placed it there.
+  const servingDigest =
+    servingColour === undefined
+      ? null
+      : (colours[servingColour].digest ?? digestOf(envVars[colourImageVariable(servingColour)]) ?? (prod.active?.colour === servingColour ? prod.active.digest : null));
+  return { order: live.order, upstreamsOrder, live, colours, proxyUp, ps, envVars, state, servingColour, servingDigest };
+}
+
+function colourSeen(ps: readonly PsEntry[], colour: Colour): ColourSeen {
+  const e = ps.find((p) => p.Service === colourService(colour));
+  if (!e) return { colour, condition: 'down', digest: null, detail: 'absent' };
+  const running = e.State === 'running';
+  return {
+    colour,
+    condition: isUp(e) ? 'healthy' : running ? 'running' : 'down',
+    digest: digestOf(e.Image) ?? null,
+    detail: running ? e.Health || 'running' : e.State || 'stopped',
+  };
+}
+
+export interface RepairOptions {
+  log: (line: string) => void;
+  /** False on a dry run: what would be repaired is logged, nothing is written or reloaded. */
+  write: boolean;
+  /** The image without tag, for a release only the state file still knows (default: a prod container's repository). */
+  imageName?: string | undefined;
+}
+
+/**
+ * Makes the workspace files say what the host does, before anything changes (under the deploy
+ * lock): upstreams.caddy is rewritten with the live colour first (and Caddy reloaded, so that it
+ * routes there even if it had loaded the reset file), and the image variables missing from the
+ * env file are restored from the containers and the state file. Logs one line when it repairs
+ * something, one when the state disagrees with the containers. Returns whether it wrote the env
+ * file, after which `paths` must be read again (its compose target pointed at /dev/null).
+ */
+export async function repairWorkspace(docker: Docker, paths: ProjectPaths, seen: ProdObservation, options: RepairOptions): Promise<{ envFileWritten: boolean }> {
+  const { live } = seen;
+  if (live.conflict) options.log(`prod: ${live.conflict}; ${live.live ?? 'no colour'} is taken as live (${live.because})`);
+  const repaired: string[] = [];
+  const upstreamsWrong = live.live !== undefined && live.upstreamsWrong;
+  if (upstreamsWrong) {
+    const said = seen.upstreamsOrder ? `listed ${seen.upstreamsOrder[0]} first` : 'named no colour';
+    const reload = seen.proxyUp ? ` and ${options.write ? 'reloaded' : 'reload'} Caddy` : '';
+    repaired.push(`${paths.upstreamsFile} ${said}, but ${live.live} is live (${live.because}): ${options.write ? 'rewrote' : 'would rewrite'} it ${live.live} first${reload}`);
+  }
+  const env = envRepairs(seen.envVars, imageSources(seen, options.imageName));
+  const createEnv = !paths.envFileFound;
+  if (env.notes.length > 0 || createEnv) {
+    const what = env.notes.length > 0 ? `${options.write ? 'restored' : 'would restore'} ${env.notes.join(', ')}` : `${options.write ? 'created it' : 'would create it'}`;
+    repaired.push(`${paths.envFile}${createEnv ? ' was missing' : ''}: ${what}`);
+  }
+  if (repaired.length === 0) return { envFileWritten: false };
+  options.log(`workspace ${options.write ? 'repaired' : 'out of date'}: ${repaired.join('; ')}`);
+  if (!options.write) return { envFileWritten: false };
+  if (upstreamsWrong) {
+    await writeFileAtomic(paths.upstreamsFile, upstreamsText(live.order));
+    if (seen.proxyUp) await docker.run(caddyReloadArgs(paths.target));
+  }
+  if (env.notes.length > 0 || createEnv) {
+    await writeFileAtomic(paths.envFile, setEnvLines(await readFile(paths.envFile, 'utf8').catch(() => ''), env.values));
+    return { envFileWritten: true };
+  }
+  return { envFileWritten: false };
+}
+
+/** Each image variable's reference from its container (prod colours and dev), then the prod releases the state file places on a colour. */
+function imageSources(seen: ProdObservation, imageName: string | undefined): ImageSource[] {
+  const sources: ImageSource[] = [];
+  const services: Array<[string, string]> = [...COLOURS.map((c): [string, string] => [colourService(c), colourImageVariable(c)]), [DEV_SERVICE, 'SYNAPSE_DEV_IMAGE']];
+  for (const [service, variable] of services) {
+    const ref = seen.ps.find((p) => p.Service === service)?.Image ?? '';
+    // A bare image id (sha256:…) is what the engine shows once the reference is gone: not one to write.
+    if (ref !== '' && !ref.startsWith('sha256:')) sources.push({ variable, ref, from: service, container: true });
+  }
+  const repository = imageName ?? COLOURS.map((c) => seen.ps.find((p) => p.Service === colourService(c))?.Image ?? '').find((ref) => digestOf(ref))?.replace(/@sha256:[0-9a-f]{64}$/, '');
+  const prod = seen.state.environments.prod;
+  for (const release of [prod.active, prod.previous]) {
+    if (repository && release?.colour) sources.push({ variable: colourImageVariable(release.colour), ref: `${repository}@${release.digest}`, from: 'the state file', container: false });
+  }
+  return sources;
 }
 
 export interface ReconcileOptions {
@@ -156,16 +266,6 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   const temp = `${path}.${process.pid}.new`;
   await writeFile(temp, text);
   await rename(temp, path);
-}
-
-/** Whether the process that recorded a deploy still runs (EPERM: it runs as another user). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;

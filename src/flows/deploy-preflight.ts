@@ -47,7 +47,8 @@ export async function preflight(deps: PreflightDeps, paths: ProjectPaths, input:
   const { env } = input;
   const pinned = `${input.image.name}@${input.digest}`;
   const outcome = await deps.probes.composeConfig(
-    { files: [paths.composeFile], projectName: paths.target.project, envFiles: [paths.envFile], profiles: ['rollout'] },
+    // The target's env file: /dev/null while the workspace has none (a dry run after a checkout cleaned it).
+    { files: [paths.composeFile], projectName: paths.target.project, envFiles: paths.target.envFile ? [paths.target.envFile] : [], profiles: ['rollout'] },
     { env: { [input.variable]: input.value } },
   );
   const engine = await deps.probes.engineInfo();

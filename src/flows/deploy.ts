@@ -5,6 +5,9 @@
 //   resolve   the version's digest first: a version that does not exist changes nothing;
 //   lock      one deploy per host; the state is read and reconciled under it, so a deploy killed
 //             earlier is recorded as interrupted before this one builds on the record;
+//   repair    the workspace (a runner's checkout resets it): upstreams.caddy and the image variables
+//             of .env are made to say what the state file and the containers say runs, so the
+//             new release never goes into the colour that serves;
 //   pre-flight on the configuration as it will run, while nothing has changed yet;
 //   backup    of the data (prod), before anything can touch it;
 //   record    the deploy as in progress, so a crash from here on is found by the next run;
@@ -40,7 +43,7 @@ import { parseImageName, type ImageName } from '../core/image-ref.js';
 import type { CheckResult } from '../core/preflight.js';
 import { healthTail, startHealthy, watch } from './deploy-health.js';
 import { checkLine, preflight, requirePreflightPassed } from './deploy-preflight.js';
-import { environmentUrl, lockProject, observeProd, projectPaths, reconciledState, underLock, writeFileAtomic, type ProdObservation, type ProjectPaths } from './compose-project.js';
+import { environmentUrl, lockProject, observeProd, projectPaths, reconciledState, repairWorkspace, underLock, writeFileAtomic, type ProdObservation, type ProjectPaths } from './compose-project.js';
 
 export interface DeployDeps {
   docker: Docker;
@@ -171,8 +174,10 @@ function normalizeVersion(version: string | undefined, env: Environment): string
 async function deployLocked(deps: DeployDeps, run: Run, release: Release): Promise<DeployResult> {
   const { env, options, log } = run;
   // Read again under the lock: the deploy that held it may have changed the configuration.
-  const paths = await projectPaths(deps.docker, options, env);
+  let paths = await projectPaths(deps.docker, options, env);
   const seen = await observeProd(deps.docker, paths);
+  const repaired = await repairWorkspace(deps.docker, paths, seen, { log, write: !options.dryRun, imageName: release.image.name });
+  if (repaired.envFileWritten) paths = await projectPaths(deps.docker, options, env);
   const state = await reconciledState(paths, env, seen, { at: run.now().toISOString(), log, write: !options.dryRun });
   const rollout = planRollout(paths, seen, run, release);
   const checks = await preflight(deps, paths, {
@@ -257,7 +262,9 @@ interface Rollout {
 
 function planRollout(paths: ProjectPaths, seen: ProdObservation, { env, options }: Run, release: Release): Rollout {
   const firstDeploy = env === 'prod' && !seen.proxyUp;
-  const colour: Colour | undefined = env === 'prod' ? (firstDeploy ? 'blue' : otherColour(seen.order[0] ?? 'blue')) : undefined;
+  // Never the live colour (from the state and the containers, not upstreams.caddy); blue when none runs.
+  const live = seen.live.live;
+  const colour: Colour | undefined = env === 'prod' ? (live ? otherColour(live) : 'blue') : undefined;
   const service = colour ? colourService(colour) : DEV_SERVICE;
   const variable = colour ? colourImageVariable(colour) : 'SYNAPSE_DEV_IMAGE';
   const watchSeconds = options.watchSeconds ?? DEFAULT_WATCH_SECONDS;
@@ -352,17 +359,18 @@ async function watchNewColour(step: Step, record: DeployRecord, result: DeployRe
   log(`watching ${service} for ${watchSeconds} s`);
   const failure = await watch(docker, paths.target, service, paths.model, watchSeconds);
   if (failure === undefined) return;
-  const tail = await healthTail(docker, paths.target, service, paths.model);
   log(`${service} failed during the watch (${failure}); switching back to ${otherColour(colour)}`);
   await writeFileAtomic(paths.upstreamsFile, upstreamsText([otherColour(colour), colour]));
   if (!firstDeploy) await docker.run(caddyReloadArgs(paths.target));
+  // Traffic first: the failed colour's log is collected once nothing is sent to it, before it stops.
+  const tail = await healthTail(docker, paths.target, service, paths.model);
   await stopFailed(step);
   await rollBack(record, result, `${service} failed during the ${watchSeconds} s watch: ${failure}${tailText(tail)}`);
 }
 
 /** Best effort: traffic is already away from the failed colour, and the rollback must still be recorded. */
 async function stopFailed({ docker, paths, rollout: { service }, run: { log } }: Step): Promise<void> {
-  await docker.run(stopArgs(paths.target, service, 5)).catch((e: unknown) => log(`stopping ${service} failed: ${String(e)}`));
+  await docker.run(stopArgs(paths.target, service, 5)).catch((e: unknown) => log(`stopping ${service} failed: ${e instanceof Error ? e.message : String(e)}`));
 }
 
 async function rollBack(record: DeployRecord, result: DeployResult, reason: string): Promise<never> {

@@ -1,7 +1,8 @@
 // `release-flow rollback --env prod`: back to the previous release, and data restores.
 //
-// Instant rollback: the previous release still runs as the hot standby (the colour listed second in
-// upstreams.caddy), so a rollback is the deploy's switch in reverse: rewrite upstreams.caddy with
+// Instant rollback: the previous release still runs as the hot standby (the colour that is not live,
+// told from the state file and the containers, not from upstreams.caddy, which a checkout on the
+// runner resets), so a rollback is the deploy's switch in reverse: rewrite upstreams.caddy with
 // the standby first and reload Caddy gracefully, under the deploy lock, then record it in the state
 // (active ↔ previous, a history entry). It works at any time after the switch, not only during it
 // (docker-rollout's flaw). When the standby is gone or holds something else, the previous release's
@@ -10,28 +11,16 @@
 // Data restore: choose a backup, stop the app containers, put the backup in place, recreate them.
 
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { defaultBackupsDir, listBackups, restoreBackup } from '../adapters/data-backup.js';
 import type { Docker } from '../adapters/docker.js';
 import { writeStateFile } from '../adapters/state-file.js';
 import { chooseBackup } from '../core/backup-retention.js';
-import {
-  caddyReloadArgs,
-  colourImageVariable,
-  colourService,
-  DEV_SERVICE,
-  digestOf,
-  healthWaitSeconds,
-  parseUpstreams,
-  stopArgs,
-  upServiceArgs,
-  upstreamsText,
-} from '../core/compose-commands.js';
+import { caddyReloadArgs, colourService, DEV_SERVICE, healthWaitSeconds, stopArgs, upServiceArgs, upstreamsText } from '../core/compose-commands.js';
 import { beginDeploy, finishDeploy, type Colour, type Environment } from '../core/deploy-state.js';
 import { InputError, PreconditionError } from '../core/errors.js';
 import { deploy, type DeployDeps, type DeployOptions, type DeployResult } from './deploy.js';
-import { environmentUrl, isUp, listServices, lockProject, observeProd, projectPaths, reconciledState, underLock, writeFileAtomic, type ProjectOptions } from './compose-project.js';
+import { environmentUrl, isUp, lockProject, observeProd, projectPaths, reconciledState, repairWorkspace, underLock, writeFileAtomic, type ProjectOptions } from './compose-project.js';
 
 export interface RollbackOptions extends ProjectOptions {
   env: Environment | string;
@@ -106,21 +95,26 @@ export async function rollback(deps: DeployDeps, options: RollbackOptions): Prom
     return fromDeploy(await deploy(deps, deployOptions(options, options.to)));
   }
 
-  const paths = await projectPaths(deps.docker, options);
+  let paths = await projectPaths(deps.docker, options);
   const lock = await lockProject(paths, 'rollback prod', options.lockTimeoutMs, log);
   let fallback: { version: string; digest: string; why: string };
   try {
     const seen = await observeProd(deps.docker, paths);
+    if ((await repairWorkspace(underLock(deps.docker, lock), paths, seen, { log, write: true, imageName: options.image })).envFileWritten) {
+      paths = await projectPaths(deps.docker, options);
+    }
     let state = await reconciledState(paths, 'prod', seen, { at: now().toISOString(), log, write: true });
     const prod = state.environments.prod;
     const previous = prod.previous;
     if (previous === null) {
       throw new PreconditionError('prod has no previous release recorded; there is nothing to roll back to', 'name a release: release-flow rollback --env prod --to vX.Y.Z');
     }
+    // The live colour first: from the state file and the containers, whatever upstreams.caddy said.
     const [live, standby] = seen.order;
     const standbyEntry = standby ? seen.ps.find((p) => p.Service === colourService(standby)) : undefined;
-    const standbyDigest = standby ? digestOf(seen.envVars[colourImageVariable(standby)]) : undefined;
-    const instant = seen.proxyUp && live !== undefined && standby !== undefined && isUp(standbyEntry) && standbyDigest === previous.digest;
+    // What the standby's container runs, not what .env says it should.
+    const standbyDigest = standby ? seen.colours[standby].digest : undefined;
+    const instant = seen.proxyUp && seen.live.live !== undefined && standby !== undefined && isUp(standbyEntry) && standbyDigest === previous.digest;
     if (instant) {
       log(`${colourService(standby)} holds ${previous.version} and is ${standbyEntry!.Health || 'running'}: switching traffic back to it (caddy reload)`);
       await writeFileAtomic(paths.upstreamsFile, upstreamsText([standby, live]));
@@ -205,7 +199,9 @@ export async function restoreData(docker: Docker, options: RestoreDataOptions): 
   const lock = await lockProject(paths, `rollback --restore-data ${chosen.name}`, options.lockTimeoutMs, log);
   const locked = underLock(docker, lock);
   try {
-    const ps = await listServices(locked, paths.target);
+    // Prod's live colour (from the state and the containers) is recreated first, below.
+    const seen = await observeProd(locked, paths);
+    const ps = seen.ps;
     const running = APP_SERVICES.filter((s) => ps.some((p) => p.Service === s && p.State === 'running'));
     for (const service of running) {
       log(`stopping ${service}`);
@@ -222,8 +218,7 @@ export async function restoreData(docker: Docker, options: RestoreDataOptions): 
     log(`restored ${chosen.name} into ${paths.dataDir}${restored.previous ? `; the replaced data is in ${restored.previous}` : ''}`);
     // Recreated, not restarted: a bind mount keeps following the renamed directory until then.
     // Prod's serving colour first, so the proxy gets an upstream back as soon as possible.
-    const order = parseUpstreams(await readFile(paths.upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
-    const first = order.map(colourService).filter((s) => running.includes(s));
+    const first = seen.order.map(colourService).filter((s) => running.includes(s));
     for (const service of [...first, ...running.filter((s) => !first.includes(s))]) {
       log(`recreating ${service}`);
       await locked.run(upServiceArgs(paths.target, service, healthWaitSeconds(paths.model.services?.[service]?.healthcheck), { forceRecreate: true }));

@@ -1,10 +1,8 @@
 // `release-flow status`: the state file read beside the data directory, and what compose says runs.
-import { readFile } from 'node:fs/promises';
 import type { Docker } from '../adapters/docker.js';
-import { readStateFile } from '../adapters/state-file.js';
-import { colourService, DEV_SERVICE, parseUpstreams, PROXY_SERVICE } from '../core/compose-commands.js';
+import { colourService, DEV_SERVICE, PROXY_SERVICE } from '../core/compose-commands.js';
 import type { Colour, Environment } from '../core/deploy-state.js';
-import { listServices, projectPaths } from './compose-project.js';
+import { observeProd, projectPaths } from './compose-project.js';
 
 export interface EnvironmentStatus {
   env: Environment;
@@ -14,7 +12,7 @@ export interface EnvironmentStatus {
   health: string;
   /** compose's Status text, e.g. `Up 5 minutes (healthy)`. */
   uptime: string | null;
-  /** prod: the colour listed first in upstreams.caddy (serving), and the standby. */
+  /** prod: the live colour (from the state file and the containers, not upstreams.caddy), and the standby. */
   colour?: Colour;
   standby?: { colour: Colour; health: string; version: string | null };
 }
@@ -26,8 +24,10 @@ export interface StatusReport {
 
 export async function deployStatus(docker: Docker, options: { composeFile: string; project: string; envFile?: string; dataDir?: string }): Promise<StatusReport> {
   const paths = await projectPaths(docker, options);
-  const state = await readStateFile(paths.stateFile);
-  const ps = await listServices(docker, paths.target);
+  // Which colour is live from the state file and the containers: a checkout on the runner resets
+  // upstreams.caddy to blue first and may delete .env, so neither file is read for it.
+  const seen = await observeProd(docker, paths);
+  const { state, ps } = seen;
   const health = (service: string) => {
     const e = ps.find((p) => p.Service === service);
     if (!e) return { health: 'absent', uptime: null };
@@ -35,8 +35,7 @@ export async function deployStatus(docker: Docker, options: { composeFile: strin
   };
   const dev = state.environments.dev;
   const prod = state.environments.prod;
-  const order = parseUpstreams(await readFile(paths.upstreamsFile, 'utf8').catch(() => '')) ?? ['blue', 'green'];
-  const [live = 'blue', standby = 'green'] = order;
+  const [live, standby] = seen.order;
   const versionOf = (c: Colour) => (prod.active?.colour === c ? prod.active.version : prod.previous?.colour === c ? prod.previous.version : null);
   const proxy = health(PROXY_SERVICE);
   const liveHealth = health(colourService(live));

@@ -10,9 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { ENVIRONMENTS, type Environment } from '../core/deploy-state.js';
 import { colourService, DEV_SERVICE, setEnvLines } from '../core/compose-commands.js';
 import { InputError, PreconditionError } from '../core/errors.js';
-import { readStateFile } from '../adapters/state-file.js';
 import { deploy, type DeployDeps, type DeployResult } from './deploy.js';
-import { environmentUrl, isUp, observeProd, projectPaths, writeFileAtomic, type ProjectOptions } from './compose-project.js';
+import { environmentUrl, isUp, lockProject, observeProd, projectPaths, repairWorkspace, underLock, writeFileAtomic, type ProjectOptions, type ProjectPaths } from './compose-project.js';
 import { deployStatus, type StatusReport } from './status.js';
 
 export const ACTIVE_ENV_VARIABLE = 'SYNAPSE_ACTIVE_ENV';
@@ -78,16 +77,8 @@ export async function switchEnvironment(deps: DeployDeps, options: SwitchOptions
     log(`switching to ${env} at ${options.version}`);
     deployed = await run(options.version);
   } else if (env === 'prod') {
-    const state = await readStateFile(paths.stateFile);
-    const recorded = state.environments.prod.active ?? state.environments.prod.previous;
-    const seen = await observeProd(deps.docker, paths);
-    const serving = seen.servingColour !== undefined && isUp(seen.ps.find((p) => p.Service === colourService(seen.servingColour!)));
-    if (recorded === null) {
-      throw new PreconditionError('prod has no recorded release to bring up', 'name one: release-flow switch prod --version vX.Y.Z');
-    }
-    if (serving && seen.servingDigest === recorded.digest) {
-      log(`prod already serves ${recorded.version} from ${seen.servingColour}`);
-    } else {
+    const recorded = await prodAlreadyServing(deps, options, paths, log);
+    if (recorded !== undefined) {
       log(`bringing prod up at its recorded release ${recorded.version} (${recorded.digest})`);
       deployed = await run(recorded.version, recorded.digest);
     }
@@ -111,6 +102,29 @@ export async function switchEnvironment(deps: DeployDeps, options: SwitchOptions
     ...(deployed ? { deploy: deployed } : {}),
     status,
   };
+}
+
+/**
+ * Under the deploy lock: repairs the workspace (a checkout on the runner may have reset it) and
+ * tells whether prod serves its recorded release already. Returns the release to deploy when not.
+ */
+async function prodAlreadyServing(deps: DeployDeps, options: SwitchOptions, paths: ProjectPaths, log: (line: string) => void): Promise<{ version: string; digest: string } | undefined> {
+  const lock = await lockProject(paths, 'switch prod', options.lockTimeoutMs, log);
+  try {
+    const seen = await observeProd(deps.docker, paths);
+    await repairWorkspace(underLock(deps.docker, lock), paths, seen, { log, write: true, imageName: options.image });
+    const prod = seen.state.environments.prod;
+    const recorded = prod.active ?? prod.previous;
+    if (recorded === null) {
+      throw new PreconditionError('prod has no recorded release to bring up', 'name one: release-flow switch prod --version vX.Y.Z');
+    }
+    const serving = seen.servingColour !== undefined && isUp(seen.ps.find((p) => p.Service === colourService(seen.servingColour!)));
+    if (!serving || seen.servingDigest !== recorded.digest) return recorded;
+    log(`prod already serves ${recorded.version} from ${seen.servingColour}`);
+    return undefined;
+  } finally {
+    await lock.release();
+  }
 }
 
 /** The status lines a switch prints: what is active, and where each environment runs. */
