@@ -22,10 +22,10 @@
 //
 // Everything it creates (containers, networks, volumes, local image tags, temporary directories) is
 // removed at the end, also after a failure or Ctrl-C; what was pushed stays in the registry.
+import { freePort } from '../scripts/lib/net.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,18 +123,6 @@ function runAsync(cmd, args, { cwd, env = cleanEnv(), timeoutMs = CLI_TIMEOUT_MS
       if (partial) lines.push({ at: end, line: partial });
       if (timedOut) reject(new BenchFailure(`${cmd} ${args.join(' ').slice(0, 300)} did not finish within ${timeoutMs / 1000} s:\n${tail(stderr)}`));
       else resolve({ code, signal, stdout, stderr, lines, start, end });
-    });
-  });
-}
-
-/** A port nothing listens on right now, on 127.0.0.1 (from the kernel's ephemeral range, so never 8002/8003). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
     });
   });
 }

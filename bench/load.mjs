@@ -13,28 +13,13 @@
 //
 // Times are absolute (ms since the epoch, sub-ms: performance.timeOrigin + performance.now()), so they
 // compare across threads and with bench/trace.mjs's child-process timestamps.
-import { request } from 'node:http';
+import { httpGet } from '../scripts/lib/net.mjs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 export const LOAD_DEFAULTS = { workers: 4, intervalMs: 50, timeoutMs: 10_000, path: '/version' };
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** GET http://127.0.0.1:PORT/PATH on a new connection; resolves { status, body }, rejects on a network error or the timeout. */
-export function httpGet(port, path, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** The version a /version answer names, or throws with what was wrong with it. */
 function versionOf(answer) {
@@ -243,3 +228,5 @@ export function pollVersions(port, { intervalMs = 50, timeoutMs = 2000 } = {}) {
 if (!isMainThread && workerData?.rfBenchLoad) {
   await runWorker(workerData.rfBenchLoad);
 }
+
+export { httpGet };

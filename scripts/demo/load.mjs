@@ -1,22 +1,9 @@
 // A tiny, bounded load generator on 127.0.0.1: GET /version at a steady rate, each request on a
 // new connection with a timeout, counting failures and the versions that answered.
 
-import { request } from 'node:http';
+import { httpGet as get } from '../lib/net.mjs';
 
-/** GET http://127.0.0.1:PORT/PATH on a new connection; resolves { status, body }. */
-export function get(port, path, timeoutMs = 2000) {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+export { get };
 
 /** The `version` field of GET /version, or throws with what answered. */
 export async function servedVersion(port) {

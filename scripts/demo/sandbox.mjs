@@ -12,6 +12,7 @@
 // The compose project is `rf-demo-<id>`, the image `<registry>/rf-demo-<id>/synapse` (a fresh name
 // per run: a version tag, once pushed, is immutable).
 
+import { freePort as anyFreePort } from '../lib/net.mjs';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,18 +25,6 @@ export function portFree(port) {
     const server = createServer();
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** A port the system picks as free on 127.0.0.1. */
-function anyFreePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
   });
 }
 
