@@ -42639,7 +42639,7 @@ function deployTargetFromInputs() {
 
 /***/ }),
 
-/***/ 2190:
+/***/ 5815:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43883,6 +43883,10 @@ function emptyState() {
     const empty = () => ({ active: null, previous: null, deploying: null, history: [] });
     return { schemaVersion: STATE_SCHEMA_VERSION, environments: { dev: empty(), prod: empty() } };
 }
+/** Records `env` as the active environment (the switch does, under the deploy lock). */
+function recordActiveEnv(state, env) {
+    return state.activeEnv === env ? state : { ...state, activeEnv: env };
+}
 function withEnvironment(state, env, next) {
     return { ...state, environments: { ...state.environments, [env]: next } };
 }
@@ -44096,6 +44100,11 @@ function readState(raw, r) {
         if (environments[env] !== undefined)
             state.environments[env] = readEnvironment(environments[env], `environments.${env}`, r);
     }
+    if (raw.activeEnv != null) {
+        if (!ENVIRONMENTS.includes(raw.activeEnv))
+            r.fail('activeEnv', raw.activeEnv, `one of ${ENVIRONMENTS.join(', ')}`);
+        state.activeEnv = raw.activeEnv;
+    }
     return state;
 }
 function readEnvironment(value, path, r) {
@@ -44231,6 +44240,8 @@ const DEV_SERVICE = 'synapse-dev';
 const ROLLOUT_PROFILE = 'rollout';
 const CADDYFILE = '/etc/caddy/Caddyfile';
 const COLOURS = ['blue', 'green'];
+/** The env-file variable `release-flow switch` records the active environment in. */
+const ACTIVE_ENV_VARIABLE = 'SYNAPSE_ACTIVE_ENV';
 function colourService(colour) {
     return `synapse-prod-${colour}`;
 }
@@ -44285,6 +44296,24 @@ function execArgs(target, service, command) {
 }
 function logsArgs(target, service, tail = 10) {
     return [...composeBase(target, profilesFor(service)), 'logs', '--no-color', '--tail', String(tail), service];
+}
+/** `docker compose … config --hash SERVICE`: `SERVICE <hash>`, the hash compose labels the service's container with (com.docker.compose.config-hash). */
+function configHashArgs(target, service) {
+    return [...composeBase(target, profilesFor(service)), 'config', '--hash', service];
+}
+/** The label compose puts the configuration hash of a container's service in. */
+const CONFIG_HASH_LABEL = 'com.docker.compose.config-hash';
+/** `docker inspect --type container --format '<id> <state json>' ID…`: one line per container, its health and when it started. */
+function inspectStateArgs(ids) {
+    return ['inspect', '--type', 'container', '--format', '{{.Id}} {{json .State}}', ...ids];
+}
+/** `docker inspect --type container --format '{{json .}}' ID`: a container's image id, reference and labels among the rest. */
+function inspectContainerArgs(id) {
+    return ['inspect', '--type', 'container', '--format', '{{json .}}', id];
+}
+/** `docker image inspect --format '{{json .RepoDigests}}' IMAGE`: the registry digests an image is known by. */
+function repoDigestsArgs(image) {
+    return ['image', 'inspect', '--format', '{{json .RepoDigests}}', image];
 }
 /** `docker compose … --profile rollout config --format json`: the resolved model (healthchecks, ports, secrets). */
 function configJsonArgs(target) {
@@ -44608,6 +44637,54 @@ function deploy_lock_errorCode(error) {
     return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }
 
+;// CONCATENATED MODULE: ./build/src/core/container-health.js
+// Whether a container's health status describes the container as it runs now.
+//
+// The engine keeps a container's State.Health across a restart by its restart policy: after a
+// crash, the restarted container reports the status (and the probe log) of its previous run until
+// the first probe of the new run has finished. So a status counts only when the last probe in the
+// log started after the container's current State.StartedAt; until then the container is
+// `starting`, whatever the engine says. Pure: the flows read both times with `docker inspect`
+// (src/flows/compose-project.ts) and put the verdict in place of compose's.
+/**
+ * The health that counts now: '' without a health check, `starting` while the engine says so,
+ * and also while its healthy or unhealthy verdict comes from a probe that started before the
+ * current run did (or when either time is missing or unreadable: not known to be current).
+ */
+function currentHealth(seen) {
+    const status = seen.status ?? '';
+    if (status === '' || status === 'none' || status === 'starting')
+        return status === 'none' ? '' : status;
+    const started = rfc3339Nanos(seen.startedAt);
+    const probed = rfc3339Nanos(seen.lastProbeStart);
+    if (started === undefined || probed === undefined || probed <= started)
+        return 'starting';
+    return status;
+}
+/**
+ * A ps entry with the health that counts now (`currentHealth`), its Status text saying the same
+ * (`Up 3 seconds (health: starting)`, as compose words a new container's). An entry `docker
+ * inspect` said nothing of (gone in between) keeps only a status that needs no confirming.
+ */
+function withCurrentHealth(entry, seen) {
+    const health = currentHealth(seen ?? { status: entry.Health, startedAt: undefined, lastProbeStart: undefined });
+    if (health === entry.Health)
+        return entry;
+    const note = health === '' ? '' : health === 'starting' ? ' (health: starting)' : ` (${health})`;
+    return { ...entry, Health: health, Status: entry.Status.replace(/\s*\((?:health: )?(?:healthy|unhealthy|starting)\)\s*$/, '') + note };
+}
+const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/i;
+/** An engine time (`2026-01-31T12:00:00.123456789Z`, any offset) in nanoseconds since the epoch; undefined when unreadable. */
+function rfc3339Nanos(text) {
+    const m = text === undefined ? null : RFC3339.exec(text.trim());
+    if (!m)
+        return undefined;
+    const ms = Date.parse(`${m[1]}${m[3].toUpperCase()}`);
+    if (Number.isNaN(ms))
+        return undefined;
+    return BigInt(ms) * 1000000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+}
+
 ;// CONCATENATED MODULE: ./build/src/core/workspace-repair.js
 // What the deploy's workspace files should say, decided from the host rather than from the files.
 //
@@ -44615,8 +44692,10 @@ function deploy_lock_errorCode(error) {
 // image references the deploy writes) can be gone, and compose/caddy/upstreams.caddy (tracked in
 // git, blue first) says blue takes the traffic whichever colour really does. What survives is the
 // state file beside the data directory and the containers themselves, so the live prod colour is
-// read from those (`liveColour`), and the image variables are restored from them (`envRepairs`).
+// read from those (`liveColour`), and the image variables are restored from them (`envRepairs`), as
+// is the active environment the state file records (`activeEnvSources`).
 // Pure: the flows observe the host (src/flows/compose-project.ts) and write the files.
+
 const workspace_repair_COLOURS = ['blue', 'green'];
 const other = (c) => (c === 'blue' ? 'green' : 'blue');
 const RANK = { healthy: 2, running: 1, down: 0 };
@@ -44684,9 +44763,10 @@ function liveColour(input) {
     return { ...d, order: [d.live, other(d.live)], upstreamsWrong: fileOrder?.[0] !== d.live };
 }
 /**
- * The image variables an env file must get back: the first source per variable wins (list the
+ * The variables an env file must get back: the first source per variable wins (list the
  * containers before the state file). A value that is present and agrees is never rewritten, and
- * nothing but these image references is ever written (no secret lives in them).
+ * nothing but these image references and the active environment is ever written (no secret lives
+ * in them).
  */
 function envRepairs(current, sources) {
     const values = {};
@@ -44710,8 +44790,16 @@ function envRepairs(current, sources) {
     }
     return { values, notes };
 }
+/**
+ * SYNAPSE_ACTIVE_ENV as the state file records it (`activeEnv`, written with the env file by every
+ * switch): it fills a missing value only, so a value set by hand is never overridden.
+ */
+function activeEnvSources(activeEnv) {
+    return activeEnv === undefined ? [] : [{ variable: ACTIVE_ENV_VARIABLE, ref: activeEnv, from: 'the state file', container: false }];
+}
 
 ;// CONCATENATED MODULE: ./build/src/flows/compose-project.js
+
 
 
 
@@ -44763,8 +44851,36 @@ function isUp(entry) {
     return entry !== undefined && entry.State === 'running' && (entry.Health === '' || entry.Health === 'healthy');
 }
 /** The project's containers (or only `services`), as `docker compose ps` reports them. */
-async function listServices(docker, target, services = []) {
+async function listContainers(docker, target, services = []) {
     return parsePs((await docker.run(psArgs(target, services))).stdout);
+}
+/**
+ * The project's containers (or only `services`) with the health that counts now: compose's ps,
+ * then `docker inspect` for when each container started and when its last probe did, since the
+ * engine keeps the status of a container's previous run across a restart by its restart policy
+ * (core/container-health.ts). Every health read of the flows goes through here.
+ */
+async function listServices(docker, target, services = []) {
+    const ps = await listContainers(docker, target, services);
+    const ids = ps.map((p) => p.ID).filter((id) => id !== '');
+    if (ids.length === 0)
+        return ps;
+    const seen = await inspectHealth(docker, ids);
+    return ps.map((p) => withCurrentHealth(p, [...seen].find(([id]) => p.ID !== '' && id.startsWith(p.ID))?.[1]));
+}
+/** Each container's health as `docker inspect` reports it, by full id; a container gone in between is left out. */
+async function inspectHealth(docker, ids) {
+    // One call for all; when it fails (a container removed since ps), one call each for the others.
+    const outputs = await docker.run(inspectStateArgs(ids)).then((r) => [r.stdout], () => Promise.all(ids.map((id) => docker.run(inspectStateArgs([id])).then((r) => r.stdout, () => ''))));
+    const seen = new Map();
+    for (const line of outputs.join('\n').split('\n')) {
+        const space = line.indexOf(' ');
+        if (space < 0)
+            continue;
+        const state = JSON.parse(line.slice(space + 1));
+        seen.set(line.slice(0, space), { status: state.Health?.Status, startedAt: state.StartedAt, lastProbeStart: state.Health?.Log?.at(-1)?.Start });
+    }
+    return seen;
 }
 async function observeProd(docker, paths) {
     const ps = await listServices(docker, paths.target);
@@ -44799,7 +44915,8 @@ function colourSeen(ps, colour) {
  * Makes the workspace files say what the host does, before anything changes (under the deploy
  * lock): upstreams.caddy is rewritten with the live colour first (and Caddy reloaded, so that it
  * routes there even if it had loaded the reset file), and the image variables missing from the
- * env file are restored from the containers and the state file. Logs one line when it repairs
+ * env file are restored from the containers and the state file, SYNAPSE_ACTIVE_ENV from the state
+ * file. Logs one line when it repairs
  * something, one when the state disagrees with the containers. Returns whether it wrote the env
  * file, after which `paths` must be read again (its compose target pointed at /dev/null).
  */
@@ -44814,7 +44931,7 @@ async function repairWorkspace(docker, paths, seen, options) {
         const reload = seen.proxyUp ? ` and ${options.write ? 'reloaded' : 'reload'} Caddy` : '';
         repaired.push(`${paths.upstreamsFile} ${said}, but ${live.live} is live (${live.because}): ${options.write ? 'rewrote' : 'would rewrite'} it ${live.live} first${reload}`);
     }
-    const env = envRepairs(seen.envVars, imageSources(seen, options.imageName));
+    const env = envRepairs(seen.envVars, [...imageSources(seen, options.imageName), ...activeEnvSources(seen.state.activeEnv)]);
     const createEnv = !paths.envFileFound;
     if (env.notes.length > 0 || createEnv) {
         const what = env.notes.length > 0 ? `${options.write ? 'restored' : 'would restore'} ${env.notes.join(', ')}` : `${options.write ? 'created it' : 'would create it'}`;
@@ -44864,8 +44981,10 @@ async function reconciledState(paths, env, seen, options) {
     const deployingPidAlive = deployingPid !== undefined && isAlive(deployingPid);
     const observed = env === 'prod'
         ? { servingDigest: seen.servingDigest, deployingPidAlive, ...(seen.servingColour ? { servingColour: seen.servingColour } : {}) }
-        : // dev runs a tag, not a digest: what runs is what the record says ran, if it runs at all.
-            { servingDigest: seen.ps.some((p) => p.Service === DEV_SERVICE && p.State === 'running') ? (state.environments.dev.active?.digest ?? null) : null, deployingPidAlive };
+        : options.devDigest !== undefined
+            ? { servingDigest: options.devDigest, servingVersion: 'latest', deployingPidAlive }
+            : // dev runs a tag, not a digest: what runs is what the record says ran, if it runs at all.
+                { servingDigest: seen.ps.some((p) => p.Service === DEV_SERVICE && p.State === 'running') ? (state.environments.dev.active?.digest ?? null) : null, deployingPidAlive };
     const r = reconcile(state, env, observed, { at: options.at });
     for (const note of r.notes)
         options.log(`state: ${note}`);
@@ -44913,7 +45032,8 @@ async function startHealthy(docker, target, service, waitTimeoutSeconds) {
     try {
         await docker.run(upServiceArgs(target, service, waitTimeoutSeconds));
         // The engine's own word, not compose's: `up --wait` has been seen to return while a new
-        // container was still starting (compose 2.26, under load).
+        // container was still starting (compose 2.26, under load). And only a probe of the container's
+        // current run counts (`listServices`): the engine keeps the status across a restart.
         const started = (await listServices(docker, target, [service]))[0];
         if (started?.Health !== 'healthy') {
             throw new Error(`${service} reports ${started?.Health || started?.State || 'no container'} after compose's wait, not healthy`);
@@ -44941,6 +45061,7 @@ async function watch(docker, target, service, model, seconds) {
         const entry = (await listServices(docker, target, [service]).catch(() => []))[0];
         if (!entry || entry.State !== 'running')
             return `${service} is ${entry?.State ?? 'gone'}`;
+        // A status left from before a restart reads `starting` here: the probe below still runs.
         if (entry.Health === 'unhealthy')
             return `${service} is unhealthy`;
         if (probe) {
@@ -44956,7 +45077,7 @@ async function watch(docker, target, service, model, seconds) {
 /** The last health probe outputs and the log of a service's container, for a rollback's reason. */
 async function healthTail(docker, target, service, model) {
     try {
-        const entry = (await listServices(docker, target, [service]))[0];
+        const entry = (await listContainers(docker, target, [service]))[0];
         if (!entry?.ID)
             return '';
         const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
@@ -47097,7 +47218,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _flows_publish_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1852);
 /* harmony import */ var _flows_repository_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5556);
 /* harmony import */ var _deploy_inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9530);
-/* harmony import */ var _deploy_step_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2190);
+/* harmony import */ var _deploy_step_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5815);
 /* harmony import */ var _image_step_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3943);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6569);
 /* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1935);

@@ -48531,7 +48531,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _adapters_registry_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6952);
 /* harmony import */ var _core_compose_commands_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(260);
 /* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8327);
-/* harmony import */ var _flows_switch_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2390);
+/* harmony import */ var _flows_switch_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1749);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8310);
 /* harmony import */ var _deploy_inputs_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9530);
 /* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(1935);
@@ -48569,7 +48569,7 @@ function switchSummary(summary, env, ending) {
         ['digest', r.digest ?? '—'],
         ['url', r.url ?? '—'],
         ['configuration', r.config],
-        ['action', r.action === 'deployed' ? 'deployed' : 'already up'],
+        ['action', r.action === 'deployed' ? 'deployed' : (r.note ?? 'already up')],
     ]);
     summary.addTable([
         [{ data: 'environment', header: true }, { data: 'version', header: true }, { data: 'health', header: true }, { data: 'where', header: true }],
@@ -49639,15 +49639,21 @@ function errorCode(error) {
 /* harmony export */   F$: () => (/* binding */ healthWaitSeconds),
 /* harmony export */   LK: () => (/* binding */ PROXY_SERVICE),
 /* harmony export */   Lf: () => (/* binding */ execArgs),
+/* harmony export */   Ni: () => (/* binding */ CONFIG_HASH_LABEL),
 /* harmony export */   O5: () => (/* binding */ COLOURS),
 /* harmony export */   Qx: () => (/* binding */ colourService),
 /* harmony export */   RQ: () => (/* binding */ otherColour),
 /* harmony export */   RR: () => (/* binding */ logsArgs),
+/* harmony export */   Rn: () => (/* binding */ inspectContainerArgs),
 /* harmony export */   SX: () => (/* binding */ upServiceArgs),
 /* harmony export */   UP: () => (/* binding */ configJsonArgs),
+/* harmony export */   Xv: () => (/* binding */ inspectStateArgs),
+/* harmony export */   Yw: () => (/* binding */ repoDigestsArgs),
 /* harmony export */   bw: () => (/* binding */ pullArgs),
 /* harmony export */   de: () => (/* binding */ psArgs),
 /* harmony export */   fp: () => (/* binding */ redactSecrets),
+/* harmony export */   g$: () => (/* binding */ ACTIVE_ENV_VARIABLE),
+/* harmony export */   gW: () => (/* binding */ configHashArgs),
 /* harmony export */   i: () => (/* binding */ DEV_SERVICE),
 /* harmony export */   i5: () => (/* binding */ upstreamsText),
 /* harmony export */   iR: () => (/* binding */ parseUpstreams),
@@ -49667,6 +49673,8 @@ const DEV_SERVICE = 'synapse-dev';
 const ROLLOUT_PROFILE = 'rollout';
 const CADDYFILE = '/etc/caddy/Caddyfile';
 const COLOURS = ['blue', 'green'];
+/** The env-file variable `release-flow switch` records the active environment in. */
+const ACTIVE_ENV_VARIABLE = 'SYNAPSE_ACTIVE_ENV';
 function colourService(colour) {
     return `synapse-prod-${colour}`;
 }
@@ -49721,6 +49729,24 @@ function execArgs(target, service, command) {
 }
 function logsArgs(target, service, tail = 10) {
     return [...composeBase(target, profilesFor(service)), 'logs', '--no-color', '--tail', String(tail), service];
+}
+/** `docker compose … config --hash SERVICE`: `SERVICE <hash>`, the hash compose labels the service's container with (com.docker.compose.config-hash). */
+function configHashArgs(target, service) {
+    return [...composeBase(target, profilesFor(service)), 'config', '--hash', service];
+}
+/** The label compose puts the configuration hash of a container's service in. */
+const CONFIG_HASH_LABEL = 'com.docker.compose.config-hash';
+/** `docker inspect --type container --format '<id> <state json>' ID…`: one line per container, its health and when it started. */
+function inspectStateArgs(ids) {
+    return ['inspect', '--type', 'container', '--format', '{{.Id}} {{json .State}}', ...ids];
+}
+/** `docker inspect --type container --format '{{json .}}' ID`: a container's image id, reference and labels among the rest. */
+function inspectContainerArgs(id) {
+    return ['inspect', '--type', 'container', '--format', '{{json .}}', id];
+}
+/** `docker image inspect --format '{{json .RepoDigests}}' IMAGE`: the registry digests an image is known by. */
+function repoDigestsArgs(image) {
+    return ['image', 'inspect', '--format', '{{json .RepoDigests}}', image];
 }
 /** `docker compose … --profile rollout config --format json`: the resolved model (healthchecks, ports, secrets). */
 function configJsonArgs(target) {
@@ -49846,6 +49872,7 @@ function redactSecrets(text, secrets) {
 /* harmony export */   Dz: () => (/* binding */ finishDeploy),
 /* harmony export */   Ld: () => (/* binding */ beginDeploy),
 /* harmony export */   Lq: () => (/* binding */ reconcile),
+/* harmony export */   Tz: () => (/* binding */ recordActiveEnv),
 /* harmony export */   ju: () => (/* binding */ ENVIRONMENTS),
 /* harmony export */   p$: () => (/* binding */ emptyState),
 /* harmony export */   sU: () => (/* binding */ serializeState)
@@ -49867,6 +49894,10 @@ const DEFAULT_HISTORY_LIMIT = 20;
 function emptyState() {
     const empty = () => ({ active: null, previous: null, deploying: null, history: [] });
     return { schemaVersion: STATE_SCHEMA_VERSION, environments: { dev: empty(), prod: empty() } };
+}
+/** Records `env` as the active environment (the switch does, under the deploy lock). */
+function recordActiveEnv(state, env) {
+    return state.activeEnv === env ? state : { ...state, activeEnv: env };
 }
 function withEnvironment(state, env, next) {
     return { ...state, environments: { ...state.environments, [env]: next } };
@@ -50080,6 +50111,11 @@ function readState(raw, r) {
         // An environment never deployed may be absent.
         if (environments[env] !== undefined)
             state.environments[env] = readEnvironment(environments[env], `environments.${env}`, r);
+    }
+    if (raw.activeEnv != null) {
+        if (!ENVIRONMENTS.includes(raw.activeEnv))
+            r.fail('activeEnv', raw.activeEnv, `one of ${ENVIRONMENTS.join(', ')}`);
+        state.activeEnv = raw.activeEnv;
     }
     return state;
 }
@@ -50764,7 +50800,7 @@ function checkComposeConfig(files, outcome, env) {
 
 /***/ }),
 
-/***/ 8637:
+/***/ 977:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -50772,6 +50808,7 @@ function checkComposeConfig(files, outcome, env) {
 __nccwpck_require__.d(__webpack_exports__, {
   fw: () => (/* binding */ environmentUrl),
   ie: () => (/* binding */ isUp),
+  ts: () => (/* binding */ listContainers),
   TD: () => (/* binding */ listServices),
   RT: () => (/* binding */ lockProject),
   Iy: () => (/* binding */ observeProd),
@@ -50978,6 +51015,54 @@ function errorCode(error) {
 var state_file = __nccwpck_require__(6358);
 // EXTERNAL MODULE: ./build/src/core/compose-commands.js
 var compose_commands = __nccwpck_require__(260);
+;// CONCATENATED MODULE: ./build/src/core/container-health.js
+// Whether a container's health status describes the container as it runs now.
+//
+// The engine keeps a container's State.Health across a restart by its restart policy: after a
+// crash, the restarted container reports the status (and the probe log) of its previous run until
+// the first probe of the new run has finished. So a status counts only when the last probe in the
+// log started after the container's current State.StartedAt; until then the container is
+// `starting`, whatever the engine says. Pure: the flows read both times with `docker inspect`
+// (src/flows/compose-project.ts) and put the verdict in place of compose's.
+/**
+ * The health that counts now: '' without a health check, `starting` while the engine says so,
+ * and also while its healthy or unhealthy verdict comes from a probe that started before the
+ * current run did (or when either time is missing or unreadable: not known to be current).
+ */
+function currentHealth(seen) {
+    const status = seen.status ?? '';
+    if (status === '' || status === 'none' || status === 'starting')
+        return status === 'none' ? '' : status;
+    const started = rfc3339Nanos(seen.startedAt);
+    const probed = rfc3339Nanos(seen.lastProbeStart);
+    if (started === undefined || probed === undefined || probed <= started)
+        return 'starting';
+    return status;
+}
+/**
+ * A ps entry with the health that counts now (`currentHealth`), its Status text saying the same
+ * (`Up 3 seconds (health: starting)`, as compose words a new container's). An entry `docker
+ * inspect` said nothing of (gone in between) keeps only a status that needs no confirming.
+ */
+function withCurrentHealth(entry, seen) {
+    const health = currentHealth(seen ?? { status: entry.Health, startedAt: undefined, lastProbeStart: undefined });
+    if (health === entry.Health)
+        return entry;
+    const note = health === '' ? '' : health === 'starting' ? ' (health: starting)' : ` (${health})`;
+    return { ...entry, Health: health, Status: entry.Status.replace(/\s*\((?:health: )?(?:healthy|unhealthy|starting)\)\s*$/, '') + note };
+}
+const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/i;
+/** An engine time (`2026-01-31T12:00:00.123456789Z`, any offset) in nanoseconds since the epoch; undefined when unreadable. */
+function rfc3339Nanos(text) {
+    const m = text === undefined ? null : RFC3339.exec(text.trim());
+    if (!m)
+        return undefined;
+    const ms = Date.parse(`${m[1]}${m[3].toUpperCase()}`);
+    if (Number.isNaN(ms))
+        return undefined;
+    return BigInt(ms) * 1000000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+}
+
 // EXTERNAL MODULE: ./build/src/core/deploy-state.js
 var deploy_state = __nccwpck_require__(7134);
 ;// CONCATENATED MODULE: ./build/src/core/workspace-repair.js
@@ -50987,8 +51072,10 @@ var deploy_state = __nccwpck_require__(7134);
 // image references the deploy writes) can be gone, and compose/caddy/upstreams.caddy (tracked in
 // git, blue first) says blue takes the traffic whichever colour really does. What survives is the
 // state file beside the data directory and the containers themselves, so the live prod colour is
-// read from those (`liveColour`), and the image variables are restored from them (`envRepairs`).
+// read from those (`liveColour`), and the image variables are restored from them (`envRepairs`), as
+// is the active environment the state file records (`activeEnvSources`).
 // Pure: the flows observe the host (src/flows/compose-project.ts) and write the files.
+
 const COLOURS = ['blue', 'green'];
 const other = (c) => (c === 'blue' ? 'green' : 'blue');
 const RANK = { healthy: 2, running: 1, down: 0 };
@@ -51056,9 +51143,10 @@ function liveColour(input) {
     return { ...d, order: [d.live, other(d.live)], upstreamsWrong: fileOrder?.[0] !== d.live };
 }
 /**
- * The image variables an env file must get back: the first source per variable wins (list the
+ * The variables an env file must get back: the first source per variable wins (list the
  * containers before the state file). A value that is present and agrees is never rewritten, and
- * nothing but these image references is ever written (no secret lives in them).
+ * nothing but these image references and the active environment is ever written (no secret lives
+ * in them).
  */
 function envRepairs(current, sources) {
     const values = {};
@@ -51082,8 +51170,16 @@ function envRepairs(current, sources) {
     }
     return { values, notes };
 }
+/**
+ * SYNAPSE_ACTIVE_ENV as the state file records it (`activeEnv`, written with the env file by every
+ * switch): it fills a missing value only, so a value set by hand is never overridden.
+ */
+function activeEnvSources(activeEnv) {
+    return activeEnv === undefined ? [] : [{ variable: compose_commands/* ACTIVE_ENV_VARIABLE */.g$, ref: activeEnv, from: 'the state file', container: false }];
+}
 
 ;// CONCATENATED MODULE: ./build/src/flows/compose-project.js
+
 
 
 
@@ -51135,8 +51231,36 @@ function isUp(entry) {
     return entry !== undefined && entry.State === 'running' && (entry.Health === '' || entry.Health === 'healthy');
 }
 /** The project's containers (or only `services`), as `docker compose ps` reports them. */
-async function listServices(docker, target, services = []) {
+async function listContainers(docker, target, services = []) {
     return (0,compose_commands/* parsePs */.tQ)((await docker.run((0,compose_commands/* psArgs */.de)(target, services))).stdout);
+}
+/**
+ * The project's containers (or only `services`) with the health that counts now: compose's ps,
+ * then `docker inspect` for when each container started and when its last probe did, since the
+ * engine keeps the status of a container's previous run across a restart by its restart policy
+ * (core/container-health.ts). Every health read of the flows goes through here.
+ */
+async function listServices(docker, target, services = []) {
+    const ps = await listContainers(docker, target, services);
+    const ids = ps.map((p) => p.ID).filter((id) => id !== '');
+    if (ids.length === 0)
+        return ps;
+    const seen = await inspectHealth(docker, ids);
+    return ps.map((p) => withCurrentHealth(p, [...seen].find(([id]) => p.ID !== '' && id.startsWith(p.ID))?.[1]));
+}
+/** Each container's health as `docker inspect` reports it, by full id; a container gone in between is left out. */
+async function inspectHealth(docker, ids) {
+    // One call for all; when it fails (a container removed since ps), one call each for the others.
+    const outputs = await docker.run((0,compose_commands/* inspectStateArgs */.Xv)(ids)).then((r) => [r.stdout], () => Promise.all(ids.map((id) => docker.run((0,compose_commands/* inspectStateArgs */.Xv)([id])).then((r) => r.stdout, () => ''))));
+    const seen = new Map();
+    for (const line of outputs.join('\n').split('\n')) {
+        const space = line.indexOf(' ');
+        if (space < 0)
+            continue;
+        const state = JSON.parse(line.slice(space + 1));
+        seen.set(line.slice(0, space), { status: state.Health?.Status, startedAt: state.StartedAt, lastProbeStart: state.Health?.Log?.at(-1)?.Start });
+    }
+    return seen;
 }
 async function observeProd(docker, paths) {
     const ps = await listServices(docker, paths.target);
@@ -51171,7 +51295,8 @@ function colourSeen(ps, colour) {
  * Makes the workspace files say what the host does, before anything changes (under the deploy
  * lock): upstreams.caddy is rewritten with the live colour first (and Caddy reloaded, so that it
  * routes there even if it had loaded the reset file), and the image variables missing from the
- * env file are restored from the containers and the state file. Logs one line when it repairs
+ * env file are restored from the containers and the state file, SYNAPSE_ACTIVE_ENV from the state
+ * file. Logs one line when it repairs
  * something, one when the state disagrees with the containers. Returns whether it wrote the env
  * file, after which `paths` must be read again (its compose target pointed at /dev/null).
  */
@@ -51186,7 +51311,7 @@ async function repairWorkspace(docker, paths, seen, options) {
         const reload = seen.proxyUp ? ` and ${options.write ? 'reloaded' : 'reload'} Caddy` : '';
         repaired.push(`${paths.upstreamsFile} ${said}, but ${live.live} is live (${live.because}): ${options.write ? 'rewrote' : 'would rewrite'} it ${live.live} first${reload}`);
     }
-    const env = envRepairs(seen.envVars, imageSources(seen, options.imageName));
+    const env = envRepairs(seen.envVars, [...imageSources(seen, options.imageName), ...activeEnvSources(seen.state.activeEnv)]);
     const createEnv = !paths.envFileFound;
     if (env.notes.length > 0 || createEnv) {
         const what = env.notes.length > 0 ? `${options.write ? 'restored' : 'would restore'} ${env.notes.join(', ')}` : `${options.write ? 'created it' : 'would create it'}`;
@@ -51236,8 +51361,10 @@ async function reconciledState(paths, env, seen, options) {
     const deployingPidAlive = deployingPid !== undefined && isAlive(deployingPid);
     const observed = env === 'prod'
         ? { servingDigest: seen.servingDigest, deployingPidAlive, ...(seen.servingColour ? { servingColour: seen.servingColour } : {}) }
-        : // dev runs a tag, not a digest: what runs is what the record says ran, if it runs at all.
-            { servingDigest: seen.ps.some((p) => p.Service === compose_commands/* DEV_SERVICE */.i && p.State === 'running') ? (state.environments.dev.active?.digest ?? null) : null, deployingPidAlive };
+        : options.devDigest !== undefined
+            ? { servingDigest: options.devDigest, servingVersion: 'latest', deployingPidAlive }
+            : // dev runs a tag, not a digest: what runs is what the record says ran, if it runs at all.
+                { servingDigest: seen.ps.some((p) => p.Service === compose_commands/* DEV_SERVICE */.i && p.State === 'running') ? (state.environments.dev.active?.digest ?? null) : null, deployingPidAlive };
     const r = (0,deploy_state/* reconcile */.Lq)(state, env, observed, { at: options.at });
     for (const note of r.notes)
         options.log(`state: ${note}`);
@@ -51729,8 +51856,8 @@ function stripTerminalControls(text) {
         .replace(CONTROL, '');
 }
 
-// EXTERNAL MODULE: ./build/src/flows/compose-project.js + 2 modules
-var compose_project = __nccwpck_require__(8637);
+// EXTERNAL MODULE: ./build/src/flows/compose-project.js + 3 modules
+var compose_project = __nccwpck_require__(977);
 ;// CONCATENATED MODULE: ./build/src/flows/deploy-health.js
 // Whether a newly started colour is healthy: before traffic moves to it, and while it is watched
 // after the switch. And, when it is not, what its health probes and log said, secrets redacted and
@@ -51745,7 +51872,8 @@ async function startHealthy(docker, target, service, waitTimeoutSeconds) {
     try {
         await docker.run((0,compose_commands/* upServiceArgs */.SX)(target, service, waitTimeoutSeconds));
         // The engine's own word, not compose's: `up --wait` has been seen to return while a new
-        // container was still starting (compose 2.26, under load).
+        // container was still starting (compose 2.26, under load). And only a probe of the container's
+        // current run counts (`listServices`): the engine keeps the status across a restart.
         const started = (await (0,compose_project/* listServices */.TD)(docker, target, [service]))[0];
         if (started?.Health !== 'healthy') {
             throw new Error(`${service} reports ${started?.Health || started?.State || 'no container'} after compose's wait, not healthy`);
@@ -51773,6 +51901,7 @@ async function watch(docker, target, service, model, seconds) {
         const entry = (await (0,compose_project/* listServices */.TD)(docker, target, [service]).catch(() => []))[0];
         if (!entry || entry.State !== 'running')
             return `${service} is ${entry?.State ?? 'gone'}`;
+        // A status left from before a restart reads `starting` here: the probe below still runs.
         if (entry.Health === 'unhealthy')
             return `${service} is unhealthy`;
         if (probe) {
@@ -51788,7 +51917,7 @@ async function watch(docker, target, service, model, seconds) {
 /** The last health probe outputs and the log of a service's container, for a rollback's reason. */
 async function healthTail(docker, target, service, model) {
     try {
-        const entry = (await (0,compose_project/* listServices */.TD)(docker, target, [service]))[0];
+        const entry = (await (0,compose_project/* listContainers */.ts)(docker, target, [service]))[0];
         if (!entry?.ID)
             return '';
         const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
@@ -52925,13 +53054,13 @@ function deploy_firstLine(text) {
 
 /***/ }),
 
-/***/ 2390:
+/***/ 1749:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  g$: () => (/* binding */ ACTIVE_ENV_VARIABLE),
+  g$: () => (/* reexport */ compose_commands/* ACTIVE_ENV_VARIABLE */.g$),
   Nq: () => (/* binding */ parseEnvironment),
   UM: () => (/* binding */ switchEnvironment)
 });
@@ -52940,16 +53069,48 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./build/src/adapters/state-file.js
+var state_file = __nccwpck_require__(6358);
 // EXTERNAL MODULE: ./build/src/core/deploy-state.js
 var deploy_state = __nccwpck_require__(7134);
 // EXTERNAL MODULE: ./build/src/core/compose-commands.js
 var compose_commands = __nccwpck_require__(260);
+;// CONCATENATED MODULE: ./build/src/core/dev-current.js
+// Whether `release-flow switch dev` can leave dev as it is: dev follows `latest`, and a recreate
+// (pull, new container, health wait) is only worth its seconds and its brief outage when the
+// container does not run what `latest` is now. Pure: src/flows/switch.ts reads the container, its
+// image and the registry, and deploys when this says no.
+/**
+ * Current when the container runs, is healthy (or has no health check), was created from the
+ * reference the deploy would write, runs exactly the digest `latest` resolves to now, and has the
+ * configuration compose would give a new one. `why` names the first condition that fails.
+ */
+function devCurrent(seen, wanted) {
+    if (seen === undefined)
+        return { current: false, why: 'no dev container' };
+    if (seen.state !== 'running')
+        return { current: false, why: `dev is ${seen.state || 'not running'}` };
+    if (seen.health !== 'healthy' && seen.health !== '')
+        return { current: false, why: `dev is ${seen.health}, not healthy` };
+    if (seen.ref !== wanted.ref)
+        return { current: false, why: `dev was created from ${seen.ref || 'an unknown reference'}, not ${wanted.ref}` };
+    const digests = [...new Set(seen.repoDigests.map((d) => /@(sha256:[0-9a-f]{64})$/.exec(d)?.[1]).filter((d) => d !== undefined))];
+    if (!digests.includes(wanted.digest)) {
+        return { current: false, why: `dev runs ${digests.length > 0 ? digests.join(', ') : 'an image with no registry digest'}; latest is ${wanted.digest}` };
+    }
+    if (seen.configHash !== wanted.configHash)
+        return { current: false, why: 'its compose configuration changed since it was created' };
+    return { current: true };
+}
+
 // EXTERNAL MODULE: ./build/src/core/errors.js
 var errors = __nccwpck_require__(3026);
+// EXTERNAL MODULE: ./build/src/core/image-ref.js
+var image_ref = __nccwpck_require__(7515);
 // EXTERNAL MODULE: ./build/src/flows/deploy.js + 13 modules
 var deploy = __nccwpck_require__(8327);
-// EXTERNAL MODULE: ./build/src/flows/compose-project.js + 2 modules
-var compose_project = __nccwpck_require__(8637);
+// EXTERNAL MODULE: ./build/src/flows/compose-project.js + 3 modules
+var compose_project = __nccwpck_require__(977);
 ;// CONCATENATED MODULE: ./build/src/flows/status.js
 
 
@@ -53005,8 +53166,10 @@ function uptimeText(status) {
 // `release-flow switch dev|prod` (scripts/switch_env.sh): makes an environment the active one.
 //
 // The target is brought up at its recorded version (prod: the state's active release, pinned by
-// digest, or `--version` through the deploy flow, which makes a switch a rollback too; dev: latest),
-// then SYNAPSE_ACTIVE_ENV=<env> is recorded in the compose variables file, every other line kept.
+// digest, or `--version` through the deploy flow, which makes a switch a rollback too; dev: latest,
+// left as it is when its container already runs, healthy, the digest `latest` resolves to now),
+// then SYNAPSE_ACTIVE_ENV=<env> is recorded under the deploy lock in the state file and in the
+// compose variables file, every other line kept (the workspace repair restores it from the state).
 // Each environment's configuration comes with it: compose gives each service its own
 // SYNAPSE_CONFIG_PATH (configs/synapse_<env>.json), so nobody edits a port or a config by hand.
 
@@ -53016,7 +53179,10 @@ function uptimeText(status) {
 
 
 
-const ACTIVE_ENV_VARIABLE = 'SYNAPSE_ACTIVE_ENV';
+
+
+
+
 function parseEnvironment(value) {
     if (value !== undefined && deploy_state/* ENVIRONMENTS */.ju.includes(value))
         return value;
@@ -53047,6 +53213,7 @@ async function switchEnvironment(deps, options) {
         log,
     });
     let deployed;
+    let kept;
     if (options.version !== undefined) {
         log(`switching to ${env} at ${options.version}`);
         deployed = await run(options.version);
@@ -53059,24 +53226,92 @@ async function switchEnvironment(deps, options) {
         }
     }
     else {
-        log('bringing dev up at latest');
-        deployed = await run(undefined);
+        const dev = await devAlreadyLatest(deps, options, paths, image(), log);
+        if (dev.current) {
+            kept = { digest: dev.digest, note: `dev already runs latest (${dev.digest}), healthy: not recreated` };
+            log(kept.note);
+        }
+        else {
+            log(`bringing dev up at latest: ${dev.why}`);
+            deployed = await run(undefined);
+        }
     }
-    await (0,compose_project/* writeFileAtomic */.Zf)(paths.envFile, (0,compose_commands/* setEnvLines */.to)(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''), { [ACTIVE_ENV_VARIABLE]: env }));
-    log(`${ACTIVE_ENV_VARIABLE}=${env} in ${paths.envFile}`);
+    await recordActive(paths, env, options.lockTimeoutMs, log);
     const status = await deployStatus(deps.docker, { composeFile: paths.composeFile, project: options.project, envFile: paths.envFile, dataDir: paths.dataDir });
     const mine = status.environments.find((e) => e.env === env);
     return {
         active: env,
         envFile: paths.envFile,
         version: deployed?.version ?? mine?.version ?? null,
-        digest: deployed?.digest ?? mine?.digest ?? null,
+        digest: deployed?.digest ?? kept?.digest ?? mine?.digest ?? null,
         url: (0,compose_project/* environmentUrl */.fw)(paths.model, env) ?? null,
         config: `configs/synapse_${env}.json`,
         action: deployed ? 'deployed' : 'already-up',
+        ...(kept ? { note: kept.note } : {}),
         ...(deployed ? { deploy: deployed } : {}),
         status,
     };
+}
+/**
+ * Under the deploy lock, so that it never interleaves with a deploy's writes: `env` becomes the
+ * state's active environment, and SYNAPSE_ACTIVE_ENV=<env> is set in the env file.
+ */
+async function recordActive(paths, env, lockTimeoutMs, log) {
+    const lock = await (0,compose_project/* lockProject */.RT)(paths, `switch ${env}`, lockTimeoutMs, log);
+    try {
+        const state = await (0,state_file/* readStateFile */.qy)(paths.stateFile);
+        const next = (0,deploy_state/* recordActiveEnv */.Tz)(state, env);
+        if (next !== state)
+            await (0,state_file/* writeStateFile */.VP)(paths.stateFile, next);
+        await (0,compose_project/* writeFileAtomic */.Zf)(paths.envFile, (0,compose_commands/* setEnvLines */.to)(await (0,promises_.readFile)(paths.envFile, 'utf8').catch(() => ''), { [compose_commands/* ACTIVE_ENV_VARIABLE */.g$]: env }));
+        log(`${compose_commands/* ACTIVE_ENV_VARIABLE */.g$}=${env} in ${paths.envFile} and ${paths.stateFile}`);
+    }
+    finally {
+        await lock.release();
+    }
+}
+/**
+ * Under the deploy lock: repairs the workspace as a deploy would, then tells whether the dev
+ * container already runs, healthy, exactly the digest `latest` resolves to now, from the reference
+ * and with the configuration a deploy would give it (core/dev-current.ts). When it does, the
+ * state is made to record that digest as dev's; otherwise the caller deploys dev as always.
+ */
+async function devAlreadyLatest(deps, options, located, imageName, log) {
+    const image = (0,image_ref/* parseImageName */.i)(imageName, '--image');
+    const latest = await deps.registry.resolveTag(image, 'latest');
+    // The deploy says what is wrong with the image or the tag.
+    if (latest === null)
+        return { current: false, why: `${image.name}:latest was not found` };
+    const lock = await (0,compose_project/* lockProject */.RT)(located, 'switch dev', options.lockTimeoutMs, log);
+    try {
+        const docker = (0,compose_project/* underLock */.yP)(deps.docker, lock);
+        let paths = located;
+        const seen = await (0,compose_project/* observeProd */.Iy)(docker, paths);
+        if ((await (0,compose_project/* repairWorkspace */.JW)(docker, paths, seen, { log, write: true, imageName })).envFileWritten)
+            paths = await (0,compose_project/* projectPaths */.gW)(docker, options);
+        const entry = seen.ps.find((p) => p.Service === compose_commands/* DEV_SERVICE */.i);
+        const [dev, hash] = await Promise.all([
+            entry?.ID ? devSeen(docker, entry.ID, entry.State, entry.Health) : undefined,
+            docker.run((0,compose_commands/* configHashArgs */.gW)(paths.target, compose_commands/* DEV_SERVICE */.i)).then((r) => r.stdout.trim().split(/\s+/)[1] ?? ''),
+        ]);
+        const verdict = devCurrent(dev, { ref: `${image.name}:latest`, digest: latest.digest, configHash: hash });
+        if (!verdict.current)
+            return verdict;
+        await (0,compose_project/* reconciledState */.CB)(paths, 'dev', seen, { at: (deps.now ?? (() => new Date()))().toISOString(), log, write: true, devDigest: latest.digest });
+        return { current: true, digest: latest.digest };
+    }
+    finally {
+        await lock.release();
+    }
+}
+/** The dev container's reference, configuration hash and what its image is known by in registries. */
+async function devSeen(docker, id, state, health) {
+    const inspected = await docker.run((0,compose_commands/* inspectContainerArgs */.Rn)(id)).then((r) => JSON.parse(r.stdout), () => undefined);
+    // Gone since ps: the deploy creates it again.
+    if (inspected === undefined)
+        return undefined;
+    const repoDigests = inspected.Image ? await docker.run((0,compose_commands/* repoDigestsArgs */.Yw)(inspected.Image)).then((r) => JSON.parse(r.stdout) ?? [], () => []) : [];
+    return { state, health, ref: inspected.Config?.Image ?? '', repoDigests, configHash: inspected.Config?.Labels?.[compose_commands/* CONFIG_HASH_LABEL */.Ni] ?? '' };
 }
 /**
  * Under the deploy lock: repairs the workspace (a checkout on the runner may have reset it) and
@@ -53105,7 +53340,8 @@ async function prodAlreadyServing(deps, options, paths, log) {
 /** The status lines a switch prints: what is active, and where each environment runs. */
 function switchSummary(r) {
     const lines = [`active environment: ${r.active} (${ACTIVE_ENV_VARIABLE}=${r.active} in ${r.envFile})`];
-    lines.push(`  ${r.active} serves ${r.version ?? 'nothing recorded'}${r.url ? ` at ${r.url}` : ''}, configuration ${r.config}${r.action === 'already-up' ? ' (already up)' : ''}`);
+    const up = r.action !== 'already-up' ? '' : r.note ? ` (${r.note})` : ' (already up)';
+    lines.push(`  ${r.active} serves ${r.version ?? 'nothing recorded'}${r.url ? ` at ${r.url}` : ''}, configuration ${r.config}${up}`);
     for (const e of r.status.environments) {
         const where = e.env === 'dev' ? DEV_SERVICE : `synapse-prod${e.colour ? ` -> ${colourService(e.colour)}` : ''}`;
         lines.push(`  ${e.env === r.active ? '*' : ' '} ${e.env.padEnd(4)} ${(e.version ?? '-').padEnd(10)} ${e.health.padEnd(10)} ${where}`);

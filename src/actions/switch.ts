@@ -35,7 +35,7 @@ function switchSummary(summary: typeof core.summary, env: string, ending: { resu
     ['digest', r.digest ?? '—'],
     ['url', r.url ?? '—'],
     ['configuration', r.config],
-    ['action', r.action === 'deployed' ? 'deployed' : 'already up'],
+    ['action', r.action === 'deployed' ? 'deployed' : (r.note ?? 'already up')],
   ]);
   summary.addTable([
     [{ data: 'environment', header: true }, { data: 'version', header: true }, { data: 'health', header: true }, { data: 'where', header: true }],

@@ -10,6 +10,8 @@ export const DEV_SERVICE = 'synapse-dev';
 export const ROLLOUT_PROFILE = 'rollout';
 export const CADDYFILE = '/etc/caddy/Caddyfile';
 export const COLOURS: readonly Colour[] = ['blue', 'green'];
+/** The env-file variable `release-flow switch` records the active environment in. */
+export const ACTIVE_ENV_VARIABLE = 'SYNAPSE_ACTIVE_ENV';
 
 export interface ComposeTarget {
   /** The compose file. */
@@ -85,6 +87,29 @@ export function execArgs(target: ComposeTarget, service: string, command: readon
 
 export function logsArgs(target: ComposeTarget, service: string, tail = 10): string[] {
   return [...composeBase(target, profilesFor(service)), 'logs', '--no-color', '--tail', String(tail), service];
+}
+
+/** `docker compose … config --hash SERVICE`: `SERVICE <hash>`, the hash compose labels the service's container with (com.docker.compose.config-hash). */
+export function configHashArgs(target: ComposeTarget, service: string): string[] {
+  return [...composeBase(target, profilesFor(service)), 'config', '--hash', service];
+}
+
+/** The label compose puts the configuration hash of a container's service in. */
+export const CONFIG_HASH_LABEL = 'com.docker.compose.config-hash';
+
+/** `docker inspect --type container --format '<id> <state json>' ID…`: one line per container, its health and when it started. */
+export function inspectStateArgs(ids: readonly string[]): string[] {
+  return ['inspect', '--type', 'container', '--format', '{{.Id}} {{json .State}}', ...ids];
+}
+
+/** `docker inspect --type container --format '{{json .}}' ID`: a container's image id, reference and labels among the rest. */
+export function inspectContainerArgs(id: string): string[] {
+  return ['inspect', '--type', 'container', '--format', '{{json .}}', id];
+}
+
+/** `docker image inspect --format '{{json .RepoDigests}}' IMAGE`: the registry digests an image is known by. */
+export function repoDigestsArgs(image: string): string[] {
+  return ['image', 'inspect', '--format', '{{json .RepoDigests}}', image];
 }
 
 /** `docker compose … --profile rollout config --format json`: the resolved model (healthchecks, ports, secrets). */

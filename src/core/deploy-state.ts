@@ -57,11 +57,22 @@ export interface EnvironmentState {
 export interface DeployState {
   schemaVersion: typeof STATE_SCHEMA_VERSION;
   environments: Record<Environment, EnvironmentState>;
+  /**
+   * The environment `release-flow switch` made active last (SYNAPSE_ACTIVE_ENV, also written to the
+   * compose env file, which a runner's checkout may delete); absent before the first switch. An
+   * optional field of schema version 1: a release-flow that does not know it reads the file as before.
+   */
+  activeEnv?: Environment;
 }
 
 export function emptyState(): DeployState {
   const empty = (): EnvironmentState => ({ active: null, previous: null, deploying: null, history: [] });
   return { schemaVersion: STATE_SCHEMA_VERSION, environments: { dev: empty(), prod: empty() } };
+}
+
+/** Records `env` as the active environment (the switch does, under the deploy lock). */
+export function recordActiveEnv(state: DeployState, env: Environment): DeployState {
+  return state.activeEnv === env ? state : { ...state, activeEnv: env };
 }
 
 function withEnvironment(state: DeployState, env: Environment, next: EnvironmentState): DeployState {
@@ -336,6 +347,10 @@ function readState(raw: Record<string, unknown>, r: Reader): DeployState {
   for (const env of ENVIRONMENTS) {
     // An environment never deployed may be absent.
     if (environments[env] !== undefined) state.environments[env] = readEnvironment(environments[env], `environments.${env}`, r);
+  }
+  if (raw.activeEnv != null) {
+    if (!(ENVIRONMENTS as readonly unknown[]).includes(raw.activeEnv)) r.fail('activeEnv', raw.activeEnv, `one of ${ENVIRONMENTS.join(', ')}`);
+    state.activeEnv = raw.activeEnv as Environment;
   }
   return state;
 }

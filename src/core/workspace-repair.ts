@@ -4,10 +4,12 @@
 // image references the deploy writes) can be gone, and compose/caddy/upstreams.caddy (tracked in
 // git, blue first) says blue takes the traffic whichever colour really does. What survives is the
 // state file beside the data directory and the containers themselves, so the live prod colour is
-// read from those (`liveColour`), and the image variables are restored from them (`envRepairs`).
+// read from those (`liveColour`), and the image variables are restored from them (`envRepairs`), as
+// is the active environment the state file records (`activeEnvSources`).
 // Pure: the flows observe the host (src/flows/compose-project.ts) and write the files.
 
-import type { Colour } from './deploy-state.js';
+import { ACTIVE_ENV_VARIABLE } from './compose-commands.js';
+import type { Colour, Environment } from './deploy-state.js';
 
 /** How a prod colour's container was found: healthy (or running with no health check), running but not healthy, or not running at all. */
 export type ColourCondition = 'healthy' | 'running' | 'down';
@@ -125,10 +127,10 @@ export function liveColour(input: LiveInput): LiveDecision {
   return { ...d, order: [d.live, other(d.live)], upstreamsWrong: fileOrder?.[0] !== d.live };
 }
 
-/** Where a compose variable's image reference can be restored from. */
+/** Where a compose variable's value (an image reference, or the active environment) can be restored from. */
 export interface ImageSource {
   variable: string;
-  /** The image reference, e.g. `ghcr.io/owner/synapse@sha256:…`. */
+  /** The value: an image reference, e.g. `ghcr.io/owner/synapse@sha256:…`, or `dev`/`prod` for SYNAPSE_ACTIVE_ENV. */
   ref: string;
   /** For the log: `synapse-prod-green`, `the state file`. */
   from: string;
@@ -148,9 +150,10 @@ export interface EnvRepairs {
 }
 
 /**
- * The image variables an env file must get back: the first source per variable wins (list the
+ * The variables an env file must get back: the first source per variable wins (list the
  * containers before the state file). A value that is present and agrees is never rewritten, and
- * nothing but these image references is ever written (no secret lives in them).
+ * nothing but these image references and the active environment is ever written (no secret lives
+ * in them).
  */
 export function envRepairs(current: Readonly<Record<string, string>>, sources: readonly ImageSource[]): EnvRepairs {
   const values: Record<string, string> = {};
@@ -170,4 +173,12 @@ export function envRepairs(current: Readonly<Record<string, string>>, sources: r
     }
   }
   return { values, notes };
+}
+
+/**
+ * SYNAPSE_ACTIVE_ENV as the state file records it (`activeEnv`, written with the env file by every
+ * switch): it fills a missing value only, so a value set by hand is never overridden.
+ */
+export function activeEnvSources(activeEnv: Environment | undefined): ImageSource[] {
+  return activeEnv === undefined ? [] : [{ variable: ACTIVE_ENV_VARIABLE, ref: activeEnv, from: 'the state file', container: false }];
 }

@@ -11,6 +11,7 @@ import {
   configJsonArgs,
   DEV_SERVICE,
   digestOf,
+  inspectStateArgs,
   parsePs,
   parseUpstreams,
   PROXY_SERVICE,
@@ -22,8 +23,9 @@ import {
   type HealthcheckModel,
   type PsEntry,
 } from '../core/compose-commands.js';
+import { withCurrentHealth, type HealthSeen } from '../core/container-health.js';
 import { reconcile, type Colour, type DeployState, type Environment, type Observed } from '../core/deploy-state.js';
-import { envRepairs, liveColour, type ColourSeen, type ImageSource, type LiveDecision } from '../core/workspace-repair.js';
+import { activeEnvSources, envRepairs, liveColour, type ColourSeen, type ImageSource, type LiveDecision } from '../core/workspace-repair.js';
 
 // What the deploy, rollback and switch flows all need of a compose project: where it keeps things,
 // what runs in it now, and the small steps they all take on it.
@@ -116,8 +118,39 @@ export function isUp(entry: PsEntry | undefined): boolean {
 }
 
 /** The project's containers (or only `services`), as `docker compose ps` reports them. */
-export async function listServices(docker: Docker, target: ComposeTarget, services: string[] = []): Promise<PsEntry[]> {
+export async function listContainers(docker: Docker, target: ComposeTarget, services: string[] = []): Promise<PsEntry[]> {
   return parsePs((await docker.run(psArgs(target, services))).stdout);
+}
+
+/**
+ * The project's containers (or only `services`) with the health that counts now: compose's ps,
+ * then `docker inspect` for when each container started and when its last probe did, since the
+ * engine keeps the status of a container's previous run across a restart by its restart policy
+ * (core/container-health.ts). Every health read of the flows goes through here.
+ */
+export async function listServices(docker: Docker, target: ComposeTarget, services: string[] = []): Promise<PsEntry[]> {
+  const ps = await listContainers(docker, target, services);
+  const ids = ps.map((p) => p.ID).filter((id) => id !== '');
+  if (ids.length === 0) return ps;
+  const seen = await inspectHealth(docker, ids);
+  return ps.map((p) => withCurrentHealth(p, [...seen].find(([id]) => p.ID !== '' && id.startsWith(p.ID))?.[1]));
+}
+
+/** Each container's health as `docker inspect` reports it, by full id; a container gone in between is left out. */
+async function inspectHealth(docker: Docker, ids: readonly string[]): Promise<Map<string, HealthSeen>> {
+  // One call for all; when it fails (a container removed since ps), one call each for the others.
+  const outputs = await docker.run(inspectStateArgs(ids)).then(
+    (r) => [r.stdout],
+    () => Promise.all(ids.map((id) => docker.run(inspectStateArgs([id])).then((r) => r.stdout, () => ''))),
+  );
+  const seen = new Map<string, HealthSeen>();
+  for (const line of outputs.join('\n').split('\n')) {
+    const space = line.indexOf(' ');
+    if (space < 0) continue;
+    const state = JSON.parse(line.slice(space + 1)) as { StartedAt?: string; Health?: { Status?: string; Log?: Array<{ Start?: string }> } | null };
+    seen.set(line.slice(0, space), { status: state.Health?.Status, startedAt: state.StartedAt, lastProbeStart: state.Health?.Log?.at(-1)?.Start });
+  }
+  return seen;
 }
 
 /**
@@ -184,7 +217,8 @@ export interface RepairOptions {
  * Makes the workspace files say what the host does, before anything changes (under the deploy
  * lock): upstreams.caddy is rewritten with the live colour first (and Caddy reloaded, so that it
  * routes there even if it had loaded the reset file), and the image variables missing from the
- * env file are restored from the containers and the state file. Logs one line when it repairs
+ * env file are restored from the containers and the state file, SYNAPSE_ACTIVE_ENV from the state
+ * file. Logs one line when it repairs
  * something, one when the state disagrees with the containers. Returns whether it wrote the env
  * file, after which `paths` must be read again (its compose target pointed at /dev/null).
  */
@@ -198,7 +232,7 @@ export async function repairWorkspace(docker: Docker, paths: ProjectPaths, seen:
     const reload = seen.proxyUp ? ` and ${options.write ? 'reloaded' : 'reload'} Caddy` : '';
     repaired.push(`${paths.upstreamsFile} ${said}, but ${live.live} is live (${live.because}): ${options.write ? 'rewrote' : 'would rewrite'} it ${live.live} first${reload}`);
   }
-  const env = envRepairs(seen.envVars, imageSources(seen, options.imageName));
+  const env = envRepairs(seen.envVars, [...imageSources(seen, options.imageName), ...activeEnvSources(seen.state.activeEnv)]);
   const createEnv = !paths.envFileFound;
   if (env.notes.length > 0 || createEnv) {
     const what = env.notes.length > 0 ? `${options.write ? 'restored' : 'would restore'} ${env.notes.join(', ')}` : `${options.write ? 'created it' : 'would create it'}`;
@@ -240,6 +274,8 @@ export interface ReconcileOptions {
   log: (line: string) => void;
   /** False on a dry run: the corrections are logged, not written. */
   write: boolean;
+  /** dev: the digest its container was seen to run (the switch reads it from the image); otherwise the record's, if dev runs at all. */
+  devDigest?: string | undefined;
 }
 
 /**
@@ -253,8 +289,10 @@ export async function reconciledState(paths: ProjectPaths, env: Environment, see
   const observed: Observed =
     env === 'prod'
       ? { servingDigest: seen.servingDigest, deployingPidAlive, ...(seen.servingColour ? { servingColour: seen.servingColour } : {}) }
-      : // dev runs a tag, not a digest: what runs is what the record says ran, if it runs at all.
-        { servingDigest: seen.ps.some((p) => p.Service === DEV_SERVICE && p.State === 'running') ? (state.environments.dev.active?.digest ?? null) : null, deployingPidAlive };
+      : options.devDigest !== undefined
+        ? { servingDigest: options.devDigest, servingVersion: 'latest', deployingPidAlive }
+        : // dev runs a tag, not a digest: what runs is what the record says ran, if it runs at all.
+          { servingDigest: seen.ps.some((p) => p.Service === DEV_SERVICE && p.State === 'running') ? (state.environments.dev.active?.digest ?? null) : null, deployingPidAlive };
   const r = reconcile(state, env, observed, { at: options.at });
   for (const note of r.notes) options.log(`state: ${note}`);
   if (r.notes.length > 0 && options.write) await writeStateFile(paths.stateFile, r.state);

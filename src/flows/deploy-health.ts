@@ -6,14 +6,15 @@ import { readFile } from 'node:fs/promises';
 import { DockerError, type Docker } from '../adapters/docker.js';
 import { execArgs, logsArgs, redactSecrets, upServiceArgs, type ComposeTarget } from '../core/compose-commands.js';
 import { stripTerminalControls } from '../core/terminal-text.js';
-import { listServices, type ComposeModel } from './compose-project.js';
+import { listContainers, listServices, type ComposeModel } from './compose-project.js';
 
 /** Starts `service` and waits for its health check; returns why it is not healthy, or undefined. */
 export async function startHealthy(docker: Docker, target: ComposeTarget, service: string, waitTimeoutSeconds: number): Promise<string | undefined> {
   try {
     await docker.run(upServiceArgs(target, service, waitTimeoutSeconds));
     // The engine's own word, not compose's: `up --wait` has been seen to return while a new
-    // container was still starting (compose 2.26, under load).
+    // container was still starting (compose 2.26, under load). And only a probe of the container's
+    // current run counts (`listServices`): the engine keeps the status across a restart.
     const started = (await listServices(docker, target, [service]))[0];
     if (started?.Health !== 'healthy') {
       throw new Error(`${service} reports ${started?.Health || started?.State || 'no container'} after compose's wait, not healthy`);
@@ -39,6 +40,7 @@ export async function watch(docker: Docker, target: ComposeTarget, service: stri
   while (Date.now() < until) {
     const entry = (await listServices(docker, target, [service]).catch(() => []))[0];
     if (!entry || entry.State !== 'running') return `${service} is ${entry?.State ?? 'gone'}`;
+    // A status left from before a restart reads `starting` here: the probe below still runs.
     if (entry.Health === 'unhealthy') return `${service} is unhealthy`;
     if (probe) {
       const ok = await docker.run(execArgs(target, service, probe)).then(() => true, () => false);
@@ -53,7 +55,7 @@ export async function watch(docker: Docker, target: ComposeTarget, service: stri
 /** The last health probe outputs and the log of a service's container, for a rollback's reason. */
 export async function healthTail(docker: Docker, target: ComposeTarget, service: string, model: ComposeModel): Promise<string> {
   try {
-    const entry = (await listServices(docker, target, [service]))[0];
+    const entry = (await listContainers(docker, target, [service]))[0];
     if (!entry?.ID) return '';
     const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
     const health = JSON.parse(stdout) as { Status?: string; Log?: Array<{ ExitCode: number; Output: string; End: string }> } | null;

@@ -5,6 +5,7 @@ import {
   finishDeploy,
   parseState,
   reconcile,
+  recordActiveEnv,
   serializeState,
 } from '../../src/core/deploy-state.js';
 import type { DeployState, EnvironmentState, Observed, Release } from '../../src/core/deploy-state.js';
@@ -203,6 +204,12 @@ describe('parseState', () => {
     expect(parseState('{"schemaVersion":1,"environments":{}}', FILE)).toEqual(emptyState());
   });
 
+  it('reads the active environment a switch recorded; a file without it (or with null) has none', () => {
+    expect(parseState('{"schemaVersion":1,"environments":{},"activeEnv":"prod"}', FILE).activeEnv).toBe('prod');
+    expect(parseState('{"schemaVersion":1,"environments":{},"activeEnv":null}', FILE)).toEqual(emptyState());
+    expect(parseState(serializeState(recordActiveEnv(withProd({ active: v1 }), 'dev')), FILE)).toEqual({ ...withProd({ active: v1 }), activeEnv: 'dev' });
+  });
+
   const valid = JSON.parse(serializeState(withProd({ active: v1 }))) as Record<string, unknown>;
   const prodWith = (prod: unknown): string => JSON.stringify({ ...valid, environments: { prod } });
 
@@ -232,9 +239,28 @@ describe('parseState', () => {
       'mv',
     ],
     ['history not a list', prodWith({ history: {} }), 'environments.prod.history is {}; expected an array', 'mv'],
+    ['unknown active environment', JSON.stringify({ ...valid, activeEnv: 'staging' }), 'activeEnv is "staging"; expected one of dev, prod', 'mv'],
   ])('rejects %s', (_name, text, message, fix) => {
     const error = thrown(() => parseState(text, FILE));
     expect(error.message).toContain(message);
     expect(error.message).toContain(fix);
+  });
+});
+
+describe('recordActiveEnv', () => {
+  // [recorded before, switched to, recorded after]
+  test.each([
+    [undefined, 'dev', 'dev'],
+    [undefined, 'prod', 'prod'],
+    ['dev', 'prod', 'prod'],
+    ['prod', 'dev', 'dev'],
+    ['prod', 'prod', 'prod'],
+  ] as const)('%s, switch %s: %s; the environments are untouched', (before, env, after) => {
+    const state: DeployState = { ...withProd({ active: v1 }), ...(before ? { activeEnv: before } : {}) };
+    const next = recordActiveEnv(state, env);
+    expect(next.activeEnv).toBe(after);
+    expect(next.environments).toBe(state.environments);
+    // Nothing to write when it is recorded already.
+    expect(next === state).toBe(before === env);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import type { Colour } from '../../src/core/deploy-state.js';
-import { envRepairs, liveColour, type ColourCondition, type ColourSeen, type ImageSource, type LiveInput, type RecordedRelease } from '../../src/core/workspace-repair.js';
+import type { Colour, Environment } from '../../src/core/deploy-state.js';
+import { activeEnvSources, envRepairs, liveColour, type ColourCondition, type ColourSeen, type ImageSource, type LiveInput, type RecordedRelease } from '../../src/core/workspace-repair.js';
 
 const digest = (c: string): string => `sha256:${c.repeat(64)}`;
 const V1 = digest('1');
@@ -120,6 +120,24 @@ describe('envRepairs: the image variables a wiped or stale env file gets back', 
     { name: 'the state file never overrides a value that is present', current: { SYNAPSE_PROD_GREEN_IMAGE: `${image}@${V3}` }, sources: [fromState('SYNAPSE_PROD_GREEN_IMAGE', V2)], values: {}, notes: [] },
   ])('$name', ({ current, sources, values, notes }) => {
     const r = envRepairs(current, sources);
+    expect(r.values).toEqual(values);
+    expect(r.notes).toHaveLength(notes.length);
+    notes.forEach((n, i) => expect(r.notes[i]).toMatch(n));
+  });
+});
+
+describe('SYNAPSE_ACTIVE_ENV: written back from the state file when the env file lost it', () => {
+  const image = '127.0.0.1:5000/owner/synapse';
+  const dev: ImageSource = { variable: 'SYNAPSE_DEV_IMAGE', ref: `${image}:latest`, from: 'synapse-dev', container: true };
+
+  test.each<{ name: string; recorded: Environment | undefined; current: Record<string, string>; values: Record<string, string>; notes: RegExp[] }>([
+    { name: 'a wiped file gets the recorded environment back, with the images', recorded: 'prod', current: {}, values: { SYNAPSE_DEV_IMAGE: dev.ref, SYNAPSE_ACTIVE_ENV: 'prod' }, notes: [/DEV/, /^SYNAPSE_ACTIVE_ENV from the state file$/] },
+    { name: 'an empty value counts as missing', recorded: 'dev', current: { SYNAPSE_DEV_IMAGE: dev.ref, SYNAPSE_ACTIVE_ENV: '' }, values: { SYNAPSE_ACTIVE_ENV: 'dev' }, notes: [/^SYNAPSE_ACTIVE_ENV from the state file$/] },
+    { name: 'the same value: nothing to write', recorded: 'dev', current: { SYNAPSE_DEV_IMAGE: dev.ref, SYNAPSE_ACTIVE_ENV: 'dev' }, values: {}, notes: [] },
+    { name: 'a value set by hand is never overridden', recorded: 'prod', current: { SYNAPSE_DEV_IMAGE: dev.ref, SYNAPSE_ACTIVE_ENV: 'dev' }, values: {}, notes: [] },
+    { name: 'no switch recorded yet: nothing to restore', recorded: undefined, current: { SYNAPSE_DEV_IMAGE: dev.ref }, values: {}, notes: [] },
+  ])('$name', ({ recorded, current, values, notes }) => {
+    const r = envRepairs(current, [dev, ...activeEnvSources(recorded)]);
     expect(r.values).toEqual(values);
     expect(r.notes).toHaveLength(notes.length);
     notes.forEach((n, i) => expect(r.notes[i]).toMatch(n));

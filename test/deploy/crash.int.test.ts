@@ -8,8 +8,10 @@ import { createDocker } from '../../src/adapters/docker.js';
 import { createHostProbes } from '../../src/adapters/host-probes.js';
 import { createRegistryClient } from '../../src/adapters/registry.js';
 import { stateFilePath } from '../../src/adapters/state-file.js';
+import { rfc3339Nanos } from '../../src/core/container-health.js';
 import { parseState } from '../../src/core/deploy-state.js';
 import { deploy, type DeployOptions } from '../../src/flows/deploy.js';
+import { deployStatus } from '../../src/flows/status.js';
 import { requireTestBed } from '../bed/check.js';
 import { cleanEnv, composeFile, composeProject, docker, ms, requireProxyImage, runAsync, underLoad, version, type ComposeProject, type LoadReport } from '../compose/helpers.js';
 
@@ -116,6 +118,14 @@ process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) => child.once('exit', (code, signal) => done({ code, signal, stderr })));
   return { child, exited };
+}
+
+/** What the engine says of a container's health, and whether its last probe belongs to its current run. */
+async function blueHealth(id: string): Promise<{ status: string; current: boolean }> {
+  const state = JSON.parse(await dockerAsync('inspect', '--format', '{{json .State}}', id)) as { StartedAt: string; Health?: { Status: string; Log?: Array<{ Start: string }> } };
+  const started = rfc3339Nanos(state.StartedAt);
+  const probed = rfc3339Nanos(state.Health?.Log?.at(-1)?.Start);
+  return { status: state.Health?.Status ?? 'none', current: started !== undefined && probed !== undefined && probed > started };
 }
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<{ value: T; ms: number }> {
@@ -243,6 +253,17 @@ describe('crashes during and after a prod deploy', () => {
         return now.RestartCount > before.RestartCount && now.State.Status === 'running' ? true : undefined;
       });
       log(`synapse-prod-blue running again after ${ms(performance.now() - t0)}`);
+      // The engine still reports blue's previous run as healthy until the first probe of the new
+      // run: `status` must say starting until then (core/container-health.ts).
+      const engineBefore = await blueHealth(id);
+      const status = await deployStatus(docker_, { composeFile, project: project.name, envFile: join(project.dir, '.env') });
+      const engineAfter = await blueHealth(id);
+      const prod = status.environments.find((e) => e.env === 'prod')!;
+      const blue = prod.colour === 'blue' ? prod.health : prod.standby?.health;
+      log(`status right after the restart: blue ${blue} (engine before: ${engineBefore.status}, ${engineBefore.current ? 'probed in this run' : 'from the run before'}; after: ${engineAfter.status}, ${engineAfter.current ? 'probed in this run' : 'from the run before'})`);
+      // No probe of the new run had finished when status read blue: it must not say healthy.
+      if (!engineAfter.current) expect(blue).toBe('starting');
+      expect(blue === 'starting' || engineAfter.current).toBe(true);
       // Not State.Health.Status: the engine keeps the last status across a restart by the restart
       // policy. (Nor /health: /www/health survives in the container's filesystem.) The restarted
       // server itself must answer, and the proxy must send prod to it again.

@@ -12,9 +12,19 @@ const target = { file: '/c/docker-compose.yml', project: 'synapse' };
 const service = 'synapse-prod-blue';
 const psLine = (health: string) => JSON.stringify({ Service: service, Name: `synapse-${service}-1`, ID: 'c0ffee', State: 'running', Health: health, Image: 'x', Status: 'Up 3 seconds' });
 
-function fakeDocker(answers: Partial<Record<'up' | 'ps' | 'inspect' | 'logs', () => string>>): Docker {
+/** `docker inspect`'s `{{.Id}} {{json .State}}` line: started at T0, last probe at `probe` (T0 + 1 s by default). */
+const stateLine = (health: string, probe = '2026-01-01T00:00:01Z') =>
+  `c0ffee00 ${JSON.stringify({ Status: 'running', StartedAt: '2026-01-01T00:00:00Z', Health: { Status: health, Log: [{ Start: probe, End: probe, ExitCode: 0, Output: '' }] } })}`;
+
+function fakeDocker(answers: Partial<Record<'up' | 'ps' | 'state' | 'inspect' | 'logs', () => string>>): Docker {
   return {
     async run(args) {
+      // The health the flows read: compose's ps, then the engine's state of each container.
+      if (args.includes('inspect') && args.some((a) => a.includes('{{json .State}}'))) {
+        if (answers.state) return { stdout: answers.state(), stderr: '' };
+        const ps = answers.ps ? (JSON.parse(answers.ps()) as { Health: string }) : undefined;
+        return { stdout: stateLine(ps?.Health ?? ''), stderr: '' };
+      }
       const command = (['up', 'ps', 'inspect', 'logs'] as const).find((c) => args.includes(c));
       const answer = command && answers[command];
       if (!answer) throw new Error(`unexpected docker ${args.join(' ')}`);
@@ -40,6 +50,11 @@ describe('startHealthy', () => {
 
   test('healthy: no reason', async () => {
     expect(await startHealthy(fakeDocker({ up: () => '', ps: () => psLine('healthy') }), target, service, 5)).toBeUndefined();
+  });
+
+  test('compose and the engine say healthy, but from a probe before the container restarted: starting, not healthy', async () => {
+    const docker = fakeDocker({ up: () => '', ps: () => psLine('healthy'), state: () => stateLine('healthy', '2025-12-31T23:59:59.999999999Z') });
+    expect(await startHealthy(docker, target, service, 5)).toBe(`${service} reports starting after compose's wait, not healthy`);
   });
 });
 

@@ -1,8 +1,13 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createRegistryClient } from '../../src/adapters/registry.js';
+import { stateFilePath } from '../../src/adapters/state-file.js';
 import { runCli } from '../../src/cli/run.js';
+import { parseState } from '../../src/core/deploy-state.js';
+import { parseImageName } from '../../src/core/image-ref.js';
 import { requireTestBed } from '../bed/check.js';
 import { cleanEnv, composeFile, composeProject, docker, repoRoot, requireProxyImage, version, type ComposeProject } from '../compose/helpers.js';
 
@@ -16,6 +21,20 @@ let project: ComposeProject;
 
 const envFile = () => join(project.dir, '.env');
 const envText = () => readFileSync(envFile(), 'utf8');
+const state = () => parseState(readFileSync(stateFilePath(project.dataDir), 'utf8'), 'state');
+
+/** The dev container: its id, when it started, its health (a recreate changes the first two). */
+function devContainer(): { id: string; startedAt: string; health: string } {
+  const [id = '', startedAt = '', health = ''] = docker('inspect', '--format', '{{.Id}} {{.State.StartedAt}} {{.State.Health.Status}}', `${project.name}-synapse-dev-1`).split(' ');
+  return { id, startedAt, health };
+}
+
+/** The digest a tag of the test image has in the registry now. */
+async function registryDigest(tag: string): Promise<string> {
+  const ref = await createRegistryClient({ retries: 0 }).resolveTag(parseImageName(image, 'image'), tag);
+  if (!ref) throw new Error(`${image}:${tag} is not in the registry`);
+  return ref.digest;
+}
 const target = () => ['--image', image, '--compose', composeFile, '--project', project.name, '--env-file', envFile(), '--watch', '2'];
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -39,7 +58,9 @@ describe('release-flow switch', () => {
   beforeAll(async () => {
     const bed = requireTestBed();
     requireProxyImage();
-    image = `${bed.registry}/release-flow-test/switch-synapse`;
+    // A repository of its own per run: a test below moves `latest` for a while, which another run
+    // of this file on the same registry must not see.
+    image = `${bed.registry}/release-flow-test/switch-synapse-${randomBytes(4).toString('hex')}`;
     for (const major of [1, 2]) {
       docker('build', '-q', '--build-arg', `SERVICE_VERSION=${major}.0.0`, '-t', `${image}:v${major}.0.0`, bed.serviceContext);
       docker('push', '-q', `${image}:v${major}.0.0`);
@@ -48,7 +69,11 @@ describe('release-flow switch', () => {
     docker('push', '-q', `${image}:latest`);
     project = await composeProject(engineCpus < 3 ? { vars: { SYNAPSE_CPU_LIMIT: String(engineCpus) } } : {});
   }, 180_000);
-  afterAll(async () => project?.destroy());
+  afterAll(async () => {
+    await project?.destroy();
+    // Only the tags: the images stay for the next run's build cache.
+    for (const tag of ['v1.0.0', 'v2.0.0', 'latest']) if (image) execFile('docker', ['rmi', `${image}:${tag}`], () => undefined);
+  });
 
   test('switch staging: exit 2 listing dev, prod; nothing written', async () => {
     const before = envText();
@@ -72,6 +97,45 @@ describe('release-flow switch', () => {
     expect(r.stdout).toMatch(/^active environment: dev/);
     expect(r.stdout).toContain(`http://127.0.0.1:${project.devPort}`);
     expect(r.stdout).toContain('configs/synapse_dev.json');
+  }, 120_000);
+
+  test('a second switch dev in a row leaves dev as it is (same container, same start) and is fast; the state records it', async () => {
+    const before = devContainer();
+    expect(before.health).toBe('healthy');
+    const t0 = performance.now();
+    const r = await cli('switch', 'dev', ...target(), '--json');
+    const took = performance.now() - t0;
+    console.info(`[switch] second switch dev in a row: ${Math.round(took)} ms`);
+    expect(r.code, r.stderr).toBe(0);
+    const latest = await registryDigest('latest');
+    expect(JSON.parse(r.stdout)).toMatchObject({ active: 'dev', action: 'already-up', digest: latest, note: `dev already runs latest (${latest}), healthy: not recreated` });
+    expect(r.stderr).toContain(`dev already runs latest (${latest}), healthy: not recreated`);
+    expect(r.stderr).not.toMatch(/pulling|recreating/);
+    expect(devContainer()).toEqual(before);
+    expect(took).toBeLessThan(5000);
+    expect(envText()).toContain('SYNAPSE_ACTIVE_ENV=dev\n');
+    expect(state()).toMatchObject({ activeEnv: 'dev', environments: { dev: { active: { version: 'latest', digest: latest } } } });
+    // The plain text says so too.
+    const text = await cli('switch', 'dev', ...target());
+    expect(text.stdout).toContain(`(dev already runs latest (${latest}), healthy: not recreated)`);
+    expect(devContainer()).toEqual(before);
+  }, 60_000);
+
+  test('after a new latest is pushed, switch dev pulls and recreates dev; then latest goes back to v2', async () => {
+    const before = devContainer();
+    docker('tag', `${image}:v1.0.0`, `${image}:latest`);
+    docker('push', '-q', `${image}:latest`);
+    try {
+      const r = await cli('switch', 'dev', ...target(), '--json');
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ active: 'dev', action: 'deployed', digest: await registryDigest('latest') });
+      expect(r.stderr).toMatch(/bringing dev up at latest: dev runs sha256:[0-9a-f]{64}; latest is sha256:/);
+      expect(devContainer().id).not.toBe(before.id);
+      expect(await version(project.devPort)).toBe('1.0.0');
+    } finally {
+      docker('tag', `${image}:v2.0.0`, `${image}:latest`);
+      docker('push', '-q', `${image}:latest`);
+    }
   }, 120_000);
 
   test('switch prod --version v1.0.0: prod serves v1; a version not in the registry is exit 2 and changes nothing', async () => {

@@ -37,7 +37,8 @@ const docker_ = createDocker();
 const deps = (d: Docker = docker_) => ({ docker: d, registry: createRegistryClient({ retries: 0 }), probes: createHostProbes({ docker: d }) });
 const envFile = () => join(project.dir, '.env');
 const upstreamsFile = () => join(project.proxyConfigDir, 'upstreams.caddy');
-const state = () => parseState(readFileSync(stateFilePath(project.dataDir), 'utf8'), 'state').environments;
+const readStateFileSync = () => parseState(readFileSync(stateFilePath(project.dataDir), 'utf8'), 'state');
+const state = () => readStateFileSync().environments;
 
 function options(versionText: string | undefined, extra: Partial<DeployOptions> = {}): DeployOptions {
   return { env: 'prod', version: versionText, image, composeFile, project: project.name, envFile: envFile(), watchSeconds: 2, lockTimeoutMs: 120_000, log: (l) => log(`  ${l}`), ...extra };
@@ -131,6 +132,7 @@ describe('a checkout that wiped compose/.env and reset upstreams.caddy between d
     const lines: string[] = [];
     const r = await switchEnvironment(deps(), { env: 'prod', image, composeFile, project: project.name, envFile: envFile(), lockTimeoutMs: 60_000, log: (l) => (lines.push(l), log(`  ${l}`)) });
     expect(r).toMatchObject({ active: 'prod', action: 'already-up', version: '2.0.0' });
+    expect(readStateFileSync().activeEnv).toBe('prod');
     expect(lines.some((l) => /^workspace repaired: .*upstreams\.caddy listed blue first, but green is live/.test(l))).toBe(true);
     expect(readFileSync(upstreamsFile(), 'utf8')).toBe('to synapse-prod-green:8002 synapse-prod-blue:8002\n');
     expect(readEnvLines(readFileSync(envFile(), 'utf8'))).toEqual({
@@ -158,8 +160,9 @@ describe('a checkout that wiped compose/.env and reset upstreams.caddy between d
     expect(r.versions).toEqual(['2.0.0', '3.0.0']);
     expect(await version(project.prodPort)).toBe('3.0.0');
 
-    // One line says what was repaired, before the new colour was touched.
-    const repairedAt = lines.findIndex((l) => /^workspace repaired: .*listed blue first, but green is live.*\.env was missing: restored SYNAPSE_PROD_BLUE_IMAGE/.test(l));
+    // One line says what was repaired, before the new colour was touched: the active environment
+    // the switch above recorded comes back from the state file too.
+    const repairedAt = lines.findIndex((l) => /^workspace repaired: .*listed blue first, but green is live.*\.env was missing: restored SYNAPSE_PROD_BLUE_IMAGE.*SYNAPSE_ACTIVE_ENV from the state file/.test(l));
     expect(repairedAt, lines.join('\n')).toBeGreaterThan(-1);
     expect(lines.findIndex((l) => /^starting synapse-prod-blue/.test(l))).toBeGreaterThan(repairedAt);
     // The serving colour was never started, recreated or stopped: it stays as the hot standby.
@@ -169,9 +172,9 @@ describe('a checkout that wiped compose/.env and reset upstreams.caddy between d
 
     expect(readFileSync(upstreamsFile(), 'utf8')).toBe('to synapse-prod-blue:8002 synapse-prod-green:8002\n');
     const env = readEnvLines(readFileSync(envFile(), 'utf8'));
-    expect(env).toMatchObject({ SYNAPSE_PROD_GREEN_IMAGE: `${image}@${digests['2.0.0']}`, SYNAPSE_DEV_IMAGE: `${image}:latest` });
+    expect(env).toMatchObject({ SYNAPSE_PROD_GREEN_IMAGE: `${image}@${digests['2.0.0']}`, SYNAPSE_DEV_IMAGE: `${image}:latest`, SYNAPSE_ACTIVE_ENV: 'prod' });
     expect(env.SYNAPSE_PROD_BLUE_IMAGE).toMatch(new RegExp(`^${image}@sha256:[0-9a-f]{64}$`));
-    expect(Object.keys(env).sort()).toEqual([...IMAGE_VARIABLES].sort());
+    expect(Object.keys(env).sort()).toEqual([...IMAGE_VARIABLES, 'SYNAPSE_ACTIVE_ENV'].sort());
     expect(readFileSync(envFile(), 'utf8')).not.toContain(`token-${project.name}`);
     expect(state().prod).toMatchObject({ active: { version: '3.0.0', colour: 'blue' }, previous: { version: '2.0.0', colour: 'green' } });
   }, 120_000);
