@@ -47260,13 +47260,14 @@ await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_8__/* .runAction */ .C)(async (
     const steps = (0,_core_event_steps_js__WEBPACK_IMPORTED_MODULE_11__/* .eventSteps */ .u)({ ref, released: outcome.mode === 'tag' && result.released, mainBranch: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('main-branch') || 'main', image: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('image') !== '', deploy: wantsDeploy });
     if (wantsDeploy && !(0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('image'))
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e('deploy is true but no image is given: nothing to deploy', { title: 'deploy skipped' });
-    // Bad deploy inputs fail before the image is pushed or the release published.
+    // Bad release and deploy inputs fail before the image is pushed or the release published.
+    const github = steps.publishRelease ? (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .githubReleasesFromInputs */ .NC)() : null;
     const deployTarget = steps.deploy ? (0,_deploy_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .deployTargetFromInputs */ .K)() : null;
     if (steps.image) {
         await (0,_image_step_js__WEBPACK_IMPORTED_MODULE_6__/* .imageStep */ .W)(async () => git, { version: steps.image === 'release' ? (result.version ?? '') : '', main: steps.image === 'main', dockerfileInput: 'dockerfile' });
     }
     if (steps.publishRelease && result.tag) {
-        const published = await (0,_flows_publish_js__WEBPACK_IMPORTED_MODULE_2__/* .publishRelease */ .D)(git, (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .githubReleasesFromInputs */ .NC)(), { ...context, tag: result.tag, file: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('file') || null, repository });
+        const published = await (0,_flows_publish_js__WEBPACK_IMPORTED_MODULE_2__/* .publishRelease */ .D)(git, github, { ...context, tag: result.tag, file: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('file') || null, repository });
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('release-url', published.release?.url ?? '');
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('release-id', published.release ? String(published.release.id) : '');
     }

@@ -37,14 +37,15 @@ await runAction(async () => {
   const { result } = outcome;
   const steps = eventSteps({ ref, released: outcome.mode === 'tag' && result.released, mainBranch: input('main-branch') || 'main', image: input('image') !== '', deploy: wantsDeploy });
   if (wantsDeploy && !input('image')) core.warning('deploy is true but no image is given: nothing to deploy', { title: 'deploy skipped' });
-  // Bad deploy inputs fail before the image is pushed or the release published.
+  // Bad release and deploy inputs fail before the image is pushed or the release published.
+  const github = steps.publishRelease ? githubReleasesFromInputs() : null;
   const deployTarget = steps.deploy ? deployTargetFromInputs() : null;
 
   if (steps.image) {
     await imageStep(async () => git, { version: steps.image === 'release' ? (result.version ?? '') : '', main: steps.image === 'main', dockerfileInput: 'dockerfile' });
   }
   if (steps.publishRelease && result.tag) {
-    const published = await publishRelease(git, githubReleasesFromInputs(), { ...context, tag: result.tag, file: input('file') || null, repository });
+    const published = await publishRelease(git, github, { ...context, tag: result.tag, file: input('file') || null, repository });
     core.setOutput('release-url', published.release?.url ?? '');
     core.setOutput('release-id', published.release ? String(published.release.id) : '');
   }

@@ -97,8 +97,15 @@ describe('the root action: one step for the whole flow', () => {
     expect(fake.releases.size).toBe(0);
   }, 240_000);
 
-  test('tag v1.0.0: immutable image, GitHub Release, prod deployed by digest', async () => {
+  test('tag v1.0.0 without a token for the GitHub Release fails before the image is pushed', async () => {
     repo.tag('v1.0.0', 'HEAD', { annotated: true });
+    const run = await flow('refs/tags/v1.0.0', { deploy: 'true', 'build-args': 'SERVICE_VERSION=1.0.0', token: '' });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]?.message).toMatch(/token/);
+    expect(() => docker('buildx', 'imagetools', 'inspect', `${image}:v1.0.0`)).toThrow();
+  });
+
+  test('tag v1.0.0: immutable image, GitHub Release, prod deployed by digest', async () => {
     const run = await flow('refs/tags/v1.0.0', { deploy: 'true', 'build-args': 'SERVICE_VERSION=1.0.0', file: '' });
     expect(run.exitCode, log(run)).toBe(0);
     expect(run.outputs).toMatchObject({ version: '1.0.0', tag: 'v1.0.0', deployed: 'prod', 'deploy-version': '1.0.0', 'deploy-rolled-back': 'false', pushed: 'true' });
