@@ -3,11 +3,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { requireTestBed, type TestBed } from '../bed/check.js';
-import { ms, requireProxyImage, runAsync, version } from '../compose/helpers.js';
+import { ms, requireProxyImage, version } from '../compose/helpers.js';
 import { releaseKey, startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
 import { tagDigest, type RegistryRepo } from '../support/registry-read.js';
 import { runWorkflow, type InterpreterOptions, type JobInfo, type WorkflowRun } from './interpreter.js';
-import { ownWorkflows, piHost, removeDir, serviceRepository, tempDir, type PiHost, type ServiceRepo } from './scenario-support.js';
+import { ownWorkflows, piHost, removeDir, removeLocalImages, serviceRepository, tempDir, type PiHost, type ServiceRepo } from './scenario-support.js';
 
 // cut-release.yml, interpreted from the file like the scenarios of scenarios.int.test.ts: the `cut`
 // job runs the committed release bundle in a fresh checkout of `main` (the service repository's
@@ -119,11 +119,7 @@ describe('cut-release.yml: cut a release from a form, then the tag pipeline in t
   afterAll(async () => {
     await fake?.close();
     await pi?.destroy();
-    if (image) {
-      const local = await runAsync('docker', ['image', 'ls', '-q', '--no-trunc', '--filter', `reference=${image.name}`]);
-      const ids = [...new Set(local.stdout.split('\n').filter(Boolean))];
-      if (ids.length) await runAsync('docker', ['image', 'rm', '-f', ...ids]);
-    }
+    if (image) await removeLocalImages(image.name);
     repo?.cleanup();
     removeDir(work);
   });

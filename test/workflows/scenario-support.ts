@@ -147,3 +147,10 @@ export function tempDir(label: string): string {
 }
 
 export const removeDir = (dir: string | undefined) => dir && rmSync(dir, { recursive: true, force: true });
+
+/** Removes the engine's local copies of an image (what compose pulled for the Pi), so scenarios leave nothing behind. */
+export async function removeLocalImages(name: string): Promise<void> {
+  const local = await runAsync('docker', ['image', 'ls', '-q', '--no-trunc', '--filter', `reference=${name}`]);
+  const ids = [...new Set(local.stdout.split('\n').filter(Boolean))];
+  if (ids.length) await runAsync('docker', ['image', 'rm', '-f', ...ids]);
+}

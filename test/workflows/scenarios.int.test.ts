@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { stateFilePath } from '../../src/adapters/state-file.js';
 import { requireTestBed, type TestBed } from '../bed/check.js';
-import { ms, requireProxyImage, runAsync, underLoad, version, type LoadReport } from '../compose/helpers.js';
+import { ms, requireProxyImage, underLoad, version, type LoadReport } from '../compose/helpers.js';
 import { releaseKey, startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
 import { tagDigest, type RegistryRepo } from '../support/registry-read.js';
 import { runCliAsync } from '../support/run-cli-async.js';
 import { runWorkflow, type InterpreterOptions, type JobInfo, type WorkflowRun } from './interpreter.js';
 import type { Finding } from './interpreter-stand-ins.js';
-import { adaptConsumer, mutatedWorkflows, piHost, removeDir, serviceRepository, stepIndex, tempDir, type PiHost, type ServiceRepo } from './scenario-support.js';
+import { adaptConsumer, mutatedWorkflows, piHost, removeDir, removeLocalImages, serviceRepository, stepIndex, tempDir, type PiHost, type ServiceRepo } from './scenario-support.js';
 
 // The three triggers users rely on (../shared/DESIGN.md), end to end: the consumer workflow of the
 // README (fixtures/consumer.yml) calling release.yml and switch-environment.yml, interpreted from
@@ -163,11 +163,7 @@ describe('the three triggers, run from the workflow files (real engine, registry
     await fake?.close();
     await pi?.destroy();
     // The releases compose pulled into the engine's image store.
-    if (image) {
-      const local = await runAsync('docker', ['image', 'ls', '-q', '--no-trunc', '--filter', `reference=${image.name}`]);
-      const ids = [...new Set(local.stdout.split('\n').filter(Boolean))];
-      if (ids.length) await runAsync('docker', ['image', 'rm', '-f', ...ids]);
-    }
+    if (image) await removeLocalImages(image.name);
     repo?.cleanup();
     removeDir(work);
   });
