@@ -467,12 +467,12 @@ export async function deployBench({ root, cli, deploys, log, machine, bundles })
         const logs = dockerSync(['logs', '-t', id]);
         const logLine = `${logs.stdout}\n${logs.stderr}`.split('\n').filter((l) => l.includes('bench: /health fails')).at(-1);
         const fadeAt = logLine ? Date.parse(logLine.split(' ')[0]) : null;
-        // The deploy's docker calls: healthTail (ps, inspect of .State.Health, logs) runs right after the
-        // watch returns its failure; the failure was detected when the call before that ps ended.
-        const inspectAt = r.trace.findIndex((e) => isSpawnOf(e, 'inspect', '{{json .State.Health}}') && e.start > (r.trace.find(isCaddyReload)?.end ?? Infinity));
-        const tailPs = inspectAt > 0 ? r.trace[inspectAt - 1] : null;
-        const detectAt = tailPs ? Math.max(...r.trace.filter((e) => e.start < tailPs.start).map((e) => e.end)) : null;
-        const reloadBack = detectAt === null ? null : r.trace.find((e) => e.start >= detectAt && isCaddyReload(e));
+        // The deploy's docker calls: the first caddy reload moves traffic to the new colour, the second
+        // moves it back as soon as the watch sees the failure (the health log is collected after it);
+        // the failure was detected when the last docker call before that second reload ended.
+        const reloadBack = r.trace.filter(isCaddyReload)[1] ?? null;
+        const before = reloadBack ? r.trace.filter((e) => e.start < reloadBack.start && e !== reloadBack) : [];
+        const detectAt = before.length ? Math.max(...before.map((e) => e.end)) : null;
         const stop = detectAt === null ? null : r.trace.find((e) => e.start >= detectAt && isSpawnOf(e, 'stop', service));
         const newAt = r.poller.firstServing('4.0.0', r.start);
         const backAt = newAt === null ? null : r.poller.firstServing(old, newAt);
@@ -735,7 +735,7 @@ export async function deployBench({ root, cli, deploys, log, machine, bundles })
       timeRow(
         '**Rollback, unhealthy during the watch**: failure detected (the watch\'s probe) → traffic back on the old colour (`caddy reload` done)',
         pick(fadingRuns, 'detectToReloadMs'),
-        'includes the health-log collection the flow does before switching back',
+        'the switch back comes first; the health log is collected after it',
       ),
     );
     lines.push(timeRow('  … failure detected → rollback complete (failed colour stopped, recorded in the state file)', pick(fadingRuns, 'detectToRecordedMs'), `process exit ${fmtMs(spread(pick(fadingRuns, 'detectToExitMs')).median)} after detection`));
