@@ -22,6 +22,7 @@
 //
 // Everything it creates (containers, networks, volumes, local image tags, temporary directories) is
 // removed at the end, also after a failure or Ctrl-C; what was pushed stays in the registry.
+import { freeEngineSubnets } from '../scripts/lib/subnets.mjs';
 import { freePort } from '../scripts/lib/net.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -125,36 +126,6 @@ function runAsync(cmd, args, { cwd, env = cleanEnv(), timeoutMs = CLI_TIMEOUT_MS
       else resolve({ code, signal, stdout, stderr, lines, start, end });
     });
   });
-}
-
-const ipv4 = (address) => address.split('.').reduce((n, part) => n * 256 + Number(part), 0);
-function cidrRange(cidr) {
-  const [address, bits = '32'] = cidr.split('/');
-  const size = 2 ** (32 - Number(bits));
-  const start = Math.floor(ipv4(address) / size) * size;
-  return [start, start + size - 1];
-}
-
-/** `count` distinct 172.28-31.x.0/24 subnets that overlap no network the engine has now (as test/compose/helpers.ts picks them). */
-function freeSubnets(count) {
-  const ids = dockerSync(['network', 'ls', '-q']).stdout.split('\n').filter(Boolean);
-  const taken = ids.length
-    ? dockerSync(['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', ...ids])
-        .stdout.split(/\s+/)
-        .filter((s) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s))
-        .map(cidrRange)
-    : [];
-  const picked = [];
-  for (let attempt = 0; attempt < 500 && picked.length < count; attempt++) {
-    const candidate = `172.${28 + Math.floor(Math.random() * 4)}.${Math.floor(Math.random() * 256)}.0/24`;
-    const [a, b] = cidrRange(candidate);
-    if (!taken.some(([c, d]) => a <= d && c <= b)) {
-      picked.push(candidate);
-      taken.push([a, b]);
-    }
-  }
-  if (picked.length < count) throw new BenchFailure('no free /24 in 172.28.0.0/14 on this engine');
-  return picked;
 }
 
 const isSpawnOf = (e, ...words) => e.kind === 'spawn' && words.every((w) => e.args.includes(w));
@@ -281,7 +252,7 @@ export async function deployBench({ root, cli, deploys, log, machine, bundles })
     const prodPort = await freePort();
     let devPort = await freePort();
     while (devPort === prodPort) devPort = await freePort();
-    const [subnet, plainSubnet] = freeSubnets(2);
+    const [subnet, plainSubnet] = freeEngineSubnets(2);
     const envFile = join(projectDir, '.env');
     const cpuLimit = Math.min(3, Number(engineCpus) || cpus().length);
     writeFileSync(

@@ -12,6 +12,7 @@
 // The compose project is `rf-demo-<id>`, the image `<registry>/rf-demo-<id>/synapse` (a fresh name
 // per run: a version tag, once pushed, is immutable).
 
+import { freeEngineSubnets } from '../lib/subnets.mjs';
 import { freePort as anyFreePort } from '../lib/net.mjs';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -77,29 +78,9 @@ export async function choosePorts() {
   return { prod, dev, notes };
 }
 
-const ipv4 = (address) => address.split('.').reduce((n, part) => n * 256 + Number(part), 0);
-function range(cidr) {
-  const [address = '', bits = '32'] = cidr.split('/');
-  const size = 2 ** (32 - Number(bits));
-  const start = Math.floor(ipv4(address) / size) * size;
-  return [start, start + size - 1];
-}
-
 /** A 172.28-31.x.0/24 that overlaps no network of the engine (the compose file's default /16 may be taken). */
 export async function freeSubnet() {
-  const ids = (await run('docker', ['network', 'ls', '-q'])).stdout.split('\n').filter(Boolean);
-  const taken = ids.length
-    ? (await run('docker', ['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', ...ids], { allowFail: true })).stdout
-        .split(/\s+/)
-        .filter((s) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s))
-        .map(range)
-    : [];
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const candidate = `172.${28 + Math.floor(Math.random() * 4)}.${Math.floor(Math.random() * 256)}.0/24`;
-    const [a, b] = range(candidate);
-    if (!taken.some(([c, d]) => a <= d && c <= b)) return candidate;
-  }
-  throw new Error('no free /24 in 172.28.0.0/14 on this engine');
+  return freeEngineSubnets(1)[0];
 }
 
 const shq = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;

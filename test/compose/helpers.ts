@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestBed } from '../bed/check.js';
+import { freeEngineSubnets } from '../../scripts/lib/subnets.mjs';
 
 // Shared by the compose tests: compose/docker-compose.yml run as a project of its own per test
 // file (`-p rf-<random>`), with its own data, secrets and proxy config directories, a unique
@@ -88,36 +89,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-function ipv4(address: string): number {
-  return address.split('.').reduce((n, part) => n * 256 + Number(part), 0);
-}
-
-function range(cidr: string): [number, number] {
-  const [address = '', bits = '32'] = cidr.split('/');
-  const size = 2 ** (32 - Number(bits));
-  const start = Math.floor(ipv4(address) / size) * size;
-  return [start, start + size - 1];
-}
-
-/**
- * A 172.28-31.x.0/24 that overlaps no network the engine has now. The bridge lives on this host
- * only; no traffic leaves the machine. (Compose allocates its default networks as whole /16s from
- * 172.17-31, so a /24 is checked against them all.)
- */
+/** A 172.28-31.x.0/24 that overlaps no network the engine has now (the bridge lives on this host only). */
 export function freeSubnet(): string {
-  const ids = docker('network', 'ls', '-q').split('\n').filter(Boolean);
-  const taken = ids.length
-    ? docker('network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', ...ids)
-        .split(/\s+/)
-        .filter((s) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s))
-        .map(range)
-    : [];
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const candidate = `172.${28 + Math.floor(Math.random() * 4)}.${Math.floor(Math.random() * 256)}.0/24`;
-    const [a, b] = range(candidate);
-    if (!taken.some(([c, d]) => a <= d && c <= b)) return candidate;
-  }
-  throw new Error('no free /24 in 172.28.0.0/14 on this engine');
+  return freeEngineSubnets(1)[0]!;
 }
 
 export interface ComposeProject {
