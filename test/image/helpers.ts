@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import type { TestBed } from '../bed/check.js';
 import { createTestRepo, type TestRepo } from '../support/git-repo.js';
 import { readImageIndex, type PlatformImage, type RawManifest, type RegistryRepo } from '../support/registry-read.js';
+import type { ImageOutcome } from '../../src/flows/image.js';
 
 // Shared by the image tests: a repository holding the bed's service (test/fixtures/service), unique
 // image names per run, docker as a child process, and the one check of what a publish must leave in
@@ -126,17 +127,8 @@ export function jsonOutcome<T = ImageOutcomeJson>(result: { code: number | null;
   return JSON.parse(lines[0]!) as T;
 }
 
-/** The `--json` outcome of `release-flow image`. */
-export interface ImageOutcomeJson {
-  digest: string | null;
-  tags: string[];
-  refs: string[];
-  platforms: string[];
-  pushed: boolean;
-  existing: boolean;
-  held: { tag: string; reason: string }[];
-  cacheHits: number;
-}
+/** The `--json` outcome of `release-flow image`: the flow's outcome as it is. */
+export type ImageOutcomeJson = ImageOutcome;
 
 /** True when the run's stderr shows that buildx ran (a build step, or release-flow's "Building"). */
 export function buildRan(stderr: string): boolean {
