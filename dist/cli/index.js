@@ -14636,6 +14636,308 @@ const configCommand = {
     },
 };
 
+;// CONCATENATED MODULE: ./build/src/core/deploy-state.js
+// The host's record of what runs where: per environment the release serving now, the one before it
+// (the rollback target), the deploy in progress and a bounded history. Pure: the adapter in
+// src/adapters/state-file.ts reads and writes it, the deploy flow calls these transitions under the
+// deploy lock, so no two writers ever interleave.
+//
+// A deploy killed with SIGKILL, or cut by a reboot, leaves `deploying` set. The next run calls
+// `reconcile` with what it observes on the host before anything else, which records the stale
+// deploy as interrupted and makes `active` say what is really serving.
+
+const STATE_SCHEMA_VERSION = 1;
+const ENVIRONMENTS = ['dev', 'prod'];
+/** `dev` or `prod`, from the input named `input` (an action input, a CLI flag or argument). */
+function parseEnvironment(value, input = 'environment') {
+    if (value !== undefined && ENVIRONMENTS.includes(value))
+        return value;
+    throw new InputError(input, value ?? '', `one of ${ENVIRONMENTS.join(', ')}`);
+}
+const DEFAULT_HISTORY_LIMIT = 20;
+function emptyState() {
+    const empty = () => ({ active: null, previous: null, deploying: null, history: [] });
+    return { schemaVersion: STATE_SCHEMA_VERSION, environments: { dev: empty(), prod: empty() } };
+}
+/** Records `env` as the active environment (the switch does, under the deploy lock). */
+function recordActiveEnv(state, env) {
+    return state.activeEnv === env ? state : { ...state, activeEnv: env };
+}
+function withEnvironment(state, env, next) {
+    return { ...state, environments: { ...state.environments, [env]: next } };
+}
+function pushHistory(history, entry, limit) {
+    return [entry, ...history].slice(0, Math.max(1, limit));
+}
+/** Records that a deploy started. A deploy still recorded as running means `reconcile` was skipped. */
+function beginDeploy(state, env, deploy) {
+    const current = state.environments[env];
+    if (current.deploying !== null) {
+        const running = current.deploying;
+        throw new PreconditionError(`${env}: deploy ${running.deployId} of ${running.version} (pid ${running.pid}, started ${running.startedAt}) ` +
+            `is still recorded as in progress; expected no deploy in progress before starting ${deploy.deployId}`, 'reconcile the state with what is serving before starting a deploy (the deploy command does this under the lock)');
+    }
+    const deploying = {
+        deployId: deploy.deployId,
+        version: deploy.version,
+        digest: deploy.digest,
+        ...(deploy.colour === undefined ? {} : { colour: deploy.colour }),
+        startedAt: deploy.startedAt,
+        pid: deploy.pid,
+    };
+    return withEnvironment(state, env, { ...current, deploying });
+}
+/**
+ * Closes the deploy in progress. On success the new release becomes active and the old active
+ * becomes the rollback target; otherwise the release that was serving stays active.
+ */
+function finishDeploy(state, env, outcome, finish) {
+    const current = state.environments[env];
+    const deploying = current.deploying;
+    if (deploying === null || deploying.deployId !== finish.deployId) {
+        const recorded = deploying === null ? 'no deploy in progress' : `deploy ${deploying.deployId} in progress`;
+        throw new PreconditionError(`${env}: cannot finish deploy ${finish.deployId}: the state records ${recorded}; expected ${finish.deployId} in progress`, 'finish only the deploy that this run began');
+    }
+    const entry = {
+        deployId: deploying.deployId,
+        version: deploying.version,
+        digest: deploying.digest,
+        outcome,
+        at: finish.at,
+        detail: finish.detail,
+    };
+    const history = pushHistory(current.history, entry, finish.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+    if (outcome !== 'success')
+        return withEnvironment(state, env, { ...current, deploying: null, history });
+    return withEnvironment(state, env, {
+        active: releaseOf(deploying, finish.at),
+        previous: current.active,
+        deploying: null,
+        history,
+    });
+}
+function releaseOf(deploy, deployedAt) {
+    return {
+        version: deploy.version,
+        digest: deploy.digest,
+        ...(deploy.colour === undefined ? {} : { colour: deploy.colour }),
+        deployedAt,
+        deployId: deploy.deployId,
+    };
+}
+/**
+ * Makes the record agree with the host after a deploy that did not finish: a `deploying` record
+ * whose process is dead goes to the history as interrupted, and `active` becomes what serves.
+ * A live deploying process is left alone: it is not ours to judge.
+ */
+function reconcile(state, env, observed, options) {
+    const current = state.environments[env];
+    if (current.deploying !== null && observed.deployingPidAlive)
+        return { state, notes: [] };
+    const notes = [];
+    let { active, previous, history } = current;
+    const stale = current.deploying;
+    const serving = observed.servingDigest;
+    const limit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    if (stale !== null) {
+        const found = serving === null ? 'nothing serving' : serving === stale.digest ? 'it serving' : `${serving} serving`;
+        history = pushHistory(history, {
+            deployId: stale.deployId,
+            version: stale.version,
+            digest: stale.digest,
+            outcome: 'interrupted',
+            at: options.at,
+            detail: `the deploy (pid ${stale.pid}, started ${stale.startedAt}) stopped before finishing; found ${found}`,
+        }, limit);
+        notes.push(`${env}: deploy ${stale.deployId} of ${stale.version} was interrupted; recorded as interrupted`);
+    }
+    if (serving === null) {
+        // Keep the last known release as the rollback target rather than forget it.
+        if (active !== null) {
+            notes.push(`${env}: nothing is serving; ${active.version} was recorded as active and is now the previous release`);
+            previous = active;
+            active = null;
+        }
+    }
+    else if (active?.digest === serving) {
+        if (observed.servingColour !== undefined && active.colour !== observed.servingColour) {
+            notes.push(`${env}: ${active.version} serves from ${observed.servingColour}, not ${active.colour ?? 'no colour'}`);
+            active = { ...active, colour: observed.servingColour };
+        }
+    }
+    else if (stale !== null && stale.digest === serving) {
+        // Interrupted after the switch: the new release serves, so it is active, and the old one is
+        // the rollback target, exactly as a finished deploy would have left it.
+        notes.push(`${env}: ${stale.version} from the interrupted deploy is serving; recorded as active`);
+        previous = active;
+        active = releaseOf(observed.servingColour === undefined ? stale : { ...stale, colour: observed.servingColour }, options.at);
+    }
+    else if (previous?.digest === serving) {
+        notes.push(`${env}: the previous release ${previous.version} is serving; recorded as active`);
+        [active, previous] = [previous, active];
+    }
+    else {
+        const version = observed.servingVersion ?? 'unknown';
+        notes.push(`${env}: ${serving} (version ${version}) is serving but was not recorded; recorded as active`);
+        previous = active ?? previous;
+        active = {
+            version,
+            digest: serving,
+            ...(observed.servingColour === undefined ? {} : { colour: observed.servingColour }),
+            deployedAt: options.at,
+            deployId: `reconciled-${options.at}`,
+        };
+    }
+    if (notes.length === 0)
+        return { state, notes };
+    return { state: withEnvironment(state, env, { active, previous, deploying: null, history }), notes };
+}
+function serializeState(state) {
+    return `${JSON.stringify(state, null, 2)}\n`;
+}
+// Schema version N → N+1, applied in order when reading an older file. Version 1 is the first.
+const MIGRATIONS = {};
+/** Reads the state file's text; `file` names it in every error. Never falls back to an empty state. */
+function parseState(text, file) {
+    const moveAside = `move it aside to start a new record (mv '${file}' '${file}.broken'), or restore it from a backup`;
+    let raw;
+    try {
+        raw = JSON.parse(text);
+    }
+    catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new PreconditionError(`${file} is not valid JSON (${reason}); expected the release-flow deploy state`, moveAside);
+    }
+    if (!isRecord(raw))
+        invalid(file, '(top level)', raw, 'an object', moveAside);
+    let doc = raw;
+    let version = doc.schemaVersion;
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+        invalid(file, 'schemaVersion', version, `a schema version from 1 to ${STATE_SCHEMA_VERSION}`, moveAside);
+    }
+    if (version > STATE_SCHEMA_VERSION) {
+        throw new PreconditionError(`${file} has schema version ${version}, written by a newer release-flow; this release-flow reads versions 1 to ${STATE_SCHEMA_VERSION}`, 'run the deploy with the release-flow version that wrote the file, or a newer one');
+    }
+    while (version < STATE_SCHEMA_VERSION) {
+        const migrate = MIGRATIONS[version];
+        if (migrate === undefined) {
+            invalid(file, 'schemaVersion', version, `a schema version from 1 to ${STATE_SCHEMA_VERSION}`, moveAside);
+        }
+        doc = migrate(doc);
+        version += 1;
+    }
+    return readState(doc, new Reader(file, moveAside));
+}
+class Reader {
+    file;
+    fix;
+    constructor(file, fix) {
+        this.file = file;
+        this.fix = fix;
+    }
+    fail(path, value, expected) {
+        invalid(this.file, path, value, expected, this.fix);
+    }
+    record(value, path) {
+        return isRecord(value) ? value : this.fail(path, value, 'an object');
+    }
+    text(value, path) {
+        return typeof value === 'string' && value !== '' ? value : this.fail(path, value, 'a non-empty string');
+    }
+    digest(value, path) {
+        return typeof value === 'string' && /^sha256:[0-9a-f]{64}$/.test(value)
+            ? value
+            : this.fail(path, value, 'an image digest such as sha256:<64 hex digits>');
+    }
+    time(value, path) {
+        return typeof value === 'string' && !Number.isNaN(Date.parse(value))
+            ? value
+            : this.fail(path, value, 'an ISO 8601 time such as 2025-01-31T12:00:00.000Z');
+    }
+    pid(value, path) {
+        return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : this.fail(path, value, 'a process id');
+    }
+    colour(value, path) {
+        if (value === undefined)
+            return {};
+        return value === 'blue' || value === 'green' ? { colour: value } : this.fail(path, value, '"blue" or "green"');
+    }
+}
+const OUTCOMES = ['success', 'rolled-back', 'failed', 'interrupted'];
+function readState(raw, r) {
+    const environments = r.record(raw.environments, 'environments');
+    for (const name of Object.keys(environments)) {
+        if (!ENVIRONMENTS.includes(name))
+            r.fail(`environments.${name}`, name, `one of ${ENVIRONMENTS.join(', ')}`);
+    }
+    const state = emptyState();
+    for (const env of ENVIRONMENTS) {
+        // An environment never deployed may be absent.
+        if (environments[env] !== undefined)
+            state.environments[env] = readEnvironment(environments[env], `environments.${env}`, r);
+    }
+    if (raw.activeEnv != null) {
+        if (!ENVIRONMENTS.includes(raw.activeEnv))
+            r.fail('activeEnv', raw.activeEnv, `one of ${ENVIRONMENTS.join(', ')}`);
+        state.activeEnv = raw.activeEnv;
+    }
+    return state;
+}
+function readEnvironment(value, path, r) {
+    const env = r.record(value, path);
+    const history = env.history ?? [];
+    if (!Array.isArray(history))
+        r.fail(`${path}.history`, history, 'an array');
+    return {
+        active: env.active == null ? null : readRelease(env.active, `${path}.active`, r),
+        previous: env.previous == null ? null : readRelease(env.previous, `${path}.previous`, r),
+        deploying: env.deploying == null ? null : readDeploying(env.deploying, `${path}.deploying`, r),
+        history: history.map((entry, i) => readHistoryEntry(entry, `${path}.history[${i}]`, r)),
+    };
+}
+/** Which release a record is about: every kind of record names it the same way. */
+function readReleaseOf(o, path, r) {
+    return { version: r.text(o.version, `${path}.version`), digest: r.digest(o.digest, `${path}.digest`) };
+}
+function readRelease(value, path, r) {
+    const o = r.record(value, path);
+    return {
+        ...readReleaseOf(o, path, r),
+        ...r.colour(o.colour, `${path}.colour`),
+        deployedAt: r.time(o.deployedAt, `${path}.deployedAt`),
+        deployId: r.text(o.deployId, `${path}.deployId`),
+    };
+}
+function readDeploying(value, path, r) {
+    const o = r.record(value, path);
+    return {
+        deployId: r.text(o.deployId, `${path}.deployId`),
+        ...readReleaseOf(o, path, r),
+        ...r.colour(o.colour, `${path}.colour`),
+        startedAt: r.time(o.startedAt, `${path}.startedAt`),
+        pid: r.pid(o.pid, `${path}.pid`),
+    };
+}
+function readHistoryEntry(value, path, r) {
+    const o = r.record(value, path);
+    const outcome = o.outcome;
+    if (!OUTCOMES.includes(outcome))
+        r.fail(`${path}.outcome`, outcome, `one of ${OUTCOMES.join(', ')}`);
+    return {
+        deployId: r.text(o.deployId, `${path}.deployId`),
+        ...readReleaseOf(o, path, r),
+        outcome: outcome,
+        at: r.time(o.at, `${path}.at`),
+        detail: typeof o.detail === 'string' ? o.detail : r.fail(`${path}.detail`, o.detail, 'a string'),
+    };
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function invalid(file, path, value, expected, fix) {
+    throw new PreconditionError(`${file}: ${path} is ${JSON.stringify(value) ?? 'missing'}; expected ${expected}`, fix);
+}
+
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: external "node:sqlite"
@@ -15039,302 +15341,6 @@ async function exists(path) {
 }
 function code(error) {
     return error?.code;
-}
-
-;// CONCATENATED MODULE: ./build/src/core/deploy-state.js
-// The host's record of what runs where: per environment the release serving now, the one before it
-// (the rollback target), the deploy in progress and a bounded history. Pure: the adapter in
-// src/adapters/state-file.ts reads and writes it, the deploy flow calls these transitions under the
-// deploy lock, so no two writers ever interleave.
-//
-// A deploy killed with SIGKILL, or cut by a reboot, leaves `deploying` set. The next run calls
-// `reconcile` with what it observes on the host before anything else, which records the stale
-// deploy as interrupted and makes `active` say what is really serving.
-
-const STATE_SCHEMA_VERSION = 1;
-const ENVIRONMENTS = ['dev', 'prod'];
-const DEFAULT_HISTORY_LIMIT = 20;
-function emptyState() {
-    const empty = () => ({ active: null, previous: null, deploying: null, history: [] });
-    return { schemaVersion: STATE_SCHEMA_VERSION, environments: { dev: empty(), prod: empty() } };
-}
-/** Records `env` as the active environment (the switch does, under the deploy lock). */
-function recordActiveEnv(state, env) {
-    return state.activeEnv === env ? state : { ...state, activeEnv: env };
-}
-function withEnvironment(state, env, next) {
-    return { ...state, environments: { ...state.environments, [env]: next } };
-}
-function pushHistory(history, entry, limit) {
-    return [entry, ...history].slice(0, Math.max(1, limit));
-}
-/** Records that a deploy started. A deploy still recorded as running means `reconcile` was skipped. */
-function beginDeploy(state, env, deploy) {
-    const current = state.environments[env];
-    if (current.deploying !== null) {
-        const running = current.deploying;
-        throw new PreconditionError(`${env}: deploy ${running.deployId} of ${running.version} (pid ${running.pid}, started ${running.startedAt}) ` +
-            `is still recorded as in progress; expected no deploy in progress before starting ${deploy.deployId}`, 'reconcile the state with what is serving before starting a deploy (the deploy command does this under the lock)');
-    }
-    const deploying = {
-        deployId: deploy.deployId,
-        version: deploy.version,
-        digest: deploy.digest,
-        ...(deploy.colour === undefined ? {} : { colour: deploy.colour }),
-        startedAt: deploy.startedAt,
-        pid: deploy.pid,
-    };
-    return withEnvironment(state, env, { ...current, deploying });
-}
-/**
- * Closes the deploy in progress. On success the new release becomes active and the old active
- * becomes the rollback target; otherwise the release that was serving stays active.
- */
-function finishDeploy(state, env, outcome, finish) {
-    const current = state.environments[env];
-    const deploying = current.deploying;
-    if (deploying === null || deploying.deployId !== finish.deployId) {
-        const recorded = deploying === null ? 'no deploy in progress' : `deploy ${deploying.deployId} in progress`;
-        throw new PreconditionError(`${env}: cannot finish deploy ${finish.deployId}: the state records ${recorded}; expected ${finish.deployId} in progress`, 'finish only the deploy that this run began');
-    }
-    const entry = {
-        deployId: deploying.deployId,
-        version: deploying.version,
-        digest: deploying.digest,
-        outcome,
-        at: finish.at,
-        detail: finish.detail,
-    };
-    const history = pushHistory(current.history, entry, finish.historyLimit ?? DEFAULT_HISTORY_LIMIT);
-    if (outcome !== 'success')
-        return withEnvironment(state, env, { ...current, deploying: null, history });
-    return withEnvironment(state, env, {
-        active: releaseOf(deploying, finish.at),
-        previous: current.active,
-        deploying: null,
-        history,
-    });
-}
-function releaseOf(deploy, deployedAt) {
-    return {
-        version: deploy.version,
-        digest: deploy.digest,
-        ...(deploy.colour === undefined ? {} : { colour: deploy.colour }),
-        deployedAt,
-        deployId: deploy.deployId,
-    };
-}
-/**
- * Makes the record agree with the host after a deploy that did not finish: a `deploying` record
- * whose process is dead goes to the history as interrupted, and `active` becomes what serves.
- * A live deploying process is left alone: it is not ours to judge.
- */
-function reconcile(state, env, observed, options) {
-    const current = state.environments[env];
-    if (current.deploying !== null && observed.deployingPidAlive)
-        return { state, notes: [] };
-    const notes = [];
-    let { active, previous, history } = current;
-    const stale = current.deploying;
-    const serving = observed.servingDigest;
-    const limit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
-    if (stale !== null) {
-        const found = serving === null ? 'nothing serving' : serving === stale.digest ? 'it serving' : `${serving} serving`;
-        history = pushHistory(history, {
-            deployId: stale.deployId,
-            version: stale.version,
-            digest: stale.digest,
-            outcome: 'interrupted',
-            at: options.at,
-            detail: `the deploy (pid ${stale.pid}, started ${stale.startedAt}) stopped before finishing; found ${found}`,
-        }, limit);
-        notes.push(`${env}: deploy ${stale.deployId} of ${stale.version} was interrupted; recorded as interrupted`);
-    }
-    if (serving === null) {
-        // Keep the last known release as the rollback target rather than forget it.
-        if (active !== null) {
-            notes.push(`${env}: nothing is serving; ${active.version} was recorded as active and is now the previous release`);
-            previous = active;
-            active = null;
-        }
-    }
-    else if (active?.digest === serving) {
-        if (observed.servingColour !== undefined && active.colour !== observed.servingColour) {
-            notes.push(`${env}: ${active.version} serves from ${observed.servingColour}, not ${active.colour ?? 'no colour'}`);
-            active = { ...active, colour: observed.servingColour };
-        }
-    }
-    else if (stale !== null && stale.digest === serving) {
-        // Interrupted after the switch: the new release serves, so it is active, and the old one is
-        // the rollback target, exactly as a finished deploy would have left it.
-        notes.push(`${env}: ${stale.version} from the interrupted deploy is serving; recorded as active`);
-        previous = active;
-        active = releaseOf(observed.servingColour === undefined ? stale : { ...stale, colour: observed.servingColour }, options.at);
-    }
-    else if (previous?.digest === serving) {
-        notes.push(`${env}: the previous release ${previous.version} is serving; recorded as active`);
-        [active, previous] = [previous, active];
-    }
-    else {
-        const version = observed.servingVersion ?? 'unknown';
-        notes.push(`${env}: ${serving} (version ${version}) is serving but was not recorded; recorded as active`);
-        previous = active ?? previous;
-        active = {
-            version,
-            digest: serving,
-            ...(observed.servingColour === undefined ? {} : { colour: observed.servingColour }),
-            deployedAt: options.at,
-            deployId: `reconciled-${options.at}`,
-        };
-    }
-    if (notes.length === 0)
-        return { state, notes };
-    return { state: withEnvironment(state, env, { active, previous, deploying: null, history }), notes };
-}
-function serializeState(state) {
-    return `${JSON.stringify(state, null, 2)}\n`;
-}
-// Schema version N → N+1, applied in order when reading an older file. Version 1 is the first.
-const MIGRATIONS = {};
-/** Reads the state file's text; `file` names it in every error. Never falls back to an empty state. */
-function parseState(text, file) {
-    const moveAside = `move it aside to start a new record (mv '${file}' '${file}.broken'), or restore it from a backup`;
-    let raw;
-    try {
-        raw = JSON.parse(text);
-    }
-    catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new PreconditionError(`${file} is not valid JSON (${reason}); expected the release-flow deploy state`, moveAside);
-    }
-    if (!isRecord(raw))
-        invalid(file, '(top level)', raw, 'an object', moveAside);
-    let doc = raw;
-    let version = doc.schemaVersion;
-    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-        invalid(file, 'schemaVersion', version, `a schema version from 1 to ${STATE_SCHEMA_VERSION}`, moveAside);
-    }
-    if (version > STATE_SCHEMA_VERSION) {
-        throw new PreconditionError(`${file} has schema version ${version}, written by a newer release-flow; this release-flow reads versions 1 to ${STATE_SCHEMA_VERSION}`, 'run the deploy with the release-flow version that wrote the file, or a newer one');
-    }
-    while (version < STATE_SCHEMA_VERSION) {
-        const migrate = MIGRATIONS[version];
-        if (migrate === undefined) {
-            invalid(file, 'schemaVersion', version, `a schema version from 1 to ${STATE_SCHEMA_VERSION}`, moveAside);
-        }
-        doc = migrate(doc);
-        version += 1;
-    }
-    return readState(doc, new Reader(file, moveAside));
-}
-class Reader {
-    file;
-    fix;
-    constructor(file, fix) {
-        this.file = file;
-        this.fix = fix;
-    }
-    fail(path, value, expected) {
-        invalid(this.file, path, value, expected, this.fix);
-    }
-    record(value, path) {
-        return isRecord(value) ? value : this.fail(path, value, 'an object');
-    }
-    text(value, path) {
-        return typeof value === 'string' && value !== '' ? value : this.fail(path, value, 'a non-empty string');
-    }
-    digest(value, path) {
-        return typeof value === 'string' && /^sha256:[0-9a-f]{64}$/.test(value)
-            ? value
-            : this.fail(path, value, 'an image digest such as sha256:<64 hex digits>');
-    }
-    time(value, path) {
-        return typeof value === 'string' && !Number.isNaN(Date.parse(value))
-            ? value
-            : this.fail(path, value, 'an ISO 8601 time such as 2025-01-31T12:00:00.000Z');
-    }
-    pid(value, path) {
-        return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : this.fail(path, value, 'a process id');
-    }
-    colour(value, path) {
-        if (value === undefined)
-            return {};
-        return value === 'blue' || value === 'green' ? { colour: value } : this.fail(path, value, '"blue" or "green"');
-    }
-}
-const OUTCOMES = ['success', 'rolled-back', 'failed', 'interrupted'];
-function readState(raw, r) {
-    const environments = r.record(raw.environments, 'environments');
-    for (const name of Object.keys(environments)) {
-        if (!ENVIRONMENTS.includes(name))
-            r.fail(`environments.${name}`, name, `one of ${ENVIRONMENTS.join(', ')}`);
-    }
-    const state = emptyState();
-    for (const env of ENVIRONMENTS) {
-        // An environment never deployed may be absent.
-        if (environments[env] !== undefined)
-            state.environments[env] = readEnvironment(environments[env], `environments.${env}`, r);
-    }
-    if (raw.activeEnv != null) {
-        if (!ENVIRONMENTS.includes(raw.activeEnv))
-            r.fail('activeEnv', raw.activeEnv, `one of ${ENVIRONMENTS.join(', ')}`);
-        state.activeEnv = raw.activeEnv;
-    }
-    return state;
-}
-function readEnvironment(value, path, r) {
-    const env = r.record(value, path);
-    const history = env.history ?? [];
-    if (!Array.isArray(history))
-        r.fail(`${path}.history`, history, 'an array');
-    return {
-        active: env.active == null ? null : readRelease(env.active, `${path}.active`, r),
-        previous: env.previous == null ? null : readRelease(env.previous, `${path}.previous`, r),
-        deploying: env.deploying == null ? null : readDeploying(env.deploying, `${path}.deploying`, r),
-        history: history.map((entry, i) => readHistoryEntry(entry, `${path}.history[${i}]`, r)),
-    };
-}
-/** Which release a record is about: every kind of record names it the same way. */
-function readReleaseOf(o, path, r) {
-    return { version: r.text(o.version, `${path}.version`), digest: r.digest(o.digest, `${path}.digest`) };
-}
-function readRelease(value, path, r) {
-    const o = r.record(value, path);
-    return {
-        ...readReleaseOf(o, path, r),
-        ...r.colour(o.colour, `${path}.colour`),
-        deployedAt: r.time(o.deployedAt, `${path}.deployedAt`),
-        deployId: r.text(o.deployId, `${path}.deployId`),
-    };
-}
-function readDeploying(value, path, r) {
-    const o = r.record(value, path);
-    return {
-        deployId: r.text(o.deployId, `${path}.deployId`),
-        ...readReleaseOf(o, path, r),
-        ...r.colour(o.colour, `${path}.colour`),
-        startedAt: r.time(o.startedAt, `${path}.startedAt`),
-        pid: r.pid(o.pid, `${path}.pid`),
-    };
-}
-function readHistoryEntry(value, path, r) {
-    const o = r.record(value, path);
-    const outcome = o.outcome;
-    if (!OUTCOMES.includes(outcome))
-        r.fail(`${path}.outcome`, outcome, `one of ${OUTCOMES.join(', ')}`);
-    return {
-        deployId: r.text(o.deployId, `${path}.deployId`),
-        ...readReleaseOf(o, path, r),
-        outcome: outcome,
-        at: r.time(o.at, `${path}.at`),
-        detail: typeof o.detail === 'string' ? o.detail : r.fail(`${path}.detail`, o.detail, 'a string'),
-    };
-}
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function invalid(file, path, value, expected, fix) {
-    throw new PreconditionError(`${file}: ${path} is ${JSON.stringify(value) ?? 'missing'}; expected ${expected}`, fix);
 }
 
 ;// CONCATENATED MODULE: ./build/src/adapters/state-file.js
@@ -18106,6 +18112,7 @@ function deployDeps(log) {
 
 
 
+
 const deployCommand = {
     name: 'deploy',
     summary: 'Deploy a release: prod blue/green behind Caddy with health checks and automatic rollback, dev by recreate.',
@@ -18120,9 +18127,7 @@ const deployCommand = {
         ...jsonOption,
     },
     async run(args, io) {
-        const env = stringValue(args, 'env');
-        if (env !== 'dev' && env !== 'prod')
-            throw new InputError('--env', env ?? '', 'dev or prod');
+        const env = parseEnvironment(stringValue(args, 'env'), '--env');
         const image = stringValue(args, 'image') ?? io.env.RELEASE_FLOW_IMAGE;
         if (!image)
             throw new InputError('--image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse');
@@ -20870,11 +20875,6 @@ function devCurrent(seen, wanted) {
 
 
 
-function parseEnvironment(value) {
-    if (value !== undefined && ENVIRONMENTS.includes(value))
-        return value;
-    throw new InputError('environment', value ?? '', `one of ${ENVIRONMENTS.join(', ')}`);
-}
 async function switchEnvironment(deps, options) {
     const env = parseEnvironment(options.env);
     const log = options.log ?? (() => { });
@@ -21037,6 +21037,7 @@ function switchSummary(r) {
 }
 
 ;// CONCATENATED MODULE: ./build/src/cli/commands/switch.js
+
 
 
 

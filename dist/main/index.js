@@ -43878,6 +43878,12 @@ function code(error) {
 
 const STATE_SCHEMA_VERSION = 1;
 const ENVIRONMENTS = ['dev', 'prod'];
+/** `dev` or `prod`, from the input named `input` (an action input, a CLI flag or argument). */
+function parseEnvironment(value, input = 'environment') {
+    if (value !== undefined && ENVIRONMENTS.includes(value))
+        return value;
+    throw new InputError(input, value ?? '', `one of ${ENVIRONMENTS.join(', ')}`);
+}
 const DEFAULT_HISTORY_LIMIT = 20;
 function emptyState() {
     const empty = () => ({ active: null, previous: null, deploying: null, history: [] });

@@ -48529,12 +48529,14 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1785);
 /* harmony import */ var _adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3624);
 /* harmony import */ var _adapters_registry_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6952);
-/* harmony import */ var _core_compose_commands_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(260);
+/* harmony import */ var _core_compose_commands_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(260);
 /* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8327);
-/* harmony import */ var _flows_switch_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1749);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8310);
-/* harmony import */ var _deploy_inputs_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9530);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(1935);
+/* harmony import */ var _core_deploy_state_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7134);
+/* harmony import */ var _flows_switch_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1749);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8310);
+/* harmony import */ var _deploy_inputs_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9530);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(1935);
+
 
 
 
@@ -48549,8 +48551,8 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 // A thin translator, as src/cli/commands/switch.ts is for the CLI: inputs → the switch flow →
 // outputs + job summary (what is active, and where each environment runs).
 function switchOptionsFromInputs() {
-    const env = (0,_flows_switch_js__WEBPACK_IMPORTED_MODULE_6__/* .parseEnvironment */ .Nq)((0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF)('environment'));
-    return { env, ...(0,_deploy_inputs_js__WEBPACK_IMPORTED_MODULE_8__/* .deployTargetFromInputs */ .K)() };
+    const env = (0,_core_deploy_state_js__WEBPACK_IMPORTED_MODULE_6__/* .parseEnvironment */ .Nq)((0,_inputs_js__WEBPACK_IMPORTED_MODULE_8__/* .input */ .hF)('environment'));
+    return { env, ...(0,_deploy_inputs_js__WEBPACK_IMPORTED_MODULE_9__/* .deployTargetFromInputs */ .K)() };
 }
 /** What is active (version, digest, url, configuration) and where every environment runs. */
 function switchSummary(summary, env, ending) {
@@ -48564,7 +48566,7 @@ function switchSummary(summary, env, ending) {
     summary.addHeading(`Switch: ${r.active} is active`, 2);
     summary.addTable([
         [{ data: 'field', header: true }, { data: 'value', header: true }],
-        ['active environment', `${r.active} (${_flows_switch_js__WEBPACK_IMPORTED_MODULE_6__/* .ACTIVE_ENV_VARIABLE */ .g$}=${r.active} in ${r.envFile})`],
+        ['active environment', `${r.active} (${_flows_switch_js__WEBPACK_IMPORTED_MODULE_7__/* .ACTIVE_ENV_VARIABLE */ .g$}=${r.active} in ${r.envFile})`],
         ['version', r.version ?? '—'],
         ['digest', r.digest ?? '—'],
         ['url', r.url ?? '—'],
@@ -48577,20 +48579,20 @@ function switchSummary(summary, env, ending) {
             e.env === r.active ? `${e.env} (active)` : e.env,
             e.version ?? '—',
             e.health,
-            e.env === 'dev' ? _core_compose_commands_js__WEBPACK_IMPORTED_MODULE_10__/* .DEV_SERVICE */ .i : `synapse-prod${e.colour ? ` → ${(0,_core_compose_commands_js__WEBPACK_IMPORTED_MODULE_10__/* .colourService */ .Qx)(e.colour)}` : ''}`,
+            e.env === 'dev' ? _core_compose_commands_js__WEBPACK_IMPORTED_MODULE_11__/* .DEV_SERVICE */ .i : `synapse-prod${e.colour ? ` → ${(0,_core_compose_commands_js__WEBPACK_IMPORTED_MODULE_11__/* .colourService */ .Qx)(e.colour)}` : ''}`,
         ]),
     ]);
 }
-await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_9__/* .runAction */ .C)(async () => {
+await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_10__/* .runAction */ .C)(async () => {
     const options = switchOptionsFromInputs();
     let result;
     try {
-        result = await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(`Switch to ${options.env}${options.version ? ` at ${options.version}` : ''}`, () => (0,_flows_switch_js__WEBPACK_IMPORTED_MODULE_6__/* .switchEnvironment */ .UM)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__/* .createDocker */ .h)(), registry: (0,_adapters_registry_js__WEBPACK_IMPORTED_MODULE_4__/* .createRegistryClient */ .Hn)({ credentials: (0,_adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_2__/* .dockerConfigCredentials */ .D)(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq }), probes: (0,_adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_3__/* .createHostProbes */ .K)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__/* .createDocker */ .h)() }) }, options));
+        result = await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(`Switch to ${options.env}${options.version ? ` at ${options.version}` : ''}`, () => (0,_flows_switch_js__WEBPACK_IMPORTED_MODULE_7__/* .switchEnvironment */ .UM)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__/* .createDocker */ .h)(), registry: (0,_adapters_registry_js__WEBPACK_IMPORTED_MODULE_4__/* .createRegistryClient */ .Hn)({ credentials: (0,_adapters_docker_credentials_js__WEBPACK_IMPORTED_MODULE_2__/* .dockerConfigCredentials */ .D)(), log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq }), probes: (0,_adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_3__/* .createHostProbes */ .K)({ docker: (0,_adapters_docker_js__WEBPACK_IMPORTED_MODULE_1__/* .createDocker */ .h)() }) }, options));
     }
     catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_9__/* .writeSummary */ .S)((summary) => switchSummary(summary, options.env, { error: message }));
-        const renamed = (0,_deploy_inputs_js__WEBPACK_IMPORTED_MODULE_8__/* .renamedInputError */ .Z)(error);
+        await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_10__/* .writeSummary */ .S)((summary) => switchSummary(summary, options.env, { error: message }));
+        const renamed = (0,_deploy_inputs_js__WEBPACK_IMPORTED_MODULE_9__/* .renamedInputError */ .Z)(error);
         if (renamed)
             throw renamed;
         if (error instanceof _flows_deploy_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployRolledBackError */ .F) {
@@ -48603,7 +48605,7 @@ await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_9__/* .runAction */ .C)(async (
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('version', result.version ?? '');
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('digest', result.digest ?? '');
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('url', result.url ?? '');
-    await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_9__/* .writeSummary */ .S)((summary) => switchSummary(summary, options.env, { result }));
+    await (0,_run_action_js__WEBPACK_IMPORTED_MODULE_10__/* .writeSummary */ .S)((summary) => switchSummary(summary, options.env, { result }));
 });
 
 __webpack_async_result__();
@@ -49872,12 +49874,12 @@ function redactSecrets(text, secrets) {
 /* harmony export */   Dz: () => (/* binding */ finishDeploy),
 /* harmony export */   Ld: () => (/* binding */ beginDeploy),
 /* harmony export */   Lq: () => (/* binding */ reconcile),
+/* harmony export */   Nq: () => (/* binding */ parseEnvironment),
 /* harmony export */   Tz: () => (/* binding */ recordActiveEnv),
-/* harmony export */   ju: () => (/* binding */ ENVIRONMENTS),
 /* harmony export */   p$: () => (/* binding */ emptyState),
 /* harmony export */   sU: () => (/* binding */ serializeState)
 /* harmony export */ });
-/* unused harmony exports STATE_SCHEMA_VERSION, DEFAULT_HISTORY_LIMIT */
+/* unused harmony exports STATE_SCHEMA_VERSION, ENVIRONMENTS, DEFAULT_HISTORY_LIMIT */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3026);
 // The host's record of what runs where: per environment the release serving now, the one before it
 // (the rollback target), the deploy in progress and a bounded history. Pure: the adapter in
@@ -49890,6 +49892,12 @@ function redactSecrets(text, secrets) {
 
 const STATE_SCHEMA_VERSION = 1;
 const ENVIRONMENTS = ['dev', 'prod'];
+/** `dev` or `prod`, from the input named `input` (an action input, a CLI flag or argument). */
+function parseEnvironment(value, input = 'environment') {
+    if (value !== undefined && ENVIRONMENTS.includes(value))
+        return value;
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, value ?? '', `one of ${ENVIRONMENTS.join(', ')}`);
+}
 const DEFAULT_HISTORY_LIMIT = 20;
 function emptyState() {
     const empty = () => ({ active: null, previous: null, deploying: null, history: [] });
@@ -53061,7 +53069,6 @@ function deploy_firstLine(text) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   g$: () => (/* reexport */ compose_commands/* ACTIVE_ENV_VARIABLE */.g$),
-  Nq: () => (/* binding */ parseEnvironment),
   UM: () => (/* binding */ switchEnvironment)
 });
 
@@ -53183,13 +53190,8 @@ function uptimeText(status) {
 
 
 
-function parseEnvironment(value) {
-    if (value !== undefined && deploy_state/* ENVIRONMENTS */.ju.includes(value))
-        return value;
-    throw new errors/* InputError */.dz('environment', value ?? '', `one of ${deploy_state/* ENVIRONMENTS */.ju.join(', ')}`);
-}
 async function switchEnvironment(deps, options) {
-    const env = parseEnvironment(options.env);
+    const env = (0,deploy_state/* parseEnvironment */.Nq)(options.env);
     const log = options.log ?? (() => { });
     const paths = await (0,compose_project/* projectPaths */.gW)(deps.docker, options);
     const image = () => {

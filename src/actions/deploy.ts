@@ -1,4 +1,4 @@
-import { InputError } from '../core/errors.js';
+import { parseEnvironment } from '../core/deploy-state.js';
 import { deployTargetFromInputs } from './deploy-inputs.js';
 import { deployStep } from './deploy-step.js';
 import { input } from './inputs.js';
@@ -7,7 +7,5 @@ import { runAction } from './run-action.js';
 // A thin translator, as src/cli/commands/deploy.ts is for the CLI: inputs → the deploy flow →
 // outputs + job summary (deploy-step.ts, shared with the root action).
 await runAction(async () => {
-  const env = input('environment');
-  if (env !== 'dev' && env !== 'prod') throw new InputError('environment', env, 'dev or prod');
-  await deployStep({ env, ...deployTargetFromInputs() });
+  await deployStep({ env: parseEnvironment(input('environment')), ...deployTargetFromInputs() });
 });

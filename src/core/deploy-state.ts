@@ -7,11 +7,17 @@
 // `reconcile` with what it observes on the host before anything else, which records the stale
 // deploy as interrupted and makes `active` say what is really serving.
 
-import { PreconditionError } from './errors.js';
+import { InputError, PreconditionError } from './errors.js';
 
 export const STATE_SCHEMA_VERSION = 1;
 export const ENVIRONMENTS = ['dev', 'prod'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** `dev` or `prod`, from the input named `input` (an action input, a CLI flag or argument). */
+export function parseEnvironment(value: string | undefined, input = 'environment'): Environment {
+  if (value !== undefined && (ENVIRONMENTS as readonly string[]).includes(value)) return value as Environment;
+  throw new InputError(input, value ?? '', `one of ${ENVIRONMENTS.join(', ')}`);
+}
 export type Colour = 'blue' | 'green';
 export type Outcome = 'success' | 'rolled-back' | 'failed' | 'interrupted';
 export const DEFAULT_HISTORY_LIMIT = 20;

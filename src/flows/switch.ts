@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Docker } from '../adapters/docker.js';
 import { readStateFile, writeStateFile } from '../adapters/state-file.js';
-import { ENVIRONMENTS, recordActiveEnv, type Environment } from '../core/deploy-state.js';
+import { parseEnvironment, recordActiveEnv, type Environment } from '../core/deploy-state.js';
 import {
   ACTIVE_ENV_VARIABLE,
   colourService,
@@ -57,11 +57,6 @@ export interface SwitchResult {
   note?: string;
   deploy?: DeployResult;
   status: StatusReport;
-}
-
-export function parseEnvironment(value: string | undefined): Environment {
-  if (value !== undefined && (ENVIRONMENTS as readonly string[]).includes(value)) return value as Environment;
-  throw new InputError('environment', value ?? '', `one of ${ENVIRONMENTS.join(', ')}`);
 }
 
 export async function switchEnvironment(deps: DeployDeps, options: SwitchOptions): Promise<SwitchResult> {

@@ -77,7 +77,7 @@ describe('actions/deploy (bundled, prod blue/green on the real engine)', () => {
     const run = await deployStep({ environment: 'staging', version: '1.0.0' });
     expect(run.exitCode).toBe(1);
     expect(run.errors).toEqual([expect.objectContaining({ properties: { title: 'Invalid input' } })]);
-    expect(run.errors[0]!.message).toMatch(/environment: "staging" is not valid; expected dev or prod/);
+    expect(run.errors[0]!.message).toMatch(/environment: "staging" is not valid; expected one of dev, prod/);
     expect(fake.requests.length).toBe(before);
     expect(run.outputs).toEqual({});
   });

@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { environmentUrl, isUp } from '../../src/flows/compose-project.js';
 import { requireProd } from '../../src/flows/rollback.js';
-import { parseEnvironment, switchSummary, type SwitchResult } from '../../src/flows/switch.js';
+import { parseEnvironment } from '../../src/core/deploy-state.js';
+import { switchSummary, type SwitchResult } from '../../src/flows/switch.js';
 
 const entry = (State: string, Health: string) => ({ Service: 's', Name: 'n', ID: 'i', State, Health, Image: 'x', Status: '' });
 

@@ -1,4 +1,5 @@
 import { InputError } from '../../core/errors.js';
+import { parseEnvironment } from '../../core/deploy-state.js';
 import { deploy, DeployRolledBackError, type DeployResult } from '../../flows/deploy.js';
 import { flag, stringValue, type Command } from '../command.js';
 import { composeOptions, composeTargetFromArgs, deployDeps, timingOptions, timingsFromArgs } from '../deploy-options.js';
@@ -18,8 +19,7 @@ export const deployCommand: Command = {
     ...jsonOption,
   },
   async run(args, io) {
-    const env = stringValue(args, 'env');
-    if (env !== 'dev' && env !== 'prod') throw new InputError('--env', env ?? '', 'dev or prod');
+    const env = parseEnvironment(stringValue(args, 'env'), '--env');
     const image = stringValue(args, 'image') ?? io.env.RELEASE_FLOW_IMAGE;
     if (!image) throw new InputError('--image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse');
     const json = flag(args, 'json');

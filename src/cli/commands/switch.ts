@@ -1,5 +1,6 @@
 import { DeployRolledBackError } from '../../flows/deploy.js';
-import { parseEnvironment, switchEnvironment, switchSummary } from '../../flows/switch.js';
+import { parseEnvironment } from '../../core/deploy-state.js';
+import { switchEnvironment, switchSummary } from '../../flows/switch.js';
 import { flag, stringValue, type Command } from '../command.js';
 import { jsonOption } from '../shared-options.js';
 import { composeOptions, composeTargetFromArgs, deployDeps, timingOptions, timingsFromArgs } from '../deploy-options.js';
