@@ -13135,7 +13135,7 @@ module.exports = {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3602);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1036);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
@@ -13150,7 +13150,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3602:
+/***/ 1036:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -18050,6 +18050,31 @@ function networkFailure(error, timeoutMs) {
     return error instanceof Error ? error.message : String(error);
 }
 
+;// CONCATENATED MODULE: ./build/src/core/deploy-timings.js
+
+/**
+ * Seconds ≥ 0, checked and converted for the deploy flow; `names` are what the caller calls them
+ * (`--watch` or `watch-seconds`), for the error. compose's `--wait-timeout` takes whole seconds ≥ 1.
+ */
+function deployTimings(raw, names) {
+    const seconds = (text, name) => {
+        if (text === undefined || text === '')
+            return undefined;
+        const n = Number(text);
+        if (!Number.isFinite(n) || n < 0)
+            throw new InputError(name, text, 'a number of seconds >= 0');
+        return n;
+    };
+    const watch = seconds(raw.watch, names.watch);
+    const lockTimeout = seconds(raw.lockTimeout, names.lockTimeout);
+    const waitTimeout = seconds(raw.waitTimeout, names.waitTimeout);
+    return {
+        ...(watch !== undefined ? { watchSeconds: watch } : {}),
+        ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
+        ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
+    };
+}
+
 ;// CONCATENATED MODULE: ./build/src/cli/deploy-options.js
 
 
@@ -18081,24 +18106,8 @@ function composeTargetFromArgs(args, io) {
         ...(dataDir ? { dataDir: (0,external_node_path_namespaceObject.resolve)(io.cwd, dataDir) } : {}),
     };
 }
-function seconds(args, name) {
-    const text = stringValue(args, name);
-    if (text === undefined)
-        return undefined;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n < 0)
-        throw new InputError(`--${name}`, text, 'a number of seconds >= 0');
-    return n;
-}
 function timingsFromArgs(args) {
-    const watch = seconds(args, 'watch');
-    const lockTimeout = seconds(args, 'lock-timeout');
-    const waitTimeout = seconds(args, 'wait-timeout');
-    return {
-        ...(watch !== undefined ? { watchSeconds: watch } : {}),
-        ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
-        ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
-    };
+    return deployTimings({ watch: stringValue(args, 'watch'), lockTimeout: stringValue(args, 'lock-timeout'), waitTimeout: stringValue(args, 'wait-timeout') }, { watch: '--watch', lockTimeout: '--lock-timeout', waitTimeout: '--wait-timeout' });
 }
 /** The engine, the registry (with `docker login`'s credentials) and the host probes a deploy uses. */
 function deployDeps(log) {

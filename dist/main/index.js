@@ -42578,18 +42578,53 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9530:
+/***/ 7887:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K: () => (/* binding */ deployTargetFromInputs),
-/* harmony export */   Z: () => (/* binding */ renamedInputError)
-/* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3026);
-/* harmony import */ var _core_image_ref_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7515);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6569);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  K: () => (/* binding */ deployTargetFromInputs),
+  Z: () => (/* binding */ renamedInputError)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
+var core = __nccwpck_require__(6257);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./build/src/core/errors.js
+var errors = __nccwpck_require__(3026);
+;// CONCATENATED MODULE: ./build/src/core/deploy-timings.js
+
+/**
+ * Seconds ≥ 0, checked and converted for the deploy flow; `names` are what the caller calls them
+ * (`--watch` or `watch-seconds`), for the error. compose's `--wait-timeout` takes whole seconds ≥ 1.
+ */
+function deployTimings(raw, names) {
+    const seconds = (text, name) => {
+        if (text === undefined || text === '')
+            return undefined;
+        const n = Number(text);
+        if (!Number.isFinite(n) || n < 0)
+            throw new errors/* InputError */.dz(name, text, 'a number of seconds >= 0');
+        return n;
+    };
+    const watch = seconds(raw.watch, names.watch);
+    const lockTimeout = seconds(raw.lockTimeout, names.lockTimeout);
+    const waitTimeout = seconds(raw.waitTimeout, names.waitTimeout);
+    return {
+        ...(watch !== undefined ? { watchSeconds: watch } : {}),
+        ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
+        ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
+    };
+}
+
+// EXTERNAL MODULE: ./build/src/core/image-ref.js
+var image_ref = __nccwpck_require__(7515);
+// EXTERNAL MODULE: ./build/src/actions/inputs.js + 2 modules
+var inputs = __nccwpck_require__(6569);
+;// CONCATENATED MODULE: ./build/src/actions/deploy-inputs.js
+
 
 
 
@@ -42599,40 +42634,27 @@ module.exports = {
 const flowInputNames = { '--version': 'version', '--image': 'image', '--env': 'environment' };
 /** A flow's InputError about a flag, renamed to the action's input; null for any other error. */
 function renamedInputError(error) {
-    if (error instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz && error.input in flowInputNames)
-        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(flowInputNames[error.input], error.value, error.expected);
+    if (error instanceof errors/* InputError */.dz && error.input in flowInputNames)
+        return new errors/* InputError */.dz(flowInputNames[error.input], error.value, error.expected);
     return null;
-}
-function seconds(name) {
-    const text = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)(name);
-    if (text === '')
-        return undefined;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n < 0)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(name, text, 'a number of seconds >= 0');
-    return n;
 }
 /** The inputs the deploy and switch actions share: the image, the compose project and the timings. */
 function deployTargetFromInputs() {
-    const image = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('image');
+    const image = (0,inputs/* input */.hF)('image');
     if (!image)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse');
-    (0,_core_image_ref_js__WEBPACK_IMPORTED_MODULE_3__/* .parseImageName */ .i)(image, 'image');
-    const workdir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(process.env.GITHUB_WORKSPACE ?? process.cwd(), (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('working-directory') || '.');
-    const dataDir = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('data-dir');
-    const watchSeconds = seconds('watch-seconds');
-    const waitTimeout = seconds('wait-timeout');
-    const lockTimeout = seconds('lock-timeout');
+        throw new errors/* InputError */.dz('image', '', 'the image name without tag, e.g. ghcr.io/owner/synapse');
+    (0,image_ref/* parseImageName */.i)(image, 'image');
+    const workdir = (0,external_node_path_.resolve)(process.env.GITHUB_WORKSPACE ?? process.cwd(), (0,inputs/* input */.hF)('working-directory') || '.');
+    const dataDir = (0,inputs/* input */.hF)('data-dir');
+    const timings = deployTimings({ watch: (0,inputs/* input */.hF)('watch-seconds'), lockTimeout: (0,inputs/* input */.hF)('lock-timeout'), waitTimeout: (0,inputs/* input */.hF)('wait-timeout') }, { watch: 'watch-seconds', lockTimeout: 'lock-timeout', waitTimeout: 'wait-timeout' });
     return {
-        version: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('version') || undefined,
+        version: (0,inputs/* input */.hF)('version') || undefined,
         image,
-        composeFile: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(workdir, (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('compose-file') || 'compose/docker-compose.yml'),
-        project: (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF)('project') || 'synapse',
-        ...(dataDir ? { dataDir: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(workdir, dataDir) } : {}),
-        ...(watchSeconds !== undefined ? { watchSeconds } : {}),
-        ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
-        ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
-        log: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq,
+        composeFile: (0,external_node_path_.resolve)(workdir, (0,inputs/* input */.hF)('compose-file') || 'compose/docker-compose.yml'),
+        project: (0,inputs/* input */.hF)('project') || 'synapse',
+        ...(dataDir ? { dataDir: (0,external_node_path_.resolve)(workdir, dataDir) } : {}),
+        ...timings,
+        log: core/* info */.pq,
     };
 }
 
@@ -46258,8 +46280,8 @@ function deploySummary(summary, env, ending) {
 
 // EXTERNAL MODULE: ./build/src/actions/inputs.js + 2 modules
 var inputs = __nccwpck_require__(6569);
-// EXTERNAL MODULE: ./build/src/actions/deploy-inputs.js
-var deploy_inputs = __nccwpck_require__(9530);
+// EXTERNAL MODULE: ./build/src/actions/deploy-inputs.js + 1 modules
+var deploy_inputs = __nccwpck_require__(7887);
 // EXTERNAL MODULE: ./build/src/actions/run-action.js
 var run_action = __nccwpck_require__(1935);
 ;// CONCATENATED MODULE: ./build/src/actions/deploy-step.js
@@ -47223,7 +47245,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _flows_event_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4485);
 /* harmony import */ var _flows_publish_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1852);
 /* harmony import */ var _flows_repository_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5556);
-/* harmony import */ var _deploy_inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9530);
+/* harmony import */ var _deploy_inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7887);
 /* harmony import */ var _deploy_step_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5815);
 /* harmony import */ var _image_step_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3943);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6569);

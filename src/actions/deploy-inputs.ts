@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
+import { deployTimings } from '../core/deploy-timings.js';
 import { parseImageName } from '../core/image-ref.js';
 import { input } from './inputs.js';
 
@@ -13,14 +14,6 @@ export function renamedInputError(error: unknown): InputError | null {
   return null;
 }
 
-function seconds(name: string): number | undefined {
-  const text = input(name);
-  if (text === '') return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new InputError(name, text, 'a number of seconds >= 0');
-  return n;
-}
-
 /** The inputs the deploy and switch actions share: the image, the compose project and the timings. */
 export function deployTargetFromInputs() {
   const image = input('image');
@@ -28,18 +21,17 @@ export function deployTargetFromInputs() {
   parseImageName(image, 'image');
   const workdir = resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), input('working-directory') || '.');
   const dataDir = input('data-dir');
-  const watchSeconds = seconds('watch-seconds');
-  const waitTimeout = seconds('wait-timeout');
-  const lockTimeout = seconds('lock-timeout');
+  const timings = deployTimings(
+    { watch: input('watch-seconds'), lockTimeout: input('lock-timeout'), waitTimeout: input('wait-timeout') },
+    { watch: 'watch-seconds', lockTimeout: 'lock-timeout', waitTimeout: 'wait-timeout' },
+  );
   return {
     version: input('version') || undefined,
     image,
     composeFile: resolve(workdir, input('compose-file') || 'compose/docker-compose.yml'),
     project: input('project') || 'synapse',
     ...(dataDir ? { dataDir: resolve(workdir, dataDir) } : {}),
-    ...(watchSeconds !== undefined ? { watchSeconds } : {}),
-    ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
-    ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
+    ...timings,
     log: core.info,
   };
 }

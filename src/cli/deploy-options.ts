@@ -3,7 +3,7 @@ import { createDocker } from '../adapters/docker.js';
 import { dockerConfigCredentials } from '../adapters/docker-credentials.js';
 import { createHostProbes } from '../adapters/host-probes.js';
 import { createRegistryClient } from '../adapters/registry.js';
-import { InputError } from '../core/errors.js';
+import { deployTimings, type DeployTimings } from '../core/deploy-timings.js';
 import type { DeployDeps } from '../flows/deploy.js';
 import { stringValue, type CliIO, type Command, type ParsedArgs } from './command.js';
 
@@ -34,23 +34,11 @@ export function composeTargetFromArgs(args: ParsedArgs, io: CliIO): { composeFil
   };
 }
 
-function seconds(args: ParsedArgs, name: string): number | undefined {
-  const text = stringValue(args, name);
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new InputError(`--${name}`, text, 'a number of seconds >= 0');
-  return n;
-}
-
-export function timingsFromArgs(args: ParsedArgs): { watchSeconds?: number; lockTimeoutMs?: number; waitTimeoutSeconds?: number } {
-  const watch = seconds(args, 'watch');
-  const lockTimeout = seconds(args, 'lock-timeout');
-  const waitTimeout = seconds(args, 'wait-timeout');
-  return {
-    ...(watch !== undefined ? { watchSeconds: watch } : {}),
-    ...(lockTimeout !== undefined ? { lockTimeoutMs: lockTimeout * 1000 } : {}),
-    ...(waitTimeout !== undefined ? { waitTimeoutSeconds: Math.max(1, Math.ceil(waitTimeout)) } : {}),
-  };
+export function timingsFromArgs(args: ParsedArgs): DeployTimings {
+  return deployTimings(
+    { watch: stringValue(args, 'watch'), lockTimeout: stringValue(args, 'lock-timeout'), waitTimeout: stringValue(args, 'wait-timeout') },
+    { watch: '--watch', lockTimeout: '--lock-timeout', waitTimeout: '--wait-timeout' },
+  );
 }
 
 /** The engine, the registry (with `docker login`'s credentials) and the host probes a deploy uses. */
