@@ -15656,20 +15656,47 @@ function isValidTag(tag) {
     return tagPattern.test(tag);
 }
 
+;// CONCATENATED MODULE: ./build/src/core/terminal-text.js
+// Text a terminal program wrote, made fit for a log, an error message or a job summary: compose
+// (2.26) writes cursor and erase sequences such as `ESC[2K` even with --no-color, and a container's
+// log may hold colours. Pure; no I/O.
+// OSC, DCS, SOS, PM and APC strings, up to BEL or ST; an unterminated one only to the end of its line.
+const STRING_SEQUENCE = /(?:\x1b[\]P^_X]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?/g;
+const CSI_SEQUENCE = /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]/g;
+const ESC_SEQUENCE = /\x1b[ -/]*[0-~]/g;
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
+/**
+ * Removes ANSI escape sequences (CSI such as colours, erase line and cursor moves; OSC such as
+ * titles and links; other ESC sequences) and control characters. Keeps newlines and tabs; a
+ * carriage return ends a line (CRLF becomes LF, a lone CR a newline, so overwritten progress
+ * lines stay readable, one a line).
+ */
+function stripTerminalControls(text) {
+    return text
+        .replace(STRING_SEQUENCE, '')
+        .replace(CSI_SEQUENCE, '')
+        .replace(ESC_SEQUENCE, '')
+        .replace(/\r\n?/g, '\n')
+        .replace(CONTROL, '');
+}
+
 ;// CONCATENATED MODULE: ./build/src/adapters/docker.js
+
 
 /** A docker command that failed: the argv (never a secret: those travel in the environment) and why. */
 class DockerError extends Error {
     args;
     exitCode;
-    stderr;
     name = 'DockerError';
+    /** What docker wrote to stderr, without the terminal control codes compose writes even with --no-color. */
+    stderr;
     constructor(args, exitCode, stderr, options) {
-        const tail = stderr.trim().split('\n').slice(-15).join('\n');
+        const text = stripTerminalControls(stderr);
+        const tail = text.trim().split('\n').slice(-15).join('\n');
         super(`docker ${args.slice(0, 3).join(' ')} failed (${exitCode === null ? 'could not run' : `exit ${exitCode}`})${tail ? `:\n${tail}` : ''}`, options);
         this.args = args;
         this.exitCode = exitCode;
-        this.stderr = stderr;
+        this.stderr = text;
     }
 }
 /** Keeps what explains a failure without letting a chatty build grow memory without bound. */
@@ -15713,30 +15740,6 @@ function createDocker(options = {}) {
             });
         },
     };
-}
-
-;// CONCATENATED MODULE: ./build/src/core/terminal-text.js
-// Text a terminal program wrote, made fit for a log, an error message or a job summary: compose
-// (2.26) writes cursor and erase sequences such as `ESC[2K` even with --no-color, and a container's
-// log may hold colours. Pure; no I/O.
-// OSC, DCS, SOS, PM and APC strings, up to BEL or ST; an unterminated one only to the end of its line.
-const STRING_SEQUENCE = /(?:\x1b[\]P^_X]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?/g;
-const CSI_SEQUENCE = /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]/g;
-const ESC_SEQUENCE = /\x1b[ -/]*[0-~]/g;
-const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
-/**
- * Removes ANSI escape sequences (CSI such as colours, erase line and cursor moves; OSC such as
- * titles and links; other ESC sequences) and control characters. Keeps newlines and tabs; a
- * carriage return ends a line (CRLF becomes LF, a lone CR a newline, so overwritten progress
- * lines stay readable, one a line).
- */
-function stripTerminalControls(text) {
-    return text
-        .replace(STRING_SEQUENCE, '')
-        .replace(CSI_SEQUENCE, '')
-        .replace(ESC_SEQUENCE, '')
-        .replace(/\r\n?/g, '\n')
-        .replace(CONTROL, '');
 }
 
 ;// CONCATENATED MODULE: ./build/src/adapters/deploy-lock.js
@@ -16327,7 +16330,7 @@ async function startHealthy(docker, target, service, waitTimeoutSeconds) {
     }
     catch (error) {
         if (error instanceof DockerError)
-            return `compose: ${lastLine(stripTerminalControls(error.stderr)) || `exit ${error.exitCode}`}`;
+            return `compose: ${lastLine(error.stderr) || `exit ${error.exitCode}`}`;
         return error instanceof Error ? error.message : String(error);
     }
 }

@@ -32681,7 +32681,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 6307:
+/***/ 9365:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32694,20 +32694,47 @@ __nccwpck_require__.d(__webpack_exports__, {
 var core = __nccwpck_require__(6257);
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./build/src/core/terminal-text.js
+// Text a terminal program wrote, made fit for a log, an error message or a job summary: compose
+// (2.26) writes cursor and erase sequences such as `ESC[2K` even with --no-color, and a container's
+// log may hold colours. Pure; no I/O.
+// OSC, DCS, SOS, PM and APC strings, up to BEL or ST; an unterminated one only to the end of its line.
+const STRING_SEQUENCE = /(?:\x1b[\]P^_X]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?/g;
+const CSI_SEQUENCE = /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]/g;
+const ESC_SEQUENCE = /\x1b[ -/]*[0-~]/g;
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
+/**
+ * Removes ANSI escape sequences (CSI such as colours, erase line and cursor moves; OSC such as
+ * titles and links; other ESC sequences) and control characters. Keeps newlines and tabs; a
+ * carriage return ends a line (CRLF becomes LF, a lone CR a newline, so overwritten progress
+ * lines stay readable, one a line).
+ */
+function stripTerminalControls(text) {
+    return text
+        .replace(STRING_SEQUENCE, '')
+        .replace(CSI_SEQUENCE, '')
+        .replace(ESC_SEQUENCE, '')
+        .replace(/\r\n?/g, '\n')
+        .replace(CONTROL, '');
+}
+
 ;// CONCATENATED MODULE: ./build/src/adapters/docker.js
+
 
 /** A docker command that failed: the argv (never a secret: those travel in the environment) and why. */
 class DockerError extends Error {
     args;
     exitCode;
-    stderr;
     name = 'DockerError';
+    /** What docker wrote to stderr, without the terminal control codes compose writes even with --no-color. */
+    stderr;
     constructor(args, exitCode, stderr, options) {
-        const tail = stderr.trim().split('\n').slice(-15).join('\n');
+        const text = stripTerminalControls(stderr);
+        const tail = text.trim().split('\n').slice(-15).join('\n');
         super(`docker ${args.slice(0, 3).join(' ')} failed (${exitCode === null ? 'could not run' : `exit ${exitCode}`})${tail ? `:\n${tail}` : ''}`, options);
         this.args = args;
         this.exitCode = exitCode;
-        this.stderr = stderr;
+        this.stderr = text;
     }
 }
 /** Keeps what explains a failure without letting a chatty build grow memory without bound. */
@@ -34832,7 +34859,7 @@ async function imageStep(openGit, target) {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4785);
-/* harmony import */ var _image_step_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6307);
+/* harmony import */ var _image_step_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9365);
 /* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1935);
 
 

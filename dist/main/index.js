@@ -42661,7 +42661,7 @@ function deployTargetFromInputs() {
 
 /***/ }),
 
-/***/ 5815:
+/***/ 6787:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44458,30 +44458,8 @@ function redactSecrets(text, secrets) {
 
 // EXTERNAL MODULE: ./build/src/core/image-ref.js
 var image_ref = __nccwpck_require__(7515);
-;// CONCATENATED MODULE: ./build/src/core/terminal-text.js
-// Text a terminal program wrote, made fit for a log, an error message or a job summary: compose
-// (2.26) writes cursor and erase sequences such as `ESC[2K` even with --no-color, and a container's
-// log may hold colours. Pure; no I/O.
-// OSC, DCS, SOS, PM and APC strings, up to BEL or ST; an unterminated one only to the end of its line.
-const STRING_SEQUENCE = /(?:\x1b[\]P^_X]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?/g;
-const CSI_SEQUENCE = /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]/g;
-const ESC_SEQUENCE = /\x1b[ -/]*[0-~]/g;
-const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
-/**
- * Removes ANSI escape sequences (CSI such as colours, erase line and cursor moves; OSC such as
- * titles and links; other ESC sequences) and control characters. Keeps newlines and tabs; a
- * carriage return ends a line (CRLF becomes LF, a lone CR a newline, so overwritten progress
- * lines stay readable, one a line).
- */
-function stripTerminalControls(text) {
-    return text
-        .replace(STRING_SEQUENCE, '')
-        .replace(CSI_SEQUENCE, '')
-        .replace(ESC_SEQUENCE, '')
-        .replace(/\r\n?/g, '\n')
-        .replace(CONTROL, '');
-}
-
+// EXTERNAL MODULE: ./build/src/core/terminal-text.js
+var terminal_text = __nccwpck_require__(3077);
 ;// CONCATENATED MODULE: ./build/src/adapters/deploy-lock.js
 // One deploy per host at a time. The lock is a kernel flock(2) lock, so it dies with the process
 // that holds it: a deploy killed with SIGKILL, or a reboot, never leaves a lock behind (the failure
@@ -45070,7 +45048,7 @@ async function startHealthy(docker, target, service, waitTimeoutSeconds) {
     }
     catch (error) {
         if (error instanceof adapters_docker/* DockerError */.B)
-            return `compose: ${deploy_health_lastLine(stripTerminalControls(error.stderr)) || `exit ${error.exitCode}`}`;
+            return `compose: ${deploy_health_lastLine(error.stderr) || `exit ${error.exitCode}`}`;
         return error instanceof Error ? error.message : String(error);
     }
 }
@@ -45110,8 +45088,8 @@ async function healthTail(docker, target, service, model) {
             return '';
         const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
         const health = JSON.parse(stdout);
-        const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${stripTerminalControls(l.Output).trim().split('\n').slice(-3).join(' | ')}`);
-        const logs = await docker.run(logsArgs(target, service)).then((r) => stripTerminalControls(r.stdout).trim(), () => '');
+        const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${(0,terminal_text/* stripTerminalControls */.Z)(l.Output).trim().split('\n').slice(-3).join(' | ')}`);
+        const logs = await docker.run(logsArgs(target, service)).then((r) => (0,terminal_text/* stripTerminalControls */.Z)(r.stdout).trim(), () => '');
         return redactSecrets([`  status: ${health?.Status ?? 'unknown'}`, ...lines, ...(logs ? ['  container log:', ...logs.split('\n').map((l) => `    ${l}`)] : [])].join('\n'), await secretValues(model));
     }
     catch {
@@ -47246,7 +47224,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _flows_publish_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1852);
 /* harmony import */ var _flows_repository_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5556);
 /* harmony import */ var _deploy_inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7887);
-/* harmony import */ var _deploy_step_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5815);
+/* harmony import */ var _deploy_step_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6787);
 /* harmony import */ var _image_step_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3943);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6569);
 /* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1935);
@@ -47604,19 +47582,23 @@ function firstLine(text) {
 /* harmony export */   h: () => (/* binding */ createDocker)
 /* harmony export */ });
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
+/* harmony import */ var _core_terminal_text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3077);
+
 
 /** A docker command that failed: the argv (never a secret: those travel in the environment) and why. */
 class DockerError extends Error {
     args;
     exitCode;
-    stderr;
     name = 'DockerError';
+    /** What docker wrote to stderr, without the terminal control codes compose writes even with --no-color. */
+    stderr;
     constructor(args, exitCode, stderr, options) {
-        const tail = stderr.trim().split('\n').slice(-15).join('\n');
+        const text = (0,_core_terminal_text_js__WEBPACK_IMPORTED_MODULE_1__/* .stripTerminalControls */ .Z)(stderr);
+        const tail = text.trim().split('\n').slice(-15).join('\n');
         super(`docker ${args.slice(0, 3).join(' ')} failed (${exitCode === null ? 'could not run' : `exit ${exitCode}`})${tail ? `:\n${tail}` : ''}`, options);
         this.args = args;
         this.exitCode = exitCode;
-        this.stderr = stderr;
+        this.stderr = text;
     }
 }
 /** Keeps what explains a failure without letting a chatty build grow memory without bound. */
@@ -49326,6 +49308,38 @@ function prereleaseNumbers(tags, prefix, base, id) {
             numbers.push(n);
     }
     return numbers;
+}
+
+
+/***/ }),
+
+/***/ 3077:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Z: () => (/* binding */ stripTerminalControls)
+/* harmony export */ });
+// Text a terminal program wrote, made fit for a log, an error message or a job summary: compose
+// (2.26) writes cursor and erase sequences such as `ESC[2K` even with --no-color, and a container's
+// log may hold colours. Pure; no I/O.
+// OSC, DCS, SOS, PM and APC strings, up to BEL or ST; an unterminated one only to the end of its line.
+const STRING_SEQUENCE = /(?:\x1b[\]P^_X]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?/g;
+const CSI_SEQUENCE = /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]/g;
+const ESC_SEQUENCE = /\x1b[ -/]*[0-~]/g;
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
+/**
+ * Removes ANSI escape sequences (CSI such as colours, erase line and cursor moves; OSC such as
+ * titles and links; other ESC sequences) and control characters. Keeps newlines and tabs; a
+ * carriage return ends a line (CRLF becomes LF, a lone CR a newline, so overwritten progress
+ * lines stay readable, one a line).
+ */
+function stripTerminalControls(text) {
+    return text
+        .replace(STRING_SEQUENCE, '')
+        .replace(CSI_SEQUENCE, '')
+        .replace(ESC_SEQUENCE, '')
+        .replace(/\r\n?/g, '\n')
+        .replace(CONTROL, '');
 }
 
 

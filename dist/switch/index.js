@@ -48552,7 +48552,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _adapters_host_probes_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3624);
 /* harmony import */ var _adapters_registry_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6952);
 /* harmony import */ var _core_compose_commands_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(260);
-/* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8327);
+/* harmony import */ var _flows_deploy_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5438);
 /* harmony import */ var _core_deploy_state_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7134);
 /* harmony import */ var _flows_switch_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1749);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8310);
@@ -48829,19 +48829,23 @@ function firstLine(text) {
 /* harmony export */   h: () => (/* binding */ createDocker)
 /* harmony export */ });
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
+/* harmony import */ var _core_terminal_text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3077);
+
 
 /** A docker command that failed: the argv (never a secret: those travel in the environment) and why. */
 class DockerError extends Error {
     args;
     exitCode;
-    stderr;
     name = 'DockerError';
+    /** What docker wrote to stderr, without the terminal control codes compose writes even with --no-color. */
+    stderr;
     constructor(args, exitCode, stderr, options) {
-        const tail = stderr.trim().split('\n').slice(-15).join('\n');
+        const text = (0,_core_terminal_text_js__WEBPACK_IMPORTED_MODULE_1__/* .stripTerminalControls */ .Z)(stderr);
+        const tail = text.trim().split('\n').slice(-15).join('\n');
         super(`docker ${args.slice(0, 3).join(' ')} failed (${exitCode === null ? 'could not run' : `exit ${exitCode}`})${tail ? `:\n${tail}` : ''}`, options);
         this.args = args;
         this.exitCode = exitCode;
-        this.stderr = stderr;
+        this.stderr = text;
     }
 }
 /** Keeps what explains a failure without letting a chatty build grow memory without bound. */
@@ -50830,6 +50834,38 @@ function checkComposeConfig(files, outcome, env) {
 
 /***/ }),
 
+/***/ 3077:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Z: () => (/* binding */ stripTerminalControls)
+/* harmony export */ });
+// Text a terminal program wrote, made fit for a log, an error message or a job summary: compose
+// (2.26) writes cursor and erase sequences such as `ESC[2K` even with --no-color, and a container's
+// log may hold colours. Pure; no I/O.
+// OSC, DCS, SOS, PM and APC strings, up to BEL or ST; an unterminated one only to the end of its line.
+const STRING_SEQUENCE = /(?:\x1b[\]P^_X]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?/g;
+const CSI_SEQUENCE = /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]/g;
+const ESC_SEQUENCE = /\x1b[ -/]*[0-~]/g;
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
+/**
+ * Removes ANSI escape sequences (CSI such as colours, erase line and cursor moves; OSC such as
+ * titles and links; other ESC sequences) and control characters. Keeps newlines and tabs; a
+ * carriage return ends a line (CRLF becomes LF, a lone CR a newline, so overwritten progress
+ * lines stay readable, one a line).
+ */
+function stripTerminalControls(text) {
+    return text
+        .replace(STRING_SEQUENCE, '')
+        .replace(CSI_SEQUENCE, '')
+        .replace(ESC_SEQUENCE, '')
+        .replace(/\r\n?/g, '\n')
+        .replace(CONTROL, '');
+}
+
+
+/***/ }),
+
 /***/ 977:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -51431,7 +51467,7 @@ function underLock(docker, lock) {
 
 /***/ }),
 
-/***/ 8327:
+/***/ 5438:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -51862,30 +51898,8 @@ var deploy_state = __nccwpck_require__(7134);
 var image_ref = __nccwpck_require__(7515);
 // EXTERNAL MODULE: ./build/src/adapters/docker.js
 var adapters_docker = __nccwpck_require__(920);
-;// CONCATENATED MODULE: ./build/src/core/terminal-text.js
-// Text a terminal program wrote, made fit for a log, an error message or a job summary: compose
-// (2.26) writes cursor and erase sequences such as `ESC[2K` even with --no-color, and a container's
-// log may hold colours. Pure; no I/O.
-// OSC, DCS, SOS, PM and APC strings, up to BEL or ST; an unterminated one only to the end of its line.
-const STRING_SEQUENCE = /(?:\x1b[\]P^_X]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?/g;
-const CSI_SEQUENCE = /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]/g;
-const ESC_SEQUENCE = /\x1b[ -/]*[0-~]/g;
-const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
-/**
- * Removes ANSI escape sequences (CSI such as colours, erase line and cursor moves; OSC such as
- * titles and links; other ESC sequences) and control characters. Keeps newlines and tabs; a
- * carriage return ends a line (CRLF becomes LF, a lone CR a newline, so overwritten progress
- * lines stay readable, one a line).
- */
-function stripTerminalControls(text) {
-    return text
-        .replace(STRING_SEQUENCE, '')
-        .replace(CSI_SEQUENCE, '')
-        .replace(ESC_SEQUENCE, '')
-        .replace(/\r\n?/g, '\n')
-        .replace(CONTROL, '');
-}
-
+// EXTERNAL MODULE: ./build/src/core/terminal-text.js
+var terminal_text = __nccwpck_require__(3077);
 // EXTERNAL MODULE: ./build/src/flows/compose-project.js + 3 modules
 var compose_project = __nccwpck_require__(977);
 ;// CONCATENATED MODULE: ./build/src/flows/deploy-health.js
@@ -51912,7 +51926,7 @@ async function startHealthy(docker, target, service, waitTimeoutSeconds) {
     }
     catch (error) {
         if (error instanceof adapters_docker/* DockerError */.B)
-            return `compose: ${lastLine(stripTerminalControls(error.stderr)) || `exit ${error.exitCode}`}`;
+            return `compose: ${lastLine(error.stderr) || `exit ${error.exitCode}`}`;
         return error instanceof Error ? error.message : String(error);
     }
 }
@@ -51952,8 +51966,8 @@ async function healthTail(docker, target, service, model) {
             return '';
         const { stdout } = await docker.run(['inspect', '--format', '{{json .State.Health}}', entry.ID]);
         const health = JSON.parse(stdout);
-        const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${stripTerminalControls(l.Output).trim().split('\n').slice(-3).join(' | ')}`);
-        const logs = await docker.run((0,compose_commands/* logsArgs */.RR)(target, service)).then((r) => stripTerminalControls(r.stdout).trim(), () => '');
+        const lines = (health?.Log ?? []).slice(-5).map((l) => `  ${l.End} exit ${l.ExitCode}: ${(0,terminal_text/* stripTerminalControls */.Z)(l.Output).trim().split('\n').slice(-3).join(' | ')}`);
+        const logs = await docker.run((0,compose_commands/* logsArgs */.RR)(target, service)).then((r) => (0,terminal_text/* stripTerminalControls */.Z)(r.stdout).trim(), () => '');
         return (0,compose_commands/* redactSecrets */.fp)([`  status: ${health?.Status ?? 'unknown'}`, ...lines, ...(logs ? ['  container log:', ...logs.split('\n').map((l) => `    ${l}`)] : [])].join('\n'), await secretValues(model));
     }
     catch {
@@ -53136,8 +53150,8 @@ function devCurrent(seen, wanted) {
 var errors = __nccwpck_require__(3026);
 // EXTERNAL MODULE: ./build/src/core/image-ref.js
 var image_ref = __nccwpck_require__(7515);
-// EXTERNAL MODULE: ./build/src/flows/deploy.js + 13 modules
-var deploy = __nccwpck_require__(8327);
+// EXTERNAL MODULE: ./build/src/flows/deploy.js + 12 modules
+var deploy = __nccwpck_require__(5438);
 // EXTERNAL MODULE: ./build/src/flows/compose-project.js + 3 modules
 var compose_project = __nccwpck_require__(977);
 ;// CONCATENATED MODULE: ./build/src/flows/status.js

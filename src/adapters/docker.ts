@@ -1,17 +1,22 @@
 import { spawn } from 'node:child_process';
 import type { Stream } from 'node:stream';
+import { stripTerminalControls } from '../core/terminal-text.js';
 
 /** A docker command that failed: the argv (never a secret: those travel in the environment) and why. */
 export class DockerError extends Error {
   override readonly name = 'DockerError';
+  /** What docker wrote to stderr, without the terminal control codes compose writes even with --no-color. */
+  readonly stderr: string;
   constructor(
     readonly args: readonly string[],
     readonly exitCode: number | null,
-    readonly stderr: string,
+    stderr: string,
     options?: { cause?: unknown },
   ) {
-    const tail = stderr.trim().split('\n').slice(-15).join('\n');
+    const text = stripTerminalControls(stderr);
+    const tail = text.trim().split('\n').slice(-15).join('\n');
     super(`docker ${args.slice(0, 3).join(' ')} failed (${exitCode === null ? 'could not run' : `exit ${exitCode}`})${tail ? `:\n${tail}` : ''}`, options);
+    this.stderr = text;
   }
 }
 

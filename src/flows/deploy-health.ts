@@ -21,7 +21,7 @@ export async function startHealthy(docker: Docker, target: ComposeTarget, servic
     }
     return undefined;
   } catch (error) {
-    if (error instanceof DockerError) return `compose: ${lastLine(stripTerminalControls(error.stderr)) || `exit ${error.exitCode}`}`;
+    if (error instanceof DockerError) return `compose: ${lastLine(error.stderr) || `exit ${error.exitCode}`}`;
     return error instanceof Error ? error.message : String(error);
   }
 }
